@@ -1,0 +1,107 @@
+package chatapi_test
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/msgread/msgread/batch/chatapi"
+)
+
+func TestClassesMatchAPIDoc(t *testing.T) {
+	want := map[chatapi.Class][]int{
+		chatapi.ClassOK:     {0},
+		chatapi.ClassRetry:  {60007, 60008, 60011, 60014, 60018, 60019, 70169, 70202, 70500},
+		chatapi.ClassRenew:  {70001, 70052},
+		chatapi.ClassPerRow: {70107, 70402, 90003, 90008},
+		chatapi.ClassFatal: {60002, 60003, 60004, 60005, 60006, 60009, 60010, 60012, 60016, 60020, 60021,
+			70002, 70003, 70005, 70009, 70013, 70014, 70016, 70020, 70050, 70403, 90001},
+	}
+	n := 0
+	for class, codes := range want {
+		for _, code := range codes {
+			n++
+			c := chatapi.Lookup(code)
+			if c.Class != class || !chatapi.Known(code) {
+				t.Errorf("code %d: class %v, want %v", code, c.Class, class)
+			}
+			if code != 0 && c.Info == "" {
+				t.Errorf("code %d has no documented ErrorInfo", code)
+			}
+			if class == chatapi.ClassFatal && c.Hint == "" {
+				t.Errorf("fatal code %d has no hint for the operator", code)
+			}
+		}
+	}
+	if len(chatapi.Codes()) != n {
+		t.Errorf("the table has %d codes, API.md %d", len(chatapi.Codes()), n)
+	}
+	for _, code := range []int{60007, 60011, 60018, 60019} {
+		if !chatapi.Lookup(code).Throttle {
+			t.Errorf("code %d should ask the client to slow down", code)
+		}
+	}
+}
+
+func TestUnknownCodeIsPerRow(t *testing.T) {
+	if c := chatapi.Lookup(99999); c.Class != chatapi.ClassPerRow || chatapi.Known(99999) {
+		t.Fatalf("unknown code: %+v", c)
+	}
+}
+
+func TestRegionEndpoint(t *testing.T) {
+	for in, want := range map[string]string{
+		"china": "https://console.tim.qq.com", "Singapore": "https://adminapisgp.im.qcloud.com",
+		"silicon valley": "https://adminapiusa.im.qcloud.com", "Silicon_Valley": "https://adminapiusa.im.qcloud.com",
+		"frankfurt": "https://adminapiger.im.qcloud.com", "jakarta": "https://adminapiidn.im.qcloud.com",
+		"seoul": "https://adminapikr.im.qcloud.com", "tokyo": "https://adminapijpn.im.qcloud.com",
+	} {
+		if got, err := chatapi.RegionEndpoint(in); err != nil || got != want {
+			t.Errorf("%q: %q %v, want %q", in, got, err, want)
+		}
+	}
+	if _, err := chatapi.RegionEndpoint("mars"); err == nil || !strings.Contains(err.Error(), "singapore") {
+		t.Errorf("unknown region error %v should list the known ones", err)
+	}
+}
+
+func TestRedactURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://h/p?sdkappid=1&usersig=eAEAsecret&random=2":            "https://h/p?sdkappid=1&usersig=REDACTED&random=2",
+		"https://h/p?usersig=eAEA*-_":                                    "https://h/p?usersig=REDACTED",
+		`Post "http://h/p?identifier=a&usersig=abc": dial tcp: refused`: `Post "http://h/p?identifier=a&usersig=REDACTED": dial tcp: refused`,
+		"https://h/p?xusersig=keep&usersig=drop":                         "https://h/p?xusersig=keep&usersig=REDACTED",
+		"no url here": "no url here",
+	} {
+		if got := chatapi.RedactURL(in); got != want {
+			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestBuildURLEscapes(t *testing.T) {
+	base, _ := url.Parse("https://example.test/prefix/")
+	got := chatapi.BuildURL(base, 1400000000, "a&b c", "x+y/z=", 4294967295)
+	u, err := url.Parse(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	if u.Path != "/prefix"+chatapi.Path || q.Get("identifier") != "a&b c" || q.Get("usersig") != "x+y/z=" ||
+		q.Get("random") != "4294967295" || q.Get("sdkappid") != "1400000000" || q.Get("contenttype") != "json" {
+		t.Fatalf("BuildURL = %s", got)
+	}
+}
+
+func TestSecretNeverPrints(t *testing.T) {
+	s := chatapi.Secret("hunter2")
+	out := fmt.Sprintf("%v %s %+v %#v %q", s, s, s, s, s)
+	b, _ := s.MarshalText()
+	if strings.Contains(out+string(b), "hunter2") {
+		t.Fatalf("secret printed: %s", out)
+	}
+	if s.Reveal() != "hunter2" {
+		t.Fatal("Reveal lost the value")
+	}
+}

@@ -1,0 +1,59 @@
+// Package chatapi is the wire contract of Tencent Cloud Chat's
+// v4/openim/admin_set_msg_read: the request and response bodies, the query
+// parameters, the region domains and the error-code table with each code's
+// class. The client in package batch and the mock in package mockserver both
+// build on it, so the two cannot disagree.
+package chatapi
+
+import "strconv"
+
+// Path is the URL path of the API.
+const Path = "/v4/openim/admin_set_msg_read"
+
+// Query parameter names. Names and values are case-sensitive.
+const (
+	ParamSDKAppID    = "sdkappid"
+	ParamIdentifier  = "identifier"
+	ParamUserSig     = "usersig"
+	ParamRandom      = "random"
+	ParamContentType = "contenttype"
+
+	// ContentTypeJSON is the only value of ParamContentType.
+	ContentTypeJSON = "json"
+)
+
+// Request is the JSON body of one call.
+type Request struct {
+	// ReportAccount is the user whose view of the conversation is marked read.
+	ReportAccount string `json:"Report_Account"`
+	// PeerAccount is the other user of the one-to-one conversation.
+	PeerAccount string `json:"Peer_Account"`
+	// MsgReadTime is a Unix time in decimal seconds; messages before it are
+	// marked read. Empty means "now" and is omitted from the body.
+	MsgReadTime string `json:"MsgReadTime,omitempty"`
+}
+
+// Action statuses of a Response.
+const (
+	StatusOK   = "OK"
+	StatusFail = "FAIL"
+)
+
+// Response is the JSON envelope of every answer. Decoders must tolerate extra
+// fields: newer endpoints add RequestId.
+type Response struct {
+	ActionStatus string `json:"ActionStatus"`
+	ErrorInfo    string `json:"ErrorInfo"`
+	ErrorCode    int    `json:"ErrorCode"`
+}
+
+// NewResponse returns the envelope the service sends for code, with the
+// code's documented ErrorInfo.
+func NewResponse(code int) Response {
+	if code == CodeOK {
+		return Response{ActionStatus: StatusOK, ErrorCode: CodeOK}
+	}
+	return Response{ActionStatus: StatusFail, ErrorCode: code, ErrorInfo: Lookup(code).Info}
+}
+
+func formatUint(n uint64) string { return strconv.FormatUint(n, 10) }

@@ -1,0 +1,222 @@
+package batch
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/msgread/msgread/batch/chatapi"
+)
+
+// Client defaults.
+const (
+	// DefaultTimeout bounds one call. The service gives up on its side after
+	// about 3 s, so a client timeout must be longer.
+	DefaultTimeout = 10 * time.Second
+	// DefaultMaxConns is the connection pool size when none is given.
+	DefaultMaxConns = 64
+	// maxResponseBytes caps how much of a response body is read.
+	maxResponseBytes = 64 << 10
+)
+
+// ClientConfig configures a Client.
+type ClientConfig struct {
+	// Endpoint is the API's base URL, such as "https://console.tim.qq.com"
+	// (see chatapi.RegionEndpoint) or a mock's URL. Required.
+	Endpoint string
+	// SDKAppID and Admin name the app and its admin account. Required.
+	SDKAppID uint64
+	Admin    string
+	// Signer provides the admin's UserSig. Required.
+	Signer *Signer
+	// Timeout bounds each call; zero means DefaultTimeout.
+	Timeout time.Duration
+	// MaxConns sizes the keep-alive pool; zero means DefaultMaxConns. Set it
+	// to the number of concurrent callers.
+	MaxConns int
+	// HTTPClient replaces the client built from MaxConns, for tests.
+	HTTPClient *http.Client
+	// Random returns the random query parameter; nil means a uniform draw over
+	// the full uint32 range.
+	Random func() uint32
+}
+
+// Client calls admin_set_msg_read. It is safe for concurrent use.
+type Client struct {
+	cfg      ClientConfig
+	endpoint *url.URL
+	http     *http.Client
+}
+
+// NewClient validates cfg and returns a Client.
+func NewClient(cfg ClientConfig) (*Client, error) {
+	if cfg.Timeout == 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.MaxConns == 0 {
+		cfg.MaxConns = DefaultMaxConns
+	}
+	if cfg.Random == nil {
+		cfg.Random = rand.Uint32
+	}
+	switch {
+	case cfg.Endpoint == "":
+		return nil, errors.New("batch: client: endpoint is required")
+	case cfg.SDKAppID == 0:
+		return nil, errors.New("batch: client: SDKAppID is required")
+	case cfg.Admin == "":
+		return nil, errors.New("batch: client: admin account is required")
+	case cfg.Signer == nil:
+		return nil, errors.New("batch: client: signer is required")
+	case cfg.Timeout < 0 || cfg.MaxConns < 0:
+		return nil, errors.New("batch: client: timeout and pool size must not be negative")
+	}
+	u, err := url.Parse(cfg.Endpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("batch: client: endpoint %q is not an http(s) URL", cfg.Endpoint)
+	}
+	u.RawQuery, u.Fragment = "", ""
+	hc := cfg.HTTPClient
+	if hc == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConns = cfg.MaxConns
+		t.MaxIdleConnsPerHost = cfg.MaxConns
+		t.IdleConnTimeout = 90 * time.Second
+		hc = &http.Client{Transport: t}
+	}
+	return &Client{cfg: cfg, endpoint: u, http: hc}, nil
+}
+
+// Result is the outcome of one call, as data: a refused or failed call is not
+// an error of the caller's.
+type Result struct {
+	// Code and Info are the answer's ErrorCode and ErrorInfo; both are zero
+	// when no JSON envelope came back.
+	Code int
+	Info string
+	// HTTPStatus is the response's status, or 0 when none arrived.
+	HTTPStatus int
+	// Latency is from the start of the request to the end of the body.
+	Latency time.Duration
+	// Class says what to do next. Network errors, timeouts, non-200 statuses
+	// and bodies that are not the envelope are ClassRetry.
+	Class chatapi.Class
+	// Throttle is set when the service asked the caller to slow down.
+	Throttle bool
+	// Err describes a failure that produced no envelope (network, timeout,
+	// status, malformed body), with any UserSig redacted. Nil otherwise.
+	Err error
+}
+
+// Describe returns Info, or Err's text when there is no envelope.
+func (r Result) Describe() string {
+	if r.Err != nil {
+		return r.Err.Error()
+	}
+	return r.Info
+}
+
+// MarkRead sends one request and returns its outcome. It blocks for at most
+// the configured timeout, less if ctx is done first; when ctx is done the
+// Result is ClassRetry with Err wrapping ctx's error. When the service says
+// the UserSig expired, MarkRead drops it from the Signer, so that the next
+// call signs anew.
+func (c *Client) MarkRead(ctx context.Context, req chatapi.Request) Result {
+	sig, err := c.cfg.Signer.UserSig()
+	if err != nil {
+		return Result{Class: chatapi.ClassFatal, Err: err}
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		return Result{Class: chatapi.ClassFatal, Err: fmt.Errorf("batch: encoding request: %w", err)}
+	}
+	rawURL := chatapi.BuildURL(c.endpoint, c.cfg.SDKAppID, c.cfg.Admin, sig, c.cfg.Random())
+
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+	start := time.Now()
+	res := c.do(ctx, rawURL, body)
+	res.Latency = time.Since(start)
+	if res.Class == chatapi.ClassRenew {
+		c.cfg.Signer.Invalidate(sig)
+	}
+	return res
+}
+
+func (c *Client) do(ctx context.Context, rawURL string, body []byte) Result {
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, rawURL, bytes.NewReader(body))
+	if err != nil {
+		return Result{Class: chatapi.ClassFatal, Err: redactErr(err)}
+	}
+	hreq.Header.Set("Content-Type", "application/json")
+	resp, err := c.http.Do(hreq)
+	if err != nil {
+		return Result{Class: chatapi.ClassRetry, Err: redactErr(err)}
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	// Drain a little of any excess so the connection can be reused.
+	_, _ = io.CopyN(io.Discard, resp.Body, maxResponseBytes)
+	if err != nil {
+		return Result{Class: chatapi.ClassRetry, HTTPStatus: resp.StatusCode, Err: redactErr(err)}
+	}
+	res := DecodeResponse(resp.StatusCode, data)
+	return res
+}
+
+// ErrMalformedResponse is wrapped by a Result's Err when a 200 answer is not
+// the JSON envelope.
+var ErrMalformedResponse = errors.New("batch: response is not the API's JSON envelope")
+
+// DecodeResponse turns an HTTP status and body into a Result (without
+// Latency). Anything but a 200 with a well-formed envelope is ClassRetry.
+func DecodeResponse(status int, body []byte) Result {
+	res := Result{HTTPStatus: status}
+	if status != http.StatusOK {
+		res.Class = chatapi.ClassRetry
+		res.Err = fmt.Errorf("batch: HTTP status %d %s", status, http.StatusText(status))
+		return res
+	}
+	var env struct {
+		ActionStatus *string `json:"ActionStatus"`
+		ErrorInfo    string  `json:"ErrorInfo"`
+		ErrorCode    *int    `json:"ErrorCode"`
+	}
+	if err := json.Unmarshal(body, &env); err != nil || env.ErrorCode == nil || env.ActionStatus == nil {
+		res.Class = chatapi.ClassRetry
+		res.Err = fmt.Errorf("%w (%d bytes)", ErrMalformedResponse, len(body))
+		return res
+	}
+	if *env.ErrorCode == chatapi.CodeOK && *env.ActionStatus != chatapi.StatusOK {
+		res.Class = chatapi.ClassRetry
+		res.Err = fmt.Errorf("%w: ActionStatus %q with ErrorCode 0", ErrMalformedResponse, *env.ActionStatus)
+		return res
+	}
+	res.Code, res.Info = *env.ErrorCode, env.ErrorInfo
+	code := chatapi.Lookup(res.Code)
+	res.Class, res.Throttle = code.Class, code.Throttle
+	return res
+}
+
+// redactErr removes the UserSig from the URL that net/http puts in its errors.
+func redactErr(err error) error {
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		clean := *uerr
+		clean.URL = chatapi.RedactURL(uerr.URL)
+		var nerr net.Error
+		if errors.As(uerr.Err, &nerr) && nerr.Timeout() {
+			return fmt.Errorf("batch: request timed out: %w", &clean)
+		}
+		return &clean
+	}
+	return errors.New(chatapi.RedactURL(err.Error()))
+}

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/msgread/msgread/batch/chatapi"
+)
+
+// envName is the environment twin of a flag: --secret-key-file is
+// MSGREAD_SECRET_KEY_FILE.
+func envName(flagName string) string {
+	return "MSGREAD_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// newFlagSet returns a flag set whose usage names the command, explains it
+// and lists every flag with its environment twin.
+func newFlagSet(e *env, name, argsUsage, about string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		w := fs.Output()
+		fmt.Fprintf(w, "Usage: msgread %s [flags] %s\n\n%s\n\nFlags (each also read from its environment twin):\n", name, argsUsage, strings.TrimSpace(about))
+		fs.VisitAll(func(f *flag.Flag) {
+			typ, help := flag.UnquoteUsage(f)
+			fmt.Fprintf(w, "  --%s %s\n    \t%s", f.Name, typ, strings.ReplaceAll(help, "\n", "\n    \t"))
+			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "[]" {
+				fmt.Fprintf(w, " (default %s)", f.DefValue)
+			}
+			fmt.Fprintf(w, "\n    \t[%s]\n", envName(f.Name))
+		})
+	}
+	return fs
+}
+
+// parseFlags parses args, allowing flags before and after the positional
+// arguments, then fills every flag not given on the command line from its
+// environment twin. It returns the positional arguments.
+func parseFlags(fs *flag.FlagSet, e *env, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, &exitError{code: exitUsage, err: errSilent}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		if args[0] == "--" {
+			positional = append(positional, args[1:]...)
+			break
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		if given[f.Name] || err != nil {
+			return
+		}
+		if v, ok := e.lookupEnv(envName(f.Name)); ok {
+			if serr := fs.Set(f.Name, v); serr != nil {
+				err = usageError(fmt.Sprintf("%s=%q: %v", envName(f.Name), v, serr))
+			}
+		}
+	})
+	return positional, err
+}
+
+// stringList is a repeatable flag; its environment twin takes a
+// comma-separated list.
+type stringList struct {
+	values []string
+	set    bool
+}
+
+func (l *stringList) String() string { return strings.Join(l.values, ",") }
+
+func (l *stringList) Set(v string) error {
+	if !l.set {
+		l.values, l.set = nil, true
+	}
+	for _, part := range strings.Split(v, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			l.values = append(l.values, part)
+		}
+	}
+	return nil
+}
+
+// secretKeyEnv names the environment variable that holds the secret key.
+const secretKeyEnv = "MSGREAD_SECRET_KEY"
+
+// loadSecretKey returns the secret key from MSGREAD_SECRET_KEY or the file
+// named by --secret-key-file (first line, spaces trimmed), and whether either
+// was given. Errors never contain the key.
+func loadSecretKey(e *env, file string) (chatapi.Secret, bool, error) {
+	if file != "" {
+		data, err := readSmallFile(file, 64<<10)
+		if err != nil {
+			return "", false, usageError(fmt.Sprintf("reading --secret-key-file: %v", err))
+		}
+		key, _, _ := strings.Cut(string(data), "\n")
+		key = strings.TrimSpace(key)
+		if key == "" {
+			return "", false, usageError(fmt.Sprintf("--secret-key-file %s is empty", file))
+		}
+		return chatapi.Secret(key), true, nil
+	}
+	if v, ok := e.lookupEnv(secretKeyEnv); ok && strings.TrimSpace(v) != "" {
+		return chatapi.Secret(strings.TrimSpace(v)), true, nil
+	}
+	return "", false, nil
+}
+
+func readSmallFile(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, limit))
+}

@@ -1,0 +1,133 @@
+// Command msgread marks one-to-one conversations read in bulk through Tencent
+// Cloud Chat's v4/openim/admin_set_msg_read, and serves a faithful mock of
+// that API for rehearsals. Run "msgread help" for the commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Exit codes, as the README documents them.
+const (
+	exitOK          = 0
+	exitRowsFailed  = 1
+	exitUsage       = 2
+	exitAborted     = 3
+	exitThreshold   = 4
+	exitInterrupted = 130
+)
+
+// command is one subcommand: its name, a line of help, and what it runs.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, e *env, args []string) error
+}
+
+// commands is the table of subcommands, in the order help lists them.
+var commands = []command{
+	{"mock", "serve the mock API until interrupted", runMock},
+	{"usersig", "print a UserSig for the admin, for curl", runUserSig},
+	{"version", "print the version", runVersion},
+}
+
+// env is what a subcommand may touch of the process.
+type env struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	// lookupEnv is os.LookupEnv, replaceable in tests.
+	lookupEnv func(string) (string, bool)
+	// signals delivers a second interrupt after ctx is cancelled; nil in tests.
+	signals <-chan os.Signal
+}
+
+func main() {
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-sigs
+		cancel()
+	}()
+	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, lookupEnv: os.LookupEnv, signals: sigs}
+	err := run(ctx, os.Args[1:], e)
+	if err != nil && !errors.Is(err, errSilent) && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(os.Stderr, "msgread:", err)
+	}
+	os.Exit(exitCode(err))
+}
+
+// run dispatches args to a subcommand.
+func run(ctx context.Context, args []string, e *env) error {
+	if len(args) == 0 {
+		usage(e.stderr)
+		return usageError("no command given")
+	}
+	name := args[0]
+	switch name {
+	case "help", "-h", "-help", "--help":
+		usage(e.stdout)
+		return nil
+	}
+	for _, c := range commands {
+		if c.name == name {
+			return c.run(ctx, e, args[1:])
+		}
+	}
+	usage(e.stderr)
+	return usageError(fmt.Sprintf("unknown command %q", name))
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `msgread marks one-to-one conversations read in bulk through Tencent Cloud
+Chat's admin_set_msg_read, and ships a mock of that API for rehearsals.
+
+Usage:
+  msgread COMMAND [flags] [args]
+
+Commands:
+`)
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, `
+Every flag has an environment twin: --sdkappid is MSGREAD_SDKAPPID. The secret
+key comes from MSGREAD_SECRET_KEY or --secret-key-file, never from a flag value.
+Run "msgread COMMAND -h" for a command's flags.
+`)
+}
+
+// exitError carries an exit code with an error.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// errSilent marks an error whose message was already printed.
+var errSilent = errors.New("already reported")
+
+func usageError(msg string) error {
+	return &exitError{code: exitUsage, err: errors.New(msg)}
+}
+
+func exitCode(err error) int {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	return exitUsage
+}

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tencentyun/tls-sig-api-v2-golang/tencentyun"
+)
+
+// syncBuffer is a bytes.Buffer safe to read while a command writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// testEnv returns an env with the given environment variables and buffers
+// for its output.
+func testEnv(vars map[string]string) (*env, *syncBuffer, *syncBuffer) {
+	var out, errOut syncBuffer
+	return &env{
+		stdin:  strings.NewReader(""),
+		stdout: &out,
+		stderr: &errOut,
+		lookupEnv: func(k string) (string, bool) {
+			v, ok := vars[k]
+			return v, ok
+		},
+	}, &out, &errOut
+}
+
+const testKey = "k3y-that-must-never-print"
+
+func TestUserSigSignsWithTheKeyFromTheEnvironment(t *testing.T) {
+	e, out, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey, "MSGREAD_SDKAPPID": "1400000042"})
+	if err := run(context.Background(), []string{"usersig", "--admin", "ops"}, e); err != nil {
+		t.Fatal(err)
+	}
+	sig := strings.TrimSpace(out.String())
+	if err := tencentyun.VerifyUserSig(1400000042, testKey, "ops", sig, time.Now()); err != nil {
+		t.Fatalf("printed UserSig does not verify: %v", err)
+	}
+	if strings.Contains(out.String()+errOut.String(), testKey) {
+		t.Fatal("the key was printed")
+	}
+}
+
+func TestSecretKeyFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "key")
+	os.WriteFile(path, []byte(testKey+"\n"), 0o600)
+	e, out, _ := testEnv(map[string]string{"MSGREAD_SECRET_KEY_FILE": path})
+	if err := run(context.Background(), []string{"usersig"}, e); err != nil {
+		t.Fatal(err)
+	}
+	if err := tencentyun.VerifyUserSig(1400000000, testKey, "administrator", strings.TrimSpace(out.String()), time.Now()); err != nil {
+		t.Fatalf("UserSig not signed with the file's key: %v", err)
+	}
+	e, _, _ = testEnv(nil)
+	err := run(context.Background(), []string{"usersig", "--secret-key-file", filepath.Join(dir, "missing")}, e)
+	if exitCode(err) != exitUsage || strings.Contains(err.Error(), testKey) {
+		t.Fatalf("missing key file: %v (exit %d), want exit 2", err, exitCode(err))
+	}
+}
+
+func TestBadFlagsAndCommandsExit2(t *testing.T) {
+	for _, args := range [][]string{{}, {"frobnicate"}, {"mock", "--no-such-flag"}, {"usersig", "extra"}} {
+		e, _, _ := testEnv(nil)
+		if code := exitCode(run(context.Background(), args, e)); code != exitUsage {
+			t.Errorf("%q: exit %d, want 2", args, code)
+		}
+	}
+	e, _, _ := testEnv(map[string]string{"MSGREAD_SDKAPPID": "not-a-number"})
+	if err := run(context.Background(), []string{"usersig"}, e); exitCode(err) != exitUsage || !strings.Contains(err.Error(), "MSGREAD_SDKAPPID") {
+		t.Errorf("bad environment twin: %v, want exit 2 naming MSGREAD_SDKAPPID", err)
+	}
+}
+
+func TestHelpExits0(t *testing.T) {
+	e, _, errOut := testEnv(nil)
+	if err := run(context.Background(), []string{"mock", "-h"}, e); exitCode(err) != 0 {
+		t.Fatalf("mock -h: %v", err)
+	}
+	if !strings.Contains(errOut.String(), "MSGREAD_ADDR") {
+		t.Errorf("help does not name the environment twins:\n%s", errOut)
+	}
+}
+
+func TestMockServesUntilCancelled(t *testing.T) {
+	e, _, errOut := testEnv(nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"mock", "--addr", "127.0.0.1:0"}, e) }()
+	urlRE := regexp.MustCompile(`http://127\.0\.0\.1:\d+`)
+	deadline := time.Now().Add(5 * time.Second)
+	for urlRE.FindString(errOut.String()) == "" {
+		if time.Now().After(deadline) {
+			t.Fatalf("no URL logged: %q", errOut.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	base := urlRE.FindString(errOut.String())
+	resp, err := http.Get(base + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("mock returned %v after cancel", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("mock did not stop after cancel")
+	}
+	if !strings.Contains(errOut.String(), "development key") {
+		t.Errorf("the banner does not say it uses the development key: %q", errOut)
+	}
+}

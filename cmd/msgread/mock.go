@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/msgread/msgread/mockserver"
+)
+
+// mockFlags are the mock's settings shared by "msgread mock" and
+// "msgread run --mock".
+type mockFlags struct {
+	users   string
+	ceiling int
+}
+
+func (m *mockFlags) register(fs interface {
+	StringVar(*string, string, string, string)
+	IntVar(*int, string, int, string)
+}) {
+	fs.StringVar(&m.users, "users", "", "`file` of existing UserIDs, one a line (default: every account exists)")
+	fs.IntVar(&m.ceiling, "ceiling", mockserver.DefaultCeiling, "the mock's limit in calls per 1-second window; 0 turns it off")
+}
+
+// config fills the mock's Config from the flags.
+func (m *mockFlags) config(cfg mockserver.Config) (mockserver.Config, error) {
+	cfg.Ceiling = m.ceiling
+	if m.ceiling == 0 {
+		cfg.Ceiling = -1
+	}
+	if m.users != "" {
+		f, err := os.Open(m.users)
+		if err != nil {
+			return cfg, usageError(fmt.Sprintf("--users: %v", err))
+		}
+		defer f.Close()
+		users, err := mockserver.ReadUsers(f)
+		if err != nil {
+			return cfg, usageError(fmt.Sprintf("--users %s: %v", m.users, err))
+		}
+		cfg.Users = users
+	}
+	return cfg, nil
+}
+
+func runMock(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "mock", "", `
+Serves a mock of POST /v4/openim/admin_set_msg_read until interrupted. It checks
+the query, the UserSig (with the app's key), the admin, the ceiling and the body
+as the real service does, and answers with the documented codes. Read-outs:
+GET /mock/stats, GET /mock/state (CSV of the marks), POST /mock/reset, GET /healthz.
+
+Without MSGREAD_SECRET_KEY or --secret-key-file it uses the development key
+named in the README; "msgread usersig" signs with the same key.`)
+	addr := fs.String("addr", "127.0.0.1:8080", "`host:port` to listen on")
+	app := appFlags{}
+	app.register(fs)
+	var mf mockFlags
+	mf.register(fs)
+	rest, err := parseFlags(fs, e, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usageError("mock takes no arguments")
+	}
+	key, given, err := loadSecretKey(e, app.keyFile)
+	if err != nil {
+		return err
+	}
+	if !given {
+		key = mockserver.DevKey
+	}
+	cfg, err := mf.config(mockserver.Config{SDKAppID: app.sdkappid, Admins: app.admins.values, Key: key})
+	if err != nil {
+		return err
+	}
+	srv, err := mockserver.New(cfg)
+	if err != nil {
+		return usageError(err.Error())
+	}
+	if err := srv.Start(*addr); err != nil {
+		return usageError(err.Error())
+	}
+	keyNote := "the key from " + secretKeyEnv + " or --secret-key-file"
+	if !given {
+		keyNote = "the development key (see README)"
+	}
+	fmt.Fprintf(e.stderr, "msgread mock: serving app %d, admins %v, ceiling %d/s, %s, at %s%s\n",
+		cfg.SDKAppID, srv.Config().Admins, max(cfg.Ceiling, 0), keyNote, srv.URL(), "/v4/openim/admin_set_msg_read")
+	<-ctx.Done()
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err = srv.Shutdown(shutdownCtx)
+	st := srv.Stats()
+	fmt.Fprintf(e.stderr, "msgread mock: stopped after %d requests, %d pairs marked\n", st.Requests, st.Marks)
+	return err
+}

@@ -1,0 +1,251 @@
+// Package mockserver is an in-process mock of Tencent Cloud Chat's
+// v4/openim/admin_set_msg_read. It checks requests as the real service does
+// (query, UserSig, admin, ceiling, body, accounts), answers with the
+// documented codes, and remembers every mark, for offline rehearsals and
+// tests. A Server is an http.Handler and can also serve itself on loopback.
+package mockserver
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/msgread/msgread/batch/chatapi"
+)
+
+// Defaults of Config.
+const (
+	DefaultSDKAppID = 1400000000
+	DefaultAdmin    = "administrator"
+	// DefaultCeiling is the documented limit of the API, calls per second.
+	DefaultCeiling = 200
+	// DevKey is the secret key used when none is configured. It is for local
+	// rehearsals only and is published in the README.
+	DevKey chatapi.Secret = "msgread-development-key-not-a-secret"
+)
+
+// Config configures a Server. The zero value is a mock of app
+// DefaultSDKAppID with admin DefaultAdmin, key DevKey, every user existing
+// and the documented ceiling.
+type Config struct {
+	// SDKAppID is the app the mock serves; zero means DefaultSDKAppID.
+	SDKAppID uint64
+	// Admins are the app admin accounts; empty means DefaultAdmin alone.
+	Admins []string
+	// Key is the app's secret key; empty means DevKey.
+	Key chatapi.Secret
+	// Users restricts the existing accounts; nil means every account exists.
+	Users []string
+	// Ceiling is the limit in calls per 1-second window; zero means
+	// DefaultCeiling and a negative value turns it off.
+	Ceiling int
+	// SigMaxAge, when positive, treats UserSigs signed longer ago than this as
+	// expired even when their own lifetime has not run out.
+	SigMaxAge time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Server is the mock. Its methods are safe for concurrent use.
+type Server struct {
+	cfg     Config
+	admins  map[string]bool
+	users   map[string]bool // nil: all exist
+	sigs    *sigCache
+	ceiling *ceiling
+	state   *state
+	stats   *stats
+	mux     *http.ServeMux
+
+	mu   sync.Mutex
+	hs   *http.Server
+	ln   net.Listener
+	url  string
+	done chan struct{}
+}
+
+// New validates cfg and returns a Server that is not yet listening.
+func New(cfg Config) (*Server, error) {
+	if cfg.SDKAppID == 0 {
+		cfg.SDKAppID = DefaultSDKAppID
+	}
+	if len(cfg.Admins) == 0 {
+		cfg.Admins = []string{DefaultAdmin}
+	}
+	if cfg.Key == "" {
+		cfg.Key = DevKey
+	}
+	if cfg.Ceiling == 0 {
+		cfg.Ceiling = DefaultCeiling
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Server{
+		cfg:     cfg,
+		admins:  make(map[string]bool, len(cfg.Admins)),
+		sigs:    newSigCache(cfg.Key),
+		ceiling: &ceiling{limit: cfg.Ceiling},
+		state:   newState(),
+		stats:   newStats(),
+		mux:     http.NewServeMux(),
+	}
+	for _, a := range cfg.Admins {
+		if a == "" {
+			return nil, errors.New("mockserver: an admin account is empty")
+		}
+		s.admins[a] = true
+	}
+	if cfg.Users != nil {
+		s.users = make(map[string]bool, len(cfg.Users))
+		for _, u := range cfg.Users {
+			s.users[u] = true
+		}
+	}
+	s.mux.HandleFunc(chatapi.Path, s.serveMarkRead)
+	s.mux.HandleFunc("GET /mock/stats", s.serveStats)
+	s.mux.HandleFunc("GET /mock/state", s.serveState)
+	s.mux.HandleFunc("POST /mock/reset", s.serveReset)
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
+	s.mux.HandleFunc("/", s.serveUnknown)
+	return s, nil
+}
+
+// Config returns the configuration in effect, defaults filled in.
+func (s *Server) Config() Config { return s.cfg }
+
+// ServeHTTP serves the API and the mock's read-outs.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// Start listens on addr ("" means 127.0.0.1:0, a free loopback port) and
+// serves in the background until Close or Shutdown. URL then gives the base
+// URL.
+func (s *Server) Start(addr string) error {
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("mockserver: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hs != nil {
+		ln.Close()
+		return errors.New("mockserver: already started")
+	}
+	s.ln = ln
+	s.url = "http://" + ln.Addr().String()
+	s.hs = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	s.done = make(chan struct{})
+	go func() {
+		defer close(s.done)
+		_ = s.hs.Serve(ln)
+	}()
+	return nil
+}
+
+// URL returns the base URL the server listens on, such as
+// "http://127.0.0.1:41234", or "" before Start.
+func (s *Server) URL() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.url
+}
+
+// Shutdown stops accepting connections and waits, until ctx is done, for the
+// requests in flight to finish.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	hs, done := s.hs, s.done
+	s.mu.Unlock()
+	if hs == nil {
+		return nil
+	}
+	err := hs.Shutdown(ctx)
+	if err != nil {
+		hs.Close()
+	}
+	<-done
+	return err
+}
+
+// Close stops the server at once, closing every connection, and waits for
+// its serving goroutine to end.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	hs, done := s.hs, s.done
+	s.mu.Unlock()
+	if hs == nil {
+		return nil
+	}
+	err := hs.Close()
+	<-done
+	return err
+}
+
+// Stats returns the counters of GET /mock/stats.
+func (s *Server) Stats() Stats {
+	st := s.stats.snapshot()
+	st.Marks = s.state.len()
+	return st
+}
+
+// Marks returns every pair marked read, sorted.
+func (s *Server) Marks() []Mark { return s.state.snapshot() }
+
+// Reset forgets the marks and zeroes the counters.
+func (s *Server) Reset() {
+	s.state.reset()
+	s.stats.reset()
+	s.ceiling.reset()
+}
+
+func (s *Server) serveStats(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(s.Stats())
+}
+
+func (s *Server) serveState(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	_ = writeStateCSV(w, s.Marks())
+}
+
+func (s *Server) serveReset(w http.ResponseWriter, _ *http.Request) {
+	s.Reset()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// serveUnknown answers any other path as the service does: 60009.
+func (s *Server) serveUnknown(w http.ResponseWriter, r *http.Request) {
+	s.stats.record(chatapi.CodeBadPath)
+	writeEnvelope(w, chatapi.CodeBadPath)
+}
+
+// ReadUsers reads a users file: one UserID a line; blank lines and lines
+// starting with '#' are skipped, surrounding spaces trimmed.
+func ReadUsers(r io.Reader) ([]string, error) {
+	users := []string{}
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		users = append(users, line)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("mockserver: reading users: %w", err)
+	}
+	return users, nil
+}

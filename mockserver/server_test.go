@@ -1,0 +1,274 @@
+package mockserver_test
+
+import (
+	"bytes"
+	"compress/zlib"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/msgread/msgread/batch/chatapi"
+	"github.com/msgread/msgread/mockserver"
+	"github.com/tencentyun/tls-sig-api-v2-golang/tencentyun"
+)
+
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func newMock(t testing.TB, cfg mockserver.Config) *mockserver.Server {
+	t.Helper()
+	srv, err := mockserver.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv
+}
+
+func devSig(t testing.TB) string {
+	t.Helper()
+	sig, err := tencentyun.GenUserSig(mockserver.DefaultSDKAppID, mockserver.DevKey.Reveal(), mockserver.DefaultAdmin, 86400)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sig
+}
+
+func apiQuery(sig string) string {
+	q := url.Values{}
+	q.Set("sdkappid", "1400000000")
+	q.Set("identifier", mockserver.DefaultAdmin)
+	q.Set("usersig", sig)
+	q.Set("random", "7")
+	q.Set("contenttype", "json")
+	return q.Encode()
+}
+
+// serve sends one request through the handler and returns the answer's code.
+func serve(t testing.TB, h http.Handler, method, target, body string) (int, *httptest.ResponseRecorder) {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(method, target, strings.NewReader(body)))
+	var env chatapi.Response
+	if err := json.Unmarshal(rec.Body.Bytes(), &env); err != nil {
+		t.Fatalf("%s %s: answer %q is not the envelope", method, target, rec.Body.String())
+	}
+	return env.ErrorCode, rec
+}
+
+func markRead(t testing.TB, srv *mockserver.Server, sig, body string) int {
+	t.Helper()
+	code, _ := serve(t, srv, "POST", chatapi.Path+"?"+apiQuery(sig), body)
+	return code
+}
+
+func TestCeilingPerSecondWindow(t *testing.T) {
+	clock := &fakeClock{t: time.Now().Truncate(time.Second)}
+	srv := newMock(t, mockserver.Config{Ceiling: 3, Now: clock.Now})
+	sig := devSig(t)
+	body := `{"Report_Account":"a","Peer_Account":"b"}`
+	for i := range 3 {
+		if code := markRead(t, srv, sig, body); code != 0 {
+			t.Fatalf("call %d within the ceiling: %d", i+1, code)
+		}
+	}
+	if code := markRead(t, srv, sig, body); code != chatapi.CodeRateLimited {
+		t.Fatalf("4th call in the same second: %d, want 60007", code)
+	}
+	clock.Advance(time.Second)
+	if code := markRead(t, srv, sig, body); code != 0 {
+		t.Fatalf("first call of the next second: %d, want 0", code)
+	}
+	off := newMock(t, mockserver.Config{Ceiling: -1, Now: clock.Now})
+	for range 50 {
+		if code := markRead(t, off, sig, body); code != 0 {
+			t.Fatalf("ceiling off still refused: %d", code)
+		}
+	}
+}
+
+func TestAcceptsCompressedUserSig(t *testing.T) {
+	// Tencent's libraries other than Go's compress the zlib stream ("eJw…").
+	sig := devSig(t)
+	raw, _ := base64.StdEncoding.DecodeString(strings.NewReplacer("_", "=", "-", "/", "*", "+").Replace(sig))
+	zr, _ := zlib.NewReader(bytes.NewReader(raw))
+	doc, _ := io.ReadAll(zr)
+	var buf bytes.Buffer
+	zw, _ := zlib.NewWriterLevel(&buf, zlib.DefaultCompression)
+	zw.Write(doc)
+	zw.Close()
+	compressed := strings.NewReplacer("+", "*", "/", "-", "=", "_").Replace(base64.StdEncoding.EncodeToString(buf.Bytes()))
+	if !strings.HasPrefix(compressed, "eJ") {
+		t.Fatalf("test built %q, not a compressed UserSig", compressed[:8])
+	}
+	srv := newMock(t, mockserver.Config{})
+	if code := markRead(t, srv, compressed, `{"Report_Account":"a","Peer_Account":"b"}`); code != 0 {
+		t.Fatalf("compressed UserSig refused with %d", code)
+	}
+}
+
+func TestReadOuts(t *testing.T) {
+	srv := newMock(t, mockserver.Config{})
+	sig := devSig(t)
+	markRead(t, srv, sig, `{"Report_Account":"a","Peer_Account":"b","MsgReadTime":"100"}`)
+	markRead(t, srv, sig, `{"Report_Account":"a","Peer_Account":"b","MsgReadTime":"50"}`)
+	markRead(t, srv, sig, `{"Report_Account":"c,1","Peer_Account":"a","MsgReadTime":"7"}`)
+	markRead(t, srv, sig, `nope`)
+
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, httptest.NewRequest("GET", "/mock/stats", nil))
+	var stats struct {
+		Requests uint64            `json:"requests"`
+		ByCode   map[string]uint64 `json:"by_code"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &stats); err != nil {
+		t.Fatal(err)
+	}
+	if stats.Requests != 4 || stats.ByCode["0"] != 3 || stats.ByCode["90001"] != 1 {
+		t.Errorf("stats = %s", rec.Body)
+	}
+
+	rec = httptest.NewRecorder()
+	srv.ServeHTTP(rec, httptest.NewRequest("GET", "/mock/state", nil))
+	want := "report_account,peer_account,msg_read_time,calls\na,b,100,2\n\"c,1\",a,7,1\n"
+	if rec.Body.String() != want {
+		t.Errorf("state =\n%s\nwant (latest read time kept, CSV quoted)\n%s", rec.Body, want)
+	}
+
+	rec = httptest.NewRecorder()
+	srv.ServeHTTP(rec, httptest.NewRequest("POST", "/mock/reset", nil))
+	if rec.Code/100 != 2 || len(srv.Marks()) != 0 || srv.Stats().Requests != 0 {
+		t.Errorf("reset: status %d, %d marks, %d requests", rec.Code, len(srv.Marks()), srv.Stats().Requests)
+	}
+	rec = httptest.NewRecorder()
+	srv.ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
+	if rec.Code != 200 {
+		t.Errorf("healthz: %d", rec.Code)
+	}
+}
+
+func TestMarksGrowWithPairsNotRequests(t *testing.T) {
+	srv := newMock(t, mockserver.Config{Ceiling: -1})
+	sig := devSig(t)
+	for i := range 2000 {
+		body := `{"Report_Account":"u` + string(rune('a'+i%4)) + `","Peer_Account":"v"}`
+		if code := markRead(t, srv, sig, body); code != 0 {
+			t.Fatal(code)
+		}
+	}
+	marks := srv.Marks()
+	if len(marks) != 4 {
+		t.Fatalf("%d marks after 2000 calls over 4 pairs", len(marks))
+	}
+	for _, m := range marks {
+		if m.Calls != 500 {
+			t.Errorf("%+v: want 500 calls", m)
+		}
+	}
+}
+
+func TestUsersAndReadUsers(t *testing.T) {
+	users, err := mockserver.ReadUsers(strings.NewReader("# users\nalice\n\n  bob  \n"))
+	if err != nil || len(users) != 2 || users[1] != "bob" {
+		t.Fatalf("ReadUsers = %q, %v", users, err)
+	}
+	srv := newMock(t, mockserver.Config{Users: users})
+	sig := devSig(t)
+	for body, want := range map[string]int{
+		`{"Report_Account":"alice","Peer_Account":"bob"}`:   0,
+		`{"Report_Account":"carol","Peer_Account":"bob"}`:   90008,
+		`{"Report_Account":"alice","Peer_Account":"carol"}`: 90003,
+		`{"Report_Account":"alice"}`:                        90003,
+		`{"Report_Account":"alice","Peer_Account":7}`:       90001,
+	} {
+		if code := markRead(t, srv, sig, body); code != want {
+			t.Errorf("%s: %d, want %d", body, code, want)
+		}
+	}
+}
+
+func TestStartAndClose(t *testing.T) {
+	srv := newMock(t, mockserver.Config{})
+	if err := srv.Start(""); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(srv.URL(), "http://127.0.0.1:") {
+		t.Fatalf("URL %q is not on loopback", srv.URL())
+	}
+	resp, err := http.Get(srv.URL() + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if err := srv.Start(""); err == nil {
+		t.Error("second Start accepted")
+	}
+	if err := srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := http.Get(srv.URL() + "/healthz"); err == nil {
+		t.Error("still serving after Close")
+	}
+}
+
+// FuzzMarkRead throws arbitrary methods, queries and bodies at the handler:
+// every answer must be the envelope with a documented code, and only code 0
+// may leave a mark.
+func FuzzMarkRead(f *testing.F) {
+	sig := devSig(f)
+	good := apiQuery(sig)
+	f.Add("POST", good, `{"Report_Account":"a","Peer_Account":"b"}`)
+	f.Add("POST", good, `{"Report_Account":"a","Peer_Account":"b","MsgReadTime":"1700000000"}`)
+	f.Add("POST", good, `{"Report_Account":"a","Peer_Account":"b","MsgReadTime":"-1"}`)
+	f.Add("POST", good, `{"Report_Account":"a","Peer_Account":"b","MsgReadTime":"99999999999999999999"}`)
+	f.Add("GET", good, ``)
+	f.Add("POST", "sdkappid=%zz", `{}`)
+	f.Add("POST", strings.Replace(good, "usersig=", "usersig=eJw", 1), `{}`)
+	f.Add("POST", "sdkappid=1400000000&identifier=administrator&usersig=eAEAAAAA&random=1&contenttype=json", `[]`)
+	f.Add("POST", good, `null`)
+	f.Fuzz(func(t *testing.T, method, query, body string) {
+		if method == "" || strings.ContainsAny(method, " \t\r\n()<>@,;:\\\"/[]?={}") || !isToken(method) {
+			return
+		}
+		srv := newMock(t, mockserver.Config{Ceiling: -1})
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("POST", chatapi.Path, strings.NewReader(body))
+		req.Method = method
+		req.URL.RawQuery = query
+		srv.ServeHTTP(rec, req)
+		var env chatapi.Response
+		if err := json.Unmarshal(rec.Body.Bytes(), &env); err != nil || rec.Code != 200 {
+			t.Fatalf("answer %d %q is not the envelope", rec.Code, rec.Body)
+		}
+		if !chatapi.Known(env.ErrorCode) || env.ErrorInfo != chatapi.Lookup(env.ErrorCode).Info {
+			t.Fatalf("undocumented answer %+v", env)
+		}
+		if (env.ErrorCode == 0) != (len(srv.Marks()) == 1) {
+			t.Fatalf("code %d but %d marks", env.ErrorCode, len(srv.Marks()))
+		}
+	})
+}
+
+func isToken(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
