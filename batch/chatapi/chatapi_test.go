@@ -69,10 +69,10 @@ func TestRegionEndpoint(t *testing.T) {
 func TestRedactURL(t *testing.T) {
 	for in, want := range map[string]string{
 		"https://h/p?sdkappid=1&usersig=eAEAsecret&random=2":            "https://h/p?sdkappid=1&usersig=REDACTED&random=2",
-		"https://h/p?usersig=eAEA*-_":                                    "https://h/p?usersig=REDACTED",
+		"https://h/p?usersig=eAEA*-_":                                   "https://h/p?usersig=REDACTED",
 		`Post "http://h/p?identifier=a&usersig=abc": dial tcp: refused`: `Post "http://h/p?identifier=a&usersig=REDACTED": dial tcp: refused`,
-		"https://h/p?xusersig=keep&usersig=drop":                         "https://h/p?xusersig=keep&usersig=REDACTED",
-		"no url here": "no url here",
+		"https://h/p?xusersig=keep&usersig=drop":                        "https://h/p?xusersig=keep&usersig=REDACTED",
+		"no url here":                                                   "no url here",
 	} {
 		if got := chatapi.RedactURL(in); got != want {
 			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)

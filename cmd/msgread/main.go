@@ -33,6 +33,8 @@ type command struct {
 
 // commands is the table of subcommands, in the order help lists them.
 var commands = []command{
+	{"run", "mark the rows of an input CSV read (real API, or --mock)", runRun},
+	{"check", "validate an input CSV and estimate the run; calls nothing", runCheck},
 	{"mock", "serve the mock API until interrupted", runMock},
 	{"usersig", "print a UserSig for the admin, for curl", runUserSig},
 	{"version", "print the version", runVersion},

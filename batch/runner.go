@@ -1,0 +1,489 @@
+package batch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/msgread/msgread/batch/chatapi"
+	"github.com/msgread/msgread/reports"
+	"golang.org/x/sync/errgroup"
+)
+
+// Runner defaults; the CLI reuses them as flag defaults.
+const (
+	// DefaultRate is the API's documented ceiling, calls per second.
+	DefaultRate = 200.0
+	// DefaultWorkers holds DefaultRate with calls of up to about 1.25 s.
+	DefaultWorkers = 256
+	// DefaultRetries is how many times a transient failure is retried.
+	DefaultRetries = 5
+	// DefaultBackoffBase and DefaultBackoffMax shape the exponential backoff
+	// with full jitter between retries.
+	DefaultBackoffBase = 200 * time.Millisecond
+	DefaultBackoffMax  = 10 * time.Second
+	// DefaultFlushEvery is how often the report is flushed.
+	DefaultFlushEvery = time.Second
+)
+
+// Caller makes one call; *Client is the real one.
+type Caller interface {
+	MarkRead(ctx context.Context, req chatapi.Request) Result
+}
+
+// Output receives the report rows. One goroutine calls it.
+type Output interface {
+	Write(reports.Record) error
+	Flush() error
+}
+
+// Config configures a Runner.
+type Config struct {
+	// Caller makes the calls. Required.
+	Caller Caller
+	// Rate is the ceiling in calls per second, retries included; zero means
+	// DefaultRate. A Pacer enforces it: no second, including the first, holds
+	// more calls.
+	Rate float64
+	// Workers is how many calls may be in flight; zero means DefaultWorkers.
+	Workers int
+	// Retries is how many times a transient failure is retried; zero means
+	// DefaultRetries and a negative value none.
+	Retries int
+	// BackoffBase and BackoffMax shape the backoff; zero means the defaults.
+	BackoffBase time.Duration
+	BackoffMax  time.Duration
+	// FlushEvery is how often the output is flushed; zero means
+	// DefaultFlushEvery.
+	FlushEvery time.Duration
+	// Now is the clock for report timestamps; nil means time.Now.
+	Now func() time.Time
+	// Sleep waits between retries; nil means a timer. It returns early with
+	// ctx's error when ctx is done.
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// Runner sends the rows of an input through the rate ceiling and writes one
+// report row for each row that finishes. Create one per run with New.
+type Runner struct {
+	cfg   Config
+	pacer *Pacer
+	lat   *latencies
+	start atomic.Pointer[time.Time]
+
+	abortOnce sync.Once
+	aborted   chan struct{}
+
+	// The first call goes alone, as a probe: a wrong key, region or admin
+	// then costs one call, not one per worker.
+	probeToken chan struct{}
+	probeDone  chan struct{}
+	probeOnce  sync.Once
+
+	fatalOnce sync.Once
+	fatal     *FatalError
+
+	// progress counters, read by Progress from other goroutines
+	read, attempts, retries, inFlight atomic.Int64
+	byStatus                          [5]atomic.Int64
+
+	windowMu   sync.Mutex
+	window     int64
+	windowN    int
+	peakWindow int
+	firstCall  time.Time
+	lastCall   time.Time
+}
+
+// New validates cfg and returns a Runner.
+func New(cfg Config) (*Runner, error) {
+	if cfg.Caller == nil {
+		return nil, errors.New("batch: runner: a caller is required")
+	}
+	if cfg.Rate == 0 {
+		cfg.Rate = DefaultRate
+	}
+	if cfg.Workers == 0 {
+		cfg.Workers = DefaultWorkers
+	}
+	if cfg.Retries == 0 {
+		cfg.Retries = DefaultRetries
+	} else if cfg.Retries < 0 {
+		cfg.Retries = 0
+	}
+	if cfg.BackoffBase == 0 {
+		cfg.BackoffBase = DefaultBackoffBase
+	}
+	if cfg.BackoffMax == 0 {
+		cfg.BackoffMax = DefaultBackoffMax
+	}
+	if cfg.FlushEvery == 0 {
+		cfg.FlushEvery = DefaultFlushEvery
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Sleep == nil {
+		cfg.Sleep = sleepCtx
+	}
+	switch {
+	case cfg.Rate < 0:
+		return nil, fmt.Errorf("batch: runner: rate %v must be positive", cfg.Rate)
+	case cfg.Workers < 0:
+		return nil, fmt.Errorf("batch: runner: workers %d must be positive", cfg.Workers)
+	case cfg.BackoffBase < 0 || cfg.BackoffMax < cfg.BackoffBase:
+		return nil, fmt.Errorf("batch: runner: backoff %v..%v is not a range", cfg.BackoffBase, cfg.BackoffMax)
+	}
+	r := &Runner{
+		cfg:        cfg,
+		pacer:      NewPacer(cfg.Rate, DefaultWindowSlack, nil, nil),
+		lat:        newLatencies(),
+		aborted:    make(chan struct{}),
+		probeToken: make(chan struct{}, 1),
+		probeDone:  make(chan struct{}),
+	}
+	r.probeToken <- struct{}{}
+	return r, nil
+}
+
+// FatalError stops a run: the API answered with a code after which every
+// later call would fail the same way.
+type FatalError struct {
+	Code int
+	Info string
+	Line int
+	Hint string
+}
+
+func (e *FatalError) Error() string {
+	what := fmt.Sprintf("the API answered %d (%s)", e.Code, e.Info)
+	if e.Code == 0 {
+		what = e.Info
+	}
+	msg := fmt.Sprintf("stopped: %s on line %d", what, e.Line)
+	if e.Hint != "" {
+		msg += ": " + e.Hint
+	}
+	return msg
+}
+
+// ErrAborted is returned by Run after Abort.
+var ErrAborted = errors.New("batch: run aborted")
+
+// Run reads in and sends its rows, writing a report row to out for each row
+// that finishes, in completion order. It blocks until the input is done or
+// the run stops.
+//
+// Cancelling ctx stops dispatching: no new call starts, calls in flight
+// finish (bounded by the client's timeout), the report is flushed, and Run
+// returns ctx's error. Abort stops calls in flight too. A fatal answer stops
+// the run the same way and returns a *FatalError. An input that turns
+// unreadable halfway returns an error wrapping ErrBadInput, and an output
+// that cannot be written the output's error. Rows refused by the API are
+// report data, not errors. The Summary is valid in every case.
+func (r *Runner) Run(ctx context.Context, in *Input, out Output) (reports.Summary, error) {
+	start := r.cfg.Now()
+	r.start.Store(&start)
+	dispatch, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	calls, abort := context.WithCancel(context.WithoutCancel(ctx))
+	defer abort()
+	go func() {
+		select {
+		case <-r.aborted:
+			abort()
+		case <-calls.Done():
+		}
+	}()
+
+	rows := make(chan Row, r.cfg.Workers)
+	results := make(chan reports.Record, r.cfg.Workers)
+	var notFinished atomic.Int64
+
+	var g errgroup.Group
+	g.Go(func() error {
+		err := in.Rows(dispatch, rows)
+		if err != nil && dispatch.Err() == nil {
+			stop(err)
+		}
+		return nil
+	})
+	var workers sync.WaitGroup
+	for range r.cfg.Workers {
+		workers.Add(1)
+		g.Go(func() error {
+			defer workers.Done()
+			for row := range rows {
+				r.read.Add(1)
+				rec, done := r.process(dispatch, calls, stop, row)
+				if !done {
+					notFinished.Add(1)
+					continue
+				}
+				results <- rec
+			}
+			return nil
+		})
+	}
+	go func() {
+		workers.Wait()
+		close(results)
+	}()
+
+	sum := reports.NewSummary()
+	outErr := r.writeAll(results, out, &sum)
+	if outErr != nil {
+		stop(outErr)
+		abort()
+		for range results {
+		}
+	}
+	_ = g.Wait()
+
+	sum.NotFinished = int(notFinished.Load())
+	r.fillSummary(&sum)
+	if outErr != nil {
+		sum.Stopped = "writing the report: " + outErr.Error()
+		return sum, outErr
+	}
+	err := context.Cause(dispatch) // nil when the input ran to its end
+	switch {
+	case r.fatal != nil:
+		err = r.fatal
+	case ctx.Err() != nil && calls.Err() != nil:
+		err = ErrAborted
+	}
+	if err != nil {
+		sum.Stopped = err.Error()
+	}
+	return sum, err
+}
+
+// Abort makes a run that is draining after its context was cancelled stop
+// its calls in flight too. Safe from any goroutine.
+func (r *Runner) Abort() { r.abortOnce.Do(func() { close(r.aborted) }) }
+
+// writeAll writes results to out as they come, flushing every FlushEvery.
+func (r *Runner) writeAll(results <-chan reports.Record, out Output, sum *reports.Summary) error {
+	tick := time.NewTicker(r.cfg.FlushEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case rec, ok := <-results:
+			if !ok {
+				return out.Flush()
+			}
+			if err := out.Write(rec); err != nil {
+				return err
+			}
+			sum.Add(rec)
+			r.byStatus[statusIndex(rec.Status)].Add(1)
+		case <-tick.C:
+			if err := out.Flush(); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// process sends one row, retrying as its answers say, and returns its report
+// row; done is false when the run stopped before the row finished.
+func (r *Runner) process(dispatch, calls context.Context, stop context.CancelCauseFunc, row Row) (rec reports.Record, done bool) {
+	rec = reports.Record{Line: row.Line, ReportAccount: row.ReportAccount, PeerAccount: row.PeerAccount, MsgReadTime: row.MsgReadTime}
+	if row.Invalid != "" {
+		rec.Status, rec.ErrorInfo, rec.FinishedAt = reports.StatusInvalid, row.Invalid, r.cfg.Now()
+		return rec, true
+	}
+	if dispatch.Err() != nil {
+		return rec, false
+	}
+	req := chatapi.Request{ReportAccount: row.ReportAccount, PeerAccount: row.PeerAccount, MsgReadTime: row.ReadTime}
+	renewed := false
+	for attempt := 1; ; attempt++ {
+		probe, err := r.awaitProbe(dispatch)
+		if err != nil {
+			return rec, false
+		}
+		if err := r.pacer.Wait(dispatch); err != nil {
+			r.endProbe(probe, false)
+			return rec, false
+		}
+		r.countCall(attempt)
+		r.inFlight.Add(1)
+		res := r.cfg.Caller.MarkRead(calls, req)
+		r.inFlight.Add(-1)
+		if res.Class == chatapi.ClassFatal {
+			r.stopFatal(stop, res, row.Line) // before the probe opens the gate
+		}
+		r.endProbe(probe, res.Err == nil && res.Class != chatapi.ClassRenew)
+		if calls.Err() != nil {
+			return rec, false
+		}
+		r.lat.record(res.Latency)
+		rec.Attempts, rec.HTTPStatus, rec.Latency = attempt, res.HTTPStatus, res.Latency
+		rec.ErrorCode, rec.HasCode, rec.ErrorInfo = res.Code, res.Err == nil, res.Describe()
+		rec.FinishedAt = r.cfg.Now()
+
+		switch res.Class {
+		case chatapi.ClassOK:
+			rec.Status = reports.StatusOK
+			return rec, true
+		case chatapi.ClassPerRow:
+			rec.Status = reports.StatusFailed
+			return rec, true
+		case chatapi.ClassRenew:
+			if !renewed {
+				// The client has dropped the stale UserSig; sign anew once.
+				renewed = true
+				continue
+			}
+			r.stopFatal(stop, res, row.Line)
+			rec.Status = reports.StatusFailed
+			return rec, true
+		case chatapi.ClassFatal:
+			rec.Status = reports.StatusFailed
+			return rec, true
+		}
+		// ClassRetry
+		if attempt > r.cfg.Retries {
+			rec.Status = reports.StatusGaveUp
+			return rec, true
+		}
+		if err := r.cfg.Sleep(dispatch, r.backoff(attempt)); err != nil {
+			return rec, false
+		}
+	}
+}
+
+// awaitProbe returns at once when the probe is over; before that, one caller
+// at a time gets probe true and makes the probing call, the others wait.
+func (r *Runner) awaitProbe(ctx context.Context) (probe bool, err error) {
+	select {
+	case <-r.probeDone:
+		return false, nil
+	default:
+	}
+	select {
+	case <-r.probeDone:
+		return false, nil
+	case <-r.probeToken:
+		return true, nil
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+}
+
+// endProbe ends the probe when its call got an answer from the service (any
+// code: a fatal one has stopped the run by then); otherwise, as after a
+// network error, it hands the probe to the next caller.
+func (r *Runner) endProbe(probe, answered bool) {
+	if !probe {
+		return
+	}
+	if answered {
+		r.probeOnce.Do(func() { close(r.probeDone) })
+		return
+	}
+	r.probeToken <- struct{}{}
+}
+
+func (r *Runner) stopFatal(stop context.CancelCauseFunc, res Result, line int) {
+	r.fatalOnce.Do(func() {
+		code := chatapi.Lookup(res.Code)
+		r.fatal = &FatalError{Code: res.Code, Info: res.Describe(), Line: line, Hint: code.Hint}
+		if res.Code == chatapi.CodeSigExpired || res.Code == chatapi.CodeSigExpired2 {
+			r.fatal.Hint = "the UserSig was refused as expired even after renewing it: " + code.Hint
+		}
+		stop(r.fatal)
+	})
+}
+
+// backoff returns the wait before retry number attempt: full jitter over an
+// exponential range, capped.
+func (r *Runner) backoff(attempt int) time.Duration {
+	ceil := r.cfg.BackoffMax
+	if attempt < 32 {
+		ceil = min(r.cfg.BackoffBase<<(attempt-1), r.cfg.BackoffMax)
+	}
+	if ceil <= 0 {
+		return 0
+	}
+	return rand.N(ceil + 1)
+}
+
+func (r *Runner) countCall(attempt int) {
+	r.attempts.Add(1)
+	if attempt > 1 {
+		r.retries.Add(1)
+	}
+	now := time.Now()
+	sec := now.Unix()
+	r.windowMu.Lock()
+	if r.firstCall.IsZero() {
+		r.firstCall = now
+	}
+	r.lastCall = now
+	if sec != r.window {
+		r.window, r.windowN = sec, 0
+	}
+	r.windowN++
+	r.peakWindow = max(r.peakWindow, r.windowN)
+	r.windowMu.Unlock()
+}
+
+func (r *Runner) fillSummary(sum *reports.Summary) {
+	sum.Attempts = int(r.attempts.Load())
+	sum.Retries = int(r.retries.Load())
+	sum.Wall = r.cfg.Now().Sub(*r.start.Load())
+	sum.Ceiling = r.cfg.Rate
+	r.windowMu.Lock()
+	if span := r.lastCall.Sub(r.firstCall).Seconds(); sum.Attempts > 1 && span > 0 {
+		sum.Rate = float64(sum.Attempts-1) / span
+		sum.RateRatio = sum.Rate / sum.Ceiling
+	}
+	sum.PeakWindow = r.peakWindow
+	r.windowMu.Unlock()
+	sum.Latency = r.lat.summary()
+}
+
+// Progress is a snapshot of a run in progress.
+type Progress struct {
+	// Read counts the rows taken from the input; Done those written to the
+	// report, by status in ByStatus.
+	Read, Done int64
+	ByStatus   map[reports.Status]int64
+	// Attempts and Retries count calls; InFlight those not yet answered.
+	Attempts, Retries, InFlight int64
+	// Elapsed is the time since the run started.
+	Elapsed time.Duration
+}
+
+// Progress returns the run's counters. Safe from any goroutine.
+func (r *Runner) Progress() Progress {
+	p := Progress{
+		Read: r.read.Load(), Attempts: r.attempts.Load(), Retries: r.retries.Load(), InFlight: r.inFlight.Load(),
+		ByStatus: make(map[reports.Status]int64, len(reports.Statuses)),
+	}
+	for i, st := range reports.Statuses {
+		n := r.byStatus[i].Load()
+		p.ByStatus[st] = n
+		p.Done += n
+	}
+	if start := r.start.Load(); start != nil {
+		p.Elapsed = r.cfg.Now().Sub(*start)
+	}
+	return p
+}
+
+func statusIndex(s reports.Status) int {
+	for i, st := range reports.Statuses {
+		if st == s {
+			return i
+		}
+	}
+	return 0
+}

@@ -1,0 +1,351 @@
+package batch_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/msgread/msgread/batch"
+	"github.com/msgread/msgread/batch/chatapi"
+	"github.com/msgread/msgread/mockserver"
+	"github.com/msgread/msgread/reports"
+	"go.uber.org/goleak"
+)
+
+// memOutput collects report rows in memory.
+type memOutput struct {
+	mu      sync.Mutex
+	rows    []reports.Record
+	flushes int
+	failAt  int // Write fails on this row (1-based); 0 never
+}
+
+func (m *memOutput) Write(r reports.Record) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.failAt > 0 && len(m.rows)+1 == m.failAt {
+		return errors.New("disk full")
+	}
+	m.rows = append(m.rows, r)
+	return nil
+}
+
+func (m *memOutput) Flush() error { m.mu.Lock(); m.flushes++; m.mu.Unlock(); return nil }
+
+func (m *memOutput) byLine() map[int]reports.Record {
+	out := map[int]reports.Record{}
+	for _, r := range m.rows {
+		out[r.Line] = r
+	}
+	return out
+}
+
+// script is a fake Caller that answers each pair with a fixed sequence of
+// results, repeating the last one.
+type script struct {
+	mu      sync.Mutex
+	answers map[string][]batch.Result
+	calls   map[string]int
+	total   int
+	block   chan struct{} // when set, calls after the first wait for it (or ctx)
+}
+
+func newScript() *script {
+	return &script{answers: map[string][]batch.Result{}, calls: map[string]int{}}
+}
+
+func (s *script) MarkRead(ctx context.Context, req chatapi.Request) batch.Result {
+	s.mu.Lock()
+	key := req.ReportAccount + ">" + req.PeerAccount
+	n := s.calls[key]
+	s.calls[key]++
+	s.total++
+	seq := s.answers[key]
+	block := s.block
+	first := s.total == 1
+	s.mu.Unlock()
+	if block != nil && !first {
+		select {
+		case <-block:
+		case <-ctx.Done():
+			return batch.Result{Class: chatapi.ClassRetry, Err: ctx.Err()}
+		}
+	}
+	if len(seq) == 0 {
+		return batch.Result{Class: chatapi.ClassOK, HTTPStatus: 200}
+	}
+	return seq[min(n, len(seq)-1)]
+}
+
+func codeResult(code int) batch.Result {
+	c := chatapi.Lookup(code)
+	return batch.Result{Code: code, Info: c.Info, Class: c.Class, Throttle: c.Throttle, HTTPStatus: 200}
+}
+
+func noSleep(ctx context.Context, d time.Duration) error { return ctx.Err() }
+
+func input(t *testing.T, lines ...string) *batch.Input {
+	t.Helper()
+	in, err := batch.NewInput(strings.NewReader("report_account,peer_account,msg_read_time\n" + strings.Join(lines, "\n") + "\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in
+}
+
+func TestRunnerStatusesByClass(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	sc := newScript()
+	sc.answers["ok>x"] = nil
+	sc.answers["flaky>x"] = []batch.Result{codeResult(70500), {Class: chatapi.ClassRetry, HTTPStatus: 502, Err: errors.New("HTTP status 502")}, codeResult(0)}
+	sc.answers["down>x"] = []batch.Result{{Class: chatapi.ClassRetry, Err: errors.New("connection reset")}}
+	sc.answers["gone>x"] = []batch.Result{codeResult(90003)}
+	sc.answers["stale>x"] = []batch.Result{codeResult(70001), codeResult(0)}
+	r, err := batch.New(batch.Config{Caller: sc, Rate: 1e6, Workers: 3, Retries: 3, Sleep: noSleep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := &memOutput{}
+	sum, err := r.Run(context.Background(), input(t, "ok,x,", "flaky,x,1700000000", "down,x,", "gone,x,", "stale,x,", "bad one,x,"), out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[int]struct {
+		status   reports.Status
+		attempts int
+		code     string
+	}{
+		2: {reports.StatusOK, 1, "0"},
+		3: {reports.StatusOK, 3, "0"},
+		4: {reports.StatusGaveUp, 4, ""},
+		5: {reports.StatusFailed, 1, "90003"},
+		6: {reports.StatusOK, 2, "0"},
+		7: {reports.StatusInvalid, 0, ""},
+	}
+	got := out.byLine()
+	if len(out.rows) != len(want) {
+		t.Fatalf("%d report rows, want %d (one per input row)", len(out.rows), len(want))
+	}
+	for line, w := range want {
+		rec := got[line]
+		code := ""
+		if rec.HasCode {
+			code = fmt.Sprint(rec.ErrorCode)
+		}
+		if rec.Status != w.status || rec.Attempts != w.attempts || code != w.code {
+			t.Errorf("line %d: %s after %d attempts, code %q; want %s after %d, code %q", line, rec.Status, rec.Attempts, code, w.status, w.attempts, w.code)
+		}
+	}
+	if !strings.Contains(got[4].ErrorInfo, "connection reset") || !strings.Contains(got[7].ErrorInfo, "whitespace") {
+		t.Errorf("error_info must say what happened: %q, %q", got[4].ErrorInfo, got[7].ErrorInfo)
+	}
+	if sum.Rows != 6 || sum.ByStatus[reports.StatusOK] != 3 || sum.Attempts != 11 || sum.Retries != 6 {
+		t.Errorf("summary %+v", sum)
+	}
+}
+
+func TestRunnerFatalStopsFast(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	sc := newScript()
+	var lines []string
+	for i := range 1000 {
+		lines = append(lines, fmt.Sprintf("u%d,x,", i))
+		sc.answers[fmt.Sprintf("u%d>x", i)] = []batch.Result{codeResult(70009)}
+	}
+	r, _ := batch.New(batch.Config{Caller: sc, Rate: 1e6, Workers: 8, Sleep: noSleep})
+	out := &memOutput{}
+	sum, err := r.Run(context.Background(), input(t, lines...), out)
+	var fatal *batch.FatalError
+	if !errors.As(err, &fatal) || fatal.Code != 70009 || !strings.Contains(err.Error(), "secret key") {
+		t.Fatalf("err = %v, want a FatalError for 70009 naming the key", err)
+	}
+	if sc.total != 1 {
+		t.Errorf("%d calls with a fatal answer; want 1: the first call probes alone", sc.total)
+	}
+	if len(out.rows) != sc.total || sum.Stopped == "" {
+		t.Errorf("%d rows reported for %d calls; summary stopped=%q", len(out.rows), sc.total, sum.Stopped)
+	}
+}
+
+func TestRunnerRenewsOnceThenStops(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	sc := newScript()
+	sc.answers["a>b"] = []batch.Result{codeResult(70001)}
+	r, _ := batch.New(batch.Config{Caller: sc, Rate: 1e6, Workers: 1, Sleep: noSleep})
+	_, err := r.Run(context.Background(), input(t, "a,b,"), &memOutput{})
+	var fatal *batch.FatalError
+	if !errors.As(err, &fatal) || fatal.Code != 70001 || sc.total != 2 {
+		t.Fatalf("err %v after %d calls; want fatal 70001 after exactly 2 (one renewal)", err, sc.total)
+	}
+}
+
+func TestRunnerCancelDrainsInFlight(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	sc := newScript()
+	sc.block = make(chan struct{})
+	var lines []string
+	for i := range 100 {
+		lines = append(lines, fmt.Sprintf("u%d,x,", i))
+	}
+	r, _ := batch.New(batch.Config{Caller: sc, Rate: 1e6, Workers: 4, Sleep: noSleep})
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &memOutput{}
+	done := make(chan error)
+	go func() {
+		_, err := r.Run(ctx, input(t, lines...), out)
+		done <- err
+	}()
+	waitFor(t, func() bool { return r.Progress().InFlight == 4 })
+	cancel()        // stops dispatching at once
+	close(sc.block) // the four calls in flight now finish
+	err := <-done
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if len(out.rows) != 5 {
+		t.Fatalf("%d rows reported; want the probe and the 4 that were in flight, drained", len(out.rows))
+	}
+	for _, rec := range out.rows {
+		if rec.Status != reports.StatusOK {
+			t.Errorf("drained row %+v", rec)
+		}
+	}
+}
+
+func TestRunnerAbortStopsInFlight(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	sc := newScript()
+	sc.block = make(chan struct{}) // never released
+	r, _ := batch.New(batch.Config{Caller: sc, Rate: 1e6, Workers: 2, Sleep: noSleep})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() {
+		_, err := r.Run(ctx, input(t, "a,b,", "c,d,", "e,f,"), &memOutput{})
+		done <- err
+	}()
+	waitFor(t, func() bool { return r.Progress().InFlight == 2 })
+	cancel()
+	r.Abort()
+	select {
+	case err := <-done:
+		if !errors.Is(err, batch.ErrAborted) {
+			t.Fatalf("err = %v, want ErrAborted", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Abort did not stop the calls in flight")
+	}
+}
+
+func TestRunnerOutputErrorStops(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	var lines []string
+	for i := range 50 {
+		lines = append(lines, fmt.Sprintf("u%d,x,", i))
+	}
+	r, _ := batch.New(batch.Config{Caller: newScript(), Rate: 1e6, Workers: 2, Sleep: noSleep})
+	_, err := r.Run(context.Background(), input(t, lines...), &memOutput{failAt: 3})
+	if err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("err = %v, want the output's error", err)
+	}
+}
+
+func TestBackoffWaitsGrowAndCap(t *testing.T) {
+	var mu sync.Mutex
+	var waits []time.Duration
+	rec := func(ctx context.Context, d time.Duration) error {
+		mu.Lock()
+		waits = append(waits, d)
+		mu.Unlock()
+		return nil
+	}
+	sc := newScript()
+	sc.answers["a>b"] = []batch.Result{codeResult(60008)}
+	r, _ := batch.New(batch.Config{Caller: sc, Rate: 1e6, Workers: 1, Retries: 8, BackoffBase: 100 * time.Millisecond, BackoffMax: time.Second, Sleep: rec})
+	r.Run(context.Background(), input(t, "a,b,"), &memOutput{})
+	if len(waits) != 8 {
+		t.Fatalf("%d waits, want 8", len(waits))
+	}
+	for i, w := range waits {
+		ceil := min(100*time.Millisecond<<i, time.Second)
+		if w < 0 || w > ceil {
+			t.Errorf("wait %d = %v, want within [0, %v]", i+1, w, ceil)
+		}
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached in 5s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestRunAgainstMock is the end-to-end run: real client, real mock, real
+// pacing at the API's ceiling. Every line is reported once with the right
+// status, the mock's state matches the valid rows, and no call is throttled.
+func TestRunAgainstMock(t *testing.T) {
+	srv := startMock(t, mockserver.Config{Users: nil}) // ceiling 200/s
+	c := newClient(t, srv, clientOpts{})
+	var lines []string
+	want := map[string]string{} // pair → read time
+	for i := range 400 {
+		report, peer := fmt.Sprintf("r%d", i%150), fmt.Sprintf("p%d", i%7)
+		ts := fmt.Sprint(1600000000 + i)
+		lines = append(lines, report+","+peer+","+ts)
+		want[report+">"+peer] = ts // later lines have later times
+	}
+	lines = append(lines, "bad,,1", "x,y,1700000000000")
+	r, err := batch.New(batch.Config{Caller: c, Rate: 200, Workers: 32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := &memOutput{}
+	sum, err := r.Run(context.Background(), input(t, lines...), out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := out.byLine()
+	if len(out.rows) != 402 || len(got) != 402 {
+		t.Fatalf("%d rows, %d distinct lines; want 402 each", len(out.rows), len(got))
+	}
+	for line := 2; line <= 401; line++ {
+		if got[line].Status != reports.StatusOK || got[line].Attempts != 1 {
+			t.Errorf("line %d: %+v", line, got[line])
+		}
+	}
+	if got[402].Status != reports.StatusInvalid || got[403].Status != reports.StatusInvalid || !strings.Contains(got[403].ErrorInfo, "milliseconds") {
+		t.Errorf("invalid rows: %+v %+v", got[402], got[403])
+	}
+	marks := srv.Marks()
+	if len(marks) != len(want) {
+		t.Fatalf("mock has %d pairs, input %d", len(marks), len(want))
+	}
+	for _, m := range marks {
+		if ts := want[m.ReportAccount+">"+m.PeerAccount]; fmt.Sprint(m.ReadTime) != ts {
+			t.Errorf("%s→%s read at %d, want %s", m.ReportAccount, m.PeerAccount, m.ReadTime, ts)
+		}
+	}
+	if n := srv.Stats().ByCode["60007"]; n != 0 || sum.Retries != 0 {
+		t.Errorf("%d throttled answers, %d retries at 200/s against a 200/s ceiling; want none", n, sum.Retries)
+	}
+	if sum.PeakWindow > 200 {
+		t.Errorf("peak %d calls in one second, above the ceiling", sum.PeakWindow)
+	}
+	keys := make([]string, 0, len(sum.ByCode))
+	for k := range sum.ByCode {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	if len(keys) != 1 || keys[0] != "0" {
+		t.Errorf("codes %v", keys)
+	}
+}

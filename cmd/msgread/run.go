@@ -1,0 +1,297 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/msgread/msgread/batch"
+	"github.com/msgread/msgread/batch/chatapi"
+	"github.com/msgread/msgread/mockserver"
+	"github.com/msgread/msgread/reports"
+)
+
+// runOptions are the flags of "msgread run".
+type runOptions struct {
+	app         appFlags
+	mock        bool
+	mockFlags   mockFlags
+	endpoint    string
+	region      string
+	rate        float64
+	workers     int
+	retries     int
+	timeout     time.Duration
+	report      string
+	failed      string
+	summaryJSON string
+	progress    string
+}
+
+func runRun(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet(e, "run", "INPUT.csv", `
+Marks the conversations of INPUT.csv read (INPUT may be - for standard input).
+INPUT has a header row with report_account and peer_account (or Report_Account,
+Peer_Account) and optionally msg_read_time (MsgReadTime): Unix seconds or RFC 3339;
+empty means now. Every row ends in the report (--report) exactly once, as ok,
+failed, gave_up or invalid; the rows to try again also go to --failed, in the
+input's format.
+
+Target: --mock runs the bundled mock in-process (no account needed); otherwise
+--region or --endpoint, with --sdkappid, --admin and the secret key from
+MSGREAD_SECRET_KEY or --secret-key-file.
+
+Every call, retries included, takes a token from one limiter of --rate calls/s.
+Transient answers are retried with backoff; a fatal one (wrong key, region or
+admin) stops the run at once with exit 3.
+
+Exit: 0 all ok; 1 some rows failed, gave up or were invalid; 2 usage or input
+error, nothing sent; 3 stopped by a fatal answer; 130 interrupted (Ctrl-C drains
+calls in flight and flushes the report; a second Ctrl-C stops at once).
+
+Examples:
+  msgread run --mock testdata/sample.csv
+  MSGREAD_SECRET_KEY=... msgread run --region singapore --sdkappid 20000001 --admin ops rows.csv`)
+	var o runOptions
+	o.app.register(fs)
+	fs.BoolVar(&o.mock, "mock", false, "run against the bundled mock, started in-process with generated credentials")
+	o.mockFlags.register(fs)
+	fs.StringVar(&o.endpoint, "endpoint", "", "API base `URL`, such as https://console.tim.qq.com or a mock's http://127.0.0.1:8080")
+	fs.StringVar(&o.region, "region", "", "API region `name`: "+strings.Join(chatapi.RegionNames(), ", "))
+	fs.Float64Var(&o.rate, "rate", batch.DefaultRate, "ceiling in `calls/s`, retries included (the API allows 200)")
+	fs.IntVar(&o.workers, "workers", batch.DefaultWorkers, "calls in flight at most")
+	fs.IntVar(&o.retries, "retries", batch.DefaultRetries, "retries of a transient failure before the row gives up (0: none)")
+	fs.DurationVar(&o.timeout, "timeout", batch.DefaultTimeout, "timeout of one call (the service gives up after ~3s)")
+	fs.StringVar(&o.report, "report", "", "report `path` (default out/report-TIME.csv; never overwritten)")
+	fs.StringVar(&o.failed, "failed", "", "failed-rows `path`, in the input's format (default: the report's name with .failed.csv)")
+	fs.StringVar(&o.summaryJSON, "summary-json", "", "also write the summary as JSON to this `path`")
+	fs.StringVar(&o.progress, "progress", "auto", "progress display: auto (bar on a terminal, else a log line every 10s), bar, log or none")
+	rest, err := parseFlags(fs, e, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		fs.Usage()
+		return usageError("run takes exactly one INPUT.csv (or - for standard input)")
+	}
+	return o.execute(ctx, e, rest[0])
+}
+
+func (o *runOptions) validate() error {
+	switch {
+	case o.rate <= 0:
+		return usageError("--rate must be positive")
+	case o.workers <= 0:
+		return usageError("--workers must be positive")
+	case o.retries < 0:
+		return usageError("--retries must not be negative")
+	case o.timeout <= 0:
+		return usageError("--timeout must be positive")
+	case o.mock && (o.endpoint != "" || o.region != ""):
+		return usageError("--mock cannot be combined with --endpoint or --region")
+	case o.endpoint != "" && o.region != "":
+		return usageError("give --endpoint or --region, not both")
+	case !o.mock && o.endpoint == "" && o.region == "":
+		return usageError("no target: give --mock for the bundled mock, or --region (" + strings.Join(chatapi.RegionNames(), ", ") + ") or --endpoint with credentials")
+	}
+	switch o.progress {
+	case "auto", "bar", "log", "none":
+	default:
+		return usageError(fmt.Sprintf("--progress %q: want auto, bar, log or none", o.progress))
+	}
+	return nil
+}
+
+// target is what a run calls.
+type target struct {
+	endpoint string
+	app      uint64
+	admin    string
+	key      chatapi.Secret
+	banner   string
+	mock     *mockserver.Server
+}
+
+// resolveTarget starts the in-process mock or checks the real target's
+// settings and credentials.
+func (o *runOptions) resolveTarget(e *env) (*target, error) {
+	admin := o.app.admins.values[0]
+	if o.mock {
+		var raw [16]byte
+		rand.Read(raw[:])
+		key := chatapi.Secret(hex.EncodeToString(raw[:]))
+		cfg, err := o.mockFlags.config(mockserver.Config{SDKAppID: o.app.sdkappid, Admins: []string{admin}, Key: key})
+		if err != nil {
+			return nil, err
+		}
+		srv, err := mockserver.New(cfg)
+		if err != nil {
+			return nil, usageError(err.Error())
+		}
+		if err := srv.Start(""); err != nil {
+			return nil, err
+		}
+		return &target{endpoint: srv.URL(), app: cfg.SDKAppID, admin: admin, key: key, mock: srv,
+			banner: fmt.Sprintf("against the bundled mock at %s (app %d, ceiling %d/s, generated key)", srv.URL(), cfg.SDKAppID, max(cfg.Ceiling, 0))}, nil
+	}
+	key, given, err := loadSecretKey(e, o.app.keyFile)
+	if err != nil {
+		return nil, err
+	}
+	if !given {
+		return nil, usageError("no secret key: set " + secretKeyEnv + " or --secret-key-file (it is never taken as a flag value)")
+	}
+	endpoint := o.endpoint
+	if o.region != "" {
+		if endpoint, err = chatapi.RegionEndpoint(o.region); err != nil {
+			return nil, usageError(err.Error())
+		}
+		if o.rate > batch.DefaultRate {
+			fmt.Fprintf(e.stderr, "msgread run: warning: --rate %.0f is above the API's documented ceiling of 200 calls/s; expect 60007 answers\n", o.rate)
+		}
+	}
+	if u, err := url.Parse(endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, usageError(fmt.Sprintf("--endpoint %q is not an http(s) URL", endpoint))
+	}
+	banner := fmt.Sprintf("against %s as %s of app %d", endpoint, admin, o.app.sdkappid)
+	if o.region != "" {
+		banner += "\nmsgread run: note: the webhook C2C.CallbackAfterMsgReport, if enabled, fires for every call: warn the owner of the app's callback endpoint"
+	}
+	return &target{endpoint: endpoint, app: o.app.sdkappid, admin: admin, key: key, banner: banner}, nil
+}
+
+func (o *runOptions) execute(ctx context.Context, e *env, inputPath string) error {
+	if err := o.validate(); err != nil {
+		return err
+	}
+	in, closeInput, total, err := openInput(e, inputPath)
+	if err != nil {
+		return err
+	}
+	defer closeInput()
+
+	tgt, err := o.resolveTarget(e)
+	if err != nil {
+		return err
+	}
+	if tgt.mock != nil {
+		defer tgt.mock.Close()
+	}
+	signer, err := batch.NewSigner(batch.SignerConfig{SDKAppID: tgt.app, Admin: tgt.admin, Key: tgt.key, TTL: o.app.ttl})
+	if err != nil {
+		return usageError(err.Error())
+	}
+	client, err := batch.NewClient(batch.ClientConfig{Endpoint: tgt.endpoint, SDKAppID: tgt.app, Admin: tgt.admin, Signer: signer, Timeout: o.timeout, MaxConns: o.workers})
+	if err != nil {
+		return usageError(err.Error())
+	}
+	runner, err := batch.New(batch.Config{Caller: client, Rate: o.rate, Workers: o.workers, Retries: retriesConfig(o.retries)})
+	if err != nil {
+		return usageError(err.Error())
+	}
+
+	reportPath, failedPath := o.outputPaths(time.Now())
+	files, err := reports.Create(reportPath, failedPath)
+	if err != nil {
+		return usageError(fmt.Sprintf("cannot write the report: %v", err))
+	}
+	fmt.Fprintf(e.stderr, "msgread run: %s; %s at %.0f calls/s; report %s\n", tgt.banner, rowsText(total), o.rate, reportPath)
+
+	stopProgress := startProgress(e, o.progress, total, runner.Progress)
+	finished := make(chan struct{})
+	watched := make(chan struct{})
+	go func() {
+		// A second signal, after the first cancelled ctx, stops calls in flight.
+		defer close(watched)
+		select {
+		case <-ctx.Done():
+		case <-finished:
+			return
+		}
+		select {
+		case <-e.signals:
+			fmt.Fprintln(e.stderr, "msgread run: second interrupt: stopping calls in flight")
+			runner.Abort()
+		case <-finished:
+		}
+	}()
+	sum, runErr := runner.Run(ctx, in, files)
+	close(finished)
+	<-watched
+	stopProgress()
+	closeErr := files.Close()
+
+	sum.WriteText(e.stderr)
+	fmt.Fprintf(e.stderr, "  report: %s\n  failed rows: %s\n", reportPath, failedPath)
+	if o.summaryJSON != "" {
+		if err := writeJSON(o.summaryJSON, sum); err != nil {
+			fmt.Fprintf(e.stderr, "msgread run: writing --summary-json: %v\n", err)
+		}
+	}
+	return runExit(sum, runErr, closeErr)
+}
+
+// retriesConfig maps the flag (0 = none) to batch.Config (0 = default).
+func retriesConfig(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
+}
+
+func (o *runOptions) outputPaths(now time.Time) (report, failed string) {
+	report = o.report
+	if report == "" {
+		report = filepath.Join("out", "report-"+now.Format("20060102-150405")+".csv")
+	}
+	failed = o.failed
+	if failed == "" {
+		failed = strings.TrimSuffix(report, ".csv") + ".failed.csv"
+	}
+	return report, failed
+}
+
+func rowsText(total int64) string {
+	if total < 0 {
+		return "rows from standard input"
+	}
+	return fmt.Sprintf("about %d rows", total)
+}
+
+// runExit maps a run's outcome to the documented exit codes.
+func runExit(sum reports.Summary, runErr, closeErr error) error {
+	var fatal *batch.FatalError
+	switch {
+	case errors.As(runErr, &fatal):
+		return &exitError{code: exitAborted, err: runErr}
+	case errors.Is(runErr, context.Canceled) || errors.Is(runErr, batch.ErrAborted):
+		return &exitError{code: exitInterrupted, err: errors.New("interrupted: the report holds every row that finished; the rest were not sent")}
+	case runErr != nil:
+		return &exitError{code: exitAborted, err: fmt.Errorf("stopped: %w", runErr)}
+	case closeErr != nil:
+		return &exitError{code: exitAborted, err: fmt.Errorf("writing the report: %w", closeErr)}
+	}
+	if sum.ByStatus[reports.StatusFailed]+sum.ByStatus[reports.StatusGaveUp]+sum.ByStatus[reports.StatusInvalid] > 0 {
+		return &exitError{code: exitRowsFailed, err: errSilent}
+	}
+	return nil
+}
+
+func writeJSON(path string, v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(data, '\n'), 0o644)
+}

@@ -1,0 +1,246 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/msgread/msgread/mockserver"
+	"github.com/msgread/msgread/reports"
+)
+
+func startMock(t *testing.T, cfg mockserver.Config) *mockserver.Server {
+	t.Helper()
+	srv, err := mockserver.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(""); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv
+}
+
+func writeInput(t *testing.T, rows int, extra ...string) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("Report_Account,Peer_Account,MsgReadTime\n")
+	for i := range rows {
+		fmt.Fprintf(&b, "u%d,p%d,%d\n", i, i%13, 1600000000+i)
+	}
+	for _, l := range extra {
+		b.WriteString(l + "\n")
+	}
+	path := filepath.Join(t.TempDir(), "in.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func readReport(t *testing.T, path string) map[int]reports.Record {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := reports.ReadAll(f)
+	if err != nil {
+		t.Fatalf("report %s: %v", path, err)
+	}
+	byLine := map[int]reports.Record{}
+	for _, r := range recs {
+		if _, dup := byLine[r.Line]; dup {
+			t.Fatalf("line %d is in the report twice", r.Line)
+		}
+		byLine[r.Line] = r
+	}
+	return byLine
+}
+
+func TestRunAgainstEndpoint(t *testing.T) {
+	srv := startMock(t, mockserver.Config{Key: testKey, Ceiling: -1})
+	in := writeInput(t, 300, "bad row,p,1", "u1,p1,1700000000000")
+	dir := t.TempDir()
+	report := filepath.Join(dir, "r.csv")
+	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
+	err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none",
+		"--report", report, "--summary-json", filepath.Join(dir, "s.json"), in}, e)
+	if code := exitCode(err); code != exitRowsFailed {
+		t.Fatalf("exit %d (%v), want 1: two rows are invalid\n%s", code, err, errOut)
+	}
+	got := readReport(t, report)
+	if len(got) != 302 {
+		t.Fatalf("report has %d lines, want 302", len(got))
+	}
+	for line := 2; line <= 301; line++ {
+		if got[line].Status != reports.StatusOK {
+			t.Errorf("line %d: %+v", line, got[line])
+		}
+	}
+	if got[302].Status != reports.StatusInvalid || got[303].Status != reports.StatusInvalid {
+		t.Errorf("invalid rows: %+v %+v", got[302], got[303])
+	}
+	if n := len(srv.Marks()); n != 300 {
+		t.Errorf("mock marked %d pairs, want 300", n)
+	}
+	failed, _ := os.ReadFile(filepath.Join(dir, "r.failed.csv"))
+	if string(failed) != "report_account,peer_account,msg_read_time\n" {
+		t.Errorf("failed-rows file %q: invalid rows stay out of it", failed)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "s.json")); err != nil {
+		t.Errorf("no summary JSON: %v", err)
+	}
+	if !strings.Contains(errOut.String(), "summary: 302 rows") || strings.Contains(errOut.String(), testKey) {
+		t.Errorf("stderr:\n%s", errOut)
+	}
+
+	// The same report path again is refused before anything is sent.
+	before := srv.Stats().Requests
+	e, _, _ = testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
+	err = run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--report", report, in}, e)
+	if exitCode(err) != exitUsage || !strings.Contains(err.Error(), "already exists") || srv.Stats().Requests != before {
+		t.Errorf("existing report: %v; want exit 2 and no calls", err)
+	}
+}
+
+func TestRunWrongKeyStopsFast(t *testing.T) {
+	srv := startMock(t, mockserver.Config{Key: testKey, Ceiling: -1})
+	in := writeInput(t, 2000)
+	report := filepath.Join(t.TempDir(), "r.csv")
+	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": "wrong-key"})
+	err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none", "--report", report, in}, e)
+	if exitCode(err) != exitAborted {
+		t.Fatalf("exit %d (%v), want 3", exitCode(err), err)
+	}
+	if !strings.Contains(err.Error(), "70009") || !strings.Contains(err.Error(), "secret key") {
+		t.Errorf("error %q should name the code and what to check", err)
+	}
+	if n := srv.Stats().Requests; n > 10 {
+		t.Errorf("%d calls with a wrong key; want a handful", n)
+	}
+	if strings.Contains(errOut.String()+err.Error(), "wrong-key") {
+		t.Error("the key was printed")
+	}
+	got := readReport(t, report)
+	if len(got) == 0 || len(got) > 10 {
+		t.Errorf("report has %d rows; want the handful that were sent", len(got))
+	}
+}
+
+func TestRunRefusesWithoutTarget(t *testing.T) {
+	in := writeInput(t, 3)
+	for name, tc := range map[string]struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		"no target":       {[]string{"run", in}, nil, "--mock"},
+		"no key":          {[]string{"run", "--region", "singapore", in}, nil, "MSGREAD_SECRET_KEY"},
+		"unknown region":  {[]string{"run", "--region", "mars", in}, map[string]string{"MSGREAD_SECRET_KEY": "k"}, "unknown region"},
+		"two inputs":      {[]string{"run", "--mock", in, in}, nil, "exactly one"},
+		"missing file":    {[]string{"run", "--mock", in + ".nope"}, nil, "no such file"},
+		"bad progress":    {[]string{"run", "--mock", "--progress", "fancy", in}, nil, "--progress"},
+		"mock and region": {[]string{"run", "--mock", "--region", "china", in}, nil, "cannot be combined"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e, _, _ := testEnv(tc.env)
+			err := run(context.Background(), tc.args, e)
+			if exitCode(err) != exitUsage || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err %v (exit %d), want exit 2 mentioning %q", err, exitCode(err), tc.want)
+			}
+		})
+	}
+}
+
+func TestRunBadHeaderSendsNothing(t *testing.T) {
+	srv := startMock(t, mockserver.Config{Key: testKey})
+	path := filepath.Join(t.TempDir(), "in.csv")
+	os.WriteFile(path, []byte("user,peer\na,b\n"), 0o644)
+	e, _, _ := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
+	err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--report", filepath.Join(t.TempDir(), "r.csv"), path}, e)
+	if exitCode(err) != exitUsage || !strings.Contains(err.Error(), "report_account") || srv.Stats().Requests != 0 {
+		t.Fatalf("err %v, %d calls; want exit 2 naming the missing column, no calls", err, srv.Stats().Requests)
+	}
+}
+
+func TestRunInterruptedReportIsConsistent(t *testing.T) {
+	srv := startMock(t, mockserver.Config{Key: testKey})
+	in := writeInput(t, 5000)
+	report := filepath.Join(t.TempDir(), "r.csv")
+	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	err := run(ctx, []string{"run", "--endpoint", srv.URL(), "--rate", "1000", "--progress", "none", "--report", report, in}, e)
+	if exitCode(err) != exitInterrupted {
+		t.Fatalf("exit %d (%v), want 130\n%s", exitCode(err), err, errOut)
+	}
+	got := readReport(t, report)
+	if len(got) == 0 || len(got) >= 5000 {
+		t.Fatalf("%d rows reported after an interrupt at ~300 of 5000", len(got))
+	}
+	marked := map[string]bool{}
+	for _, m := range srv.Marks() {
+		marked[m.ReportAccount] = true
+	}
+	for line, rec := range got {
+		if rec.Status != reports.StatusOK || !marked[rec.ReportAccount] {
+			t.Errorf("line %d: %+v not ok or not marked in the mock", line, rec)
+		}
+	}
+	if len(marked) != len(got) {
+		t.Errorf("mock marked %d pairs, report says %d ok: a finished call is missing from the report", len(marked), len(got))
+	}
+}
+
+// TestBinaryInterrupt builds msgread and interrupts a real run with SIGINT:
+// exit 130, and a report that holds every finished row once.
+func TestBinaryInterrupt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "msgread")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	in := writeInput(t, 5000)
+	report := filepath.Join(dir, "r.csv")
+	cmd := exec.Command(bin, "run", "--mock", "--progress", "none", "--report", report, in)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if data, _ := os.ReadFile(report); strings.Count(string(data), "\n") > 50 {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("no rows in the report after 10s\n%s", stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	err := cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != exitInterrupted {
+		t.Fatalf("exit %d (%v), want 130\n%s", code, err, stderr.String())
+	}
+	got := readReport(t, report)
+	if len(got) < 50 || len(got) >= 5000 {
+		t.Fatalf("%d rows in the report", len(got))
+	}
+	if !strings.Contains(stderr.String(), "summary:") {
+		t.Errorf("no summary after the interrupt:\n%s", stderr.String())
+	}
+}

@@ -1,0 +1,51 @@
+// Package reports writes and reads back msgread's CSV report, writes the
+// failed-rows file in the input's format, and builds the run's summary.
+package reports
+
+import "time"
+
+// Status is a row's final state in a report.
+type Status string
+
+// The statuses of a report row.
+const (
+	// StatusOK: the API marked the conversation read.
+	StatusOK Status = "ok"
+	// StatusFailed: the API refused the row for good.
+	StatusFailed Status = "failed"
+	// StatusGaveUp: still transient after the last retry.
+	StatusGaveUp Status = "gave_up"
+	// StatusInvalid: bad input, never sent.
+	StatusInvalid Status = "invalid"
+	// StatusSkipped: done in an earlier run.
+	StatusSkipped Status = "skipped"
+)
+
+// Statuses lists every status in the order summaries show them.
+var Statuses = []Status{StatusOK, StatusFailed, StatusGaveUp, StatusInvalid, StatusSkipped}
+
+// Record is one report row.
+type Record struct {
+	Line          int
+	ReportAccount string
+	PeerAccount   string
+	// MsgReadTime is the input's cell, as given.
+	MsgReadTime string
+	Status      Status
+	// ErrorCode is the API's ErrorCode. HasCode is false when no answer
+	// carried one (invalid rows, network failures); the cell is then empty.
+	ErrorCode int
+	HasCode   bool
+	// ErrorInfo is the API's ErrorInfo, the transport error, or why the row
+	// is invalid.
+	ErrorInfo string
+	// HTTPStatus of the last attempt; 0 (an empty cell) when none arrived.
+	HTTPStatus int
+	Attempts   int
+	// Latency of the last attempt.
+	Latency    time.Duration
+	FinishedAt time.Time
+}
+
+// Header is the report's header row.
+var Header = []string{"line", "report_account", "peer_account", "msg_read_time", "status", "error_code", "error_info", "http_status", "attempts", "latency_ms", "finished_at"}

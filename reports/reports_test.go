@@ -1,0 +1,110 @@
+package reports_test
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/msgread/msgread/reports"
+)
+
+func TestNeutralizeRoundTrips(t *testing.T) {
+	for _, s := range []string{"", "alice", "=1+1", "+49", "-5", "@SUM(A1)", "\tx", "\rx", "'=x", "''", "'", "a=b"} {
+		n := reports.Neutralize(s)
+		if n != "" && strings.ContainsRune("=+-@\t\r", rune(n[0])) {
+			t.Errorf("Neutralize(%q) = %q still starts with a formula character", s, n)
+		}
+		if back := reports.Unneutralize(n); back != s {
+			t.Errorf("Unneutralize(Neutralize(%q)) = %q", s, back)
+		}
+	}
+}
+
+func TestWriterReadAllRoundTrip(t *testing.T) {
+	at := time.Date(2026, 11, 25, 10, 0, 0, 123e6, time.UTC)
+	in := []reports.Record{
+		{Line: 2, ReportAccount: "alice", PeerAccount: "bob", MsgReadTime: "1700000000", Status: reports.StatusOK, HasCode: true, HTTPStatus: 200, Attempts: 1, Latency: 12 * time.Millisecond, FinishedAt: at},
+		{Line: 5, ReportAccount: "=cmd|' /C calc'!A0", PeerAccount: "b,\"q\"", Status: reports.StatusFailed, ErrorCode: 90003, HasCode: true, ErrorInfo: "Peer_Account is missing", HTTPStatus: 200, Attempts: 1, FinishedAt: at},
+		{Line: 3, ReportAccount: "c", PeerAccount: "d", Status: reports.StatusGaveUp, ErrorInfo: "-connection reset", Attempts: 6, FinishedAt: at},
+		{Line: 9, ReportAccount: "", PeerAccount: "x", MsgReadTime: "+1", Status: reports.StatusInvalid, ErrorInfo: "report_account is empty", FinishedAt: at},
+	}
+	var buf bytes.Buffer
+	w, err := reports.NewWriter(&buf, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range in {
+		if err := w.Write(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Flush()
+	text := buf.String()
+	if !strings.HasPrefix(text, strings.Join(reports.Header, ",")+"\n") {
+		t.Fatalf("header: %q", text)
+	}
+	for _, bad := range []string{",=cmd", ",-connection", ",+1"} {
+		if strings.Contains(text, bad) {
+			t.Errorf("formula cell %q not neutralised:\n%s", bad, text)
+		}
+	}
+	if !strings.Contains(text, "3,c,d,,gave_up,,'-connection reset,,6,0,") {
+		t.Errorf("gave_up row without an envelope should have empty code and status cells:\n%s", text)
+	}
+	out, err := reports.ReadAll(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range in {
+		if out[i] != in[i] {
+			t.Errorf("row %d: read back %+v, wrote %+v", i, out[i], in[i])
+		}
+	}
+}
+
+func TestCreateNeverOverwrites(t *testing.T) {
+	dir := t.TempDir()
+	report := filepath.Join(dir, "sub", "r.csv")
+	failed := filepath.Join(dir, "sub", "r.failed.csv")
+	f, err := reports.Create(report, failed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write(reports.Record{Line: 2, ReportAccount: "a", PeerAccount: "b", MsgReadTime: "=1", Status: reports.StatusGaveUp})
+	f.Write(reports.Record{Line: 3, ReportAccount: "c", PeerAccount: "d", Status: reports.StatusOK})
+	f.Write(reports.Record{Line: 4, ReportAccount: "", PeerAccount: "d", Status: reports.StatusInvalid})
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(failed)
+	if string(data) != "report_account,peer_account,msg_read_time\na,b,=1\n" {
+		t.Errorf("failed-rows file = %q: the gave_up row only, cells as in the input", data)
+	}
+	if _, err := reports.Create(report, ""); !errors.Is(err, reports.ErrExists) {
+		t.Errorf("second Create: %v, want ErrExists", err)
+	}
+	if _, err := reports.Create(filepath.Join(dir, "new.csv"), failed); !errors.Is(err, reports.ErrExists) {
+		t.Errorf("existing failed file: %v, want ErrExists", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "new.csv")); err == nil {
+		t.Error("a refused Create left its report behind")
+	}
+}
+
+func TestSummaryText(t *testing.T) {
+	s := reports.NewSummary()
+	s.Add(reports.Record{Status: reports.StatusOK, HasCode: true})
+	s.Add(reports.Record{Status: reports.StatusFailed, HasCode: true, ErrorCode: 90003})
+	s.Attempts, s.Ceiling, s.Rate, s.RateRatio, s.Wall = 2, 200, 199, 0.995, 10*time.Second
+	var b bytes.Buffer
+	s.WriteText(&b)
+	for _, want := range []string{"2 rows", "ok 1", "failed 1", "90003×1", "199.0 calls/s", "99.5%"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, b.String())
+		}
+	}
+}

@@ -1,0 +1,103 @@
+package reports
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Latency holds latency percentiles in milliseconds.
+type Latency struct {
+	P50 float64 `json:"p50_ms"`
+	P90 float64 `json:"p90_ms"`
+	P99 float64 `json:"p99_ms"`
+	Max float64 `json:"max_ms"`
+}
+
+// Summary describes a finished (or stopped) run.
+type Summary struct {
+	// Rows counts the rows written to the report, by status in ByStatus.
+	Rows     int            `json:"rows"`
+	ByStatus map[Status]int `json:"by_status"`
+	// ByCode counts the report's rows by final error code ("0" for ok).
+	ByCode map[string]int `json:"by_error_code"`
+	// NotFinished counts the rows read but not finished because the run
+	// stopped early; a later --resume sends them.
+	NotFinished int `json:"not_finished"`
+	// Attempts counts every call, retries included.
+	Attempts int `json:"attempts"`
+	Retries  int `json:"retries"`
+	// Wall is the run's duration.
+	Wall time.Duration `json:"-"`
+	// Ceiling is the configured rate, calls per second; Rate the achieved one
+	// over the span of the calls, and RateRatio their ratio.
+	Ceiling   float64 `json:"ceiling_per_second"`
+	Rate      float64 `json:"achieved_calls_per_second"`
+	RateRatio float64 `json:"rate_ratio"`
+	// PeakWindow is the most calls started within one clock second.
+	PeakWindow int `json:"peak_calls_in_one_second"`
+	// Latency of every call.
+	Latency Latency `json:"latency"`
+	// Stopped says why the run stopped early; empty when it ran to the end.
+	Stopped string `json:"stopped,omitempty"`
+}
+
+// NewSummary returns an empty Summary with its maps made.
+func NewSummary() Summary {
+	return Summary{ByStatus: map[Status]int{}, ByCode: map[string]int{}}
+}
+
+// Add counts one report row.
+func (s *Summary) Add(r Record) {
+	s.Rows++
+	s.ByStatus[r.Status]++
+	if r.HasCode {
+		s.ByCode[strconv.Itoa(r.ErrorCode)]++
+	}
+}
+
+// MarshalJSON adds the wall time in seconds.
+func (s Summary) MarshalJSON() ([]byte, error) {
+	type plain Summary
+	return json.Marshal(struct {
+		plain
+		WallSeconds float64 `json:"wall_seconds"`
+	}{plain(s), s.Wall.Seconds()})
+}
+
+// WriteText writes the summary for people, as msgread prints it on stderr.
+func (s Summary) WriteText(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "summary: %d rows:", s.Rows)
+	for _, st := range Statuses {
+		fmt.Fprintf(&b, " %s %d", st, s.ByStatus[st])
+	}
+	if s.NotFinished > 0 {
+		fmt.Fprintf(&b, "; %d rows not finished (resume to send them)", s.NotFinished)
+	}
+	b.WriteString("\n")
+	if len(s.ByCode) > 0 {
+		codes := make([]string, 0, len(s.ByCode))
+		for c := range s.ByCode {
+			codes = append(codes, c)
+		}
+		sort.Slice(codes, func(i, j int) bool { n, _ := strconv.Atoi(codes[i]); m, _ := strconv.Atoi(codes[j]); return n < m })
+		b.WriteString("  by error code:")
+		for _, c := range codes {
+			fmt.Fprintf(&b, " %s×%d", c, s.ByCode[c])
+		}
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(&b, "  %d calls (%d retries) in %s; %.1f calls/s against a ceiling of %.0f/s (%.1f%%), peak %d in one second\n",
+		s.Attempts, s.Retries, s.Wall.Round(time.Millisecond), s.Rate, s.Ceiling, 100*s.RateRatio, s.PeakWindow)
+	fmt.Fprintf(&b, "  latency p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms\n", s.Latency.P50, s.Latency.P90, s.Latency.P99, s.Latency.Max)
+	if s.Stopped != "" {
+		fmt.Fprintf(&b, "  stopped early: %s\n", s.Stopped)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
