@@ -14,6 +14,10 @@ import (
 // server's second. It costs 0.2 % of the rate.
 const DefaultWindowSlack = 2 * time.Millisecond
 
+// maxWindowCalls bounds the window's memory (24 bytes a call). Rates above it
+// are far beyond any real ceiling; the limiter alone paces them.
+const maxWindowCalls = 100_000
+
 // Pacer spaces the calls of a run. A rate.Limiter with burst 1 sets the
 // steady pace; on top of it a sliding window guarantees that no span of one
 // second (plus a slack) holds more than the rate's calls, even when
@@ -42,8 +46,8 @@ func NewPacer(perSecond float64, slack time.Duration, now func() time.Time, slee
 		sleep = sleepCtx
 	}
 	p := &Pacer{limiter: rate.NewLimiter(rate.Limit(perSecond), 1), window: time.Second + slack, now: now, sleep: sleep}
-	if n := int(math.Floor(perSecond)); n >= 1 {
-		p.ring = make([]time.Time, n)
+	if n := math.Floor(perSecond); n >= 1 && n <= maxWindowCalls {
+		p.ring = make([]time.Time, int(n))
 	}
 	return p
 }

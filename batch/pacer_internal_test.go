@@ -75,3 +75,9 @@ func TestPacerWaitCancelled(t *testing.T) {
 		t.Fatal("Wait returned nil after cancel")
 	}
 }
+
+func TestPacerHugeRateNeedsNoWindow(t *testing.T) {
+	if p := NewPacer(1e9, 0, nil, nil); len(p.ring) != 0 {
+		t.Fatalf("a window of %d calls for an unlimited rate", len(p.ring))
+	}
+}

@@ -1,0 +1,161 @@
+package batch_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/metrics"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/msgread/msgread/batch"
+	"github.com/msgread/msgread/batch/chatapi"
+	"github.com/msgread/msgread/mockserver"
+	"github.com/msgread/msgread/reports"
+)
+
+// BenchmarkCeiling runs 4000 rows at 200 calls/s (20 s) through the real
+// client against a mock that enforces 200 calls per 1-second window, and
+// reports the achieved rate over the ceiling (target >= 0.995), the busiest
+// second and the calls the mock throttled (target 0). Run with -benchtime 1x.
+func BenchmarkCeiling(b *testing.B) {
+	for range b.N {
+		srv, err := mockserver.New(mockserver.Config{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := srv.Start(""); err != nil {
+			b.Fatal(err)
+		}
+		signer, _ := batch.NewSigner(batch.SignerConfig{SDKAppID: mockserver.DefaultSDKAppID, Admin: mockserver.DefaultAdmin, Key: mockserver.DevKey})
+		client, _ := batch.NewClient(batch.ClientConfig{Endpoint: srv.URL(), SDKAppID: mockserver.DefaultSDKAppID, Admin: mockserver.DefaultAdmin, Signer: signer})
+		r, _ := batch.New(batch.Config{Caller: client, Rate: 200})
+		in, closeIn := benchInput(b, 4000)
+		sum, err := r.Run(context.Background(), in, discard{})
+		closeIn()
+		srv.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(sum.RateRatio, "rate/ceiling")
+		b.ReportMetric(float64(sum.PeakWindow), "peak-calls/s")
+		b.ReportMetric(float64(srv.Stats().ByCode["60007"]), "throttled")
+		b.ReportMetric(sum.Latency.P99, "p99-ms")
+	}
+}
+
+// BenchmarkRunMemory runs 100 k and 1 M rows from a file through the runner
+// (an instant caller, no rate limit) into a report file, and reports the peak
+// Go heap: flat in the input's length is the target (< 64 MB at 1 M rows).
+func BenchmarkRunMemory(b *testing.B) {
+	for _, rows := range []int{100_000, 1_000_000} {
+		b.Run(fmt.Sprintf("rows=%d", rows), func(b *testing.B) {
+			path := writeBenchInput(b, rows)
+			for range b.N {
+				runtime.GC()
+				peak := sampleHeap()
+				f, _ := os.Open(path)
+				in, err := batch.NewInput(bufio.NewReaderSize(f, 64<<10))
+				if err != nil {
+					b.Fatal(err)
+				}
+				files, err := reports.Create(filepath.Join(b.TempDir(), "r.csv"), filepath.Join(b.TempDir(), "f.csv"))
+				if err != nil {
+					b.Fatal(err)
+				}
+				r, _ := batch.New(batch.Config{Caller: instant{}, Rate: 1e9})
+				start := time.Now()
+				sum, err := r.Run(context.Background(), in, files)
+				elapsed := time.Since(start)
+				files.Close()
+				f.Close()
+				heap := peak()
+				if err != nil || sum.Rows != rows {
+					b.Fatalf("%v, %d rows", err, sum.Rows)
+				}
+				b.ReportMetric(float64(heap)/(1<<20), "peak-heap-MB")
+				b.ReportMetric(float64(rows)/elapsed.Seconds(), "rows/s")
+			}
+		})
+	}
+}
+
+// sampleHeap samples the live heap every 5 ms until the returned function is
+// called, which returns the peak seen.
+func sampleHeap() func() uint64 {
+	var peak atomic.Uint64
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	read := func() {
+		metrics.Read(sample)
+		if v := sample[0].Value.Uint64(); v > peak.Load() {
+			peak.Store(v)
+		}
+	}
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				read()
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() uint64 {
+		close(done)
+		wg.Wait()
+		read()
+		return peak.Load()
+	}
+}
+
+type instant struct{}
+
+func (instant) MarkRead(context.Context, chatapi.Request) batch.Result {
+	return batch.Result{Class: chatapi.ClassOK, HTTPStatus: 200}
+}
+
+type discard struct{}
+
+func (discard) Write(reports.Record) error { return nil }
+func (discard) Flush() error               { return nil }
+
+func writeBenchInput(b *testing.B, rows int) string {
+	b.Helper()
+	path := filepath.Join(b.TempDir(), "in.csv")
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	fmt.Fprintln(w, "report_account,peer_account,msg_read_time")
+	for i := range rows {
+		fmt.Fprintf(w, "user%07d,peer%05d,%d\n", i, i%50000, 1600000000+i)
+	}
+	w.Flush()
+	f.Close()
+	return path
+}
+
+func benchInput(b *testing.B, rows int) (*batch.Input, func()) {
+	f, err := os.Open(writeBenchInput(b, rows))
+	if err != nil {
+		b.Fatal(err)
+	}
+	in, err := batch.NewInput(f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return in, func() { f.Close() }
+}
