@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/msgread/msgread/batch/chatapi"
 )
@@ -40,57 +41,41 @@ func writeEnvelope(w http.ResponseWriter, code int) {
 }
 
 func (s *Server) serveMarkRead(w http.ResponseWriter, r *http.Request) {
-	code := s.markRead(r)
-	s.stats.record(code)
+	code, req := s.check(r)
+	if code == 0 {
+		// A valid request: the scenario decides its latency and fault.
+		dec := s.decider.decide(req.ReportAccount, req.PeerAccount, s.state.nextCall(req.ReportAccount, req.PeerAccount))
+		s.stats.injected(dec.latency)
+		s.metrics.latency.Observe(dec.latency.Seconds())
+		if !wait(r.Context(), dec.latency) {
+			s.stats.abandoned()
+			return // the client gave up
+		}
+		if dec.fault != nil {
+			s.stats.fault(dec.fault.Kind())
+			s.metrics.faults.WithLabelValues(dec.fault.Kind()).Inc()
+			if cf, ok := dec.fault.(CodeFault); ok {
+				s.record(cf.Code)
+			} else {
+				s.stats.request()
+			}
+			dec.fault.Serve(w, r)
+			return
+		}
+		code = s.mark(req, s.cfg.Now())
+	}
+	s.record(code)
 	writeEnvelope(w, code)
 }
 
-// markRead applies the service's checks in the order it plausibly does and
-// returns the answer's code, recording the mark on success.
-func (s *Server) markRead(r *http.Request) int {
-	now := s.cfg.Now()
-	if r.Method != http.MethodPost {
-		return chatapi.CodeHTTPParse
-	}
-	q, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		return chatapi.CodeHTTPParse
-	}
-	// This mock is stricter than the documentation: a client that sends a
-	// random outside uint32 or another content type has a bug worth seeing.
-	if _, err := strconv.ParseUint(q.Get(chatapi.ParamRandom), 10, 32); err != nil {
-		return chatapi.CodeHTTPParse
-	}
-	if q.Get(chatapi.ParamContentType) != chatapi.ContentTypeJSON {
-		return chatapi.CodeHTTPParse
-	}
+// record counts an answer with an envelope.
+func (s *Server) record(code int) {
+	s.stats.record(code)
+	s.metrics.requests.WithLabelValues(strconv.Itoa(code)).Inc()
+}
 
-	appParam := q.Get(chatapi.ParamSDKAppID)
-	if appParam == "" {
-		return chatapi.CodeSDKAppIDMissing
-	}
-	app, err := strconv.ParseUint(appParam, 10, 64)
-	if err != nil {
-		return chatapi.CodeSDKAppIDInvalid
-	}
-	if app != s.cfg.SDKAppID {
-		return chatapi.CodeAppIDNotFound
-	}
-	identifier := q.Get(chatapi.ParamIdentifier)
-	if !s.admins[identifier] {
-		return chatapi.CodeNotAdmin
-	}
-	if code := s.sigs.verify(app, identifier, q.Get(chatapi.ParamUserSig), now, s.cfg.SigMaxAge); code != 0 {
-		return code
-	}
-	if !s.ceiling.allow(now) {
-		return chatapi.CodeRateLimited
-	}
-
-	req, ok := parseBody(r.Body)
-	if !ok {
-		return chatapi.CodeBodyParse
-	}
+// mark checks the accounts and records the mark.
+func (s *Server) mark(req chatapi.Request, now time.Time) int {
 	if !s.exists(req.ReportAccount) {
 		return chatapi.UnknownAccountCode("Report_Account")
 	}
@@ -103,6 +88,56 @@ func (s *Server) markRead(r *http.Request) int {
 	}
 	s.state.mark(req.ReportAccount, req.PeerAccount, readTime)
 	return chatapi.CodeOK
+}
+
+// check applies the service's checks in the order it plausibly does, up to
+// the parsed body. It returns 0 and the body for a valid request, else the
+// answer's code.
+func (s *Server) check(r *http.Request) (int, chatapi.Request) {
+	var none chatapi.Request
+	now := s.cfg.Now()
+	if r.Method != http.MethodPost {
+		return chatapi.CodeHTTPParse, none
+	}
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return chatapi.CodeHTTPParse, none
+	}
+	// This mock is stricter than the documentation: a client that sends a
+	// random outside uint32 or another content type has a bug worth seeing.
+	if _, err := strconv.ParseUint(q.Get(chatapi.ParamRandom), 10, 32); err != nil {
+		return chatapi.CodeHTTPParse, none
+	}
+	if q.Get(chatapi.ParamContentType) != chatapi.ContentTypeJSON {
+		return chatapi.CodeHTTPParse, none
+	}
+
+	appParam := q.Get(chatapi.ParamSDKAppID)
+	if appParam == "" {
+		return chatapi.CodeSDKAppIDMissing, none
+	}
+	app, err := strconv.ParseUint(appParam, 10, 64)
+	if err != nil {
+		return chatapi.CodeSDKAppIDInvalid, none
+	}
+	if app != s.cfg.SDKAppID {
+		return chatapi.CodeAppIDNotFound, none
+	}
+	identifier := q.Get(chatapi.ParamIdentifier)
+	if !s.admins[identifier] {
+		return chatapi.CodeNotAdmin, none
+	}
+	if code := s.sigs.verify(app, identifier, q.Get(chatapi.ParamUserSig), now, s.cfg.SigMaxAge); code != 0 {
+		return code, none
+	}
+	if !s.ceiling.allow(now) {
+		return s.cfg.CeilingCode, none
+	}
+	req, ok := parseBody(r.Body)
+	if !ok {
+		return chatapi.CodeBodyParse, none
+	}
+	return 0, req
 }
 
 // parseBody decodes a request body; ok is false when it is empty, too large,

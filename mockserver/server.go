@@ -47,6 +47,18 @@ type Config struct {
 	// Ceiling is the limit in calls per 1-second window; zero means
 	// DefaultCeiling and a negative value turns it off.
 	Ceiling int
+	// CeilingCode is the answer over the ceiling: zero means 60007; 60011,
+	// 60018 and 60019 are the other throttling codes.
+	CeilingCode int
+	// Latency is added before every answer to a valid request.
+	Latency Latency
+	// Faults answer valid requests instead of the service, each with its
+	// probability per request (they add up to at most 1).
+	Faults []FaultSpec
+	// Seed makes latency and faults reproducible: the draw for a request is
+	// a pure function of (Seed, report account, peer account, how many times
+	// the pair was called before).
+	Seed uint64
 	// SigMaxAge, when positive, treats UserSigs signed longer ago than this as
 	// expired even when their own lifetime has not run out.
 	SigMaxAge time.Duration
@@ -63,6 +75,8 @@ type Server struct {
 	ceiling *ceiling
 	state   *state
 	stats   *stats
+	metrics *metrics
+	decider *decider
 	mux     *http.ServeMux
 
 	mu   sync.Mutex
@@ -89,15 +103,30 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.CeilingCode == 0 {
+		cfg.CeilingCode = chatapi.CodeRateLimited
+	}
+	scenario := Scenario{Name: "config", Latency: cfg.Latency, Faults: cfg.Faults, Ceiling: cfg.Ceiling, CeilingCode: cfg.CeilingCode}
+	if err := scenario.Validate(); err != nil {
+		return nil, err
+	}
+	faults := make([]Fault, len(cfg.Faults))
+	probs := make([]float64, len(cfg.Faults))
+	for i, spec := range cfg.Faults {
+		faults[i], _ = spec.Fault() // validated above
+		probs[i] = spec.Probability
+	}
 	s := &Server{
+		decider: newDecider(cfg.Seed, cfg.Latency, faults, probs),
 		cfg:     cfg,
 		admins:  make(map[string]bool, len(cfg.Admins)),
 		sigs:    newSigCache(cfg.Key),
 		ceiling: &ceiling{limit: cfg.Ceiling},
 		state:   newState(),
-		stats:   newStats(),
+		stats:   newStats(cfg.Now),
 		mux:     http.NewServeMux(),
 	}
+	s.metrics = newMetrics(s.state.len)
 	for _, a := range cfg.Admins {
 		if a == "" {
 			return nil, errors.New("mockserver: an admin account is empty")
@@ -114,6 +143,7 @@ func New(cfg Config) (*Server, error) {
 	s.mux.HandleFunc("GET /mock/stats", s.serveStats)
 	s.mux.HandleFunc("GET /mock/state", s.serveState)
 	s.mux.HandleFunc("POST /mock/reset", s.serveReset)
+	s.mux.Handle("GET /metrics", s.metrics.handler())
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	s.mux.HandleFunc("/", s.serveUnknown)
 	return s, nil
@@ -194,7 +224,7 @@ func (s *Server) Close() error {
 
 // Stats returns the counters of GET /mock/stats.
 func (s *Server) Stats() Stats {
-	st := s.stats.snapshot()
+	st := s.stats.snapshot(s.cfg.Now())
 	st.Marks = s.state.len()
 	return st
 }
@@ -228,7 +258,7 @@ func (s *Server) serveReset(w http.ResponseWriter, _ *http.Request) {
 
 // serveUnknown answers any other path as the service does: 60009.
 func (s *Server) serveUnknown(w http.ResponseWriter, r *http.Request) {
-	s.stats.record(chatapi.CodeBadPath)
+	s.record(chatapi.CodeBadPath)
 	writeEnvelope(w, chatapi.CodeBadPath)
 }
 

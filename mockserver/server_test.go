@@ -272,3 +272,29 @@ func isToken(s string) bool {
 	}
 	return true
 }
+
+func TestStatsPerSecondFaultsAndLatency(t *testing.T) {
+	clock := &fakeClock{t: time.Now().Truncate(time.Second)}
+	srv := newMock(t, mockserver.Config{Now: clock.Now, Ceiling: 2, CeilingCode: chatapi.CodeTooManyRequests,
+		Faults: []mockserver.FaultSpec{{Kind: "code", Code: 70500, Probability: 0.5}}})
+	sig := devSig(t)
+	body := `{"Report_Account":"a","Peer_Account":"b"}`
+	for range 3 {
+		markRead(t, srv, sig, body)
+	}
+	clock.Advance(2 * time.Second)
+	markRead(t, srv, sig, body)
+	st := srv.Stats()
+	if st.Requests != 4 || st.ByCode["60018"] != 1 {
+		t.Errorf("requests %d, by code %v: want 4, one 60018 over the ceiling", st.Requests, st.ByCode)
+	}
+	if got := st.ByFault["code"] + st.ByCode["0"]; got != 3 || st.ByCode["70500"] != st.ByFault["code"] {
+		t.Errorf("by fault %v, by code %v: the 3 valid calls are either faulted or ok", st.ByFault, st.ByCode)
+	}
+	if len(st.PerSecond) != 3 || st.PerSecond[0].Requests != 3 || st.PerSecond[1].Requests != 0 || st.PerSecond[2].Requests != 1 {
+		t.Errorf("per second %+v, want [3 0 1]", st.PerSecond)
+	}
+	if st.Latency.Count != 3 {
+		t.Errorf("injected latency count %d, want 3", st.Latency.Count)
+	}
+}

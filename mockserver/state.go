@@ -22,14 +22,16 @@ type pair struct{ report, peer string }
 
 type markValue struct {
 	readTime int64
-	calls    uint64
+	calls    uint64 // successful calls
+	seen     uint64 // valid requests, faulted ones included
 }
 
 // state holds the marks. Its memory grows with the number of distinct pairs,
 // never with the number of requests.
 type state struct {
-	mu    sync.Mutex
-	marks map[pair]markValue
+	mu     sync.Mutex
+	marks  map[pair]markValue
+	marked int // pairs with at least one successful call
 }
 
 func newState() *state { return &state{marks: make(map[pair]markValue)} }
@@ -41,35 +43,49 @@ func (s *state) mark(report, peer string, readTime int64) {
 	defer s.mu.Unlock()
 	k := pair{report, peer}
 	v := s.marks[k]
+	if v.calls == 0 {
+		s.marked++
+	}
 	v.calls++
 	v.readTime = max(v.readTime, readTime)
 	s.marks[k] = v
 }
 
-// calls returns how many successful calls the pair has had.
-func (s *state) calls(report, peer string) uint64 {
+// nextCall counts a valid request of the pair and returns how many came
+// before it.
+func (s *state) nextCall(report, peer string) uint64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.marks[pair{report, peer}].calls
+	k := pair{report, peer}
+	v := s.marks[k]
+	n := v.seen
+	v.seen++
+	s.marks[k] = v
+	return n
 }
 
+// len returns the number of pairs marked read.
 func (s *state) len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.marks)
+	return s.marked
 }
 
 func (s *state) reset() {
 	s.mu.Lock()
 	clear(s.marks)
+	s.marked = 0
 	s.mu.Unlock()
 }
 
 // snapshot returns the marks sorted by report account, then peer account.
 func (s *state) snapshot() []Mark {
 	s.mu.Lock()
-	out := make([]Mark, 0, len(s.marks))
+	out := make([]Mark, 0, s.marked)
 	for k, v := range s.marks {
+		if v.calls == 0 {
+			continue
+		}
 		out = append(out, Mark{ReportAccount: k.report, PeerAccount: k.peer, ReadTime: v.readTime, Calls: v.calls})
 	}
 	s.mu.Unlock()

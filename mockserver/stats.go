@@ -3,46 +3,161 @@ package mockserver
 import (
 	"strconv"
 	"sync"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
 )
 
 // Stats is the read-out of GET /mock/stats.
 type Stats struct {
-	// Requests counts the calls to the API path.
+	// Requests counts the calls to the API path (and unknown paths).
 	Requests uint64 `json:"requests"`
-	// ByCode counts the answers by ErrorCode, keyed by the code in decimal.
+	// ByCode counts the answers with an envelope by ErrorCode, keyed by the
+	// code in decimal; code faults included.
 	ByCode map[string]uint64 `json:"by_code"`
+	// ByFault counts the requests a fault answered, by fault kind.
+	ByFault map[string]uint64 `json:"by_fault"`
+	// Abandoned counts requests whose client went away during the latency.
+	Abandoned uint64 `json:"abandoned"`
 	// Marks is the number of distinct pairs marked read.
 	Marks int `json:"marks"`
+	// PerSecond is the number of requests in each of the last seconds (at
+	// most RateWindow of them), oldest first, ending with the current one.
+	PerSecond []SecondCount `json:"per_second"`
+	// Latency is the injected latency's percentiles, in milliseconds.
+	Latency InjectedLatency `json:"injected_latency"`
 }
+
+// SecondCount is the number of requests in one clock second.
+type SecondCount struct {
+	Unix     int64  `json:"unix"`
+	Requests uint64 `json:"requests"`
+}
+
+// InjectedLatency holds percentiles of the latency the mock added.
+type InjectedLatency struct {
+	Count uint64  `json:"count"`
+	P50   float64 `json:"p50_ms"`
+	P99   float64 `json:"p99_ms"`
+	Max   float64 `json:"max_ms"`
+}
+
+// RateWindow is how many seconds of per-second counts the mock keeps.
+const RateWindow = 300
 
 type stats struct {
-	mu       sync.Mutex
-	requests uint64
-	byCode   map[int]uint64
+	now func() time.Time
+
+	mu         sync.Mutex
+	requests   uint64
+	byCode     map[int]uint64
+	byFault    map[string]uint64
+	abandonedN uint64
+	seconds    [RateWindow]SecondCount // ring indexed by Unix second
+	latency    *hdrhistogram.Histogram // microseconds
 }
 
-func newStats() *stats { return &stats{byCode: make(map[int]uint64)} }
+func newStats(now func() time.Time) *stats {
+	s := &stats{now: now}
+	s.clear()
+	return s
+}
 
+func (s *stats) clear() {
+	s.requests, s.abandonedN = 0, 0
+	s.byCode = make(map[int]uint64)
+	s.byFault = make(map[string]uint64)
+	s.seconds = [RateWindow]SecondCount{}
+	s.latency = hdrhistogram.New(1, int64(time.Hour/time.Microsecond), 3)
+}
+
+// tick counts one request in its second; the caller holds mu.
+func (s *stats) tick() {
+	s.requests++
+	sec := s.now().Unix()
+	slot := &s.seconds[sec%RateWindow]
+	if slot.Unix != sec {
+		*slot = SecondCount{Unix: sec}
+	}
+	slot.Requests++
+}
+
+// record counts a request answered with an envelope of code.
 func (s *stats) record(code int) {
 	s.mu.Lock()
-	s.requests++
+	s.tick()
 	s.byCode[code]++
 	s.mu.Unlock()
 }
 
-func (s *stats) snapshot() Stats {
+// request counts a request answered without an envelope.
+func (s *stats) request() {
+	s.mu.Lock()
+	s.tick()
+	s.mu.Unlock()
+}
+
+func (s *stats) fault(kind string) {
+	s.mu.Lock()
+	s.byFault[kind]++
+	s.mu.Unlock()
+}
+
+func (s *stats) abandoned() {
+	s.mu.Lock()
+	s.tick()
+	s.abandonedN++
+	s.mu.Unlock()
+}
+
+func (s *stats) injected(d time.Duration) {
+	s.mu.Lock()
+	_ = s.latency.RecordValue(min(max(d.Microseconds(), 1), s.latency.HighestTrackableValue()))
+	s.mu.Unlock()
+}
+
+func (s *stats) snapshot(now time.Time) Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := Stats{Requests: s.requests, ByCode: make(map[string]uint64, len(s.byCode))}
+	out := Stats{
+		Requests:  s.requests,
+		ByCode:    make(map[string]uint64, len(s.byCode)),
+		ByFault:   make(map[string]uint64, len(s.byFault)),
+		Abandoned: s.abandonedN,
+	}
 	for code, n := range s.byCode {
 		out.ByCode[strconv.Itoa(code)] = n
+	}
+	for kind, n := range s.byFault {
+		out.ByFault[kind] = n
+	}
+	// Seconds from the oldest kept to now, with zero counts filled in, but
+	// not before the first request.
+	first := int64(-1)
+	for _, sc := range s.seconds {
+		if sc.Requests > 0 && (first < 0 || sc.Unix < first) {
+			first = sc.Unix
+		}
+	}
+	if first >= 0 {
+		end := now.Unix()
+		for sec := max(first, end-RateWindow+1); sec <= end; sec++ {
+			sc := s.seconds[sec%RateWindow]
+			if sc.Unix != sec {
+				sc = SecondCount{Unix: sec}
+			}
+			out.PerSecond = append(out.PerSecond, sc)
+		}
+	}
+	if n := s.latency.TotalCount(); n > 0 {
+		ms := func(us int64) float64 { return float64(us) / 1000 }
+		out.Latency = InjectedLatency{Count: uint64(n), P50: ms(s.latency.ValueAtQuantile(50)), P99: ms(s.latency.ValueAtQuantile(99)), Max: ms(s.latency.Max())}
 	}
 	return out
 }
 
 func (s *stats) reset() {
 	s.mu.Lock()
-	s.requests = 0
-	clear(s.byCode)
+	s.clear()
 	s.mu.Unlock()
 }

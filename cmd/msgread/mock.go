@@ -2,33 +2,47 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
+	"github.com/msgread/msgread/batch/chatapi"
 	"github.com/msgread/msgread/mockserver"
 )
 
 // mockFlags are the mock's settings shared by "msgread mock" and
 // "msgread run --mock".
 type mockFlags struct {
-	users   string
-	ceiling int
+	users    string
+	ceiling  optionalInt
+	scenario string
+	seed     uint64
 }
 
-func (m *mockFlags) register(fs interface {
-	StringVar(*string, string, string, string)
-	IntVar(*int, string, int, string)
-}) {
+func (m *mockFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&m.users, "users", "", "`file` of existing UserIDs, one a line (default: every account exists)")
-	fs.IntVar(&m.ceiling, "ceiling", mockserver.DefaultCeiling, "the mock's limit in calls per 1-second window; 0 turns it off")
+	m.ceiling = optionalInt{v: mockserver.DefaultCeiling}
+	fs.Var(&m.ceiling, "ceiling", "the mock's limit in `calls` per 1-second window; 0 turns it off (default: the scenario's, else 200)")
+	fs.StringVar(&m.scenario, "scenario", "clean", "the mock's latency, faults and ceiling: a built-in ("+strings.Join(mockserver.BuiltinNames(), ", ")+") or a JSON `file`")
+	fs.Uint64Var(&m.seed, "seed", 1, "seed of the mock's latency and fault draws: the same seed and input meet the same faults")
 }
 
 // config fills the mock's Config from the flags.
 func (m *mockFlags) config(cfg mockserver.Config) (mockserver.Config, error) {
-	cfg.Ceiling = m.ceiling
-	if m.ceiling == 0 {
-		cfg.Ceiling = -1
+	sc, err := mockserver.LoadScenario(m.scenario)
+	if err != nil {
+		return cfg, usageError(fmt.Sprintf("--scenario: %v", err))
+	}
+	sc.Apply(&cfg)
+	cfg.Seed = m.seed
+	if m.ceiling.set {
+		cfg.Ceiling = m.ceiling.v
+		if m.ceiling.v == 0 {
+			cfg.Ceiling = -1
+		}
 	}
 	if m.users != "" {
 		f, err := os.Open(m.users)
@@ -88,8 +102,8 @@ named in the README; "msgread usersig" signs with the same key.`)
 	if !given {
 		keyNote = "the development key (see README)"
 	}
-	fmt.Fprintf(e.stderr, "msgread mock: serving app %d, admins %v, ceiling %d/s, %s, at %s%s\n",
-		cfg.SDKAppID, srv.Config().Admins, max(cfg.Ceiling, 0), keyNote, srv.URL(), "/v4/openim/admin_set_msg_read")
+	fmt.Fprintf(e.stderr, "msgread mock: serving app %d, admins %v, %s, %s, at %s%s\n",
+		cfg.SDKAppID, srv.Config().Admins, mf.describe(srv.Config()), keyNote, srv.URL(), chatapi.Path)
 	<-ctx.Done()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -97,4 +111,30 @@ named in the README; "msgread usersig" signs with the same key.`)
 	st := srv.Stats()
 	fmt.Fprintf(e.stderr, "msgread mock: stopped after %d requests, %d pairs marked\n", st.Requests, st.Marks)
 	return err
+}
+
+// describe names the scenario, seed and ceiling in effect, for banners.
+func (m *mockFlags) describe(cfg mockserver.Config) string {
+	ceiling := "no ceiling"
+	if cfg.Ceiling > 0 {
+		ceiling = fmt.Sprintf("ceiling %d/s", cfg.Ceiling)
+	}
+	return fmt.Sprintf("scenario %s (seed %d), %s", m.scenario, m.seed, ceiling)
+}
+
+// optionalInt is an int flag that remembers whether it was given.
+type optionalInt struct {
+	v   int
+	set bool
+}
+
+func (o *optionalInt) String() string { return strconv.Itoa(o.v) }
+
+func (o *optionalInt) Set(s string) error {
+	v, err := strconv.Atoi(s)
+	if err != nil {
+		return err
+	}
+	o.v, o.set = v, true
+	return nil
 }

@@ -140,7 +140,7 @@ func (o *runOptions) resolveTarget(e *env) (*target, error) {
 			return nil, err
 		}
 		return &target{endpoint: srv.URL(), app: cfg.SDKAppID, admin: admin, key: key, mock: srv,
-			banner: fmt.Sprintf("against the bundled mock at %s (app %d, ceiling %d/s, generated key)", srv.URL(), cfg.SDKAppID, max(cfg.Ceiling, 0))}, nil
+			banner: fmt.Sprintf("against the bundled mock at %s (app %d, %s, generated key)", srv.URL(), cfg.SDKAppID, o.mockFlags.describe(srv.Config()))}, nil
 	}
 	key, given, err := loadSecretKey(e, o.app.keyFile)
 	if err != nil {

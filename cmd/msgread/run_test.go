@@ -244,3 +244,26 @@ func TestBinaryInterrupt(t *testing.T) {
 		t.Errorf("no summary after the interrupt:\n%s", stderr.String())
 	}
 }
+
+func TestRunMockScenarios(t *testing.T) {
+	in := writeInput(t, 50)
+	dir := t.TempDir()
+	e, _, errOut := testEnv(nil)
+	err := run(context.Background(), []string{"run", "--mock", "--scenario", "broken-auth", "--progress", "none", "--report", filepath.Join(dir, "a.csv"), in}, e)
+	if exitCode(err) != exitAborted || !strings.Contains(err.Error(), "70009") {
+		t.Errorf("broken-auth: exit %d (%v), want 3 naming 70009", exitCode(err), err)
+	}
+	if !strings.Contains(errOut.String(), "scenario broken-auth (seed 1)") {
+		t.Errorf("banner does not name the scenario:\n%s", errOut)
+	}
+	e, _, _ = testEnv(map[string]string{"MSGREAD_SCENARIO": "no-such"})
+	err = run(context.Background(), []string{"run", "--mock", "--report", filepath.Join(dir, "b.csv"), in}, e)
+	if exitCode(err) != exitUsage || !strings.Contains(err.Error(), "--scenario") {
+		t.Errorf("unknown scenario: exit %d (%v), want 2", exitCode(err), err)
+	}
+	e, _, errOut = testEnv(nil)
+	err = run(context.Background(), []string{"run", "--mock", "--scenario", "throttled", "--ceiling", "0", "--rate", "2000", "--progress", "none", "--report", filepath.Join(dir, "c.csv"), in}, e)
+	if err != nil || !strings.Contains(errOut.String(), "no ceiling") {
+		t.Errorf("--ceiling 0 over a scenario's ceiling: %v\n%s", err, errOut)
+	}
+}

@@ -1,0 +1,48 @@
+package mockserver
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics are the mock's Prometheus metrics, in a registry of its own so
+// that several mocks can live in one process.
+type metrics struct {
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	faults   *prometheus.CounterVec
+	latency  prometheus.Histogram
+}
+
+func newMetrics(marks func() int) *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "msgread_mock_answers_total",
+			Help: "Answers with a JSON envelope, by ErrorCode.",
+		}, []string{"code"}),
+		faults: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "msgread_mock_faults_total",
+			Help: "Requests answered by an injected fault, by fault kind.",
+		}, []string{"kind"}),
+		latency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "msgread_mock_injected_latency_seconds",
+			Help:    "Latency the mock added before answering.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
+		}),
+	}
+	m.reg.MustRegister(m.requests, m.faults, m.latency,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "msgread_mock_marked_pairs",
+			Help: "Distinct pairs marked read.",
+		}, func() float64 { return float64(marks()) }),
+		prometheus.NewGoCollector(),
+	)
+	return m
+}
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}

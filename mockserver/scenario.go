@@ -1,0 +1,124 @@
+package mockserver
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/msgread/msgread/batch/chatapi"
+)
+
+// Scenario combines the mock's latency, faults and ceiling into a named
+// rehearsal. It is written in JSON:
+//
+//	{"name": "flaky", "latency": {"kind": "lognormal", "p50": "40ms", "p99": "400ms"},
+//	 "faults": [{"kind": "code", "code": 70500, "probability": 0.01}], "ceiling": 200}
+type Scenario struct {
+	Name        string      `json:"name"`
+	Description string      `json:"description,omitempty"`
+	Latency     Latency     `json:"latency,omitempty"`
+	Faults      []FaultSpec `json:"faults,omitempty"`
+	// Ceiling is calls per 1-second window: 0 means DefaultCeiling, a
+	// negative value none.
+	Ceiling int `json:"ceiling,omitempty"`
+	// CeilingCode is the answer over the ceiling: 60007 (default), 60018 or
+	// 60019.
+	CeilingCode int `json:"ceiling_code,omitempty"`
+}
+
+// Validate checks the scenario's parts and that its fault probabilities add
+// up to at most 1.
+func (s Scenario) Validate() error {
+	if err := s.Latency.Validate(); err != nil {
+		return fmt.Errorf("scenario %s: %w", s.Name, err)
+	}
+	sum := 0.0
+	for _, f := range s.Faults {
+		if _, err := f.Fault(); err != nil {
+			return fmt.Errorf("scenario %s: %w", s.Name, err)
+		}
+		sum += f.Probability
+	}
+	if sum > 1+1e-9 {
+		return fmt.Errorf("scenario %s: fault probabilities add up to %v, more than 1", s.Name, sum)
+	}
+	switch s.CeilingCode {
+	case 0, chatapi.CodeRateLimited, chatapi.CodeTooManyRequests, chatapi.CodeTooManyRequests2, chatapi.CodeAppRateLimited:
+	default:
+		return fmt.Errorf("scenario %s: ceiling_code %d is not a throttling code (60007, 60011, 60018, 60019)", s.Name, s.CeilingCode)
+	}
+	return nil
+}
+
+// Apply copies the scenario into cfg.
+func (s Scenario) Apply(cfg *Config) {
+	cfg.Latency = s.Latency
+	cfg.Faults = append([]FaultSpec(nil), s.Faults...)
+	cfg.Ceiling = s.Ceiling
+	cfg.CeilingCode = s.CeilingCode
+}
+
+// Builtins are the scenarios available by name.
+var Builtins = map[string]Scenario{
+	"clean": {Name: "clean", Description: "the documented ceiling, no latency, no faults"},
+	"flaky": {
+		Name:        "flaky",
+		Description: "about 2% retryable codes, 0.5% HTTP 502, 0.1% connection resets, lognormal latency 40 ms p50 / 400 ms p99",
+		Latency:     Latency{Kind: LatencyLognormal, P50: Duration(40 * time.Millisecond), P99: Duration(400 * time.Millisecond)},
+		Faults: []FaultSpec{
+			{Kind: FaultCode, Code: chatapi.CodeInternalError, Probability: 0.008},
+			{Kind: FaultCode, Code: chatapi.CodeServiceTimeout, Probability: 0.006},
+			{Kind: FaultCode, Code: chatapi.CodeInternalTimeout, Probability: 0.006},
+			{Kind: FaultHTTP, Status: 502, Probability: 0.005},
+			{Kind: FaultReset, Probability: 0.001},
+		},
+	},
+	"slow": {
+		Name:        "slow",
+		Description: "lognormal latency 300 ms p50 / 2.5 s p99",
+		Latency:     Latency{Kind: LatencyLognormal, P50: Duration(300 * time.Millisecond), P99: Duration(2500 * time.Millisecond)},
+	},
+	"throttled": {Name: "throttled", Description: "a ceiling of 100 calls/s: a client at 200/s meets 60007", Ceiling: 100},
+	"broken-auth": {
+		Name:        "broken-auth",
+		Description: "every call answers 70009, as with a wrong key",
+		Faults:      []FaultSpec{{Kind: FaultCode, Code: chatapi.CodeSigOtherAppKey, Probability: 1}},
+	},
+}
+
+// BuiltinNames returns the built-in scenarios' names, sorted.
+func BuiltinNames() []string {
+	names := make([]string, 0, len(Builtins))
+	for n := range Builtins {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// LoadScenario returns the built-in scenario of that name, or reads the JSON
+// file at that path. Unknown fields in the file are an error, so a typo does
+// not silently drop a fault.
+func LoadScenario(nameOrPath string) (Scenario, error) {
+	if s, ok := Builtins[nameOrPath]; ok {
+		return s, nil
+	}
+	data, err := os.ReadFile(nameOrPath)
+	if err != nil {
+		return Scenario{}, fmt.Errorf("mockserver: scenario %q is neither built in (%s) nor a readable file: %w", nameOrPath, strings.Join(BuiltinNames(), ", "), err)
+	}
+	var s Scenario
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
+		return Scenario{}, fmt.Errorf("mockserver: scenario %s: %w", nameOrPath, err)
+	}
+	if s.Name == "" {
+		s.Name = nameOrPath
+	}
+	return s, s.Validate()
+}
