@@ -3,7 +3,7 @@ GO      ?= go
 BIN     ?= bin/msgread
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: demo build test vet fmt mock fuzz bench bench-mock clean
+.PHONY: demo build test vet fmt mock fuzz bench bench-mock crashtest clean
 
 # demo runs the sample input (3000 rows, 6 of them invalid on purpose) against
 # the bundled mock at the API's 200 calls/s, writing a report under out/.
@@ -18,6 +18,11 @@ build:
 # test runs vet, then every test (with the fuzz targets' seed corpora) under the race detector.
 test: vet
 	$(GO) test -race ./...
+
+# crashtest kills a 6000-row run with SIGKILL twice, resumes it, and checks
+# that the reports hold every line exactly once and the mock every mark.
+crashtest:
+	$(GO) test -race -count 1 -run '^TestCrashResume$$' -v ./cmd/msgread
 
 vet:
 	$(GO) vet ./...
@@ -35,11 +40,14 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzMarkRead$$' -fuzztime $(FUZZTIME) ./mockserver
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeResponse$$' -fuzztime $(FUZZTIME) ./batch
 	$(GO) test -run '^$$' -fuzz '^FuzzInput$$' -fuzztime $(FUZZTIME) ./batch
+	$(GO) test -run '^$$' -fuzz '^FuzzLoadDone$$' -fuzztime $(FUZZTIME) ./reports
 
 # bench measures the numbers the README quotes: the achieved rate against the
-# ceiling over a 20 s run at 200 calls/s, and peak memory over 100 k and 1 M rows.
+# ceiling over a 20 s run at 200 calls/s, peak memory over 100 k and 1 M rows,
+# and how fast --resume reads a 10 M-line report.
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x -count 1 ./batch
+	$(GO) test -run '^$$' -bench LoadDone -benchtime 1x -count 3 ./reports
 
 # bench-mock measures the mock with wrk (apt-get install wrk): throughput with
 # latency off and UserSigs verified, against a bare net/http server, and peak

@@ -81,3 +81,46 @@ func TestPacerHugeRateNeedsNoWindow(t *testing.T) {
 		t.Fatalf("a window of %d calls for an unlimited rate", len(p.ring))
 	}
 }
+
+func TestPacerThrottleHalvesThenRecovers(t *testing.T) {
+	now := time.Unix(1000, 0)
+	p := NewPacer(200, 0, func() time.Time { return now }, nil)
+	p.Throttle()
+	if s := p.Stats(); s.Rate != 100 || s.Throttles != 1 {
+		t.Fatalf("after a throttle: %+v, want rate 100", s)
+	}
+	now = now.Add(500 * time.Millisecond)
+	p.Throttle() // within the cooldown: answers to calls sent before the drop
+	if s := p.Stats(); s.Rate != 100 || s.Throttles != 1 {
+		t.Fatalf("a throttle within the cooldown lowered the rate again: %+v", s)
+	}
+	now = now.Add(700 * time.Millisecond)
+	p.Throttle()
+	if s := p.Stats(); s.Rate != 50 || s.Lowest != 50 || s.Throttles != 2 {
+		t.Fatalf("after the cooldown: %+v, want 50", s)
+	}
+	now = now.Add(2 * time.Second)
+	p.recover(now)
+	if s := p.Stats(); s.Rate != 70 { // +5 % of 200 a second
+		t.Fatalf("2 s later: rate %v, want 70", s.Rate)
+	}
+	now = now.Add(time.Minute)
+	p.recover(now)
+	if s := p.Stats(); s.Rate != 200 {
+		t.Fatalf("a minute later: rate %v, want back at the ceiling 200", s.Rate)
+	}
+}
+
+func TestPacerWindowFollowsTheLoweredRate(t *testing.T) {
+	now := time.Unix(1000, 0)
+	p := NewPacer(10, 0, func() time.Time { return now }, nil)
+	p.Throttle() // 5 a second
+	var booked []time.Time
+	for range 6 {
+		at, _ := p.reserve(now)
+		booked = append(booked, at)
+	}
+	if !booked[5].Equal(booked[0].Add(time.Second)) {
+		t.Fatalf("6th call at +%v; at 5 calls a second it must wait a second after the first", booked[5].Sub(booked[0]))
+	}
+}

@@ -28,6 +28,11 @@ const (
 	DefaultBackoffMax  = 10 * time.Second
 	// DefaultFlushEvery is how often the report is flushed.
 	DefaultFlushEvery = time.Second
+	// DefaultMinRows and DefaultMaxFailureRate make the failure-rate stop:
+	// once this many rows were sent, stop when more than this fraction of
+	// them failed or gave up (as S3 Batch Operations does).
+	DefaultMinRows        = 1000
+	DefaultMaxFailureRate = 0.5
 )
 
 // Caller makes one call; *Client is the real one.
@@ -65,6 +70,19 @@ type Config struct {
 	// Sleep waits between retries; nil means a timer. It returns early with
 	// ctx's error when ctx is done.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Done holds the lines an earlier run finished: they are not sent, and
+	// are reported as skipped. Nil means none.
+	Done *reports.Done
+	// PreviousMaxLine is the highest line of the resumed report: a line
+	// below it that is sent again may have reached the API before (its
+	// report row was lost or it failed), and is counted as re-sent.
+	PreviousMaxLine int
+	// MinRows and MaxFailureRate stop the run with a *FailureRateError once
+	// MinRows rows were sent and more than MaxFailureRate of them failed or
+	// gave up. Zero means DefaultMinRows and DefaultMaxFailureRate; a
+	// MaxFailureRate of 1 or more never stops.
+	MinRows        int
+	MaxFailureRate float64
 }
 
 // Runner sends the rows of an input through the rate ceiling and writes one
@@ -88,8 +106,8 @@ type Runner struct {
 	fatal     *FatalError
 
 	// progress counters, read by Progress from other goroutines
-	read, attempts, retries, inFlight atomic.Int64
-	byStatus                          [5]atomic.Int64
+	read, attempts, retries, inFlight, resent atomic.Int64
+	byStatus                                  [5]atomic.Int64
 
 	windowMu   sync.Mutex
 	window     int64
@@ -127,6 +145,12 @@ func New(cfg Config) (*Runner, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.MinRows == 0 {
+		cfg.MinRows = DefaultMinRows
+	}
+	if cfg.MaxFailureRate == 0 {
+		cfg.MaxFailureRate = DefaultMaxFailureRate
+	}
 	if cfg.Sleep == nil {
 		cfg.Sleep = sleepCtx
 	}
@@ -137,6 +161,8 @@ func New(cfg Config) (*Runner, error) {
 		return nil, fmt.Errorf("batch: runner: workers %d must be positive", cfg.Workers)
 	case cfg.BackoffBase < 0 || cfg.BackoffMax < cfg.BackoffBase:
 		return nil, fmt.Errorf("batch: runner: backoff %v..%v is not a range", cfg.BackoffBase, cfg.BackoffMax)
+	case cfg.MinRows < 0 || cfg.MaxFailureRate < 0:
+		return nil, errors.New("batch: runner: the failure-rate limit must not be negative")
 	}
 	r := &Runner{
 		cfg:        cfg,
@@ -169,6 +195,23 @@ func (e *FatalError) Error() string {
 		msg += ": " + e.Hint
 	}
 	return msg
+}
+
+// FailureRateError stops a run in which too many of the rows sent failed or
+// gave up: something is wrong beyond single rows.
+type FailureRateError struct {
+	Failed, Sent int
+	Limit        float64
+	TopCode      string // the most frequent error code, if any
+}
+
+func (e *FailureRateError) Error() string {
+	msg := fmt.Sprintf("stopped: %d of the %d rows sent failed or gave up (%.1f%%, more than the limit of %.0f%%)",
+		e.Failed, e.Sent, 100*float64(e.Failed)/float64(e.Sent), 100*e.Limit)
+	if e.TopCode != "" {
+		msg += "; most often " + e.TopCode
+	}
+	return msg + ": check the report's error codes (--max-failure-rate and --min-rows set the limit)"
 }
 
 // ErrAborted is returned by Run after Abort.
@@ -235,7 +278,7 @@ func (r *Runner) Run(ctx context.Context, in *Input, out Output) (reports.Summar
 	}()
 
 	sum := reports.NewSummary()
-	outErr := r.writeAll(results, out, &sum)
+	outErr := r.writeAll(results, out, &sum, stop)
 	if outErr != nil {
 		stop(outErr)
 		abort()
@@ -267,10 +310,12 @@ func (r *Runner) Run(ctx context.Context, in *Input, out Output) (reports.Summar
 // its calls in flight too. Safe from any goroutine.
 func (r *Runner) Abort() { r.abortOnce.Do(func() { close(r.aborted) }) }
 
-// writeAll writes results to out as they come, flushing every FlushEvery.
-func (r *Runner) writeAll(results <-chan reports.Record, out Output, sum *reports.Summary) error {
+// writeAll writes results to out as they come, flushing every FlushEvery,
+// and applies the failure-rate stop.
+func (r *Runner) writeAll(results <-chan reports.Record, out Output, sum *reports.Summary, stop context.CancelCauseFunc) error {
 	tick := time.NewTicker(r.cfg.FlushEvery)
 	defer tick.Stop()
+	sent, failed, stopped := 0, 0, false
 	for {
 		select {
 		case rec, ok := <-results:
@@ -282,6 +327,17 @@ func (r *Runner) writeAll(results <-chan reports.Record, out Output, sum *report
 			}
 			sum.Add(rec)
 			r.byStatus[statusIndex(rec.Status)].Add(1)
+			switch rec.Status {
+			case reports.StatusOK:
+				sent++
+			case reports.StatusFailed, reports.StatusGaveUp:
+				sent++
+				failed++
+			}
+			if !stopped && sent >= r.cfg.MinRows && float64(failed) > r.cfg.MaxFailureRate*float64(sent) {
+				stopped = true
+				stop(&FailureRateError{Failed: failed, Sent: sent, Limit: r.cfg.MaxFailureRate, TopCode: topCode(sum.ByCode)})
+			}
 		case <-tick.C:
 			if err := out.Flush(); err != nil {
 				return err
@@ -294,12 +350,19 @@ func (r *Runner) writeAll(results <-chan reports.Record, out Output, sum *report
 // row; done is false when the run stopped before the row finished.
 func (r *Runner) process(dispatch, calls context.Context, stop context.CancelCauseFunc, row Row) (rec reports.Record, done bool) {
 	rec = reports.Record{Line: row.Line, ReportAccount: row.ReportAccount, PeerAccount: row.PeerAccount, MsgReadTime: row.MsgReadTime}
+	if r.cfg.Done.Has(row.Line) {
+		rec.Status, rec.FinishedAt = reports.StatusSkipped, r.cfg.Now()
+		return rec, true
+	}
 	if row.Invalid != "" {
 		rec.Status, rec.ErrorInfo, rec.FinishedAt = reports.StatusInvalid, row.Invalid, r.cfg.Now()
 		return rec, true
 	}
 	if dispatch.Err() != nil {
 		return rec, false
+	}
+	if row.Line <= r.cfg.PreviousMaxLine {
+		r.resent.Add(1)
 	}
 	req := chatapi.Request{ReportAccount: row.ReportAccount, PeerAccount: row.PeerAccount, MsgReadTime: row.ReadTime}
 	renewed := false
@@ -316,6 +379,9 @@ func (r *Runner) process(dispatch, calls context.Context, stop context.CancelCau
 		r.inFlight.Add(1)
 		res := r.cfg.Caller.MarkRead(calls, req)
 		r.inFlight.Add(-1)
+		if res.Throttle {
+			r.pacer.Throttle()
+		}
 		if res.Class == chatapi.ClassFatal {
 			r.stopFatal(stop, res, row.Line) // before the probe opens the gate
 		}
@@ -448,6 +514,9 @@ func (r *Runner) fillSummary(sum *reports.Summary) {
 	sum.PeakWindow = r.peakWindow
 	r.windowMu.Unlock()
 	sum.Latency = r.lat.summary()
+	ps := r.pacer.Stats()
+	sum.Throttles, sum.LowestRate = ps.Throttles, ps.Lowest
+	sum.Resent = int(r.resent.Load())
 }
 
 // Progress is a snapshot of a run in progress.
@@ -458,6 +527,10 @@ type Progress struct {
 	ByStatus   map[reports.Status]int64
 	// Attempts and Retries count calls; InFlight those not yet answered.
 	Attempts, Retries, InFlight int64
+	// Rate is the pacer's current rate; Throttles counts the times the
+	// service's "slow down" halved it.
+	Rate      float64
+	Throttles int
 	// Elapsed is the time since the run started.
 	Elapsed time.Duration
 }
@@ -476,6 +549,8 @@ func (r *Runner) Progress() Progress {
 	if start := r.start.Load(); start != nil {
 		p.Elapsed = r.cfg.Now().Sub(*start)
 	}
+	ps := r.pacer.Stats()
+	p.Rate, p.Throttles = ps.Rate, ps.Throttles
 	return p
 }
 
@@ -486,4 +561,15 @@ func statusIndex(s reports.Status) int {
 		}
 	}
 	return 0
+}
+
+// topCode returns the most frequent non-zero error code in byCode.
+func topCode(byCode map[string]int) string {
+	best, n := "", 0
+	for code, c := range byCode {
+		if code != "0" && (c > n || (c == n && code < best)) {
+			best, n = code, c
+		}
+	}
+	return best
 }

@@ -349,3 +349,80 @@ func TestRunAgainstMock(t *testing.T) {
 		t.Errorf("codes %v", keys)
 	}
 }
+
+func TestRunnerSkipsDoneLines(t *testing.T) {
+	sc := newScript()
+	done := &reports.Done{}
+	done.Add(3)
+	done.Add(5)
+	r, _ := batch.New(batch.Config{Caller: sc, Rate: 1e6, Workers: 2, Sleep: noSleep, Done: done, PreviousMaxLine: 4})
+	out := &memOutput{}
+	sum, err := r.Run(context.Background(), input(t, "a,x,", "b,x,", "c,x,", "d,x,", "e,x,"), out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := out.byLine()
+	for line, want := range map[int]reports.Status{2: reports.StatusOK, 3: reports.StatusSkipped, 4: reports.StatusOK, 5: reports.StatusSkipped, 6: reports.StatusOK} {
+		if got[line].Status != want {
+			t.Errorf("line %d: %s, want %s", line, got[line].Status, want)
+		}
+	}
+	if sc.calls["b>x"] != 0 || sc.calls["d>x"] != 0 || sc.total != 3 {
+		t.Errorf("calls %v: done lines were sent", sc.calls)
+	}
+	if sum.Resent != 2 {
+		t.Errorf("resent %d, want 2 (lines 2 and 4, below the old report's last line)", sum.Resent)
+	}
+}
+
+func TestRunnerFailureRateStop(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	sc := newScript()
+	var lines []string
+	for i := range 400 {
+		lines = append(lines, fmt.Sprintf("u%d,x,", i))
+		if i%3 != 0 { // two thirds fail
+			sc.answers[fmt.Sprintf("u%d>x", i)] = []batch.Result{codeResult(70107)}
+		}
+	}
+	r, _ := batch.New(batch.Config{Caller: sc, Rate: 1e6, Workers: 4, Sleep: noSleep, MinRows: 100, MaxFailureRate: 0.5})
+	out := &memOutput{}
+	sum, err := r.Run(context.Background(), input(t, lines...), out)
+	var fre *batch.FailureRateError
+	if !errors.As(err, &fre) || fre.Sent < 100 || fre.TopCode != "70107" {
+		t.Fatalf("err = %v, want a FailureRateError after 100 rows naming 70107", err)
+	}
+	if len(out.rows) > 120 || sum.Stopped == "" {
+		t.Errorf("%d rows written; the run should stop soon after 100", len(out.rows))
+	}
+
+	// Below the limit the run goes on to the end.
+	r, _ = batch.New(batch.Config{Caller: sc, Rate: 1e6, Workers: 4, Sleep: noSleep, MinRows: 100, MaxFailureRate: 0.7})
+	if _, err := r.Run(context.Background(), input(t, lines...), &memOutput{}); err != nil {
+		t.Fatalf("two thirds failed with a 0.7 limit: %v", err)
+	}
+}
+
+// TestRunnerSlowsDownWhenThrottled runs at twice a mock's ceiling: the pacer
+// halves its rate on 60007 and every row still ends ok.
+func TestRunnerSlowsDownWhenThrottled(t *testing.T) {
+	srv := startMock(t, mockserver.Config{Ceiling: 40})
+	c := newClient(t, srv, clientOpts{})
+	var lines []string
+	for i := range 100 {
+		lines = append(lines, fmt.Sprintf("u%d,p,", i))
+	}
+	r, _ := batch.New(batch.Config{Caller: c, Rate: 80, Workers: 16, Retries: 10, BackoffBase: 50 * time.Millisecond, BackoffMax: 500 * time.Millisecond})
+	out := &memOutput{}
+	sum, err := r.Run(context.Background(), input(t, lines...), out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.ByStatus[reports.StatusOK] != 100 {
+		t.Fatalf("statuses %v, want all 100 ok", sum.ByStatus)
+	}
+	if srv.Stats().ByCode["60007"] == 0 || sum.Throttles == 0 || sum.LowestRate > 40 {
+		t.Errorf("60007 answers %d, throttles %d, lowest rate %.1f: want the rate halved to 40 or below",
+			srv.Stats().ByCode["60007"], sum.Throttles, sum.LowestRate)
+	}
+}

@@ -135,10 +135,8 @@ func ParseRecord(rec []string) (Record, error) {
 		return Record{}, fmt.Errorf("reports: latency_ms %q", rec[9])
 	}
 	r.Latency = time.Duration(ms) * time.Millisecond
-	if rec[10] != "" {
-		if r.FinishedAt, err = time.Parse(TimeFormat, rec[10]); err != nil {
-			return Record{}, fmt.Errorf("reports: finished_at %q", rec[10])
-		}
+	if r.FinishedAt, err = time.Parse(TimeFormat, rec[10]); err != nil {
+		return Record{}, fmt.Errorf("reports: finished_at %q", rec[10])
 	}
 	return r, nil
 }

@@ -1,8 +1,10 @@
 package reports
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -46,6 +48,64 @@ func Create(reportPath, failedPath string) (*Files, error) {
 		}
 	}
 	return f, nil
+}
+
+// Append opens the existing report at reportPath to add rows to it (the
+// header is written only if the file is empty), and creates the failed-rows
+// file as Create does. A torn last row, cut short when a run was killed
+// while writing it, is cut off first: LoadDone does not count it, so its row
+// is done again.
+func Append(reportPath, failedPath string) (*Files, error) {
+	rf, err := os.OpenFile(reportPath, os.O_RDWR, 0)
+	if err != nil {
+		return nil, err
+	}
+	size, err := cutTornTail(rf)
+	if err == nil {
+		_, err = rf.Seek(0, io.SeekEnd)
+	}
+	if err != nil {
+		rf.Close()
+		return nil, fmt.Errorf("%s: %w", reportPath, err)
+	}
+	f := &Files{reportFile: rf}
+	f.report, _ = NewWriter(rf, size == 0)
+	if failedPath != "" {
+		if f.failedFile, err = createNew(failedPath); err != nil {
+			rf.Close()
+			return nil, err
+		}
+		f.failed, _ = NewFailedWriter(f.failedFile)
+	}
+	return f, nil
+}
+
+// cutTornTail truncates f after its last newline and returns the new size.
+func cutTornTail(f *os.File) (int64, error) {
+	st, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	size := st.Size()
+	const chunk = 64 << 10
+	buf := make([]byte, chunk)
+	end := size
+	for end > 0 {
+		start := max(end-chunk, 0)
+		n, err := f.ReadAt(buf[:end-start], start)
+		if err != nil && !errors.Is(err, io.EOF) {
+			return 0, err
+		}
+		if i := bytes.LastIndexByte(buf[:n], '\n'); i >= 0 {
+			keep := start + int64(i) + 1
+			if keep != size {
+				return keep, f.Truncate(keep)
+			}
+			return size, nil
+		}
+		end = start
+	}
+	return 0, f.Truncate(0)
 }
 
 func createNew(path string) (*os.File, error) {

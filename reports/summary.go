@@ -42,6 +42,13 @@ type Summary struct {
 	PeakWindow int `json:"peak_calls_in_one_second"`
 	// Latency of every call.
 	Latency Latency `json:"latency"`
+	// Throttles counts the times a "slow down" answer halved the rate;
+	// LowestRate is the lowest rate used.
+	Throttles  int     `json:"throttles"`
+	LowestRate float64 `json:"lowest_rate_per_second"`
+	// Resent counts rows sent again by a resumed run that may have reached
+	// the API before (marking read is idempotent, so this is harmless).
+	Resent int `json:"resent"`
 	// Stopped says why the run stopped early; empty when it ran to the end.
 	Stopped string `json:"stopped,omitempty"`
 }
@@ -94,6 +101,12 @@ func (s Summary) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "  %d calls (%d retries) in %s; %.1f calls/s against a ceiling of %.0f/s (%.1f%%), peak %d in one second\n",
 		s.Attempts, s.Retries, s.Wall.Round(time.Millisecond), s.Rate, s.Ceiling, 100*s.RateRatio, s.PeakWindow)
+	if s.Throttles > 0 {
+		fmt.Fprintf(&b, "  the service asked to slow down: rate halved %d times, lowest %.1f calls/s\n", s.Throttles, s.LowestRate)
+	}
+	if s.Resent > 0 {
+		fmt.Fprintf(&b, "  %d rows re-sent that may have reached the API before the resume (harmless: marking read is idempotent)\n", s.Resent)
+	}
 	fmt.Fprintf(&b, "  latency p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms\n", s.Latency.P50, s.Latency.P90, s.Latency.P99, s.Latency.Max)
 	if s.Stopped != "" {
 		fmt.Fprintf(&b, "  stopped early: %s\n", s.Stopped)

@@ -66,7 +66,11 @@ func showBar(w io.Writer, total int64, snapshot func() batch.Progress, done <-ch
 			total = p.Done
 			bar.ChangeMax64(total)
 		}
-		bar.Describe(fmt.Sprintf("errors %d", errorsSoFar(p)))
+		desc := fmt.Sprintf("errors %d", errorsSoFar(p))
+		if p.Throttles > 0 {
+			desc += fmt.Sprintf(", slowed to %.0f/s", p.Rate)
+		}
+		bar.Describe(desc)
 		bar.Set64(p.Done)
 	}
 	for {
@@ -112,7 +116,11 @@ func progressLine(p batch.Progress, total int64) string {
 			eta = fmt.Sprintf(", ETA %s", (time.Duration(float64(total-p.Done)/rate) * time.Second).Round(time.Second))
 		}
 	}
-	return fmt.Sprintf("msgread run: %d%s rows, %.1f rows/s; ok %d, failed %d, gave_up %d, invalid %d; %d calls (%d retries), %d in flight%s",
+	throttled := ""
+	if p.Throttles > 0 {
+		throttled = fmt.Sprintf("; slowed down %d times, now %.1f calls/s", p.Throttles, p.Rate)
+	}
+	return fmt.Sprintf("msgread run: %d%s rows, %.1f rows/s; ok %d, failed %d, gave_up %d, invalid %d, skipped %d; %d calls (%d retries), %d in flight%s%s",
 		p.Done, of, rate, p.ByStatus[reports.StatusOK], p.ByStatus[reports.StatusFailed], p.ByStatus[reports.StatusGaveUp],
-		p.ByStatus[reports.StatusInvalid], p.Attempts, p.Retries, p.InFlight, eta)
+		p.ByStatus[reports.StatusInvalid], p.ByStatus[reports.StatusSkipped], p.Attempts, p.Retries, p.InFlight, throttled, eta)
 }

@@ -34,6 +34,9 @@ type runOptions struct {
 	failed      string
 	summaryJSON string
 	progress    string
+	resume      string
+	minRows     int
+	maxFailure  float64
 }
 
 func runRun(ctx context.Context, e *env, args []string) error {
@@ -53,12 +56,19 @@ Every call, retries included, takes a token from one limiter of --rate calls/s.
 Transient answers are retried with backoff; a fatal one (wrong key, region or
 admin) stops the run at once with exit 3.
 
+A crashed or interrupted run continues with --resume OLD_REPORT: lines already
+ok (or invalid) in it are not sent again, everything else is. With --report OLD
+the new rows are appended to it; with a new --report the old lines appear there
+as skipped, so the newest report of a chain lists every line.
+
 Exit: 0 all ok; 1 some rows failed, gave up or were invalid; 2 usage or input
-error, nothing sent; 3 stopped by a fatal answer; 130 interrupted (Ctrl-C drains
-calls in flight and flushes the report; a second Ctrl-C stops at once).
+error, nothing sent; 3 stopped by a fatal answer or the failure-rate limit; 130
+interrupted (Ctrl-C drains calls in flight and flushes the report; a second
+Ctrl-C stops at once).
 
 Examples:
   msgread run --mock testdata/sample.csv
+  msgread run --mock --resume out/report-20260101-120000.csv testdata/sample.csv
   MSGREAD_SECRET_KEY=... msgread run --region singapore --sdkappid 20000001 --admin ops rows.csv`)
 	var o runOptions
 	o.app.register(fs)
@@ -74,6 +84,9 @@ Examples:
 	fs.StringVar(&o.failed, "failed", "", "failed-rows `path`, in the input's format (default: the report's name with .failed.csv)")
 	fs.StringVar(&o.summaryJSON, "summary-json", "", "also write the summary as JSON to this `path`")
 	fs.StringVar(&o.progress, "progress", "auto", "progress display: auto (bar on a terminal, else a log line every 10s), bar, log or none")
+	fs.StringVar(&o.resume, "resume", "", "continue the run of this old `report`: its ok, invalid and skipped lines are not sent again\n(--report the same path appends to it; another path gets the old lines as skipped)")
+	fs.IntVar(&o.minRows, "min-rows", batch.DefaultMinRows, "rows sent before the failure-rate stop applies")
+	fs.Float64Var(&o.maxFailure, "max-failure-rate", batch.DefaultMaxFailureRate, "stop (exit 3) when more than this `fraction` of the rows sent failed or gave up; 1 never stops")
 	rest, err := parseFlags(fs, e, args)
 	if err != nil {
 		return err
@@ -95,6 +108,8 @@ func (o *runOptions) validate() error {
 		return usageError("--retries must not be negative")
 	case o.timeout <= 0:
 		return usageError("--timeout must be positive")
+	case o.minRows < 0 || o.maxFailure <= 0:
+		return usageError("--min-rows must not be negative and --max-failure-rate must be positive")
 	case o.mock && (o.endpoint != "" || o.region != ""):
 		return usageError("--mock cannot be combined with --endpoint or --region")
 	case o.endpoint != "" && o.region != "":
@@ -193,17 +208,39 @@ func (o *runOptions) execute(ctx context.Context, e *env, inputPath string) erro
 	if err != nil {
 		return usageError(err.Error())
 	}
-	runner, err := batch.New(batch.Config{Caller: client, Rate: o.rate, Workers: o.workers, Retries: retriesConfig(o.retries)})
+	rs, err := o.loadResume()
+	if err != nil {
+		return err
+	}
+	runner, err := batch.New(batch.Config{Caller: client, Rate: o.rate, Workers: o.workers, Retries: retriesConfig(o.retries),
+		Done: rs.done, PreviousMaxLine: rs.info.MaxLine, MinRows: minRowsConfig(o.minRows), MaxFailureRate: o.maxFailure})
 	if err != nil {
 		return usageError(err.Error())
 	}
 
-	reportPath, failedPath := o.outputPaths(time.Now())
-	files, err := reports.Create(reportPath, failedPath)
+	reportPath, failedPath, appending := o.outputPaths(time.Now())
+	var files *reports.Files
+	if appending {
+		files, err = reports.Append(reportPath, failedPath)
+	} else {
+		files, err = reports.Create(reportPath, failedPath)
+	}
 	if err != nil {
 		return usageError(fmt.Sprintf("cannot write the report: %v", err))
 	}
+	var out batch.Output = files
+	if appending {
+		out = dropSkipped{files} // the old rows are in the file already
+	}
 	fmt.Fprintf(e.stderr, "msgread run: %s; %s at %.0f calls/s; report %s\n", tgt.banner, rowsText(total), o.rate, reportPath)
+	if o.resume != "" {
+		torn := ""
+		if rs.info.Torn {
+			torn = "; its torn last row is done again"
+		}
+		fmt.Fprintf(e.stderr, "msgread run: resuming %s: %d lines done, %d to send again (failed or gave up)%s\n",
+			o.resume, rs.done.Len(), rs.info.Redo, torn)
+	}
 
 	stopProgress := startProgress(e, o.progress, total, runner.Progress)
 	finished := make(chan struct{})
@@ -223,7 +260,7 @@ func (o *runOptions) execute(ctx context.Context, e *env, inputPath string) erro
 		case <-finished:
 		}
 	}()
-	sum, runErr := runner.Run(ctx, in, files)
+	sum, runErr := runner.Run(ctx, in, out)
 	close(finished)
 	<-watched
 	stopProgress()
@@ -247,16 +284,71 @@ func retriesConfig(n int) int {
 	return n
 }
 
-func (o *runOptions) outputPaths(now time.Time) (report, failed string) {
+// outputPaths returns the report's and failed-rows file's paths, and whether
+// the report is the resumed one, to append to.
+func (o *runOptions) outputPaths(now time.Time) (report, failed string, appending bool) {
+	stamp := now.Format("20060102-150405")
 	report = o.report
 	if report == "" {
-		report = filepath.Join("out", "report-"+now.Format("20060102-150405")+".csv")
+		report = filepath.Join("out", "report-"+stamp+".csv")
 	}
+	appending = o.resume != "" && sameFile(o.resume, report)
 	failed = o.failed
 	if failed == "" {
 		failed = strings.TrimSuffix(report, ".csv") + ".failed.csv"
+		if appending {
+			failed = strings.TrimSuffix(report, ".csv") + ".failed-" + stamp + ".csv"
+		}
 	}
-	return report, failed
+	return report, failed, appending
+}
+
+func sameFile(a, b string) bool {
+	sa, errA := os.Stat(a)
+	sb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(sa, sb)
+}
+
+// resumeState is what --resume read from the old report.
+type resumeState struct {
+	done *reports.Done
+	info reports.ResumeInfo
+}
+
+func (o *runOptions) loadResume() (resumeState, error) {
+	if o.resume == "" {
+		return resumeState{}, nil
+	}
+	f, err := os.Open(o.resume)
+	if err != nil {
+		return resumeState{}, usageError(fmt.Sprintf("--resume: %v", err))
+	}
+	defer f.Close()
+	done, info, err := reports.LoadDone(f)
+	if err != nil {
+		return resumeState{}, usageError(fmt.Sprintf("--resume %s: %v", o.resume, err))
+	}
+	return resumeState{done: done, info: info}, nil
+}
+
+// dropSkipped leaves out the skipped rows, when appending to the report
+// that already holds them.
+type dropSkipped struct{ batch.Output }
+
+func (d dropSkipped) Write(r reports.Record) error {
+	if r.Status == reports.StatusSkipped {
+		return nil
+	}
+	return d.Output.Write(r)
+}
+
+// minRowsConfig maps the flag (0 = from the first row) to batch.Config
+// (0 = default).
+func minRowsConfig(n int) int {
+	if n == 0 {
+		return 1
+	}
+	return n
 }
 
 func rowsText(total int64) string {
@@ -269,8 +361,9 @@ func rowsText(total int64) string {
 // runExit maps a run's outcome to the documented exit codes.
 func runExit(sum reports.Summary, runErr, closeErr error) error {
 	var fatal *batch.FatalError
+	var failureRate *batch.FailureRateError
 	switch {
-	case errors.As(runErr, &fatal):
+	case errors.As(runErr, &fatal), errors.As(runErr, &failureRate):
 		return &exitError{code: exitAborted, err: runErr}
 	case errors.Is(runErr, context.Canceled) || errors.Is(runErr, batch.ErrAborted):
 		return &exitError{code: exitInterrupted, err: errors.New("interrupted: the report holds every row that finished; the rest were not sent")}

@@ -1,0 +1,58 @@
+package batch_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/msgread/msgread/batch"
+	"github.com/msgread/msgread/mockserver"
+	"github.com/msgread/msgread/reports"
+)
+
+// TestSigningAcrossExpiry runs for about 3 s of real time, because UserSigs
+// carry whole seconds from the real clock (tencentyun stamps them itself).
+func TestSigningAcrossExpiry(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs 3 s of real time")
+	}
+	rows := make([]string, 300)
+	for i := range rows {
+		rows[i] = fmt.Sprintf("u%d,p,", i)
+	}
+	run := func(t *testing.T, cfg mockserver.Config, ttl time.Duration) (reports.Summary, *mockserver.Server, *batch.Signer) {
+		srv := startMock(t, cfg)
+		signer, err := batch.NewSigner(batch.SignerConfig{SDKAppID: mockserver.DefaultSDKAppID, Admin: mockserver.DefaultAdmin, Key: mockserver.DevKey, TTL: ttl})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, _ := batch.NewClient(batch.ClientConfig{Endpoint: srv.URL(), SDKAppID: mockserver.DefaultSDKAppID, Admin: mockserver.DefaultAdmin, Signer: signer})
+		r, _ := batch.New(batch.Config{Caller: c, Rate: 100, Workers: 8})
+		sum, err := r.Run(context.Background(), input(t, rows...), &memOutput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sum, srv, signer
+	}
+	t.Run("short TTL renews before expiry", func(t *testing.T) {
+		t.Parallel()
+		sum, srv, signer := run(t, mockserver.Config{}, 2*time.Second)
+		if sum.ByStatus[reports.StatusOK] != 300 || srv.Stats().ByCode["70001"] != 0 {
+			t.Errorf("statuses %v, 70001 answers %d: want all ok and no expired UserSig", sum.ByStatus, srv.Stats().ByCode["70001"])
+		}
+		if signer.Signings() < 2 {
+			t.Errorf("%d signings in 3 s with a 2 s TTL", signer.Signings())
+		}
+	})
+	t.Run("expired answers renew once and retry", func(t *testing.T) {
+		t.Parallel()
+		sum, srv, signer := run(t, mockserver.Config{SigMaxAge: 2 * time.Second}, 24*time.Hour)
+		if sum.ByStatus[reports.StatusOK] != 300 {
+			t.Errorf("statuses %v: a renewed UserSig must keep every row ok", sum.ByStatus)
+		}
+		if srv.Stats().ByCode["70001"] == 0 || signer.Signings() < 2 {
+			t.Errorf("70001 answers %d, signings %d: the mock should have refused the aged UserSig", srv.Stats().ByCode["70001"], signer.Signings())
+		}
+	})
+}
