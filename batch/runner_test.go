@@ -403,26 +403,29 @@ func TestRunnerFailureRateStop(t *testing.T) {
 	}
 }
 
-// TestRunnerSlowsDownWhenThrottled runs at twice a mock's ceiling: the pacer
-// halves its rate on 60007 and every row still ends ok.
+// TestRunnerSlowsDownWhenThrottled runs at the API's 200/s against the
+// built-in "throttled" scenario (a ceiling of 100/s): the pacer halves its
+// rate on 60007, the throttled calls are retried, and every row ends ok.
 func TestRunnerSlowsDownWhenThrottled(t *testing.T) {
-	srv := startMock(t, mockserver.Config{Ceiling: 40})
+	var cfg mockserver.Config
+	mockserver.Builtins["throttled"].Apply(&cfg)
+	srv := startMock(t, cfg)
 	c := newClient(t, srv, clientOpts{})
 	var lines []string
-	for i := range 100 {
+	for i := range 250 {
 		lines = append(lines, fmt.Sprintf("u%d,p,", i))
 	}
-	r, _ := batch.New(batch.Config{Caller: c, Rate: 80, Workers: 16, Retries: 10, BackoffBase: 50 * time.Millisecond, BackoffMax: 500 * time.Millisecond})
+	r, _ := batch.New(batch.Config{Caller: c, Rate: 200, Workers: 32})
 	out := &memOutput{}
 	sum, err := r.Run(context.Background(), input(t, lines...), out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.ByStatus[reports.StatusOK] != 100 {
-		t.Fatalf("statuses %v, want all 100 ok", sum.ByStatus)
+	if sum.ByStatus[reports.StatusOK] != 250 {
+		t.Fatalf("statuses %v, want all 250 ok", sum.ByStatus)
 	}
-	if srv.Stats().ByCode["60007"] == 0 || sum.Throttles == 0 || sum.LowestRate > 40 {
-		t.Errorf("60007 answers %d, throttles %d, lowest rate %.1f: want the rate halved to 40 or below",
+	if srv.Stats().ByCode["60007"] == 0 || sum.Throttles == 0 || sum.LowestRate > 100 {
+		t.Errorf("60007 answers %d, throttles %d, lowest rate %.1f: want the rate halved to 100 or below",
 			srv.Stats().ByCode["60007"], sum.Throttles, sum.LowestRate)
 	}
 }
