@@ -3,7 +3,7 @@ GO      ?= go
 BIN     ?= bin/msgread
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: demo build test vet fmt mock fuzz bench bench-mock crashtest clean
+.PHONY: demo build test vet fmt mock fuzz bench bench-mock crashtest regress htmlcheck clean
 
 # demo runs the sample input (3000 rows, 6 of them invalid on purpose) against
 # the bundled mock at the API's 200 calls/s, writing a report under out/.
@@ -23,6 +23,18 @@ test: vet
 # that the reports hold every line exactly once and the mock every mark.
 crashtest:
 	$(GO) test -race -count 1 -run '^TestCrashResume$$' -v ./cmd/msgread
+
+# regress is the CI regression run: a fixed-seed scenario for 20 s at the API's
+# 200 calls/s, failing (exit 4) when a threshold is not met.
+regress:
+	$(GO) run ./cmd/msgread load --scenario testdata/scenarios/regress.json --seed 7 \
+	  --rate 200 --duration 20s --progress log --report out/regress-$$(date +%Y%m%d-%H%M%S).csv \
+	  --max-p99 2s --min-rate 0.97 --max-failure-rate 0.001 --max-gave-up 0
+
+# htmlcheck renders a load test's HTML report in headless Chromium (Debian's
+# chromium package): no console errors, three charts drawn, a screenshot.
+htmlcheck:
+	scripts/htmlcheck.sh
 
 vet:
 	$(GO) vet ./...

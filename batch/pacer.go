@@ -46,6 +46,9 @@ type Pacer struct {
 	now     func() time.Time
 	sleep   func(context.Context, time.Duration) error
 
+	profile Profile // when set, the ceiling follows it
+	start   time.Time
+
 	mu        sync.Mutex
 	ring      []time.Time // send times of the last len(ring) calls; idx is the next slot
 	idx       int
@@ -73,6 +76,16 @@ func NewPacer(perSecond float64, slack time.Duration, now func() time.Time, slee
 	if n := math.Floor(perSecond); n >= 1 && n <= maxWindowCalls {
 		p.ring = make([]time.Time, int(n))
 	}
+	return p
+}
+
+// NewProfilePacer returns a Pacer whose ceiling follows profile from start.
+func NewProfilePacer(profile Profile, start time.Time, slack time.Duration, now func() time.Time, sleep func(context.Context, time.Duration) error) *Pacer {
+	p := NewPacer(profile.Max(), slack, now, sleep)
+	p.profile, p.start = profile, start
+	first := profile.Rate(0)
+	p.ceiling, p.current, p.lowest = first, first, first
+	p.limiter.SetLimit(rate.Limit(first))
 	return p
 }
 
@@ -109,10 +122,21 @@ func (p *Pacer) Throttle() {
 	p.limiter.SetLimitAt(now, rate.Limit(p.current))
 }
 
-// recover raises the rate towards the ceiling as time passes.
+// recover moves the ceiling along the profile and raises the rate towards
+// it as time passes.
 func (p *Pacer) recover(now time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.profile != nil {
+		if target := p.profile.Rate(now.Sub(p.start)); target != p.ceiling {
+			if p.current >= p.ceiling || p.current > target {
+				p.current = target
+				p.limiter.SetLimitAt(now, rate.Limit(target))
+			}
+			p.ceiling = target
+			p.adjusted = now
+		}
+	}
 	if p.current >= p.ceiling {
 		return
 	}

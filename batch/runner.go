@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -77,6 +79,12 @@ type Config struct {
 	// below it that is sent again may have reached the API before (its
 	// report row was lost or it failed), and is counted as re-sent.
 	PreviousMaxLine int
+	// Profile, when set, changes the rate over the run (steps, a ramp); Rate
+	// is then ignored.
+	Profile Profile
+	// StopAfter, when positive, stops dispatching once the run is that old;
+	// the run then ends normally, with the rows still queued not finished.
+	StopAfter time.Duration
 	// MinRows and MaxFailureRate stop the run with a *FailureRateError once
 	// MinRows rows were sent and more than MaxFailureRate of them failed or
 	// gave up. Zero means DefaultMinRows and DefaultMaxFailureRate; a
@@ -89,9 +97,14 @@ type Config struct {
 // report row for each row that finishes. Create one per run with New.
 type Runner struct {
 	cfg   Config
-	pacer *Pacer
+	pacer *Pacer // made by Run
 	lat   *latencies
 	start atomic.Pointer[time.Time]
+	// realStart is the wall-clock start that the pacer and the timeline use
+	// (the injected clock only stamps report rows); ready is closed once Run
+	// has made the pacer and the timeline.
+	realStart time.Time
+	ready     chan struct{}
 
 	abortOnce sync.Once
 	aborted   chan struct{}
@@ -104,6 +117,16 @@ type Runner struct {
 
 	fatalOnce sync.Once
 	fatal     *FatalError
+
+	// Open-model measurement: each call's intended send time, the latency
+	// from it, and the run per second.
+	schedMu     sync.Mutex
+	sched       schedule
+	latIntended *latencies
+	late        atomic.Int64
+	timeline    *timeline
+	codesMu     sync.Mutex
+	codes       map[string]int // answers of every attempt, by code or failure
 
 	// progress counters, read by Progress from other goroutines
 	read, attempts, retries, inFlight, resent atomic.Int64
@@ -124,6 +147,9 @@ func New(cfg Config) (*Runner, error) {
 	}
 	if cfg.Rate == 0 {
 		cfg.Rate = DefaultRate
+	}
+	if cfg.Profile == nil {
+		cfg.Profile = Constant(cfg.Rate)
 	}
 	if cfg.Workers == 0 {
 		cfg.Workers = DefaultWorkers
@@ -165,12 +191,15 @@ func New(cfg Config) (*Runner, error) {
 		return nil, errors.New("batch: runner: the failure-rate limit must not be negative")
 	}
 	r := &Runner{
-		cfg:        cfg,
-		pacer:      NewPacer(cfg.Rate, DefaultWindowSlack, nil, nil),
-		lat:        newLatencies(),
-		aborted:    make(chan struct{}),
-		probeToken: make(chan struct{}, 1),
-		probeDone:  make(chan struct{}),
+		cfg:         cfg,
+		lat:         newLatencies(),
+		latIntended: newLatencies(),
+		codes:       map[string]int{},
+		sched:       schedule{profile: cfg.Profile, slack: DefaultWindowSlack},
+		aborted:     make(chan struct{}),
+		ready:       make(chan struct{}),
+		probeToken:  make(chan struct{}, 1),
+		probeDone:   make(chan struct{}),
 	}
 	r.probeToken <- struct{}{}
 	return r, nil
@@ -214,6 +243,9 @@ func (e *FailureRateError) Error() string {
 	return msg + ": check the report's error codes (--max-failure-rate and --min-rows set the limit)"
 }
 
+// errStopAfter ends dispatching at Config.StopAfter; Run then returns nil.
+var errStopAfter = errors.New("batch: planned duration reached")
+
 // ErrAborted is returned by Run after Abort.
 var ErrAborted = errors.New("batch: run aborted")
 
@@ -231,6 +263,10 @@ var ErrAborted = errors.New("batch: run aborted")
 func (r *Runner) Run(ctx context.Context, in *Input, out Output) (reports.Summary, error) {
 	start := r.cfg.Now()
 	r.start.Store(&start)
+	r.realStart = time.Now()
+	r.pacer = NewProfilePacer(r.cfg.Profile, r.realStart, DefaultWindowSlack, nil, nil)
+	r.timeline = newTimeline(r.realStart, r.cfg.Profile, func() float64 { return r.pacer.Stats().Rate })
+	close(r.ready)
 	dispatch, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	calls, abort := context.WithCancel(context.WithoutCancel(ctx))
@@ -246,6 +282,11 @@ func (r *Runner) Run(ctx context.Context, in *Input, out Output) (reports.Summar
 	rows := make(chan Row, r.cfg.Workers)
 	results := make(chan reports.Record, r.cfg.Workers)
 	var notFinished atomic.Int64
+
+	if r.cfg.StopAfter > 0 {
+		t := time.AfterFunc(r.cfg.StopAfter, func() { stop(errStopAfter) })
+		defer t.Stop()
+	}
 
 	var g errgroup.Group
 	g.Go(func() error {
@@ -299,6 +340,8 @@ func (r *Runner) Run(ctx context.Context, in *Input, out Output) (reports.Summar
 		err = r.fatal
 	case ctx.Err() != nil && calls.Err() != nil:
 		err = ErrAborted
+	case errors.Is(err, errStopAfter):
+		err = nil
 	}
 	if err != nil {
 		sum.Stopped = err.Error()
@@ -371,14 +414,27 @@ func (r *Runner) process(dispatch, calls context.Context, stop context.CancelCau
 		if err != nil {
 			return rec, false
 		}
+		intended := r.intendedTime()
 		if err := r.pacer.Wait(dispatch); err != nil {
 			r.endProbe(probe, false)
 			return rec, false
 		}
+		sentAt := time.Now()
 		r.countCall(attempt)
+		late := sentAt.Sub(intended) > LateAfter
+		if late {
+			r.late.Add(1)
+		}
+		r.timeline.sent(sentAt, late)
 		r.inFlight.Add(1)
 		res := r.cfg.Caller.MarkRead(calls, req)
 		r.inFlight.Add(-1)
+		if calls.Err() == nil {
+			end := time.Now()
+			r.latIntended.record(end.Sub(intended))
+			r.timeline.answered(end, res, end.Sub(intended))
+			r.countCode(res)
+		}
 		if res.Throttle {
 			r.pacer.Throttle()
 		}
@@ -451,7 +507,12 @@ func (r *Runner) endProbe(probe, answered bool) {
 		return
 	}
 	if answered {
-		r.probeOnce.Do(func() { close(r.probeDone) })
+		r.probeOnce.Do(func() {
+			r.schedMu.Lock()
+			r.sched.rebase(time.Since(r.realStart))
+			r.schedMu.Unlock()
+			close(r.probeDone)
+		})
 		return
 	}
 	r.probeToken <- struct{}{}
@@ -481,6 +542,41 @@ func (r *Runner) backoff(attempt int) time.Duration {
 	return rand.N(ceil + 1)
 }
 
+// intendedTime returns when the next call is due in the open model.
+func (r *Runner) intendedTime() time.Time {
+	r.schedMu.Lock()
+	at := r.sched.take()
+	r.schedMu.Unlock()
+	return r.realStart.Add(at)
+}
+
+// countCode counts an attempt's answer: its code, its HTTP status, or
+// "network".
+func (r *Runner) countCode(res Result) {
+	key := "network"
+	switch {
+	case res.Err == nil:
+		key = strconv.Itoa(res.Code)
+	case res.HTTPStatus != 0 && res.HTTPStatus != 200:
+		key = "http " + strconv.Itoa(res.HTTPStatus)
+	case res.HTTPStatus == 200:
+		key = "malformed"
+	}
+	r.codesMu.Lock()
+	r.codes[key]++
+	r.codesMu.Unlock()
+}
+
+// Timeline returns the run's per-second timeline; call it after Run.
+func (r *Runner) Timeline() []reports.Second {
+	select {
+	case <-r.ready:
+		return r.timeline.finish(time.Now())
+	default:
+		return nil
+	}
+}
+
 func (r *Runner) countCall(attempt int) {
 	r.attempts.Add(1)
 	if attempt > 1 {
@@ -505,7 +601,16 @@ func (r *Runner) fillSummary(sum *reports.Summary) {
 	sum.Attempts = int(r.attempts.Load())
 	sum.Retries = int(r.retries.Load())
 	sum.Wall = r.cfg.Now().Sub(*r.start.Load())
-	sum.Ceiling = r.cfg.Rate
+	r.windowMu.Lock()
+	span := r.lastCall.Sub(r.realStart)
+	r.windowMu.Unlock()
+	sum.Ceiling = meanRate(r.cfg.Profile, span)
+	sum.Profile = r.cfg.Profile.String()
+	sum.LatencyIntended = r.latIntended.summary()
+	sum.Late = int(r.late.Load())
+	r.codesMu.Lock()
+	sum.AttemptCodes = maps.Clone(r.codes)
+	r.codesMu.Unlock()
 	r.windowMu.Lock()
 	if span := r.lastCall.Sub(r.firstCall).Seconds(); sum.Attempts > 1 && span > 0 {
 		sum.Rate = float64(sum.Attempts-1) / span
@@ -549,8 +654,12 @@ func (r *Runner) Progress() Progress {
 	if start := r.start.Load(); start != nil {
 		p.Elapsed = r.cfg.Now().Sub(*start)
 	}
-	ps := r.pacer.Stats()
-	p.Rate, p.Throttles = ps.Rate, ps.Throttles
+	select {
+	case <-r.ready:
+		ps := r.pacer.Stats()
+		p.Rate, p.Throttles = ps.Rate, ps.Throttles
+	default:
+	}
 	return p
 }
 
@@ -572,4 +681,21 @@ func topCode(byCode map[string]int) string {
 		}
 	}
 	return best
+}
+
+// meanRate is the profile's average rate over its first span: the target the
+// achieved rate is held against.
+func meanRate(p Profile, span time.Duration) float64 {
+	if c, ok := p.(Constant); ok || span <= 0 {
+		if ok {
+			return float64(c)
+		}
+		return p.Rate(0)
+	}
+	const steps = 1000
+	sum := 0.0
+	for i := range steps {
+		sum += p.Rate(span * time.Duration(2*i+1) / (2 * steps))
+	}
+	return sum / steps
 }

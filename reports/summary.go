@@ -40,8 +40,19 @@ type Summary struct {
 	RateRatio float64 `json:"rate_ratio"`
 	// PeakWindow is the most calls started within one clock second.
 	PeakWindow int `json:"peak_calls_in_one_second"`
-	// Latency of every call.
+	// Latency of every call, from its actual send.
 	Latency Latency `json:"latency"`
+	// LatencyIntended is measured from each call's intended send time in
+	// the open model: it includes the time a call waited because workers
+	// ran out (the coordinated-omission correction). Late counts the calls
+	// sent more than 10 ms after their intended time.
+	LatencyIntended Latency `json:"latency_from_intended"`
+	Late            int     `json:"late"`
+	// Profile describes the rate over the run.
+	Profile string `json:"profile"`
+	// AttemptCodes counts the answers of every call, retries included, by
+	// error code, "http NNN", "malformed" or "network".
+	AttemptCodes map[string]int `json:"attempts_by_code"`
 	// Throttles counts the times a "slow down" answer halved the rate;
 	// LowestRate is the lowest rate used.
 	Throttles  int     `json:"throttles"`

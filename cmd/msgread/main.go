@@ -36,6 +36,8 @@ var commands = []command{
 	{"run", "mark the rows of an input CSV read (real API, or --mock)", runRun},
 	{"check", "validate an input CSV and estimate the run; calls nothing", runCheck},
 	{"mock", "serve the mock API until interrupted", runMock},
+	{"load", "capacity test: synthetic rows against the mock, with thresholds for CI", runLoad},
+	{"gen", "write a synthetic input CSV", runGen},
 	{"usersig", "print a UserSig for the admin, for curl", runUserSig},
 	{"version", "print the version", runVersion},
 }

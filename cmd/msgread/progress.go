@@ -92,7 +92,7 @@ func showLog(w io.Writer, total int64, snapshot func() batch.Progress, done <-ch
 	for {
 		select {
 		case <-tick.C:
-			fmt.Fprintln(w, progressLine(snapshot(), total))
+			fmt.Fprintln(w, "msgread: "+progressLine(snapshot(), total))
 		case <-done:
 			return
 		}
@@ -120,7 +120,7 @@ func progressLine(p batch.Progress, total int64) string {
 	if p.Throttles > 0 {
 		throttled = fmt.Sprintf("; slowed down %d times, now %.1f calls/s", p.Throttles, p.Rate)
 	}
-	return fmt.Sprintf("msgread run: %d%s rows, %.1f rows/s; ok %d, failed %d, gave_up %d, invalid %d, skipped %d; %d calls (%d retries), %d in flight%s%s",
+	return fmt.Sprintf("%d%s rows, %.1f rows/s; ok %d, failed %d, gave_up %d, invalid %d, skipped %d; %d calls (%d retries), %d in flight%s%s",
 		p.Done, of, rate, p.ByStatus[reports.StatusOK], p.ByStatus[reports.StatusFailed], p.ByStatus[reports.StatusGaveUp],
 		p.ByStatus[reports.StatusInvalid], p.ByStatus[reports.StatusSkipped], p.Attempts, p.Retries, p.InFlight, throttled, eta)
 }

@@ -37,6 +37,7 @@ type runOptions struct {
 	resume      string
 	minRows     int
 	maxFailure  float64
+	thresholds  thresholdFlags
 }
 
 func runRun(ctx context.Context, e *env, args []string) error {
@@ -61,8 +62,12 @@ ok (or invalid) in it are not sent again, everything else is. With --report OLD
 the new rows are appended to it; with a new --report the old lines appear there
 as skipped, so the newest report of a chain lists every line.
 
+Thresholds for CI (--max-p99, --min-rate, --max-gave-up) are checked at the end:
+the run finishes, names each breached one and exits 4.
+
 Exit: 0 all ok; 1 some rows failed, gave up or were invalid; 2 usage or input
-error, nothing sent; 3 stopped by a fatal answer or the failure-rate limit; 130
+error, nothing sent; 3 stopped by a fatal answer or the failure-rate limit; 4 a
+threshold was not met; 130
 interrupted (Ctrl-C drains calls in flight and flushes the report; a second
 Ctrl-C stops at once).
 
@@ -85,6 +90,7 @@ Examples:
 	fs.StringVar(&o.summaryJSON, "summary-json", "", "also write the summary as JSON to this `path`")
 	fs.StringVar(&o.progress, "progress", "auto", "progress display: auto (bar on a terminal, else a log line every 10s), bar, log or none")
 	fs.StringVar(&o.resume, "resume", "", "continue the run of this old `report`: its ok, invalid and skipped lines are not sent again\n(--report the same path appends to it; another path gets the old lines as skipped)")
+	o.thresholds.register(fs, false)
 	fs.IntVar(&o.minRows, "min-rows", batch.DefaultMinRows, "rows sent before the failure-rate stop applies")
 	fs.Float64Var(&o.maxFailure, "max-failure-rate", batch.DefaultMaxFailureRate, "stop (exit 3) when more than this `fraction` of the rows sent failed or gave up; 1 never stops")
 	rest, err := parseFlags(fs, e, args)
@@ -200,13 +206,9 @@ func (o *runOptions) execute(ctx context.Context, e *env, inputPath string) erro
 	if tgt.mock != nil {
 		defer tgt.mock.Close()
 	}
-	signer, err := batch.NewSigner(batch.SignerConfig{SDKAppID: tgt.app, Admin: tgt.admin, Key: tgt.key, TTL: o.app.ttl})
+	client, err := newClient(tgt, o.app.ttl, o.timeout, o.workers)
 	if err != nil {
-		return usageError(err.Error())
-	}
-	client, err := batch.NewClient(batch.ClientConfig{Endpoint: tgt.endpoint, SDKAppID: tgt.app, Admin: tgt.admin, Signer: signer, Timeout: o.timeout, MaxConns: o.workers})
-	if err != nil {
-		return usageError(err.Error())
+		return err
 	}
 	rs, err := o.loadResume()
 	if err != nil {
@@ -242,11 +244,41 @@ func (o *runOptions) execute(ctx context.Context, e *env, inputPath string) erro
 			o.resume, rs.done.Len(), rs.info.Redo, torn)
 	}
 
-	stopProgress := startProgress(e, o.progress, total, runner.Progress)
+	sum, runErr := drive(ctx, e, "run", runner, in, out, total, o.progress)
+	closeErr := files.Close()
+
+	sum.WriteText(e.stderr)
+	fmt.Fprintf(e.stderr, "  report: %s\n  failed rows: %s\n", reportPath, failedPath)
+	breaches := o.thresholds.get(false).Check(sum)
+	printBreaches(e, breaches)
+	if o.summaryJSON != "" {
+		if err := writeJSON(o.summaryJSON, withBreaches{sum, breaches}); err != nil {
+			fmt.Fprintf(e.stderr, "msgread run: writing --summary-json: %v\n", err)
+		}
+	}
+	return runExit(sum, runErr, closeErr, breaches)
+}
+
+// newClient signs for and calls the target.
+func newClient(tgt *target, ttl, timeout time.Duration, workers int) (*batch.Client, error) {
+	signer, err := batch.NewSigner(batch.SignerConfig{SDKAppID: tgt.app, Admin: tgt.admin, Key: tgt.key, TTL: ttl})
+	if err != nil {
+		return nil, usageError(err.Error())
+	}
+	client, err := batch.NewClient(batch.ClientConfig{Endpoint: tgt.endpoint, SDKAppID: tgt.app, Admin: tgt.admin, Signer: signer, Timeout: timeout, MaxConns: workers})
+	if err != nil {
+		return nil, usageError(err.Error())
+	}
+	return client, nil
+}
+
+// drive runs runner with a progress display, and makes a second interrupt
+// (after the first cancelled ctx) stop the calls in flight.
+func drive(ctx context.Context, e *env, name string, runner *batch.Runner, in *batch.Input, out batch.Output, total int64, progress string) (reports.Summary, error) {
+	stopProgress := startProgress(e, progress, total, runner.Progress)
 	finished := make(chan struct{})
 	watched := make(chan struct{})
 	go func() {
-		// A second signal, after the first cancelled ctx, stops calls in flight.
 		defer close(watched)
 		select {
 		case <-ctx.Done():
@@ -255,25 +287,43 @@ func (o *runOptions) execute(ctx context.Context, e *env, inputPath string) erro
 		}
 		select {
 		case <-e.signals:
-			fmt.Fprintln(e.stderr, "msgread run: second interrupt: stopping calls in flight")
+			fmt.Fprintf(e.stderr, "msgread %s: second interrupt: stopping calls in flight\n", name)
 			runner.Abort()
 		case <-finished:
 		}
 	}()
-	sum, runErr := runner.Run(ctx, in, out)
+	sum, err := runner.Run(ctx, in, out)
 	close(finished)
 	<-watched
 	stopProgress()
-	closeErr := files.Close()
+	return sum, err
+}
 
-	sum.WriteText(e.stderr)
-	fmt.Fprintf(e.stderr, "  report: %s\n  failed rows: %s\n", reportPath, failedPath)
-	if o.summaryJSON != "" {
-		if err := writeJSON(o.summaryJSON, sum); err != nil {
-			fmt.Fprintf(e.stderr, "msgread run: writing --summary-json: %v\n", err)
-		}
+// withBreaches is the summary JSON: the summary and the thresholds it broke.
+type withBreaches struct {
+	reports.Summary
+	Breaches []string `json:"breaches"`
+}
+
+// MarshalJSON keeps the summary's own JSON form and adds the breaches.
+func (w withBreaches) MarshalJSON() ([]byte, error) {
+	base, err := json.Marshal(w.Summary)
+	if err != nil {
+		return nil, err
 	}
-	return runExit(sum, runErr, closeErr)
+	extra, err := json.Marshal(struct {
+		Breaches []string `json:"breaches"`
+	}{append([]string{}, w.Breaches...)})
+	if err != nil {
+		return nil, err
+	}
+	return append(append(base[:len(base)-1], ','), extra[1:]...), nil
+}
+
+func printBreaches(e *env, breaches []string) {
+	for _, b := range breaches {
+		fmt.Fprintf(e.stderr, "threshold not met: %s\n", b)
+	}
 }
 
 // retriesConfig maps the flag (0 = none) to batch.Config (0 = default).
@@ -359,7 +409,7 @@ func rowsText(total int64) string {
 }
 
 // runExit maps a run's outcome to the documented exit codes.
-func runExit(sum reports.Summary, runErr, closeErr error) error {
+func runExit(sum reports.Summary, runErr, closeErr error, breaches []string) error {
 	var fatal *batch.FatalError
 	var failureRate *batch.FailureRateError
 	switch {
@@ -371,6 +421,8 @@ func runExit(sum reports.Summary, runErr, closeErr error) error {
 		return &exitError{code: exitAborted, err: fmt.Errorf("stopped: %w", runErr)}
 	case closeErr != nil:
 		return &exitError{code: exitAborted, err: fmt.Errorf("writing the report: %w", closeErr)}
+	case len(breaches) > 0:
+		return &exitError{code: exitThreshold, err: fmt.Errorf("%d threshold(s) not met: %s", len(breaches), strings.Join(breaches, "; "))}
 	}
 	if sum.ByStatus[reports.StatusFailed]+sum.ByStatus[reports.StatusGaveUp]+sum.ByStatus[reports.StatusInvalid] > 0 {
 		return &exitError{code: exitRowsFailed, err: errSilent}

@@ -267,3 +267,20 @@ func TestRunMockScenarios(t *testing.T) {
 		t.Errorf("--ceiling 0 over a scenario's ceiling: %v\n%s", err, errOut)
 	}
 }
+
+func TestRunThresholds(t *testing.T) {
+	in := writeInput(t, 40, "bad row,p,1")
+	dir := t.TempDir()
+	e, _, errOut := testEnv(nil)
+	err := run(context.Background(), []string{"run", "--mock", "--ceiling", "0", "--rate", "2000", "--progress", "none", "--report", filepath.Join(dir, "a.csv"),
+		"--max-p99", "5s", "--max-gave-up", "0", in}, e)
+	if exitCode(err) != exitRowsFailed {
+		t.Errorf("thresholds held, one invalid row: exit %d (%v), want 1\n%s", exitCode(err), err, errOut)
+	}
+	e, _, errOut = testEnv(nil)
+	err = run(context.Background(), []string{"run", "--mock", "--ceiling", "0", "--rate", "2000", "--progress", "none", "--report", filepath.Join(dir, "b.csv"),
+		"--min-rate", "3", in}, e)
+	if exitCode(err) != exitThreshold || !strings.Contains(errOut.String(), "threshold not met: --min-rate 3") {
+		t.Errorf("a breached threshold: exit %d (%v), want 4 naming it\n%s", exitCode(err), err, errOut)
+	}
+}
