@@ -414,12 +414,13 @@ func (r *Runner) process(dispatch, calls context.Context, stop context.CancelCau
 		if err != nil {
 			return rec, false
 		}
-		intended := r.intendedTime()
+		waitStart := time.Now()
 		if err := r.pacer.Wait(dispatch); err != nil {
 			r.endProbe(probe, false)
 			return rec, false
 		}
 		sentAt := time.Now()
+		intended := r.intendedTime(sentAt, sentAt.Sub(waitStart) >= pacerHeld)
 		r.countCall(attempt)
 		late := sentAt.Sub(intended) > LateAfter
 		if late {
@@ -542,12 +543,23 @@ func (r *Runner) backoff(attempt int) time.Duration {
 	return rand.N(ceil + 1)
 }
 
-// intendedTime returns when the next call is due in the open model.
-func (r *Runner) intendedTime() time.Time {
+// pacerHeld is how long a call must wait in the pacer to count as held by it.
+const pacerHeld = time.Millisecond
+
+// intendedTime returns when the call the pacer just released at sentAt was
+// due in the open model. Calls take the schedule's slots in the order the
+// pacer releases them. A call that the pacer held (it waited there) was sent
+// when the pacer meant it to be, by its window or a lowered rate: the
+// schedule moves to it, so that only omission counts as late. A call that
+// found the pacer ready, because no worker had been free to take its slot
+// on time, keeps its slot: its wait counts, and so does the backlog.
+func (r *Runner) intendedTime(sentAt time.Time, held bool) time.Time {
 	r.schedMu.Lock()
-	at := r.sched.take()
-	r.schedMu.Unlock()
-	return r.realStart.Add(at)
+	defer r.schedMu.Unlock()
+	if held {
+		r.sched.next = sentAt.Sub(r.realStart)
+	}
+	return r.realStart.Add(r.sched.take())
 }
 
 // countCode counts an attempt's answer: its code, its HTTP status, or

@@ -429,3 +429,55 @@ func TestRunnerSlowsDownWhenThrottled(t *testing.T) {
 			srv.Stats().ByCode["60007"], sum.Throttles, sum.LowestRate)
 	}
 }
+
+// slowCaller answers every call after a fixed delay.
+type slowCaller time.Duration
+
+func (s slowCaller) MarkRead(ctx context.Context, _ chatapi.Request) batch.Result {
+	select {
+	case <-time.After(time.Duration(s)):
+	case <-ctx.Done():
+	}
+	return batch.Result{Class: chatapi.ClassOK, HTTPStatus: 200, Latency: time.Duration(s)}
+}
+
+// TestOpenModelCountsOmission starves the runner of workers: one worker and
+// 50 ms calls cannot offer 100 calls/s. Latency from the intended send must
+// show the growing backlog that latency from the send hides.
+func TestOpenModelCountsOmission(t *testing.T) {
+	var lines []string
+	for i := range 20 {
+		lines = append(lines, fmt.Sprintf("u%d,p,", i))
+	}
+	r, _ := batch.New(batch.Config{Caller: slowCaller(50 * time.Millisecond), Rate: 100, Workers: 1})
+	sum, err := r.Run(context.Background(), input(t, lines...), &memOutput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The 20th call was due at ~190 ms and answered at ~1 s.
+	if sum.Late < 15 || sum.LatencyIntended.P99 < 600 || sum.Latency.P99 > 200 {
+		t.Fatalf("late %d, p99 from intended %.0f ms, from send %.0f ms: want most calls late and the backlog in the intended p99",
+			sum.Late, sum.LatencyIntended.P99, sum.Latency.P99)
+	}
+	tl := r.Timeline()
+	if len(tl) == 0 || tl[0].Sent == 0 || tl[0].Intended != 100 {
+		t.Fatalf("timeline %+v", tl)
+	}
+}
+
+// TestPacedCallsAreNotLate has workers to spare: calls the pacer holds to
+// its rate are on time.
+func TestPacedCallsAreNotLate(t *testing.T) {
+	var lines []string
+	for i := range 60 {
+		lines = append(lines, fmt.Sprintf("u%d,p,", i))
+	}
+	r, _ := batch.New(batch.Config{Caller: slowCaller(5 * time.Millisecond), Rate: 200, Workers: 16})
+	sum, err := r.Run(context.Background(), input(t, lines...), &memOutput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Late > 3 {
+		t.Errorf("%d of 60 paced calls counted late", sum.Late)
+	}
+}

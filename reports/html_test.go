@@ -1,0 +1,53 @@
+package reports_test
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/msgread/msgread/reports"
+)
+
+func TestWriteHTML(t *testing.T) {
+	s := reports.NewSummary()
+	s.ByStatus[reports.StatusOK], s.Attempts, s.Rate = 400, 410, 199.5
+	s.AttemptCodes = map[string]int{"0": 400, "70500": 6, "http 502": 3, "network": 1}
+	var tl []reports.Second
+	for i := range 3 {
+		tl = append(tl, reports.Second{At: i, Intended: 200, Rate: 200, Sent: 199 + i, OK: 199, P50: 40, P99: 380})
+	}
+	p := reports.Page{Title: "t <&>", Scenario: "flaky", Seed: 3, Ceiling: 200, Summary: s, Timeline: tl,
+		Projection: reports.Project(s, 10_000_000), Breaches: []string{"--max-p99 1s: <bad>"}, Generated: time.Unix(0, 0)}
+	var b bytes.Buffer
+	if err := reports.WriteHTML(&b, p); err != nil {
+		t.Fatal(err)
+	}
+	html := b.String()
+	for _, want := range []string{
+		`<svg class="chart"`, "calls sent per second", "service ceiling", "p99", "code 70500", "http 502",
+		"t &lt;&amp;&gt;", "--max-p99 1s: &lt;bad&gt;", "10000000 rows would take 14.3 hours",
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("HTML lacks %q", want)
+		}
+	}
+	if n := strings.Count(html, "<svg"); n != 3 {
+		t.Errorf("%d charts, want 3", n)
+	}
+	if strings.Contains(html, "<script") {
+		t.Error("the report must open without running any script")
+	}
+}
+
+func TestProject(t *testing.T) {
+	s := reports.NewSummary()
+	s.ByStatus[reports.StatusOK], s.Attempts, s.Rate = 1000, 1100, 200
+	// 10 M rows at 1.1 calls a row and 200 calls/s: 55 000 s.
+	if p := reports.Project(s, 10_000_000); p.Hours < 15.27 || p.Hours > 15.28 {
+		t.Fatalf("projection %v hours, want 15.28", p.Hours)
+	}
+	if p := reports.Project(reports.NewSummary(), 5); p.Hours != 0 {
+		t.Fatalf("nothing sent: %v hours", p.Hours)
+	}
+}
