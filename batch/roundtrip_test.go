@@ -106,15 +106,7 @@ func rawCall(t *testing.T, method, rawURL, body string) batch.Result {
 func validSig(t *testing.T, srv *mockserver.Server) string {
 	t.Helper()
 	cfg := srv.Config()
-	s, err := batch.NewSigner(batch.SignerConfig{SDKAppID: cfg.SDKAppID, Admin: cfg.Admins[0], Key: cfg.Key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sig, err := s.UserSig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sig
+	return signWith(t, cfg.SDKAppID, cfg.Admins[0], cfg.Key)
 }
 
 func apiURL(srv *mockserver.Server, query string) string {
@@ -262,7 +254,12 @@ func TestRoundTrip(t *testing.T) {
 
 func signFor(t *testing.T, app uint64, admin string) string {
 	t.Helper()
-	s, err := batch.NewSigner(batch.SignerConfig{SDKAppID: app, Admin: admin, Key: mockserver.DevKey})
+	return signWith(t, app, admin, mockserver.DevKey)
+}
+
+func signWith(t *testing.T, app uint64, admin string, key chatapi.Secret) string {
+	t.Helper()
+	s, err := batch.NewSigner(batch.SignerConfig{SDKAppID: app, Admin: admin, Key: key})
 	if err != nil {
 		t.Fatal(err)
 	}
