@@ -1,0 +1,50 @@
+package batch
+
+import (
+	"errors"
+	"fmt"
+)
+
+// FatalError stops a run: the API answered with a code after which every
+// later call would fail the same way.
+type FatalError struct {
+	Code int
+	Info string
+	Line int
+	Hint string
+}
+
+func (e *FatalError) Error() string {
+	what := fmt.Sprintf("the API answered %d (%s)", e.Code, e.Info)
+	if e.Code == 0 {
+		what = e.Info
+	}
+	msg := fmt.Sprintf("stopped: %s on line %d", what, e.Line)
+	if e.Hint != "" {
+		msg += ": " + e.Hint
+	}
+	return msg
+}
+
+// FailureRateError stops a run in which too many of the rows sent failed or
+// gave up: something is wrong beyond single rows.
+type FailureRateError struct {
+	Failed, Sent int
+	Limit        float64
+	TopCode      string // the most frequent error code, if any
+}
+
+func (e *FailureRateError) Error() string {
+	msg := fmt.Sprintf("stopped: %d of the %d rows sent failed or gave up (%.1f%%, more than the limit of %.0f%%)",
+		e.Failed, e.Sent, 100*float64(e.Failed)/float64(e.Sent), 100*e.Limit)
+	if e.TopCode != "" {
+		msg += "; most often " + e.TopCode
+	}
+	return msg + ": check the report's error codes (--max-failure-rate and --min-rows set the limit)"
+}
+
+// errStopAfter ends dispatching at Config.StopAfter; Run then returns nil.
+var errStopAfter = errors.New("batch: planned duration reached")
+
+// ErrAborted is returned by Run after Abort.
+var ErrAborted = errors.New("batch: run aborted")
