@@ -208,10 +208,7 @@ func TestBinaryInterrupt(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "msgread")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	in := writeInput(t, 5000)
 	report := filepath.Join(dir, "r.csv")
 	cmd := exec.Command(bin, "run", "--mock", "--progress", "none", "--report", report, in)
@@ -282,5 +279,58 @@ func TestRunThresholds(t *testing.T) {
 		"--min-rate", "3", in}, e)
 	if exitCode(err) != exitThreshold || !strings.Contains(errOut.String(), "threshold not met: --min-rate 3") {
 		t.Errorf("a breached threshold: exit %d (%v), want 4 naming it\n%s", exitCode(err), err, errOut)
+	}
+}
+
+// TestBinarySecondInterrupt: the first SIGINT waits for the call in flight
+// (here one the mock never answers), the second stops it at once.
+func TestBinarySecondInterrupt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	scenario := filepath.Join(dir, "hang.json")
+	os.WriteFile(scenario, []byte(`{"faults": [{"kind": "hang", "max": "60s", "probability": 1}]}`), 0o644)
+	cmd := exec.Command(bin, "run", "--mock", "--scenario", scenario, "--timeout", "60s", "--progress", "none",
+		"--report", filepath.Join(dir, "r.csv"), writeInput(t, 10))
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitOutput := func(what string) {
+		deadline := time.Now().Add(10 * time.Second)
+		for !strings.Contains(stderr.String(), what) {
+			if time.Now().After(deadline) {
+				cmd.Process.Kill()
+				t.Fatalf("no %q in:\n%s", what, stderr.String())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	waitOutput("report ")
+	time.Sleep(100 * time.Millisecond) // the probe call is out, and hangs
+	cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case <-exited:
+		t.Fatal("exited on the first interrupt without draining the call in flight")
+	case <-time.After(300 * time.Millisecond):
+	}
+	start := time.Now()
+	cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case <-exited:
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("the second interrupt did not stop the run")
+	}
+	if code := cmd.ProcessState.ExitCode(); code != exitInterrupted || time.Since(start) > 5*time.Second {
+		t.Fatalf("exit %d after %v, want 130 at once\n%s", code, time.Since(start), stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "second interrupt") {
+		t.Errorf("stderr:\n%s", stderr.String())
 	}
 }
