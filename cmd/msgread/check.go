@@ -17,8 +17,9 @@ pairs (sent twice, harmless but wasted), and estimates the run's wall time at
 --rate. Exit 0 when every row is valid, 1 when some are not, 2 when the file
 itself is unusable.
 
-Duplicate detection keeps a 64-bit hash per distinct pair in memory (roughly
-400 MB per 10 M distinct pairs).`)
+Duplicate detection keeps a 64-bit hash per distinct pair in memory: checking
+1 M distinct pairs peaks at about 70 MB, so plan for several hundred MB per
+10 M.`)
 	rate := fs.Float64("rate", batch.DefaultRate, "the run's ceiling in `calls/s`, for the estimate")
 	show := fs.Int("show", 20, "list at most this many invalid rows and duplicates")
 	rest, err := parseFlags(fs, e, args)
