@@ -113,8 +113,9 @@ type Runner struct {
 	probeDone  chan struct{}
 	probeOnce  sync.Once
 
-	fatalOnce sync.Once
-	fatal     *FatalError
+	fatalOnce    sync.Once
+	fatal        *FatalError
+	mismatchOnce sync.Once
 
 	// Open-model measurement: each call's intended send time, the latency
 	// from it, and the run per second.
@@ -348,6 +349,12 @@ func (r *Runner) writeAll(results <-chan reports.Record, out Output, sum *report
 func (r *Runner) process(dispatch, calls context.Context, stop context.CancelCauseFunc, row Row) (rec reports.Record, done bool) {
 	rec = reports.Record{Line: row.Line, ReportAccount: row.ReportAccount, PeerAccount: row.PeerAccount, MsgReadTime: row.MsgReadTime}
 	if r.cfg.Done.Has(row.Line) {
+		if !r.cfg.Done.Matches(row.Line, row.ReportAccount, row.PeerAccount) {
+			r.mismatchOnce.Do(func() {
+				stop(&InputMismatchError{Line: row.Line, ReportAccount: row.ReportAccount, PeerAccount: row.PeerAccount})
+			})
+			return rec, false
+		}
 		rec.Status, rec.FinishedAt = reports.StatusSkipped, r.cfg.Now()
 		return rec, true
 	}

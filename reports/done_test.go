@@ -135,3 +135,28 @@ func benchLoad(b *testing.B, path string, load func(io.Reader) (int, error)) {
 	}
 	b.ReportMetric(benchLines/elapsed.Seconds(), "lines/s")
 }
+
+func TestDoneMatchesSamples(t *testing.T) {
+	text := reportText("2,alice,bob,1,ok,0,,200,1,3,2026-11-25T10:00:00.000Z\n",
+		`3,'=x,"c,d",1,ok,0,,200,1,3,2026-11-25T10:00:00.000Z`+"\n",
+		"2048,e,f,1,skipped,,,,0,0,2026-11-25T10:00:00.000Z\n",
+		"2049,g,h,1,ok,0,,200,1,3,2026-11-25T10:00:00.000Z\n")
+	done, _, err := reports.LoadDone(strings.NewReader(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		line         int
+		report, peer string
+		want         bool
+	}{
+		{2, "alice", "bob", true}, {2, "bob", "alice", false},
+		{3, "=x", "c,d", true}, {3, "'=x", "c,d", false},
+		{2048, "e", "f", true}, {2048, "e", "g", false},
+		{2049, "anything", "else", true}, // not sampled
+	} {
+		if got := done.Matches(c.line, c.report, c.peer); got != c.want {
+			t.Errorf("Matches(%d, %q, %q) = %v, want %v", c.line, c.report, c.peer, got, c.want)
+		}
+	}
+}

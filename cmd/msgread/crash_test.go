@@ -177,3 +177,24 @@ func TestResumeAppendsToTheSameReport(t *testing.T) {
 		t.Errorf("resume banner:\n%s", errOut)
 	}
 }
+
+// TestResumeWithAnotherInputStops: resuming with an input that is not the
+// one the report was made from would skip the wrong rows; it stops instead.
+func TestResumeWithAnotherInputStops(t *testing.T) {
+	srv := startMock(t, mockserver.Config{Key: testKey, Ceiling: -1})
+	dir := t.TempDir()
+	in := writeInput(t, 30)
+	report := filepath.Join(dir, "r.csv")
+	e, _, _ := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
+	if err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none", "--report", report, in}, e); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(dir, "other.csv")
+	data, _ := os.ReadFile(in)
+	os.WriteFile(other, []byte(strings.Replace(string(data), "u0,p0,", "zz,p0,", 1)), 0o644)
+	e, _, _ = testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
+	err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--progress", "none", "--resume", report, "--report", filepath.Join(dir, "r2.csv"), other}, e)
+	if exitCode(err) != exitAborted || !strings.Contains(err.Error(), "input line 2 is zz → p0") {
+		t.Fatalf("exit %d (%v), want 3 naming line 2", exitCode(err), err)
+	}
+}

@@ -412,8 +412,9 @@ func rowsText(total int64) string {
 func runExit(sum reports.Summary, runErr, closeErr error, breaches []string) error {
 	var fatal *batch.FatalError
 	var failureRate *batch.FailureRateError
+	var mismatch *batch.InputMismatchError
 	switch {
-	case errors.As(runErr, &fatal), errors.As(runErr, &failureRate):
+	case errors.As(runErr, &fatal), errors.As(runErr, &failureRate), errors.As(runErr, &mismatch):
 		return &exitError{code: exitAborted, err: runErr}
 	case errors.Is(runErr, context.Canceled) || errors.Is(runErr, batch.ErrAborted):
 		return &exitError{code: exitInterrupted, err: errors.New("interrupted: the report holds every row that finished; the rest were not sent")}
