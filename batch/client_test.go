@@ -38,7 +38,7 @@ func fakeAPI(t *testing.T, status int, body string) (*httptest.Server, chan capt
 
 func plainClient(t *testing.T, endpoint string, timeout time.Duration) *batch.Client {
 	t.Helper()
-	signer, err := batch.NewSigner(batch.SignerConfig{SDKAppID: 1400000000, Admin: "admin & co", Key: testKey})
+	signer, err := batch.NewSigner(batch.SignerConfig{SDKAppID: 1400000000, Admin: "admin & co", Key: chatapi.NewSecret(testKey)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +166,7 @@ func TestClientCapsResponseBody(t *testing.T) {
 }
 
 func TestNewClientRefusesBadEndpoint(t *testing.T) {
-	signer, _ := batch.NewSigner(batch.SignerConfig{SDKAppID: 1, Admin: "a", Key: testKey})
+	signer, _ := batch.NewSigner(batch.SignerConfig{SDKAppID: 1, Admin: "a", Key: chatapi.NewSecret(testKey)})
 	for _, ep := range []string{"", "console.tim.qq.com", "ftp://x", "http://"} {
 		if _, err := batch.NewClient(batch.ClientConfig{Endpoint: ep, SDKAppID: 1, Admin: "a", Signer: signer}); err == nil {
 			t.Errorf("endpoint %q accepted", ep)

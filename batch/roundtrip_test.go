@@ -72,7 +72,7 @@ func newClient(t *testing.T, srv *mockserver.Server, o clientOpts) *batch.Client
 	if o.admin == "" {
 		o.admin = cfg.Admins[0]
 	}
-	if o.key == "" {
+	if o.key.IsZero() {
 		o.key = cfg.Key
 	}
 	signer, err := batch.NewSigner(batch.SignerConfig{SDKAppID: o.app, Admin: o.admin, Key: o.key, TTL: o.ttl, Now: o.now})
@@ -188,7 +188,7 @@ func TestRoundTrip(t *testing.T) {
 			call: viaRaw(http.MethodPost, func(q url.Values) { q.Set("usersig", signFor(t, 1400000000, "other")) }, "", "{}"), code: 70013, class: chatapi.ClassFatal},
 		{name: "expired usersig is 70001", cfg: mockserver.Config{Now: func() time.Time { return clock.Now().Add(time.Hour) }},
 			call: viaClient(clientOpts{ttl: time.Minute}, pairAB), code: 70001, class: chatapi.ClassRenew},
-		{name: "wrong key is 70009", call: viaClient(clientOpts{key: "not-the-key"}, pairAB), code: 70009, class: chatapi.ClassFatal},
+		{name: "wrong key is 70009", call: viaClient(clientOpts{key: chatapi.NewSecret("not-the-key")}, pairAB), code: 70009, class: chatapi.ClassFatal},
 		{name: "over the ceiling is 60007", cfg: mockserver.Config{Ceiling: 1},
 			call: func(t *testing.T, srv *mockserver.Server) batch.Result {
 				c := newClient(t, srv, clientOpts{})

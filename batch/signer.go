@@ -56,7 +56,7 @@ func NewSigner(cfg SignerConfig) (*Signer, error) {
 		return nil, errors.New("batch: signer: SDKAppID is required")
 	case cfg.Admin == "":
 		return nil, errors.New("batch: signer: admin account is required")
-	case cfg.Key == "":
+	case cfg.Key.IsZero():
 		return nil, errors.New("batch: signer: secret key is required")
 	case cfg.TTL < time.Second || cfg.TTL > math.MaxInt32*time.Second:
 		return nil, fmt.Errorf("batch: signer: UserSig TTL %v is out of range (1s to ~68 years)", cfg.TTL)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/msgread/msgread/batch"
+	"github.com/msgread/msgread/batch/chatapi"
 	"github.com/tencentyun/tls-sig-api-v2-golang/tencentyun"
 )
 
@@ -15,7 +16,7 @@ const testKey = "s3cr3t-k3y-for-tests"
 
 func TestSignerCachesAndRenewsEarly(t *testing.T) {
 	clock := newFakeClock()
-	s, err := batch.NewSigner(batch.SignerConfig{SDKAppID: 1400000000, Admin: "administrator", Key: testKey, TTL: time.Hour, Now: clock.Now})
+	s, err := batch.NewSigner(batch.SignerConfig{SDKAppID: 1400000000, Admin: "administrator", Key: chatapi.NewSecret(testKey), TTL: time.Hour, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +42,7 @@ func TestSignerCachesAndRenewsEarly(t *testing.T) {
 
 func TestSignerRenewMarginIsCappedAtAnHour(t *testing.T) {
 	clock := newFakeClock()
-	s, _ := batch.NewSigner(batch.SignerConfig{SDKAppID: 1, Admin: "a", Key: testKey, Now: clock.Now}) // 24 h
+	s, _ := batch.NewSigner(batch.SignerConfig{SDKAppID: 1, Admin: "a", Key: chatapi.NewSecret(testKey), Now: clock.Now}) // 24 h
 	s.UserSig()
 	clock.Advance(22*time.Hour + 59*time.Minute)
 	s.UserSig()
@@ -56,7 +57,7 @@ func TestSignerRenewMarginIsCappedAtAnHour(t *testing.T) {
 }
 
 func TestSignerInvalidateKeepsAFresherSig(t *testing.T) {
-	s, _ := batch.NewSigner(batch.SignerConfig{SDKAppID: 1, Admin: "a", Key: testKey})
+	s, _ := batch.NewSigner(batch.SignerConfig{SDKAppID: 1, Admin: "a", Key: chatapi.NewSecret(testKey)})
 	sig, _ := s.UserSig()
 	s.Invalidate("some-older-sig")
 	s.UserSig()
@@ -71,7 +72,7 @@ func TestSignerInvalidateKeepsAFresherSig(t *testing.T) {
 }
 
 func TestSignerConcurrentUse(t *testing.T) {
-	s, _ := batch.NewSigner(batch.SignerConfig{SDKAppID: 1, Admin: "a", Key: testKey})
+	s, _ := batch.NewSigner(batch.SignerConfig{SDKAppID: 1, Admin: "a", Key: chatapi.NewSecret(testKey)})
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Add(1)
@@ -93,11 +94,11 @@ func TestSignerConcurrentUse(t *testing.T) {
 }
 
 func TestSignerNeverPrintsTheKey(t *testing.T) {
-	s, err := batch.NewSigner(batch.SignerConfig{SDKAppID: 1, Admin: "a", Key: testKey})
+	s, err := batch.NewSigner(batch.SignerConfig{SDKAppID: 1, Admin: "a", Key: chatapi.NewSecret(testKey)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := batch.SignerConfig{SDKAppID: 1, Admin: "a", Key: testKey}
+	cfg := batch.SignerConfig{SDKAppID: 1, Admin: "a", Key: chatapi.NewSecret(testKey)}
 	for _, out := range []string{
 		fmt.Sprint(s), fmt.Sprintf("%v %+v %#v %s", s, s, s, s),
 		fmt.Sprintf("%v %+v %#v", cfg, cfg, cfg),
@@ -110,12 +111,12 @@ func TestSignerNeverPrintsTheKey(t *testing.T) {
 
 func TestNewSignerRefusesBadConfig(t *testing.T) {
 	for name, cfg := range map[string]batch.SignerConfig{
-		"no app":     {Admin: "a", Key: testKey},
-		"no admin":   {SDKAppID: 1, Key: testKey},
+		"no app":     {Admin: "a", Key: chatapi.NewSecret(testKey)},
+		"no admin":   {SDKAppID: 1, Key: chatapi.NewSecret(testKey)},
 		"no key":     {SDKAppID: 1, Admin: "a"},
-		"short ttl":  {SDKAppID: 1, Admin: "a", Key: testKey, TTL: time.Millisecond},
-		"negative":   {SDKAppID: 1, Admin: "a", Key: testKey, TTL: -time.Hour},
-		"huge appid": {SDKAppID: 1 << 63, Admin: "a", Key: testKey},
+		"short ttl":  {SDKAppID: 1, Admin: "a", Key: chatapi.NewSecret(testKey), TTL: time.Millisecond},
+		"negative":   {SDKAppID: 1, Admin: "a", Key: chatapi.NewSecret(testKey), TTL: -time.Hour},
+		"huge appid": {SDKAppID: 1 << 63, Admin: "a", Key: chatapi.NewSecret(testKey)},
 	} {
 		t.Run(name, func(t *testing.T) {
 			if _, err := batch.NewSigner(cfg); err == nil {

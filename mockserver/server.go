@@ -27,10 +27,11 @@ const (
 	DefaultAdmin    = "administrator"
 	// DefaultCeiling is the documented limit of the API, calls per second.
 	DefaultCeiling = 200
-	// DevKey is the secret key used when none is configured. It is for local
-	// rehearsals only and is published in the README.
-	DevKey chatapi.Secret = "msgread-development-key-not-a-secret"
 )
+
+// DevKey is the secret key used when none is configured. It is for local
+// rehearsals only and is published in the README.
+var DevKey = chatapi.NewSecret("msgread-development-key-not-a-secret")
 
 // Config configures a Server. The zero value is a mock of app
 // DefaultSDKAppID with admin DefaultAdmin, key DevKey, every user existing
@@ -94,7 +95,7 @@ func New(cfg Config) (*Server, error) {
 	if len(cfg.Admins) == 0 {
 		cfg.Admins = []string{DefaultAdmin}
 	}
-	if cfg.Key == "" {
+	if cfg.Key.IsZero() {
 		cfg.Key = DevKey
 	}
 	if cfg.Ceiling == 0 {

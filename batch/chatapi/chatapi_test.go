@@ -95,7 +95,7 @@ func TestBuildURLEscapes(t *testing.T) {
 }
 
 func TestSecretNeverPrints(t *testing.T) {
-	s := chatapi.Secret("hunter2")
+	s := chatapi.NewSecret("hunter2")
 	out := fmt.Sprintf("%v %s %+v %#v %q", s, s, s, s, s)
 	b, _ := s.MarshalText()
 	if strings.Contains(out+string(b), "hunter2") {
@@ -103,5 +103,18 @@ func TestSecretNeverPrints(t *testing.T) {
 	}
 	if s.Reveal() != "hunter2" {
 		t.Fatal("Reveal lost the value")
+	}
+	// fmt prints unexported fields without calling String: the value must
+	// still not show.
+	type holder struct {
+		key  chatapi.Secret
+		keys []chatapi.Secret
+	}
+	h := holder{key: s, keys: []chatapi.Secret{s}}
+	if out := fmt.Sprintf("%v %+v %#v", h, &h, h); strings.Contains(out, "hunter2") {
+		t.Fatalf("a Secret in an unexported field printed: %s", out)
+	}
+	if !chatapi.NewSecret("").IsZero() || s.IsZero() {
+		t.Error("IsZero is wrong")
 	}
 }

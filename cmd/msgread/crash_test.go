@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/msgread/msgread/batch/chatapi"
 	"github.com/msgread/msgread/mockserver"
 	"github.com/msgread/msgread/reports"
 )
@@ -40,7 +41,7 @@ func TestCrashResume(t *testing.T) {
 		t.Skip("builds the binary and runs it three times")
 	}
 	bin := buildBinary(t)
-	srv := startMock(t, mockserver.Config{Key: testKey, Ceiling: -1})
+	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Ceiling: -1})
 	const rows = 6000
 	var b strings.Builder
 	b.WriteString("report_account,peer_account,msg_read_time\n")
@@ -151,7 +152,7 @@ func TestCrashResume(t *testing.T) {
 // rows are appended after a torn last row is cut off, and no line is listed
 // twice.
 func TestResumeAppendsToTheSameReport(t *testing.T) {
-	srv := startMock(t, mockserver.Config{Key: testKey, Ceiling: -1})
+	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Ceiling: -1})
 	in := writeInput(t, 50)
 	report := filepath.Join(t.TempDir(), "r.csv")
 	var b strings.Builder
@@ -181,7 +182,7 @@ func TestResumeAppendsToTheSameReport(t *testing.T) {
 // TestResumeWithAnotherInputStops: resuming with an input that is not the
 // one the report was made from would skip the wrong rows; it stops instead.
 func TestResumeWithAnotherInputStops(t *testing.T) {
-	srv := startMock(t, mockserver.Config{Key: testKey, Ceiling: -1})
+	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Ceiling: -1})
 	dir := t.TempDir()
 	in := writeInput(t, 30)
 	report := filepath.Join(dir, "r.csv")

@@ -107,19 +107,19 @@ func loadSecretKey(e *env, file string) (chatapi.Secret, bool, error) {
 	if file != "" {
 		data, err := readSmallFile(file, 64<<10)
 		if err != nil {
-			return "", false, usageError(fmt.Sprintf("reading --secret-key-file: %v", err))
+			return chatapi.Secret{}, false, usageError(fmt.Sprintf("reading --secret-key-file: %v", err))
 		}
 		key, _, _ := strings.Cut(string(data), "\n")
 		key = strings.TrimSpace(key)
 		if key == "" {
-			return "", false, usageError(fmt.Sprintf("--secret-key-file %s is empty", file))
+			return chatapi.Secret{}, false, usageError(fmt.Sprintf("--secret-key-file %s is empty", file))
 		}
-		return chatapi.Secret(key), true, nil
+		return chatapi.NewSecret(key), true, nil
 	}
 	if v, ok := e.lookupEnv(secretKeyEnv); ok && strings.TrimSpace(v) != "" {
-		return chatapi.Secret(strings.TrimSpace(v)), true, nil
+		return chatapi.NewSecret(strings.TrimSpace(v)), true, nil
 	}
-	return "", false, nil
+	return chatapi.Secret{}, false, nil
 }
 
 func readSmallFile(path string, limit int64) ([]byte, error) {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/msgread/msgread/batch/chatapi"
+	"github.com/msgread/msgread/mockserver"
 	"github.com/msgread/msgread/reports"
 )
 
@@ -86,5 +88,21 @@ func TestGen(t *testing.T) {
 	e, _, _ = testEnv(nil)
 	if err := run(context.Background(), []string{"gen", "--users", "1"}, e); exitCode(err) != exitUsage {
 		t.Errorf("gen with one user: %v, want exit 2", err)
+	}
+}
+
+func TestLoadAgainstEndpoint(t *testing.T) {
+	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Ceiling: -1})
+	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
+	err := run(context.Background(), []string{"load", "--endpoint", srv.URL(), "--rate", "1000", "--rows", "50", "--progress", "none",
+		"--report", filepath.Join(t.TempDir(), "r.csv")}, e)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	if n := len(srv.Marks()); n != 50 {
+		t.Errorf("the endpoint got %d marks, want 50", n)
+	}
+	if !strings.Contains(errOut.String(), "against "+srv.URL()) {
+		t.Errorf("banner does not name the endpoint:\n%s", errOut)
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -137,5 +138,37 @@ func TestMockServesUntilCancelled(t *testing.T) {
 	}
 	if !strings.Contains(errOut.String(), "development key") {
 		t.Errorf("the banner does not say it uses the development key: %q", errOut)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	e, out, _ := testEnv(nil)
+	if err := run(context.Background(), []string{"version"}, e); err != nil || !strings.HasPrefix(out.String(), "msgread ") {
+		t.Fatalf("version: %v %q", err, out)
+	}
+}
+
+// TestRealRegionChecks resolves a real region's target without calling it:
+// the key is required, and a rate above the API's ceiling is warned about.
+func TestRealRegionChecks(t *testing.T) {
+	o := runOptions{region: "singapore", rate: 300}
+	o.app.admins = stringList{values: []string{"ops"}}
+	o.app.sdkappid = 20000001
+	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
+	tgt, err := o.resolveTarget(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tgt.endpoint != "https://adminapisgp.im.qcloud.com" || tgt.app != 20000001 || tgt.admin != "ops" {
+		t.Errorf("target %+v", tgt)
+	}
+	if !strings.Contains(errOut.String(), "warning: --rate 300 is above the API's documented ceiling") {
+		t.Errorf("no warning for --rate 300:\n%s", errOut)
+	}
+	if !strings.Contains(tgt.banner, "C2C.CallbackAfterMsgReport") {
+		t.Errorf("the banner does not warn about the read-receipt webhook: %s", tgt.banner)
+	}
+	if strings.Contains(errOut.String()+tgt.banner+fmt.Sprint(tgt), testKey) {
+		t.Error("the key was printed")
 	}
 }

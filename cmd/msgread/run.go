@@ -148,7 +148,7 @@ func (o *runOptions) resolveTarget(e *env) (*target, error) {
 	if o.mock {
 		var raw [16]byte
 		rand.Read(raw[:])
-		key := chatapi.Secret(hex.EncodeToString(raw[:]))
+		key := chatapi.NewSecret(hex.EncodeToString(raw[:]))
 		cfg, err := o.mockFlags.config(mockserver.Config{SDKAppID: o.app.sdkappid, Admins: []string{admin}, Key: key})
 		if err != nil {
 			return nil, err

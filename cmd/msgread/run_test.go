@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/msgread/msgread/batch/chatapi"
 	"github.com/msgread/msgread/mockserver"
 	"github.com/msgread/msgread/reports"
 )
@@ -67,7 +68,7 @@ func readReport(t *testing.T, path string) map[int]reports.Record {
 }
 
 func TestRunAgainstEndpoint(t *testing.T) {
-	srv := startMock(t, mockserver.Config{Key: testKey, Ceiling: -1})
+	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Ceiling: -1})
 	in := writeInput(t, 300, "bad row,p,1", "u1,p1,1700000000000")
 	dir := t.TempDir()
 	report := filepath.Join(dir, "r.csv")
@@ -113,7 +114,7 @@ func TestRunAgainstEndpoint(t *testing.T) {
 }
 
 func TestRunWrongKeyStopsFast(t *testing.T) {
-	srv := startMock(t, mockserver.Config{Key: testKey, Ceiling: -1})
+	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Ceiling: -1})
 	in := writeInput(t, 2000)
 	report := filepath.Join(t.TempDir(), "r.csv")
 	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": "wrong-key"})
@@ -162,7 +163,7 @@ func TestRunRefusesWithoutTarget(t *testing.T) {
 }
 
 func TestRunBadHeaderSendsNothing(t *testing.T) {
-	srv := startMock(t, mockserver.Config{Key: testKey})
+	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey)})
 	path := filepath.Join(t.TempDir(), "in.csv")
 	os.WriteFile(path, []byte("user,peer\na,b\n"), 0o644)
 	e, _, _ := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
@@ -173,7 +174,7 @@ func TestRunBadHeaderSendsNothing(t *testing.T) {
 }
 
 func TestRunInterruptedReportIsConsistent(t *testing.T) {
-	srv := startMock(t, mockserver.Config{Key: testKey})
+	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey)})
 	in := writeInput(t, 5000)
 	report := filepath.Join(t.TempDir(), "r.csv")
 	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
