@@ -60,3 +60,6 @@ var errStopAfter = errors.New("batch: planned duration reached")
 
 // ErrAborted is returned by Run after Abort.
 var ErrAborted = errors.New("batch: run aborted")
+
+// ErrRanTwice is returned by a second call to Run: a Runner runs once.
+var ErrRanTwice = errors.New("batch: a Runner runs once; make another with New")

@@ -103,6 +103,7 @@ type Runner struct {
 	// has made the pacer and the timeline.
 	realStart time.Time
 	ready     chan struct{}
+	ran       atomic.Bool
 
 	abortOnce sync.Once
 	aborted   chan struct{}
@@ -216,6 +217,9 @@ func New(cfg Config) (*Runner, error) {
 // that cannot be written the output's error. Rows refused by the API are
 // report data, not errors. The Summary is valid in every case.
 func (r *Runner) Run(ctx context.Context, in *Input, out Output) (reports.Summary, error) {
+	if !r.ran.CompareAndSwap(false, true) {
+		return reports.NewSummary(), ErrRanTwice
+	}
 	start := r.cfg.Now()
 	r.start.Store(&start)
 	r.realStart = time.Now()

@@ -481,3 +481,13 @@ func TestPacedCallsAreNotLate(t *testing.T) {
 		t.Errorf("%d of 60 paced calls counted late", sum.Late)
 	}
 }
+
+func TestRunnerRunsOnce(t *testing.T) {
+	r, _ := batch.New(batch.Config{Caller: newScript(), Rate: 1e6, Sleep: noSleep})
+	if _, err := r.Run(context.Background(), input(t, "a,b,"), &memOutput{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Run(context.Background(), input(t, "a,b,"), &memOutput{}); !errors.Is(err, batch.ErrRanTwice) {
+		t.Fatalf("second Run: %v, want ErrRanTwice", err)
+	}
+}
