@@ -1,0 +1,59 @@
+package batch_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/msgread/msgread/batch"
+	"github.com/msgread/msgread/batch/chatapi"
+	"github.com/msgread/msgread/mockserver"
+	"github.com/msgread/msgread/reports"
+)
+
+// Example runs three rows through a Runner against the mock on loopback:
+// the shape of "msgread run --mock" in a few lines of Go.
+func Example() {
+	srv, _ := mockserver.New(mockserver.Config{Users: []string{"alice", "bob", "carol"}})
+	srv.Start("") // 127.0.0.1, a free port
+	defer srv.Close()
+
+	cfg := srv.Config()
+	signer, _ := batch.NewSigner(batch.SignerConfig{SDKAppID: cfg.SDKAppID, Admin: cfg.Admins[0], Key: cfg.Key})
+	client, _ := batch.NewClient(batch.ClientConfig{Endpoint: srv.URL(), SDKAppID: cfg.SDKAppID, Admin: cfg.Admins[0], Signer: signer})
+	runner, _ := batch.New(batch.Config{Caller: client, Rate: 200})
+
+	in, _ := batch.NewInput(strings.NewReader("Report_Account,Peer_Account,MsgReadTime\n" +
+		"alice,bob,1700000000\n" +
+		"alice,dave,1700000000\n" + // dave does not exist: 90003
+		"carol,,\n")) // no peer: invalid, never sent
+	out := &printed{}
+	sum, err := runner.Run(context.Background(), in, out)
+	fmt.Println(err, sum.ByStatus[reports.StatusOK], sum.ByStatus[reports.StatusFailed], sum.ByStatus[reports.StatusInvalid])
+	for _, m := range srv.Marks() {
+		fmt.Println(m.ReportAccount, m.PeerAccount, m.ReadTime)
+	}
+	// Output:
+	// <nil> 1 1 1
+	// alice bob 1700000000
+}
+
+// printed is an Output that keeps nothing: the summary has the counts.
+type printed struct{}
+
+func (*printed) Write(reports.Record) error { return nil }
+func (*printed) Flush() error               { return nil }
+
+// Example_classes shows how an answer's code decides what the runner does.
+func Example_classes() {
+	for _, code := range []int{0, 60007, 70001, 90003, 70009} {
+		c := chatapi.Lookup(code)
+		fmt.Println(code, c.Class, c.Throttle)
+	}
+	// Output:
+	// 0 ok false
+	// 60007 retry true
+	// 70001 renew false
+	// 90003 per-row false
+	// 70009 fatal false
+}
