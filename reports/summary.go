@@ -62,11 +62,13 @@ type Summary struct {
 	Resent int `json:"resent"`
 	// Stopped says why the run stopped early; empty when it ran to the end.
 	Stopped string `json:"stopped,omitempty"`
+	// Breaches names the thresholds the run did not meet (see Thresholds).
+	Breaches []string `json:"breaches"`
 }
 
 // NewSummary returns an empty Summary with its maps made.
 func NewSummary() Summary {
-	return Summary{ByStatus: map[Status]int{}, ByCode: map[string]int{}}
+	return Summary{ByStatus: map[Status]int{}, ByCode: map[string]int{}, Breaches: []string{}}
 }
 
 // Add counts one report row.

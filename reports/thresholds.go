@@ -22,7 +22,7 @@ type Thresholds struct {
 
 // Check returns a line for each threshold s breaches, naming it.
 func (t Thresholds) Check(s Summary) []string {
-	var out []string
+	out := []string{}
 	if t.MaxP99 != nil {
 		p99, from := s.Latency.P99, "the send"
 		if t.P99FromIntended {

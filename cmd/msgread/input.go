@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/msgread/msgread/batch"
 )
@@ -44,7 +45,7 @@ func openInput(e *env, path string) (*batch.Input, func() error, int64, error) {
 func inputError(name string, err error) error {
 	msg := err.Error()
 	if errors.Is(err, batch.ErrBadInput) {
-		msg = fmt.Sprintf("input %s is not usable: %s", name, bytes.TrimPrefix([]byte(msg), []byte(batch.ErrBadInput.Error()+": ")))
+		msg = fmt.Sprintf("input %s is not usable: %s", name, strings.TrimPrefix(msg, batch.ErrBadInput.Error()+": "))
 	}
 	return usageError(msg)
 }

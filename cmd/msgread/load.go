@@ -190,6 +190,7 @@ Examples:
 	seconds := runner.Timeline()
 	proj := reports.Project(sum, project)
 	breaches := th.get(true).Check(sum)
+	sum.Breaches = breaches
 
 	sum.WriteText(e.stderr)
 	fmt.Fprintf(e.stderr, "  latency from the intended send: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms; %d calls sent late\n",
@@ -210,7 +211,7 @@ Examples:
 	}
 	fmt.Fprintf(e.stderr, "  report: %s\n  timeline: %s\n  HTML report: %s\n", reportPath, timeline, htmlPath)
 	if summaryJSON != "" {
-		if err := writeJSON(summaryJSON, withBreaches{sum, breaches}); err != nil {
+		if err := writeJSON(summaryJSON, sum); err != nil {
 			fmt.Fprintf(e.stderr, "msgread load: writing --summary-json: %v\n", err)
 		}
 	}

@@ -250,9 +250,10 @@ func (o *runOptions) execute(ctx context.Context, e *env, inputPath string) erro
 	sum.WriteText(e.stderr)
 	fmt.Fprintf(e.stderr, "  report: %s\n  failed rows: %s\n", reportPath, failedPath)
 	breaches := o.thresholds.get(false).Check(sum)
+	sum.Breaches = breaches
 	printBreaches(e, breaches)
 	if o.summaryJSON != "" {
-		if err := writeJSON(o.summaryJSON, withBreaches{sum, breaches}); err != nil {
+		if err := writeJSON(o.summaryJSON, sum); err != nil {
 			fmt.Fprintf(e.stderr, "msgread run: writing --summary-json: %v\n", err)
 		}
 	}
@@ -297,27 +298,6 @@ func drive(ctx context.Context, e *env, name string, runner *batch.Runner, in *b
 	<-watched
 	stopProgress()
 	return sum, err
-}
-
-// withBreaches is the summary JSON: the summary and the thresholds it broke.
-type withBreaches struct {
-	reports.Summary
-	Breaches []string `json:"breaches"`
-}
-
-// MarshalJSON keeps the summary's own JSON form and adds the breaches.
-func (w withBreaches) MarshalJSON() ([]byte, error) {
-	base, err := json.Marshal(w.Summary)
-	if err != nil {
-		return nil, err
-	}
-	extra, err := json.Marshal(struct {
-		Breaches []string `json:"breaches"`
-	}{append([]string{}, w.Breaches...)})
-	if err != nil {
-		return nil, err
-	}
-	return append(append(base[:len(base)-1], ','), extra[1:]...), nil
 }
 
 func printBreaches(e *env, breaches []string) {
