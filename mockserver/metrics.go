@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -38,7 +39,7 @@ func newMetrics(marks func() int) *metrics {
 			Name: "msgread_mock_marked_pairs",
 			Help: "Distinct pairs marked read.",
 		}, func() float64 { return float64(marks()) }),
-		prometheus.NewGoCollector(),
+		collectors.NewGoCollector(),
 	)
 	return m
 }
