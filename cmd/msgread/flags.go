@@ -28,7 +28,9 @@ func newFlagSet(e *env, name, argsUsage, about string) *flag.FlagSet {
 		fs.VisitAll(func(f *flag.Flag) {
 			typ, help := flag.UnquoteUsage(f)
 			fmt.Fprintf(w, "  --%s %s\n    \t%s", f.Name, typ, strings.ReplaceAll(help, "\n", "\n    \t"))
-			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "[]" {
+			switch f.DefValue {
+			case "", "false", "0", "0s", "[]":
+			default:
 				fmt.Fprintf(w, " (default %s)", f.DefValue)
 			}
 			fmt.Fprintf(w, "\n    \t[%s]\n", envName(f.Name))

@@ -25,7 +25,7 @@ type mockFlags struct {
 func (m *mockFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&m.users, "users", "", "`file` of existing UserIDs, one a line (default: every account exists)")
 	m.ceiling = optionalInt{v: mockserver.DefaultCeiling}
-	fs.Var(&m.ceiling, "ceiling", "the mock's limit in `calls` per 1-second window; 0 turns it off (default: the scenario's, else 200)")
+	fs.Var(&m.ceiling, "ceiling", "the mock's limit in `calls` per 1-second window; 0 turns it off (default: the scenario's, 200 for most)")
 	fs.StringVar(&m.scenario, "scenario", "clean", "the mock's latency, faults and ceiling: a built-in ("+strings.Join(mockserver.BuiltinNames(), ", ")+") or a JSON `file`")
 	fs.Uint64Var(&m.seed, "seed", 1, "seed of the mock's latency and fault draws: the same seed and input meet the same faults")
 }
@@ -128,7 +128,14 @@ type optionalInt struct {
 	set bool
 }
 
-func (o *optionalInt) String() string { return strconv.Itoa(o.v) }
+// String is empty until the flag is set, so that help shows no default of
+// its own: the flag's usage explains where the default comes from.
+func (o *optionalInt) String() string {
+	if !o.set {
+		return ""
+	}
+	return strconv.Itoa(o.v)
+}
 
 func (o *optionalInt) Set(s string) error {
 	v, err := strconv.Atoi(s)

@@ -67,9 +67,8 @@ the run finishes, names each breached one and exits 4.
 
 Exit: 0 all ok; 1 some rows failed, gave up or were invalid; 2 usage or input
 error, nothing sent; 3 stopped by a fatal answer or the failure-rate limit; 4 a
-threshold was not met; 130
-interrupted (Ctrl-C drains calls in flight and flushes the report; a second
-Ctrl-C stops at once).
+threshold was not met; 130 interrupted (Ctrl-C drains calls in flight and
+flushes the report; a second Ctrl-C stops at once).
 
 Examples:
   msgread run --mock testdata/sample.csv
