@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gocarina/gocsv"
+	"github.com/msgread/msgread/batch/chatapi"
 )
 
 // Row is one data row of the input.
@@ -263,7 +264,7 @@ func ParseReadTime(s string) (string, error) {
 	if s == "" {
 		return "", nil
 	}
-	if allDigits(s) {
+	if chatapi.IsDecimal(s) {
 		switch len(s) {
 		case 13:
 			return "", fmt.Errorf("%q has 13 digits: milliseconds? it must be Unix seconds", s)
@@ -272,8 +273,8 @@ func ParseReadTime(s string) (string, error) {
 		case 19:
 			return "", fmt.Errorf("%q has 19 digits: nanoseconds? it must be Unix seconds", s)
 		}
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
+		n, ok := chatapi.ParseSeconds(s)
+		if !ok {
 			return "", fmt.Errorf("%q is out of range", s)
 		}
 		return strconv.FormatInt(n, 10), nil
@@ -286,13 +287,4 @@ func ParseReadTime(s string) (string, error) {
 		return "", fmt.Errorf("%q is before 1970", s)
 	}
 	return strconv.FormatInt(t.Unix(), 10), nil
-}
-
-func allDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return len(s) > 0
 }

@@ -317,7 +317,7 @@ func (r *Runner) Abort() { r.abortOnce.Do(func() { close(r.aborted) }) }
 func (r *Runner) writeAll(results <-chan reports.Record, out Output, sum *reports.Summary, stop context.CancelCauseFunc) error {
 	tick := time.NewTicker(r.cfg.FlushEvery)
 	defer tick.Stop()
-	sent, failed, stopped := 0, 0, false
+	stopped := false
 	for {
 		select {
 		case rec, ok := <-results:
@@ -329,14 +329,7 @@ func (r *Runner) writeAll(results <-chan reports.Record, out Output, sum *report
 			}
 			sum.Add(rec)
 			r.byStatus[statusIndex(rec.Status)].Add(1)
-			switch rec.Status {
-			case reports.StatusOK:
-				sent++
-			case reports.StatusFailed, reports.StatusGaveUp:
-				sent++
-				failed++
-			}
-			if !stopped && sent >= r.cfg.MinRows && float64(failed) > r.cfg.MaxFailureRate*float64(sent) {
+			if sent, failed := sum.Sent(); !stopped && sent >= r.cfg.MinRows && float64(failed) > r.cfg.MaxFailureRate*float64(sent) {
 				stopped = true
 				stop(&FailureRateError{Failed: failed, Sent: sent, Limit: r.cfg.MaxFailureRate, TopCode: topCode(sum.ByCode)})
 			}

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"time"
 
 	"github.com/msgread/msgread/batch/chatapi"
 )
@@ -62,7 +61,7 @@ func (s *Server) serveMarkRead(w http.ResponseWriter, r *http.Request) {
 			dec.fault.Serve(w, r)
 			return
 		}
-		code = s.mark(req, s.cfg.Now())
+		code = s.mark(req)
 	}
 	s.record(code)
 	writeEnvelope(w, code)
@@ -74,27 +73,30 @@ func (s *Server) record(code int) {
 	s.metrics.requests.WithLabelValues(strconv.Itoa(code)).Inc()
 }
 
+// markRequest is a request that passed the checks: its body, and its read
+// time resolved (the time of arrival when the body omits it).
+type markRequest struct {
+	chatapi.Request
+	readTime int64
+}
+
 // mark checks the accounts and records the mark.
-func (s *Server) mark(req chatapi.Request, now time.Time) int {
+func (s *Server) mark(req markRequest) int {
 	if !s.exists(req.ReportAccount) {
 		return chatapi.UnknownAccountCode("Report_Account")
 	}
 	if !s.exists(req.PeerAccount) {
 		return chatapi.UnknownAccountCode("Peer_Account")
 	}
-	readTime := now.Unix()
-	if req.MsgReadTime != "" {
-		readTime, _ = strconv.ParseInt(req.MsgReadTime, 10, 64)
-	}
-	s.state.mark(req.ReportAccount, req.PeerAccount, readTime)
+	s.state.mark(req.ReportAccount, req.PeerAccount, req.readTime)
 	return chatapi.CodeOK
 }
 
 // check applies the service's checks in the order it plausibly does, up to
-// the parsed body. It returns 0 and the body for a valid request, else the
+// the parsed body. It returns 0 and the request for a valid one, else the
 // answer's code.
-func (s *Server) check(r *http.Request) (int, chatapi.Request) {
-	var none chatapi.Request
+func (s *Server) check(r *http.Request) (int, markRequest) {
+	var none markRequest
 	now := s.cfg.Now()
 	if r.Method != http.MethodPost {
 		return chatapi.CodeHTTPParse, none
@@ -137,7 +139,11 @@ func (s *Server) check(r *http.Request) (int, chatapi.Request) {
 	if !ok {
 		return chatapi.CodeBodyParse, none
 	}
-	return 0, req
+	readTime := now.Unix()
+	if req.MsgReadTime != "" {
+		readTime, _ = chatapi.ParseSeconds(req.MsgReadTime) // checked by parseBody
+	}
+	return 0, markRequest{Request: req, readTime: readTime}
 }
 
 // parseBody decodes a request body; ok is false when it is empty, too large,
@@ -152,23 +158,11 @@ func parseBody(body io.Reader) (req chatapi.Request, ok bool) {
 		return req, false
 	}
 	if req.MsgReadTime != "" {
-		if !isDecimal(req.MsgReadTime) {
-			return req, false
-		}
-		if _, err := strconv.ParseInt(req.MsgReadTime, 10, 64); err != nil {
+		if _, ok := chatapi.ParseSeconds(req.MsgReadTime); !ok {
 			return req, false
 		}
 	}
 	return req, true
-}
-
-func isDecimal(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
 }
 
 func (s *Server) exists(account string) bool {

@@ -36,16 +36,10 @@ func Create(reportPath, failedPath string) (*Files, error) {
 		rf.Close()
 		return nil, err
 	}
-	if failedPath != "" {
-		if f.failedFile, err = createNew(failedPath); err != nil {
-			rf.Close()
-			os.Remove(reportPath)
-			return nil, err
-		}
-		if f.failed, err = NewFailedWriter(f.failedFile); err != nil {
-			f.Close()
-			return nil, err
-		}
+	if err := f.createFailed(failedPath); err != nil {
+		rf.Close()
+		os.Remove(reportPath)
+		return nil, err
 	}
 	return f, nil
 }
@@ -70,14 +64,28 @@ func Append(reportPath, failedPath string) (*Files, error) {
 	}
 	f := &Files{reportFile: rf}
 	f.report, _ = NewWriter(rf, size == 0)
-	if failedPath != "" {
-		if f.failedFile, err = createNew(failedPath); err != nil {
-			rf.Close()
-			return nil, err
-		}
-		f.failed, _ = NewFailedWriter(f.failedFile)
+	if err := f.createFailed(failedPath); err != nil {
+		rf.Close()
+		return nil, err
 	}
 	return f, nil
+}
+
+// createFailed creates the failed-rows file, unless path is empty.
+func (f *Files) createFailed(path string) error {
+	if path == "" {
+		return nil
+	}
+	ff, err := createNew(path)
+	if err != nil {
+		return err
+	}
+	if f.failed, err = NewFailedWriter(ff); err != nil {
+		ff.Close()
+		return err
+	}
+	f.failedFile = ff
+	return nil
 }
 
 // cutTornTail truncates f after its last newline and returns the new size.

@@ -35,7 +35,7 @@ type Projection struct {
 // Project estimates how long rows would take at the summary's achieved call
 // rate and retry overhead. It returns zero hours when nothing was sent.
 func Project(s Summary, rows int64) Projection {
-	sent := s.ByStatus[StatusOK] + s.ByStatus[StatusFailed] + s.ByStatus[StatusGaveUp]
+	sent, _ := s.Sent()
 	if sent == 0 || s.Rate <= 0 {
 		return Projection{Rows: rows}
 	}
@@ -216,10 +216,9 @@ func niceCeil(v float64) float64 {
 func trimFloat(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
 var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
-	"pct":   func(v float64) string { return strconv.FormatFloat(100*v, 'f', 1, 64) + "%" },
-	"f1":    func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) },
-	"hours": func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) },
-	"wall":  func(d time.Duration) string { return d.Round(time.Millisecond).String() },
+	"pct":  func(v float64) string { return strconv.FormatFloat(100*v, 'f', 1, 64) + "%" },
+	"f1":   func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) },
+	"wall": func(d time.Duration) string { return d.Round(time.Millisecond).String() },
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <title>{{.Title}}</title>
@@ -248,7 +247,7 @@ table{border-collapse:collapse}td,th{padding:3px 12px;border-bottom:1px solid #e
 <tr><th>latency from the actual send</th><td>p50 {{f1 .Summary.Latency.P50}} ms · p90 {{f1 .Summary.Latency.P90}} ms · p99 {{f1 .Summary.Latency.P99}} ms · max {{f1 .Summary.Latency.Max}} ms</td></tr>
 <tr><th>latency from the intended send</th><td>p50 {{f1 .Summary.LatencyIntended.P50}} ms · p90 {{f1 .Summary.LatencyIntended.P90}} ms · p99 {{f1 .Summary.LatencyIntended.P99}} ms · max {{f1 .Summary.LatencyIntended.Max}} ms; {{.Summary.Late}} calls sent late</td></tr>
 <tr><th>slowed down</th><td>{{.Summary.Throttles}} times{{if .Summary.Throttles}}, lowest {{f1 .Summary.LowestRate}} calls/s{{end}}</td></tr>
-<tr><th>projection</th><td>{{.Projection.Rows}} rows would take {{hours .Projection.Hours}} hours under this scenario</td></tr>
+<tr><th>projection</th><td>{{.Projection.Rows}} rows would take {{f1 .Projection.Hours}} hours under this scenario</td></tr>
 </table>
 </body></html>
 `))

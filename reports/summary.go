@@ -80,6 +80,13 @@ func (s *Summary) Add(r Record) {
 	}
 }
 
+// Sent returns the rows that were sent (ok, failed or gave up) and, of them,
+// the rows that failed or gave up.
+func (s Summary) Sent() (sent, failed int) {
+	failed = s.ByStatus[StatusFailed] + s.ByStatus[StatusGaveUp]
+	return s.ByStatus[StatusOK] + failed, failed
+}
+
 // MarshalJSON adds the wall time in seconds.
 func (s Summary) MarshalJSON() ([]byte, error) {
 	type plain Summary

@@ -35,9 +35,7 @@ func (t Thresholds) Check(s Summary) []string {
 	if t.MinRate != nil && s.RateRatio < *t.MinRate {
 		out = append(out, fmt.Sprintf("--min-rate %g: the achieved rate was %.1f calls/s, %.3f of the target %.1f", *t.MinRate, s.Rate, s.RateRatio, s.Ceiling))
 	}
-	sent := s.ByStatus[StatusOK] + s.ByStatus[StatusFailed] + s.ByStatus[StatusGaveUp]
-	if t.MaxFailureRate != nil && sent > 0 {
-		bad := s.ByStatus[StatusFailed] + s.ByStatus[StatusGaveUp]
+	if sent, bad := s.Sent(); t.MaxFailureRate != nil && sent > 0 {
 		if rate := float64(bad) / float64(sent); rate > *t.MaxFailureRate {
 			out = append(out, fmt.Sprintf("--max-failure-rate %g: %d of %d rows sent failed or gave up (%.4f)", *t.MaxFailureRate, bad, sent, rate))
 		}

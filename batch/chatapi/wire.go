@@ -56,4 +56,24 @@ func NewResponse(code int) Response {
 	return Response{ActionStatus: StatusFail, ErrorCode: code, ErrorInfo: Lookup(code).Info}
 }
 
+// ParseSeconds reads a MsgReadTime as the wire carries it: decimal digits
+// only (no sign, no spaces), within int64. ok is false for anything else.
+func ParseSeconds(s string) (seconds int64, ok bool) {
+	if !IsDecimal(s) {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil
+}
+
+// IsDecimal reports whether s is a non-empty run of the digits 0-9.
+func IsDecimal(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
 func formatUint(n uint64) string { return strconv.FormatUint(n, 10) }

@@ -100,10 +100,8 @@ Examples:
 	case input != "" && rows > 0:
 		return usageError("--rows is for synthetic rows; an --input file is sent whole (or for --duration)")
 	}
-	switch progress {
-	case "auto", "bar", "log", "none":
-	default:
-		return usageError(fmt.Sprintf("--progress %q: want auto, bar, log or none", progress))
+	if err := checkProgress(progress); err != nil {
+		return err
 	}
 
 	// The target: the in-process mock with the scenario, or an endpoint.

@@ -16,6 +16,15 @@ import (
 // logEvery is how often the plain progress line is printed.
 const logEvery = 10 * time.Second
 
+// checkProgress validates a --progress value.
+func checkProgress(mode string) error {
+	switch mode {
+	case "auto", "bar", "log", "none":
+		return nil
+	}
+	return usageError(fmt.Sprintf("--progress %q: want auto, bar, log or none", mode))
+}
+
 // startProgress shows the run's progress on stderr until the returned stop is
 // called: a progress bar when mode is "bar", or "auto" on a terminal; a plain
 // line every logEvery for "log", or "auto" elsewhere (CI); nothing for "none".

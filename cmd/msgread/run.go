@@ -122,10 +122,8 @@ func (o *runOptions) validate() error {
 	case !o.mock && o.endpoint == "" && o.region == "":
 		return usageError("no target: give --mock for the bundled mock, or --region (" + strings.Join(chatapi.RegionNames(), ", ") + ") or --endpoint with credentials")
 	}
-	switch o.progress {
-	case "auto", "bar", "log", "none":
-	default:
-		return usageError(fmt.Sprintf("--progress %q: want auto, bar, log or none", o.progress))
+	if err := checkProgress(o.progress); err != nil {
+		return err
 	}
 	return nil
 }
