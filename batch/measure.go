@@ -77,7 +77,7 @@ func (r *Runner) countCall(attempt int) {
 func (r *Runner) fillSummary(sum *reports.Summary) {
 	sum.Attempts = int(r.attempts.Load())
 	sum.Retries = int(r.retries.Load())
-	sum.Wall = r.cfg.Now().Sub(*r.start.Load())
+	sum.Wall = time.Since(r.realStart)
 	r.windowMu.Lock()
 	span := r.lastCall.Sub(r.realStart)
 	r.windowMu.Unlock()
@@ -128,11 +128,9 @@ func (r *Runner) Progress() Progress {
 		p.ByStatus[st] = n
 		p.Done += n
 	}
-	if start := r.start.Load(); start != nil {
-		p.Elapsed = r.cfg.Now().Sub(*start)
-	}
 	select {
 	case <-r.ready:
+		p.Elapsed = time.Since(r.realStart)
 		ps := r.pacer.Stats()
 		p.Rate, p.Throttles = ps.Rate, ps.Throttles
 	default:

@@ -97,10 +97,9 @@ type Runner struct {
 	cfg   Config
 	pacer *Pacer // made by Run
 	lat   *latencies
-	start atomic.Pointer[time.Time]
-	// realStart is the wall-clock start that the pacer and the timeline use
-	// (the injected clock only stamps report rows); ready is closed once Run
-	// has made the pacer and the timeline.
+	// realStart is the run's wall-clock start, for the pacer, the timeline
+	// and the durations (the injected clock only stamps report rows); ready
+	// is closed once Run has set it and made the pacer and the timeline.
 	realStart time.Time
 	ready     chan struct{}
 	ran       atomic.Bool
@@ -220,8 +219,6 @@ func (r *Runner) Run(ctx context.Context, in *Input, out Output) (reports.Summar
 	if !r.ran.CompareAndSwap(false, true) {
 		return reports.NewSummary(), ErrRanTwice
 	}
-	start := r.cfg.Now()
-	r.start.Store(&start)
 	r.realStart = time.Now()
 	r.pacer = NewProfilePacer(r.cfg.Profile, r.realStart, DefaultWindowSlack, nil, nil)
 	r.timeline = newTimeline(r.realStart, r.cfg.Profile, func() float64 { return r.pacer.Stats().Rate })
