@@ -66,7 +66,7 @@ func BenchmarkRunMemory(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				files, err := reports.Create(filepath.Join(b.TempDir(), "r.csv"), filepath.Join(b.TempDir(), "f.csv"))
+				files, err := reports.Open(reports.Plan{Report: filepath.Join(b.TempDir(), "r.csv"), Failed: filepath.Join(b.TempDir(), "f.csv")})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -43,18 +43,6 @@ func (e *FailureRateError) Error() string {
 	return msg + ": check the report's error codes (--max-failure-rate and --min-rows set the limit)"
 }
 
-// InputMismatchError stops a resumed run whose input is not the one the old
-// report was made from: skipping its lines would skip the wrong rows.
-type InputMismatchError struct {
-	Line                       int
-	ReportAccount, PeerAccount string
-}
-
-func (e *InputMismatchError) Error() string {
-	return fmt.Sprintf("stopped: input line %d is %s → %s, but the resumed report has another pair on that line: resume with the input file the report was made from",
-		e.Line, e.ReportAccount, e.PeerAccount)
-}
-
 // errStopAfter ends dispatching at Config.StopAfter; Run then returns nil.
 var errStopAfter = errors.New("batch: planned duration reached")
 

@@ -23,10 +23,12 @@ func TestGenerateIsReproducibleAndValid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows := make(chan batch.Row)
-	go in.Rows(context.Background(), rows)
 	n, invalid := 0, 0
-	for r := range rows {
+	for {
+		r, err := in.Next()
+		if err == io.EOF {
+			break
+		}
 		n++
 		if r.Invalid != "" {
 			invalid++

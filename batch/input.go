@@ -2,25 +2,24 @@ package batch
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/msgread/msgread/reports"
 	"io"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/gocarina/gocsv"
 	"github.com/msgread/msgread/batch/chatapi"
+	"github.com/msgread/msgread/internal/csvline"
 )
 
 // Row is one data row of the input.
 type Row struct {
 	// Line is the row's physical line number in the input (the header is
-	// line 1); right even when a quoted field spans lines.
+	// line 1).
 	Line int
 	// ReportAccount and PeerAccount are the conversation's two users.
 	ReportAccount string
@@ -31,6 +30,9 @@ type Row struct {
 	ReadTime string
 	// Invalid says why the row cannot be sent; "" for a valid row.
 	Invalid string
+
+	// done is set by the runner for a line an earlier run finished.
+	done bool
 }
 
 // Columns of the input, as matched after folding case. MsgReadTime is also
@@ -41,99 +43,120 @@ const (
 	ColMsgReadTime   = "msg_read_time"
 )
 
-// Synthetic columns the decoder appends to each record, so that a row's line
-// number and any CSV error travel with it through gocsv.
-const (
-	colLine    = "__msgread_line"
-	colProblem = "__msgread_problem"
-)
-
-// record is what gocsv decodes each row into.
-type record struct {
+// inputRow is what gocsv decodes each line of the input into.
+type inputRow struct {
 	ReportAccount string `csv:"report_account"`
 	PeerAccount   string `csv:"peer_account"`
 	MsgReadTime   string `csv:"msg_read_time"`
-	Line          int    `csv:"__msgread_line"`
-	Problem       string `csv:"__msgread_problem"`
 }
 
 // ErrBadInput is wrapped by the errors of an input file that cannot be read
 // as a whole: no header, a required column missing, or unreadable.
 var ErrBadInput = errors.New("batch: bad input file")
 
-// Input streams the rows of an input CSV. It reads the header when created
-// and the rows as they are asked for, so its memory does not grow with the
-// file.
+// Input reads the rows of an input CSV, one physical line a row: line N of
+// the file is always row N, and a line that does not parse (a stray quote,
+// a missing cell) is an invalid row, never the end of the file. It reads the
+// header when created and a line each time Next is called, so its memory
+// does not grow with the file. It is not safe for concurrent use.
 type Input struct {
-	dec *decoder
+	lines       *csvline.Reader
+	dec         *csvline.Decoder[inputRow]
+	rows, blank int
+	ended       bool
 }
 
 // NewInput reads the header of the CSV in r and checks that the required
 // columns are there. Its errors wrap ErrBadInput.
 func NewInput(r io.Reader) (*Input, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1 // a short or long row is an invalid row, not a bad file
-	cr.ReuseRecord = true
-	d := &decoder{r: cr}
-	if err := d.readHeader(); err != nil {
+	in := &Input{lines: csvline.NewReader(r, 0)}
+	header, err := in.readHeader()
+	if err != nil {
 		return nil, err
 	}
-	return &Input{dec: d}, nil
+	if in.dec, err = csvline.NewDecoder[inputRow](header); err != nil {
+		return nil, fmt.Errorf("%w: header: %v", ErrBadInput, err)
+	}
+	return in, nil
 }
 
-// Rows sends every row of the input to out, in input order, and closes out.
-// It blocks until the input is read to its end or ctx is done (then it
-// returns ctx's error); it returns an error wrapping ErrBadInput when the
-// input cannot be read. Rows that are not valid come with Invalid set.
-func (in *Input) Rows(ctx context.Context, out chan<- Row) error {
-	defer close(out)
-	recs := make(chan record, 64)
-	errc := make(chan error, 1)
-	go func() { errc <- gocsv.UnmarshalDecoderToChan(in.dec, recs) }()
-	var err error
-	for rec := range recs {
+// Next returns the next row, or io.EOF after the last. Blank lines are no
+// rows: Next passes over them and counts them (Blank). An invalid row comes
+// with Invalid set. Any other error wraps ErrBadInput: the file could not be
+// read on.
+func (in *Input) Next() (Row, error) {
+	for {
+		l, err := in.lines.Next()
+		if errors.Is(err, io.EOF) {
+			in.ended = true
+			return Row{}, io.EOF
+		}
 		if err != nil {
-			continue // draining, so the decoding goroutine can end
+			return Row{}, fmt.Errorf("%w: after line %d: %v", ErrBadInput, in.lines.Lines(), err)
 		}
-		select {
-		case out <- rec.row():
-		case <-ctx.Done():
-			err = ctx.Err()
-			in.dec.stop.Store(true)
+		if l.Blank() {
+			in.blank++
+			continue
 		}
+		in.rows++
+		if l.TooLong {
+			return Row{Line: l.Num, Invalid: fmt.Sprintf("the line is longer than %d bytes", csvline.DefaultMaxLine)}, nil
+		}
+		rec, err := in.dec.Decode(l.Text)
+		if err != nil {
+			return Row{Line: l.Num, Invalid: fmt.Sprintf("%v: %s", err, excerpt(l.Text))}, nil
+		}
+		return rec.row(l.Num), nil
 	}
-	if derr := <-errc; derr != nil && err == nil {
-		err = derr
-	}
-	return err
 }
 
-// decoder is the gocsv.SimpleDecoder over an encoding/csv reader: it folds
-// the header's names, drops a BOM, and appends the line number and any
-// per-row problem to each record.
-type decoder struct {
-	r       *csv.Reader
-	header  []string
-	width   int // columns in the input's header
-	started bool
-	stop    atomic.Bool
-	out     []string
+// Counts says how much of the input Next has read: every physical line
+// (the header and blank lines included), the rows among them, the blank
+// lines, and whether it reached the end.
+func (in *Input) Counts() (lines, rows, blank int, ended bool) {
+	return in.lines.Lines(), in.rows, in.blank, in.ended
+}
+
+// excerpt quotes the start of a line that does not parse, for the report.
+func excerpt(text []byte) string {
+	const max = 60
+	if len(text) > max {
+		return fmt.Sprintf("%q…", text[:max])
+	}
+	return fmt.Sprintf("%q", text)
 }
 
 var headerAliases = map[string]string{
 	"msgreadtime": ColMsgReadTime,
 }
 
-func (d *decoder) readHeader() error {
-	rec, err := d.r.Read()
-	if errors.Is(err, io.EOF) {
-		return fmt.Errorf("%w: it is empty: a header row naming %s and %s is required", ErrBadInput, ColReportAccount, ColPeerAccount)
+// readHeader reads the first line that is not blank and folds its names:
+// case, a BOM, the MsgReadTime spelling; a column msgread does not read is
+// named "" (ignored).
+func (in *Input) readHeader() ([]string, error) {
+	var l csvline.Line
+	for {
+		var err error
+		l, err = in.lines.Next()
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%w: it is empty: a header row naming %s and %s is required", ErrBadInput, ColReportAccount, ColPeerAccount)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: header: %v", ErrBadInput, err)
+		}
+		if !l.Blank() {
+			break
+		}
 	}
+	if l.TooLong {
+		return nil, fmt.Errorf("%w: header (line %d) is longer than %d bytes", ErrBadInput, l.Num, csvline.DefaultMaxLine)
+	}
+	rec, err := csvline.Fields(l.Text)
 	if err != nil {
-		return fmt.Errorf("%w: header: %v", ErrBadInput, err)
+		return nil, fmt.Errorf("%w: header (line %d): %v", ErrBadInput, l.Num, err)
 	}
 	seen := map[string]int{}
-	d.header = make([]string, len(rec), len(rec)+2)
+	header := make([]string, len(rec))
 	for i, name := range rec {
 		if i == 0 {
 			name = strings.TrimPrefix(name, "\uFEFF")
@@ -145,76 +168,24 @@ func (d *decoder) readHeader() error {
 		switch key {
 		case ColReportAccount, ColPeerAccount, ColMsgReadTime:
 			if prev, dup := seen[key]; dup {
-				return fmt.Errorf("%w: header: columns %d and %d are both %s", ErrBadInput, prev+1, i+1, key)
+				return nil, fmt.Errorf("%w: header (line %d): columns %d and %d are both %s", ErrBadInput, l.Num, prev+1, i+1, key)
 			}
 			seen[key] = i
 		default:
 			key = "" // ignored column
 		}
-		d.header[i] = key
+		header[i] = key
 	}
 	for _, col := range []string{ColReportAccount, ColPeerAccount} {
 		if _, ok := seen[col]; !ok {
-			return fmt.Errorf("%w: header (line 1) has no %s column (found: %s)", ErrBadInput, col, strings.Join(rec, ","))
+			return nil, fmt.Errorf("%w: header (line %d) has no %s column (found: %.200s)", ErrBadInput, l.Num, col, strings.Join(rec, ","))
 		}
 	}
-	d.width = len(rec)
-	d.header = append(d.header, colLine, colProblem)
-	return nil
+	return header, nil
 }
 
-// GetCSVRow returns the header first, then each record with its line number
-// and problem appended. CSV syntax errors become rows with a problem, so a
-// stray quote costs one row, not the run.
-func (d *decoder) GetCSVRow() ([]string, error) {
-	if !d.started {
-		d.started = true
-		return d.header, nil
-	}
-	if d.stop.Load() {
-		return nil, io.EOF
-	}
-	rec, err := d.r.Read()
-	line, problem := 0, ""
-	var perr *csv.ParseError
-	switch {
-	case err == nil:
-		line, _ = d.r.FieldPos(0)
-		if len(rec) != d.width {
-			problem = fmt.Sprintf("has %d fields, the header has %d", len(rec), d.width)
-		}
-	case errors.Is(err, io.EOF):
-		return nil, io.EOF
-	case errors.As(err, &perr):
-		line = perr.StartLine
-		problem = "CSV syntax: " + perr.Err.Error()
-		rec = nil
-	default:
-		return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
-	}
-	d.out = d.out[:0]
-	for i := 0; i < d.width; i++ {
-		if i < len(rec) {
-			d.out = append(d.out, rec[i])
-		} else {
-			d.out = append(d.out, "")
-		}
-	}
-	d.out = append(d.out, strconv.Itoa(line), problem)
-	return d.out, nil
-}
-
-// GetCSVRows is required by gocsv.SimpleDecoder; Input never calls it.
-func (d *decoder) GetCSVRows() ([][]string, error) {
-	return nil, errors.New("batch: input is streamed row by row")
-}
-
-func (rec record) row() Row {
-	r := Row{Line: rec.Line, ReportAccount: rec.ReportAccount, PeerAccount: rec.PeerAccount, MsgReadTime: rec.MsgReadTime}
-	if rec.Problem != "" {
-		r.Invalid = rec.Problem
-		return r
-	}
+func (rec inputRow) row(line int) Row {
+	r := Row{Line: line, ReportAccount: rec.ReportAccount, PeerAccount: rec.PeerAccount, MsgReadTime: rec.MsgReadTime}
 	if why := CheckAccount(rec.ReportAccount); why != "" {
 		r.Invalid = ColReportAccount + " " + why
 		return r
@@ -287,4 +258,28 @@ func ParseReadTime(s string) (string, error) {
 		return "", fmt.Errorf("%q is before 1970", s)
 	}
 	return strconv.FormatInt(t.Unix(), 10), nil
+}
+
+// CheckResume reads the whole input through res before a resumed run
+// starts, so that an input the old report was not made from is refused
+// before the first call: it returns the first *reports.MismatchError or
+// *reports.LineError, or ctx's error. res is rewound for the run.
+func CheckResume(ctx context.Context, in *Input, res *reports.Resume) error {
+	defer res.Rewind()
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		row, err := in.Next()
+		if errors.Is(err, io.EOF) {
+			lines, _, _, _ := in.Counts()
+			return res.Finish(lines)
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := res.Skip(row.Line, row.ReportAccount, row.PeerAccount); err != nil {
+			return err
+		}
+	}
 }

@@ -1,8 +1,9 @@
 package batch_test
 
 import (
-	"context"
 	"errors"
+	"fmt"
+	"io"
 	"strings"
 	"testing"
 
@@ -15,17 +16,17 @@ func readAll(t *testing.T, csv string) []batch.Row {
 	if err != nil {
 		t.Fatalf("NewInput: %v", err)
 	}
-	out := make(chan batch.Row)
-	errc := make(chan error, 1)
-	go func() { errc <- in.Rows(context.Background(), out) }()
 	var rows []batch.Row
-	for r := range out {
+	for {
+		r, err := in.Next()
+		if errors.Is(err, io.EOF) {
+			return rows
+		}
+		if err != nil {
+			t.Fatalf("Next: %v", err)
+		}
 		rows = append(rows, r)
 	}
-	if err := <-errc; err != nil {
-		t.Fatalf("Rows: %v", err)
-	}
-	return rows
 }
 
 func TestInputHeaderSpellingsBOMAndCRLF(t *testing.T) {
@@ -89,19 +90,25 @@ func TestInputAccountsValidated(t *testing.T) {
 	}
 }
 
-func TestInputLineNumbersSurviveMultilineFieldsAndBadRows(t *testing.T) {
+// TestInputOneLineIsOneRow: a line that does not parse is one invalid row,
+// and the next line starts afresh. A quote left open (case 1 of the
+// exactly-once issue) cost the rest of the file before.
+func TestInputOneLineIsOneRow(t *testing.T) {
 	rows := readAll(t, "report_account,peer_account,note\n"+
-		"a,b,\"two\nlines\"\n"+ // line 2-3
+		"a,b,\"two\n"+ // line 2: a quote left open
+		"lines\"\n"+ // line 3: one cell and a stray quote
 		"c,d,x\n"+ // line 4
 		"\n"+ // line 5: blank, not a row
 		"e,f\n"+ // line 6: short
 		"g,h,x,extra\n"+ // line 7: long
 		"i,\"j\"x,y\n"+ // line 8: stray quote
-		"k,l,z\n") // line 9
+		"k,\"l,\"\"m\"\"\",z\n"+ // line 9: quotes and a comma in a cell
+		"  \t \n"+ // line 10: blank
+		"n,o,z") // line 11: no newline at the end
 	want := []struct {
 		line    int
 		invalid string
-	}{{2, ""}, {4, ""}, {6, "has 2 fields"}, {7, "has 4 fields"}, {8, "CSV syntax"}, {9, ""}}
+	}{{2, "CSV syntax"}, {3, "CSV syntax"}, {4, ""}, {6, "has 2 fields, the header has 3"}, {7, "has 4 fields"}, {8, "CSV syntax"}, {9, ""}, {11, ""}}
 	if len(rows) != len(want) {
 		t.Fatalf("rows = %+v", rows)
 	}
@@ -109,6 +116,42 @@ func TestInputLineNumbersSurviveMultilineFieldsAndBadRows(t *testing.T) {
 		if rows[i].Line != w.line || !strings.Contains(rows[i].Invalid, w.invalid) || (w.invalid == "") != (rows[i].Invalid == "") {
 			t.Errorf("row %d: %+v, want line %d invalid %q", i, rows[i], w.line, w.invalid)
 		}
+	}
+	if rows[6].PeerAccount != `l,"m"` {
+		t.Errorf("line 9's peer is %q", rows[6].PeerAccount)
+	}
+	if !strings.Contains(rows[0].Invalid, `"a,b,\"two"`) {
+		t.Errorf("an unparsable line's reason should quote it: %q", rows[0].Invalid)
+	}
+}
+
+// TestInputStrayQuoteCostsOneRow is case 1 of the exactly-once issue at
+// size: one quote at line 6 of 200,000 rows costs that row only.
+func TestInputStrayQuoteCostsOneRow(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("report_account,peer_account\n")
+	for i := range 200_000 {
+		if i == 4 {
+			b.WriteString("u4,\"p4\n")
+			continue
+		}
+		fmt.Fprintf(&b, "u%d,p%d\n", i, i)
+	}
+	rows := readAll(t, b.String())
+	if len(rows) != 200_000 {
+		t.Fatalf("%d rows, want 200000", len(rows))
+	}
+	for i, r := range rows {
+		if r.Line != i+2 || (r.Invalid != "") != (r.Line == 6) {
+			t.Fatalf("row %d: %+v", i, r)
+		}
+	}
+}
+
+func TestInputLongLineIsOneInvalidRow(t *testing.T) {
+	rows := readAll(t, "report_account,peer_account\na,b\n"+strings.Repeat("x", 3<<20)+"\nc,d\n")
+	if len(rows) != 3 || rows[0].Invalid != "" || !strings.Contains(rows[1].Invalid, "longer than") || rows[2].Line != 4 || rows[2].Invalid != "" {
+		t.Fatalf("rows: %d, %+v %.80q %+v", len(rows), rows[0], rows[1].Invalid, rows[2])
 	}
 }
 
@@ -128,31 +171,16 @@ func TestInputBadFiles(t *testing.T) {
 	}
 }
 
-func TestInputStopsOnCancel(t *testing.T) {
-	var b strings.Builder
-	b.WriteString("report_account,peer_account\n")
-	for range 10000 {
-		b.WriteString("a,b\n")
-	}
-	in, _ := batch.NewInput(strings.NewReader(b.String()))
-	ctx, cancel := context.WithCancel(context.Background())
-	out := make(chan batch.Row)
-	errc := make(chan error, 1)
-	go func() { errc <- in.Rows(ctx, out) }()
-	<-out
-	cancel()
-	for range out {
-	}
-	if err := <-errc; !errors.Is(err, context.Canceled) {
-		t.Fatalf("err = %v, want context.Canceled", err)
-	}
-}
-
+// FuzzInput: any bytes in, every line out exactly once. The lines the
+// reader returns as rows, the blank ones it passes over and the header
+// add up to the file's physical lines, each row's line number is its own
+// line, and a valid row has valid accounts.
 func FuzzInput(f *testing.F) {
 	f.Add("report_account,peer_account,msg_read_time\nalice,bob,1700000000\n")
 	f.Add("\uFEFFReport_Account,Peer_Account,MsgReadTime\r\na,\"b\nc\",2023-01-01T00:00:00Z\r\n")
 	f.Add("report_account,peer_account\na,\"b\"x\n\"unterminated\n")
-	f.Add("peer_account,report_account\n,,,,\n")
+	f.Add("peer_account,report_account\n,,,,\n\n\r\n \nx,y")
+	f.Add("\n\nreport_account,peer_account\n\"a\nb\",c\n")
 	f.Fuzz(func(t *testing.T, csv string) {
 		in, err := batch.NewInput(strings.NewReader(csv))
 		if err != nil {
@@ -161,21 +189,40 @@ func FuzzInput(f *testing.F) {
 			}
 			return
 		}
-		out := make(chan batch.Row)
-		errc := make(chan error, 1)
-		go func() { errc <- in.Rows(context.Background(), out) }()
-		last := 1
-		for r := range out {
+		physical := strings.Split(csv, "\n")
+		if strings.HasSuffix(csv, "\n") {
+			physical = physical[:len(physical)-1]
+		}
+		header := 0
+		for header < len(physical) && strings.Trim(physical[header], " \t\r") == "" {
+			header++
+		}
+		last, n := header+1, 0
+		for {
+			r, err := in.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			n++
 			if r.Line <= last {
 				t.Fatalf("line %d after line %d", r.Line, last)
+			}
+			for gap := last + 1; gap < r.Line; gap++ {
+				if strings.Trim(physical[gap-1], " \t\r") != "" {
+					t.Fatalf("line %d (%q) is neither a row nor blank", gap, physical[gap-1])
+				}
 			}
 			last = r.Line
 			if r.Invalid == "" && (batch.CheckAccount(r.ReportAccount) != "" || batch.CheckAccount(r.PeerAccount) != "") {
 				t.Fatalf("row %+v passed with a bad account", r)
 			}
 		}
-		if err := <-errc; err != nil && !errors.Is(err, batch.ErrBadInput) {
-			t.Fatal(err)
+		lines, rows, blank, ended := in.Counts()
+		if !ended || lines != len(physical) || rows != n || 1+header+blank+rows != lines {
+			t.Fatalf("counts: %d lines (file has %d), %d rows (returned %d), %d blank, header at %d, ended %v", lines, len(physical), rows, n, blank, header+1, ended)
 		}
 	})
 }

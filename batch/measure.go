@@ -120,7 +120,7 @@ type Progress struct {
 // Progress returns the run's counters. Safe from any goroutine.
 func (r *Runner) Progress() Progress {
 	p := Progress{
-		Read: r.read.Load(), Attempts: r.attempts.Load(), Retries: r.retries.Load(), InFlight: r.inFlight.Load(),
+		Read: r.rowsRead.Load(), Attempts: r.attempts.Load(), Retries: r.retries.Load(), InFlight: r.inFlight.Load(),
 		ByStatus: make(map[reports.Status]int64, len(reports.Statuses)),
 	}
 	for i, st := range reports.Statuses {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -70,13 +71,12 @@ type Config struct {
 	// Sleep waits between retries; nil means a timer. It returns early with
 	// ctx's error when ctx is done.
 	Sleep func(ctx context.Context, d time.Duration) error
-	// Done holds the lines an earlier run finished: they are not sent, and
-	// are reported as skipped. Nil means none.
-	Done *reports.Done
-	// PreviousMaxLine is the highest line of the resumed report: a line
-	// below it that is sent again may have reached the API before (its
-	// report row was lost or it failed), and is counted as re-sent.
-	PreviousMaxLine int
+	// Resume is the old report of the run this one continues: each input
+	// row is asked of it, and its done lines are reported as skipped, not
+	// sent. A line below its highest that is sent again may have reached
+	// the API before (its report row was lost or it failed), and is
+	// counted as re-sent. Nil means a fresh run.
+	Resume *reports.Resume
 	// Profile, when set, changes the rate over the run (steps, a ramp); Rate
 	// is then ignored.
 	Profile Profile
@@ -115,7 +115,6 @@ type Runner struct {
 
 	fatalOnce    sync.Once
 	fatal        *FatalError
-	mismatchOnce sync.Once
 
 	// Open-model measurement: each call's intended send time, the latency
 	// from it, and the run per second.
@@ -128,7 +127,7 @@ type Runner struct {
 	codes       map[string]int // answers of every attempt, by code or failure
 
 	// progress counters, read by Progress from other goroutines
-	read, attempts, retries, inFlight, resent atomic.Int64
+	rowsRead, attempts, retries, inFlight, resent atomic.Int64
 	byStatus                                  [5]atomic.Int64
 
 	windowMu   sync.Mutex
@@ -246,8 +245,8 @@ func (r *Runner) Run(ctx context.Context, in *Input, out Output) (reports.Summar
 
 	var g errgroup.Group
 	g.Go(func() error {
-		err := in.Rows(dispatch, rows)
-		if err != nil && dispatch.Err() == nil {
+		defer close(rows)
+		if err := r.read(dispatch, in, rows, &notFinished); err != nil && dispatch.Err() == nil {
 			stop(err)
 		}
 		return nil
@@ -258,7 +257,6 @@ func (r *Runner) Run(ctx context.Context, in *Input, out Output) (reports.Summar
 		g.Go(func() error {
 			defer workers.Done()
 			for row := range rows {
-				r.read.Add(1)
 				rec, done := r.process(dispatch, calls, stop, row)
 				if !done {
 					notFinished.Add(1)
@@ -286,6 +284,7 @@ func (r *Runner) Run(ctx context.Context, in *Input, out Output) (reports.Summar
 
 	sum.NotFinished = int(notFinished.Load())
 	r.fillSummary(&sum)
+	_, sum.InputRows, sum.BlankLines, _ = in.Counts()
 	if outErr != nil {
 		sum.Stopped = "writing the report: " + outErr.Error()
 		return sum, outErr
@@ -303,6 +302,34 @@ func (r *Runner) Run(ctx context.Context, in *Input, out Output) (reports.Summar
 		sum.Stopped = err.Error()
 	}
 	return sum, err
+}
+
+// read hands the input's rows to the workers, in order, each marked done
+// or not by the resume: a resume that refuses a row stops the run there,
+// before any later row is handed out. A row read but not handed out counts
+// as not finished.
+func (r *Runner) read(ctx context.Context, in *Input, rows chan<- Row, notFinished *atomic.Int64) error {
+	for ctx.Err() == nil {
+		row, err := in.Next()
+		if errors.Is(err, io.EOF) {
+			lines, _, _, _ := in.Counts()
+			return r.cfg.Resume.Finish(lines)
+		}
+		if err != nil {
+			return err
+		}
+		r.rowsRead.Add(1)
+		if row.done, err = r.cfg.Resume.Skip(row.Line, row.ReportAccount, row.PeerAccount); err != nil {
+			notFinished.Add(1)
+			return err
+		}
+		select {
+		case rows <- row:
+		case <-ctx.Done():
+			notFinished.Add(1)
+		}
+	}
+	return nil
 }
 
 // Abort makes a run that is draining after its context was cancelled stop
@@ -342,13 +369,7 @@ func (r *Runner) writeAll(results <-chan reports.Record, out Output, sum *report
 // row; done is false when the run stopped before the row finished.
 func (r *Runner) process(dispatch, calls context.Context, stop context.CancelCauseFunc, row Row) (rec reports.Record, done bool) {
 	rec = reports.Record{Line: row.Line, ReportAccount: row.ReportAccount, PeerAccount: row.PeerAccount, MsgReadTime: row.MsgReadTime}
-	if r.cfg.Done.Has(row.Line) {
-		if !r.cfg.Done.Matches(row.Line, row.ReportAccount, row.PeerAccount) {
-			r.mismatchOnce.Do(func() {
-				stop(&InputMismatchError{Line: row.Line, ReportAccount: row.ReportAccount, PeerAccount: row.PeerAccount})
-			})
-			return rec, false
-		}
+	if row.done {
 		rec.Status, rec.FinishedAt = reports.StatusSkipped, r.cfg.Now()
 		return rec, true
 	}
@@ -359,7 +380,7 @@ func (r *Runner) process(dispatch, calls context.Context, stop context.CancelCau
 	if dispatch.Err() != nil {
 		return rec, false
 	}
-	if row.Line <= r.cfg.PreviousMaxLine {
+	if r.cfg.Resume != nil && row.Line <= r.cfg.Resume.MaxLine {
 		r.resent.Add(1)
 	}
 	req := chatapi.Request{ReportAccount: row.ReportAccount, PeerAccount: row.PeerAccount, MsgReadTime: row.ReadTime}

@@ -352,16 +352,24 @@ func TestRunAgainstMock(t *testing.T) {
 
 func TestRunnerSkipsDoneLines(t *testing.T) {
 	sc := newScript()
-	done := &reports.Done{}
-	done.Add(3)
-	done.Add(5)
-	r, _ := batch.New(batch.Config{Caller: sc, Rate: 1e6, Workers: 2, Sleep: noSleep, Done: done, PreviousMaxLine: 4})
+	old := strings.Join(reports.Header, ",") + "\n" +
+		"3,b,x,,ok,0,,200,1,1,2026-11-25T10:00:00.000Z\n" +
+		"5,d,x,,skipped,,,,0,0,2026-11-25T10:00:00.000Z\n" +
+		"4,c,x,,failed,70107,,200,1,1,2026-11-25T10:00:00.000Z\n"
+	res, err := reports.LoadResume(strings.NewReader(old))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := batch.New(batch.Config{Caller: sc, Rate: 1e6, Workers: 2, Sleep: noSleep, Resume: res})
 	out := &memOutput{}
 	sum, err := r.Run(context.Background(), input(t, "a,x,", "b,x,", "c,x,", "d,x,", "e,x,"), out)
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := out.byLine()
+	if sum.InputRows != 5 || sum.NotFinished != 0 || len(got) != 5 {
+		t.Errorf("read %d rows, %d not finished, %d reported", sum.InputRows, sum.NotFinished, len(got))
+	}
 	for line, want := range map[int]reports.Status{2: reports.StatusOK, 3: reports.StatusSkipped, 4: reports.StatusOK, 5: reports.StatusSkipped, 6: reports.StatusOK} {
 		if got[line].Status != want {
 			t.Errorf("line %d: %s, want %s", line, got[line].Status, want)
@@ -372,6 +380,29 @@ func TestRunnerSkipsDoneLines(t *testing.T) {
 	}
 	if sum.Resent != 2 {
 		t.Errorf("resent %d, want 2 (lines 2 and 4, below the old report's last line)", sum.Resent)
+	}
+}
+
+// TestRunnerStopsAtTheFirstMismatch: a done line whose pair is not the
+// input's stops the run there; no later row is handed to a worker.
+func TestRunnerStopsAtTheFirstMismatch(t *testing.T) {
+	sc := newScript()
+	old := strings.Join(reports.Header, ",") + "\n" +
+		"3,b,x,,ok,0,,200,1,1,2026-11-25T10:00:00.000Z\n" +
+		"4,c,x,,ok,0,,200,1,1,2026-11-25T10:00:00.000Z\n"
+	res, _ := reports.LoadResume(strings.NewReader(old))
+	r, _ := batch.New(batch.Config{Caller: sc, Rate: 1e6, Workers: 1, Sleep: noSleep, Resume: res})
+	out := &memOutput{}
+	sum, err := r.Run(context.Background(), input(t, "a,x,", "b,x,", "inserted,x,", "c,x,", "e,x,", "f,x,"), out)
+	var mm *reports.MismatchError
+	if !errors.As(err, &mm) || mm.Line != 4 {
+		t.Fatalf("err %v, want a mismatch on line 4", err)
+	}
+	if sc.calls["c>x"]+sc.calls["e>x"]+sc.calls["f>x"] != 0 {
+		t.Errorf("calls %v: rows after the mismatch were sent", sc.calls)
+	}
+	if sum.InputRows != len(out.byLine())+sum.NotFinished {
+		t.Errorf("%d rows read, %d reported, %d not finished", sum.InputRows, len(out.byLine()), sum.NotFinished)
 	}
 }
 

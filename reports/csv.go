@@ -3,60 +3,58 @@ package reports
 import (
 	"bufio"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gocarina/gocsv"
+	"github.com/msgread/msgread/internal/csvline"
 )
 
-// Writer writes report rows as CSV. It is not safe for concurrent use: one
-// goroutine owns it.
+// row is a report row as CSV cells; gocsv maps it to and from the header
+// by its tags, which are the report's header.
+type row struct {
+	Line          string `csv:"line"`
+	ReportAccount string `csv:"report_account"`
+	PeerAccount   string `csv:"peer_account"`
+	MsgReadTime   string `csv:"msg_read_time"`
+	Status        string `csv:"status"`
+	ErrorCode     string `csv:"error_code"`
+	ErrorInfo     string `csv:"error_info"`
+	HTTPStatus    string `csv:"http_status"`
+	Attempts      string `csv:"attempts"`
+	LatencyMS     string `csv:"latency_ms"`
+	FinishedAt    string `csv:"finished_at"`
+}
+
+// Writer writes report rows as CSV, one line a row: no cell holds a raw line
+// break (see Cell). It is not safe for concurrent use: one goroutine owns it.
 type Writer struct {
-	buf *bufio.Writer
-	csv *csv.Writer
-	rec []string
+	buf  *bufio.Writer
+	csv  *gocsv.SafeCSVWriter
+	rows [1]row
 }
 
 // NewWriter returns a Writer on w. When header is true it writes the header
 // row first (false when appending to an existing report).
 func NewWriter(w io.Writer, header bool) (*Writer, error) {
 	buf := bufio.NewWriterSize(w, 64<<10)
-	rw := &Writer{buf: buf, csv: csv.NewWriter(buf), rec: make([]string, len(Header))}
+	rw := &Writer{buf: buf, csv: gocsv.NewSafeCSVWriter(csv.NewWriter(buf))}
 	if header {
-		if err := rw.csv.Write(Header); err != nil {
+		if err := gocsv.MarshalCSV([]row{}, rw.csv); err != nil {
 			return nil, err
 		}
 	}
 	return rw, nil
 }
 
-// Write adds one row; it reaches w on Flush or when the buffer fills. Cells a
-// spreadsheet would evaluate as a formula are neutralised.
+// Write adds one row; it reaches w on Flush or when the buffer fills.
 func (w *Writer) Write(r Record) error {
-	code, httpStatus := "", ""
-	if r.HasCode {
-		code = strconv.Itoa(r.ErrorCode)
-	}
-	if r.HTTPStatus != 0 {
-		httpStatus = strconv.Itoa(r.HTTPStatus)
-	}
-	finished := ""
-	if !r.FinishedAt.IsZero() {
-		finished = r.FinishedAt.UTC().Format(TimeFormat)
-	}
-	w.rec[0] = strconv.Itoa(r.Line)
-	w.rec[1] = Neutralize(r.ReportAccount)
-	w.rec[2] = Neutralize(r.PeerAccount)
-	w.rec[3] = Neutralize(r.MsgReadTime)
-	w.rec[4] = string(r.Status)
-	w.rec[5] = code
-	w.rec[6] = Neutralize(r.ErrorInfo)
-	w.rec[7] = httpStatus
-	w.rec[8] = strconv.Itoa(r.Attempts)
-	w.rec[9] = strconv.FormatInt(r.Latency.Milliseconds(), 10)
-	w.rec[10] = finished
-	return w.csv.Write(w.rec)
+	w.rows[0] = r.cells()
+	return gocsv.MarshalCSVWithoutHeaders(w.rows[:], w.csv)
 }
 
 // Flush writes the buffered rows to the underlying writer.
@@ -68,8 +66,49 @@ func (w *Writer) Flush() error {
 	return w.buf.Flush()
 }
 
+func (r Record) cells() row {
+	c := row{
+		Line:          strconv.Itoa(r.Line),
+		ReportAccount: Cell(r.ReportAccount),
+		PeerAccount:   Cell(r.PeerAccount),
+		MsgReadTime:   Cell(r.MsgReadTime),
+		Status:        string(r.Status),
+		ErrorInfo:     Cell(r.ErrorInfo),
+		Attempts:      strconv.Itoa(r.Attempts),
+		LatencyMS:     strconv.FormatInt(r.Latency.Milliseconds(), 10),
+	}
+	if r.HasCode {
+		c.ErrorCode = strconv.Itoa(r.ErrorCode)
+	}
+	if r.HTTPStatus != 0 {
+		c.HTTPStatus = strconv.Itoa(r.HTTPStatus)
+	}
+	if !r.FinishedAt.IsZero() {
+		c.FinishedAt = r.FinishedAt.UTC().Format(TimeFormat)
+	}
+	return c
+}
+
 // TimeFormat is the layout of finished_at: RFC 3339 in UTC with milliseconds.
 const TimeFormat = "2006-01-02T15:04:05.000Z07:00"
+
+// lineBreaks shows a line break inside a cell as the two characters \r or
+// \n, so that a report row is always one line.
+var lineBreaks = strings.NewReplacer("\r", `\r`, "\n", `\n`)
+
+// Cell makes a value safe for a report cell: line breaks are shown as \r
+// and \n (a report row is one line), and the cell is neutralised against
+// spreadsheet formulas. Only the accounts of rows that were sent are read
+// back, and those hold no line breaks, so Uncell restores them exactly.
+func Cell(s string) string {
+	if strings.ContainsAny(s, "\r\n") {
+		s = lineBreaks.Replace(s)
+	}
+	return Neutralize(s)
+}
+
+// Uncell reverses Cell for a cell that held no line break.
+func Uncell(s string) string { return Unneutralize(s) }
 
 // Neutralize makes a cell safe to open in a spreadsheet: a cell starting
 // with =, +, -, @, tab or carriage return gets a leading apostrophe, so it is
@@ -97,48 +136,58 @@ func Unneutralize(s string) string {
 	return s
 }
 
-// ParseRecord turns a report row (as csv.Reader returns it) back into a
-// Record.
-func ParseRecord(rec []string) (Record, error) {
-	if len(rec) != len(Header) {
-		return Record{}, fmt.Errorf("reports: %d fields, want %d", len(rec), len(Header))
-	}
+// record turns the cells of a report row back into a Record.
+func (c row) record() (Record, error) {
 	var r Record
 	var err error
-	if r.Line, err = strconv.Atoi(rec[0]); err != nil || r.Line < 2 {
-		return Record{}, fmt.Errorf("reports: line %q is not a line number", rec[0])
+	if r.Line, err = parseLine(c.Line); err != nil {
+		return Record{}, err
 	}
-	r.ReportAccount = Unneutralize(rec[1])
-	r.PeerAccount = Unneutralize(rec[2])
-	r.MsgReadTime = Unneutralize(rec[3])
-	r.Status = Status(rec[4])
+	r.ReportAccount = Uncell(c.ReportAccount)
+	r.PeerAccount = Uncell(c.PeerAccount)
+	r.MsgReadTime = Uncell(c.MsgReadTime)
+	r.Status = Status(c.Status)
 	if !r.Status.valid() {
-		return Record{}, fmt.Errorf("reports: unknown status %q", rec[4])
+		return Record{}, fmt.Errorf("unknown status %q", c.Status)
 	}
-	if rec[5] != "" {
-		if r.ErrorCode, err = strconv.Atoi(rec[5]); err != nil {
-			return Record{}, fmt.Errorf("reports: error_code %q", rec[5])
+	if c.ErrorCode != "" {
+		if r.ErrorCode, err = strconv.Atoi(c.ErrorCode); err != nil {
+			return Record{}, fmt.Errorf("error_code %q is not a number", c.ErrorCode)
 		}
 		r.HasCode = true
 	}
-	r.ErrorInfo = Unneutralize(rec[6])
-	if rec[7] != "" {
-		if r.HTTPStatus, err = strconv.Atoi(rec[7]); err != nil {
-			return Record{}, fmt.Errorf("reports: http_status %q", rec[7])
+	r.ErrorInfo = Uncell(c.ErrorInfo)
+	if c.HTTPStatus != "" {
+		if r.HTTPStatus, err = strconv.Atoi(c.HTTPStatus); err != nil {
+			return Record{}, fmt.Errorf("http_status %q is not a number", c.HTTPStatus)
 		}
 	}
-	if r.Attempts, err = strconv.Atoi(rec[8]); err != nil {
-		return Record{}, fmt.Errorf("reports: attempts %q", rec[8])
+	if r.Attempts, err = strconv.Atoi(c.Attempts); err != nil {
+		return Record{}, fmt.Errorf("attempts %q is not a number", c.Attempts)
 	}
-	ms, err := strconv.ParseInt(rec[9], 10, 64)
+	ms, err := strconv.ParseInt(c.LatencyMS, 10, 64)
 	if err != nil {
-		return Record{}, fmt.Errorf("reports: latency_ms %q", rec[9])
+		return Record{}, fmt.Errorf("latency_ms %q is not a number", c.LatencyMS)
 	}
 	r.Latency = time.Duration(ms) * time.Millisecond
-	if r.FinishedAt, err = time.Parse(TimeFormat, rec[10]); err != nil {
-		return Record{}, fmt.Errorf("reports: finished_at %q", rec[10])
+	if r.FinishedAt, err = time.Parse(TimeFormat, c.FinishedAt); err != nil {
+		return Record{}, fmt.Errorf("finished_at %q is not a time", c.FinishedAt)
 	}
 	return r, nil
+}
+
+// MaxLine is the highest input line number a report may name: far beyond
+// any real input, and small enough that no arithmetic on it overflows.
+const MaxLine = 1 << 40
+
+// parseLine reads a line cell: a decimal number from 2 (line 1 is the
+// input's header) to MaxLine.
+func parseLine(s string) (int, error) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 2 || n > MaxLine || s[0] == '+' {
+		return 0, fmt.Errorf("line %q is not an input line number", s)
+	}
+	return int(n), nil
 }
 
 func (s Status) valid() bool {
@@ -150,31 +199,81 @@ func (s Status) valid() bool {
 	return false
 }
 
-// ReadAll reads a whole report, for tests and small tools. Long reports are
-// better streamed with csv.Reader and ParseRecord.
-func ReadAll(r io.Reader) ([]Record, error) {
-	cr := csv.NewReader(r)
-	head, err := cr.Read()
-	if err != nil {
-		return nil, fmt.Errorf("reports: header: %w", err)
+// ErrNotReport is wrapped when a file is not a msgread report.
+var ErrNotReport = errors.New("not a msgread report")
+
+// reportReader reads a report line by line.
+type reportReader struct {
+	lines *csvline.Reader
+	dec   *csvline.Decoder[row]
+}
+
+// newReportReader checks the report's header. An empty file is a report
+// with no rows (its run was killed before writing anything).
+func newReportReader(r io.Reader) (*reportReader, error) {
+	lines := csvline.NewReader(r, 0)
+	head, err := lines.Next()
+	if errors.Is(err, io.EOF) || (err == nil && !head.Newline) {
+		return &reportReader{lines: lines}, nil // empty, or a torn header
 	}
-	if strings.Join(head, ",") != strings.Join(Header, ",") {
-		return nil, fmt.Errorf("reports: header %q is not a msgread report's", strings.Join(head, ","))
+	if err != nil {
+		return nil, err
+	}
+	text := strings.TrimPrefix(string(head.Text), "\uFEFF")
+	if text != strings.Join(Header, ",") {
+		return nil, fmt.Errorf("%w: its header is %.120q", ErrNotReport, text)
+	}
+	dec, err := csvline.NewDecoder[row](Header)
+	if err != nil {
+		return nil, err
+	}
+	return &reportReader{lines: lines, dec: dec}, nil
+}
+
+// next returns the next complete row with its line in the report. A last
+// line without its newline is torn: next returns io.EOF before it.
+func (rr *reportReader) next() (Record, int, error) {
+	if rr.dec == nil {
+		return Record{}, 0, io.EOF
+	}
+	for {
+		l, err := rr.lines.Next()
+		if err != nil {
+			return Record{}, 0, err
+		}
+		if !l.Newline {
+			return Record{}, 0, io.EOF // the torn-tail rule: never a row
+		}
+		if l.Blank() {
+			continue
+		}
+		c, err := rr.dec.Decode(l.Text)
+		if err == nil {
+			var r Record
+			if r, err = c.record(); err == nil {
+				return r, l.Num, nil
+			}
+		}
+		return Record{}, l.Num, fmt.Errorf("report line %d is not a report row: %w", l.Num, err)
+	}
+}
+
+// ReadAll reads the complete rows of a report, for tests and small tools;
+// a torn last line is left out, as a resume leaves it out.
+func ReadAll(r io.Reader) ([]Record, error) {
+	rr, err := newReportReader(r)
+	if err != nil {
+		return nil, err
 	}
 	var out []Record
 	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
+		rec, _, err := rr.next()
+		if errors.Is(err, io.EOF) {
 			return out, nil
 		}
 		if err != nil {
-			return out, fmt.Errorf("reports: %w", err)
+			return out, err
 		}
-		r, err := ParseRecord(rec)
-		if err != nil {
-			line, _ := cr.FieldPos(0)
-			return out, fmt.Errorf("line %d: %w", line, err)
-		}
-		out = append(out, r)
+		out = append(out, rec)
 	}
 }

@@ -66,11 +66,11 @@ func TestWriterReadAllRoundTrip(t *testing.T) {
 	}
 }
 
-func TestCreateNeverOverwrites(t *testing.T) {
+func TestOpenNeverOverwrites(t *testing.T) {
 	dir := t.TempDir()
 	report := filepath.Join(dir, "sub", "r.csv")
 	failed := filepath.Join(dir, "sub", "r.failed.csv")
-	f, err := reports.Create(report, failed)
+	f, err := reports.Open(reports.Plan{Report: report, Failed: failed})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,14 +84,14 @@ func TestCreateNeverOverwrites(t *testing.T) {
 	if string(data) != "report_account,peer_account,msg_read_time\na,b,=1\n" {
 		t.Errorf("failed-rows file = %q: the gave_up row only, cells as in the input", data)
 	}
-	if _, err := reports.Create(report, ""); !errors.Is(err, reports.ErrExists) {
-		t.Errorf("second Create: %v, want ErrExists", err)
+	if _, err := reports.Open(reports.Plan{Report: report, NoFailed: true}); !errors.Is(err, reports.ErrExists) {
+		t.Errorf("second Open: %v, want ErrExists", err)
 	}
-	if _, err := reports.Create(filepath.Join(dir, "new.csv"), failed); !errors.Is(err, reports.ErrExists) {
+	if _, err := reports.Open(reports.Plan{Report: filepath.Join(dir, "new.csv"), Failed: failed}); !errors.Is(err, reports.ErrExists) {
 		t.Errorf("existing failed file: %v, want ErrExists", err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "new.csv")); err == nil {
-		t.Error("a refused Create left its report behind")
+		t.Error("a refused Open left its report behind")
 	}
 }
 

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -26,8 +27,17 @@ type Summary struct {
 	// ByCode counts the report's rows by final error code ("0" for ok).
 	ByCode map[string]int `json:"by_error_code"`
 	// NotFinished counts the rows read but not finished because the run
-	// stopped early; a later --resume sends them.
+	// stopped early; a later resume sends them.
 	NotFinished int `json:"not_finished"`
+	// InputRows counts the input's rows this run read (one a line), and
+	// BlankLines the blank lines it passed over. Reported counts the rows
+	// written to the report's file, and CarriedOver the skipped lines not
+	// written again because the report appended to holds them already.
+	// Account checks that InputRows = Reported + CarriedOver + NotFinished.
+	InputRows   int `json:"input_rows"`
+	BlankLines  int `json:"blank_lines"`
+	Reported    int `json:"reported"`
+	CarriedOver int `json:"carried_over"`
 	// Attempts counts every call, retries included.
 	Attempts int `json:"attempts"`
 	Retries  int `json:"retries"`
@@ -80,6 +90,23 @@ func (s *Summary) Add(r Record) {
 	}
 }
 
+// ErrUnbalanced is wrapped when a run cannot account for every input row:
+// a bug in msgread, never the input's fault.
+var ErrUnbalanced = errors.New("BUG: the report does not account for every input row")
+
+// Account records what the report's file received (written rows, and
+// skipped lines carried over in an appended report) and checks the
+// promise: every input row read ends in the report exactly once, or is
+// not finished.
+func (s *Summary) Account(written, carried int) error {
+	s.Reported, s.CarriedOver = written, carried
+	if s.InputRows == written+carried+s.NotFinished {
+		return nil
+	}
+	return fmt.Errorf("%w: %d input rows read, but %d reported + %d carried over + %d not finished = %d; please report this",
+		ErrUnbalanced, s.InputRows, written, carried, s.NotFinished, written+carried+s.NotFinished)
+}
+
 // Sent returns the rows that were sent (ok, failed or gave up) and, of them,
 // the rows that failed or gave up.
 func (s Summary) Sent() (sent, failed int) {
@@ -103,8 +130,16 @@ func (s Summary) WriteText(w io.Writer) error {
 	for _, st := range Statuses {
 		fmt.Fprintf(&b, " %s %d", st, s.ByStatus[st])
 	}
+	b.WriteString("\n")
+	fmt.Fprintf(&b, "  every row accounted for: %d input rows = %d reported + %d not finished", s.InputRows, s.Reported, s.NotFinished)
+	if s.CarriedOver > 0 {
+		fmt.Fprintf(&b, " + %d done earlier, already in the report", s.CarriedOver)
+	}
+	if s.BlankLines > 0 {
+		fmt.Fprintf(&b, " (%d blank lines passed over)", s.BlankLines)
+	}
 	if s.NotFinished > 0 {
-		fmt.Fprintf(&b, "; %d rows not finished (resume to send them)", s.NotFinished)
+		b.WriteString("; resume to send the rows not finished")
 	}
 	b.WriteString("\n")
 	if len(s.ByCode) > 0 {

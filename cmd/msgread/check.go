@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"hash/maphash"
 	"time"
 
@@ -33,19 +35,23 @@ Duplicate detection keeps a 64-bit hash per distinct pair in memory: checking
 	if *rate <= 0 {
 		return usageError("--rate must be positive")
 	}
-	in, closeInput, _, err := openInput(e, rest[0])
+	in, err := openInput(e, rest[0])
 	if err != nil {
 		return err
 	}
-	defer closeInput()
+	defer in.close()
 
-	rows := make(chan batch.Row, 256)
-	errc := make(chan error, 1)
-	go func() { errc <- in.Rows(ctx, rows) }()
 	var total, invalid, dups int
 	seed := maphash.MakeSeed()
 	firstLine := map[uint64]int{}
-	for r := range rows {
+	for ctx.Err() == nil {
+		r, err := in.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return inputError(rest[0], err)
+		}
 		total++
 		if r.Invalid != "" {
 			invalid++
@@ -69,8 +75,8 @@ Duplicate detection keeps a 64-bit hash per distinct pair in memory: checking
 		}
 		firstLine[key] = r.Line
 	}
-	if err := <-errc; err != nil {
-		return inputError(rest[0], err)
+	if ctx.Err() != nil {
+		return &exitError{code: exitInterrupted, err: errors.New("interrupted")}
 	}
 	valid := total - invalid
 	if invalid > *show || dups > *show {

@@ -11,35 +11,76 @@ import (
 	"github.com/msgread/msgread/batch"
 )
 
-// openInput opens INPUT ("-" for standard input) and reads its header. It
-// also returns the number of data lines when INPUT is a file (-1 for
-// standard input), counted fast for the progress bar's total.
-func openInput(e *env, path string) (*batch.Input, func() error, int64, error) {
+// inputFile is an opened INPUT: its rows, and its line count when it is a
+// regular file.
+type inputFile struct {
+	*batch.Input
+	path  string
+	close func() error
+	// lines is the file's physical line count, header included, counted
+	// before the run (fast, for the progress bar and the resume's checks);
+	// -1 for standard input, a pipe or a device, which are read once.
+	lines int64
+}
+
+// rowsEstimate is the number of data rows for the progress bar, -1 unknown.
+func (in *inputFile) rowsEstimate() int64 {
+	if in.lines < 0 {
+		return -1
+	}
+	return max(in.lines-1, 0)
+}
+
+// reopen opens a regular file input again from its start, for a check of
+// the whole of it before the run; false when the input is read once.
+func (in *inputFile) reopen() (*batch.Input, func() error, bool, error) {
+	if in.lines < 0 {
+		return nil, nil, false, nil
+	}
+	f, err := os.Open(in.path)
+	if err != nil {
+		return nil, nil, true, err
+	}
+	again, err := batch.NewInput(f)
+	if err != nil {
+		f.Close()
+		return nil, nil, true, err
+	}
+	return again, f.Close, true, nil
+}
+
+// openInput opens INPUT ("-" for standard input) and reads its header. A
+// regular file's lines are counted first; anything else (a pipe, a device,
+// /dev/stdin) is streamed once.
+func openInput(e *env, path string) (*inputFile, error) {
 	if path == "-" {
 		in, err := batch.NewInput(e.stdin)
 		if err != nil {
-			return nil, nil, 0, inputError("standard input", err)
+			return nil, inputError("standard input", err)
 		}
-		return in, func() error { return nil }, -1, nil
+		return &inputFile{Input: in, path: path, close: func() error { return nil }, lines: -1}, nil
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, 0, usageError(fmt.Sprintf("input: %v", err))
+		return nil, usageError(fmt.Sprintf("input: %v", err))
 	}
-	total, err := countLines(f)
-	if err == nil {
-		_, err = f.Seek(0, io.SeekStart)
-	}
-	if err != nil {
-		f.Close()
-		return nil, nil, 0, usageError(fmt.Sprintf("input %s: %v", path, err))
+	lines := int64(-1)
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		lines, err = countLines(f)
+		if err == nil {
+			_, err = f.Seek(0, io.SeekStart)
+		}
+		if err != nil {
+			f.Close()
+			return nil, usageError(fmt.Sprintf("input %s: %v", path, err))
+		}
 	}
 	in, err := batch.NewInput(f)
 	if err != nil {
 		f.Close()
-		return nil, nil, 0, inputError(path, err)
+		return nil, inputError(path, err)
 	}
-	return in, f.Close, max(total-1, 0), nil
+	return &inputFile{Input: in, path: path, close: f.Close, lines: lines}, nil
 }
 
 func inputError(name string, err error) error {
@@ -50,9 +91,8 @@ func inputError(name string, err error) error {
 	return usageError(msg)
 }
 
-// countLines counts the lines of r: newline bytes, plus one for a last line
-// without a newline. Quoted fields that span lines make it an overestimate,
-// which is fine for a progress bar.
+// countLines counts the physical lines of r: newline bytes, plus one for a
+// last line without a newline. One line is one row, so this is exact.
 func countLines(r io.Reader) (int64, error) {
 	buf := make([]byte, 1<<20)
 	var n int64

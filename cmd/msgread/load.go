@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -122,14 +121,14 @@ Examples:
 
 	// The rows: a file, or a generator streaming synthetic ones.
 	var in *batch.Input
+	var fileIn *inputFile
 	total := rows
 	if input != "" {
-		var closeInput func() error
-		in, closeInput, total, err = openInput(e, input)
-		if err != nil {
+		if fileIn, err = openInput(e, input); err != nil {
 			return err
 		}
-		defer closeInput()
+		defer fileIn.close()
+		in, total = fileIn.Input, fileIn.rowsEstimate()
 	} else {
 		if rows == 0 {
 			total = -1
@@ -154,7 +153,7 @@ Examples:
 	if err != nil {
 		return usageError(err.Error())
 	}
-	stamp := time.Now().Format("20060102-150405")
+	stamp := time.Now().Format(stampLayout)
 	if reportPath == "" {
 		reportPath = filepath.Join("out", "load-"+stamp+".csv")
 	}
@@ -165,15 +164,29 @@ Examples:
 	if htmlPath == "" {
 		htmlPath = base + ".html"
 	}
-	for _, p := range []string{timeline, htmlPath} {
-		if _, err := os.Stat(p); err == nil {
-			return usageError(fmt.Sprintf("%s already exists: choose another path, or move it away", p))
-		}
-	}
-	files, err := reports.Create(reportPath, "")
+	files, err := openFiles(reports.Plan{Report: reportPath, NoFailed: true, Holder: "msgread load"})
 	if err != nil {
-		return usageError(fmt.Sprintf("cannot write the report: %v", err))
+		return err
 	}
+	started := false
+	defer func() {
+		if !started {
+			files.Abandon()
+		}
+	}()
+	timelineOut, err := createOutput(e, files, timeline, "--timeline")
+	if err != nil {
+		return err
+	}
+	htmlOut, err := createOutput(e, files, htmlPath, "--html")
+	if err != nil {
+		return err
+	}
+	summaryOut, err := createOutput(e, files, summaryJSON, "--summary-json")
+	if err != nil {
+		return err
+	}
+	started = true
 	length := fmt.Sprintf("for %v", duration)
 	if duration == 0 {
 		length = rowsText(total)
@@ -182,9 +195,7 @@ Examples:
 
 	sum, runErr := drive(ctx, e, "load", runner, in, files, total, progress)
 	closeErr := files.Close()
-	if input == "" {
-		sum.NotFinished = 0 // synthetic rows queued when the time was up: nothing to resume
-	}
+	accountErr := sum.Account(files.Counts())
 	seconds := runner.Timeline()
 	proj := reports.Project(sum, project)
 	breaches := th.get(true).Check(sum)
@@ -196,7 +207,7 @@ Examples:
 	fmt.Fprintf(e.stderr, "  projection: %d rows would take %.1f hours under this scenario\n", proj.Rows, proj.Hours)
 	printBreaches(e, breaches)
 
-	if err := writeNew(timeline, func(w io.Writer) error { return reports.WriteTimeline(w, seconds) }); err != nil {
+	if err := fill(timelineOut, func(w io.Writer) error { return reports.WriteTimeline(w, seconds) }); err != nil {
 		fmt.Fprintf(e.stderr, "msgread load: writing the timeline: %v\n", err)
 	}
 	page := reports.Page{Title: "msgread load report", Scenario: mf.scenario, Seed: mf.seed, Ceiling: ceiling,
@@ -204,30 +215,22 @@ Examples:
 	if tgt.mock == nil {
 		page.Scenario = "external target " + endpoint
 	}
-	if err := writeNew(htmlPath, func(w io.Writer) error { return reports.WriteHTML(w, page) }); err != nil {
+	if err := fill(htmlOut, func(w io.Writer) error { return reports.WriteHTML(w, page) }); err != nil {
 		fmt.Fprintf(e.stderr, "msgread load: writing the HTML report: %v\n", err)
 	}
 	fmt.Fprintf(e.stderr, "  report: %s\n  timeline: %s\n  HTML report: %s\n", reportPath, timeline, htmlPath)
-	if summaryJSON != "" {
-		if err := writeJSON(summaryJSON, sum); err != nil {
-			fmt.Fprintf(e.stderr, "msgread load: writing --summary-json: %v\n", err)
-		}
+	writeSummary(e, "load", summaryOut, sum)
+	if accountErr != nil {
+		return &exitError{code: exitAborted, err: accountErr}
 	}
 	return runExit(sum, runErr, closeErr, breaches)
 }
 
-// writeNew creates path (never overwriting) and fills it with write.
-func writeNew(path string, write func(io.Writer) error) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
+// fill writes an output made before the run with write, and closes it.
+func fill(out io.WriteCloser, write func(io.Writer) error) error {
+	err := write(out)
+	if cerr := out.Close(); err == nil {
+		err = cerr
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
-	if err := write(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return err
 }

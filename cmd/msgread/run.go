@@ -7,8 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -190,11 +190,11 @@ func (o *runOptions) execute(ctx context.Context, e *env, inputPath string) erro
 	if err := o.validate(); err != nil {
 		return err
 	}
-	in, closeInput, total, err := openInput(e, inputPath)
+	in, err := openInput(e, inputPath)
 	if err != nil {
 		return err
 	}
-	defer closeInput()
+	defer in.close()
 
 	tgt, err := o.resolveTarget(e)
 	if err != nil {
@@ -207,54 +207,153 @@ func (o *runOptions) execute(ctx context.Context, e *env, inputPath string) erro
 	if err != nil {
 		return err
 	}
-	rs, err := o.loadResume()
+	now := time.Now()
+	reportPath := o.report
+	if reportPath == "" {
+		reportPath = filepath.Join("out", "report-"+now.Format(stampLayout)+".csv")
+	}
+	files, err := openFiles(reports.Plan{Report: reportPath, Failed: o.failed, Resume: o.resume, Holder: "msgread run", Now: now})
 	if err != nil {
 		return err
 	}
+	started := false
+	defer func() {
+		if !started {
+			files.Abandon()
+		}
+	}()
+	summaryOut, err := createOutput(e, files, o.summaryJSON, "--summary-json")
+	if err != nil {
+		return err
+	}
+	if err := checkResume(ctx, e, in, files.Resume); err != nil {
+		return err
+	}
 	runner, err := batch.New(batch.Config{Caller: client, Rate: o.rate, Workers: o.workers, Retries: retriesConfig(o.retries),
-		Done: rs.done, PreviousMaxLine: rs.info.MaxLine, MinRows: minRowsConfig(o.minRows), MaxFailureRate: o.maxFailure})
+		Resume: files.Resume, MinRows: minRowsConfig(o.minRows), MaxFailureRate: o.maxFailure})
 	if err != nil {
 		return usageError(err.Error())
 	}
+	started = true
 
-	reportPath, failedPath, appending := o.outputPaths(time.Now())
-	var files *reports.Files
-	if appending {
-		files, err = reports.Append(reportPath, failedPath)
-	} else {
-		files, err = reports.Create(reportPath, failedPath)
-	}
-	if err != nil {
-		return usageError(fmt.Sprintf("cannot write the report: %v", err))
-	}
-	var out batch.Output = files
-	if appending {
-		out = dropSkipped{files} // the old rows are in the file already
-	}
-	fmt.Fprintf(e.stderr, "msgread run: %s; %s at %.0f calls/s; report %s\n", tgt.banner, rowsText(total), o.rate, reportPath)
-	if o.resume != "" {
-		torn := ""
-		if rs.info.Torn {
-			torn = "; its torn last row is done again"
-		}
-		fmt.Fprintf(e.stderr, "msgread run: resuming %s: %d lines done, %d to send again (failed or gave up)%s\n",
-			o.resume, rs.done.Len(), rs.info.Redo, torn)
-	}
+	fmt.Fprintf(e.stderr, "msgread run: %s; %s at %.0f calls/s; report %s\n", tgt.banner, rowsText(in.rowsEstimate()), o.rate, files.ReportPath)
+	printResume(e, o.resume, files)
 
-	sum, runErr := drive(ctx, e, "run", runner, in, out, total, o.progress)
+	sum, runErr := drive(ctx, e, "run", runner, in.Input, files, in.rowsEstimate(), o.progress)
 	closeErr := files.Close()
+	accountErr := account(&sum, in, files)
 
 	sum.WriteText(e.stderr)
-	fmt.Fprintf(e.stderr, "  report: %s\n  failed rows: %s\n", reportPath, failedPath)
+	fmt.Fprintf(e.stderr, "  report: %s\n  failed rows: %s\n", files.ReportPath, files.FailedPath)
 	breaches := o.thresholds.get(false).Check(sum)
 	sum.Breaches = breaches
 	printBreaches(e, breaches)
-	if o.summaryJSON != "" {
-		if err := writeJSON(o.summaryJSON, sum); err != nil {
-			fmt.Fprintf(e.stderr, "msgread run: writing --summary-json: %v\n", err)
-		}
+	writeSummary(e, "run", summaryOut, sum)
+	if accountErr != nil {
+		return &exitError{code: exitAborted, err: accountErr}
 	}
 	return runExit(sum, runErr, closeErr, breaches)
+}
+
+// stampLayout puts the time in default output names, so that a rerun never
+// meets its predecessor's files.
+const stampLayout = "20060102-150405"
+
+// openFiles opens a run's report files (and the resumed report), mapping
+// refusals to exit 2.
+func openFiles(p reports.Plan) (*reports.Files, error) {
+	files, err := reports.Open(p)
+	if err == nil {
+		return files, nil
+	}
+	if p.Resume != "" && !errors.Is(err, reports.ErrExists) && !errors.Is(err, reports.ErrSamePath) && !errors.Is(err, reports.ErrLocked) {
+		return nil, usageError(fmt.Sprintf("--resume: %v", err))
+	}
+	return nil, usageError(fmt.Sprintf("cannot write the report: %v", err))
+}
+
+// createOutput creates one more output of the run under the report's rule
+// ("" is none, "-" is standard output). flag names it in errors.
+func createOutput(e *env, files *reports.Files, path, flag string) (io.WriteCloser, error) {
+	switch path {
+	case "":
+		return nil, nil
+	case "-":
+		return nopCloser{e.stdout}, nil
+	}
+	f, err := files.Create(path, flag)
+	if err != nil {
+		return nil, usageError(fmt.Sprintf("%s: %v", flag, err))
+	}
+	return f, nil
+}
+
+// checkResume checks the resumed report against the input before the first
+// call: its lines must be data lines of the input, and a regular file is
+// read whole to compare every done line's pair. A stream is compared as
+// the run reads it.
+func checkResume(ctx context.Context, e *env, in *inputFile, res *reports.Resume) error {
+	if res == nil {
+		return nil
+	}
+	if in.lines >= 0 {
+		if err := res.CheckLines(int(in.lines)); err != nil {
+			return usageError("--resume: " + err.Error())
+		}
+	}
+	again, closeAgain, ok, err := in.reopen()
+	if !ok {
+		return nil
+	}
+	if err != nil {
+		return inputError(in.path, err)
+	}
+	defer closeAgain()
+	if res.Done() > 0 {
+		fmt.Fprintf(e.stderr, "msgread run: checking the input against the resumed report's %d done lines\n", res.Done())
+	}
+	err = batch.CheckResume(ctx, again, res)
+	var line *reports.LineError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &line):
+		return usageError("--resume: " + err.Error())
+	case ctx.Err() != nil:
+		return &exitError{code: exitInterrupted, err: errors.New("interrupted before the first call")}
+	}
+	return &exitError{code: exitAborted, err: fmt.Errorf("stopped before the first call: %w", err)}
+}
+
+func printResume(e *env, path string, files *reports.Files) {
+	res := files.Resume
+	if res == nil {
+		return
+	}
+	torn := ""
+	if res.Torn {
+		torn = "; its torn last line is done again"
+	}
+	mode := "the old lines appear as skipped in the new report"
+	if files.Appending {
+		mode = "appending to it"
+	}
+	fmt.Fprintf(e.stderr, "msgread run: resuming %s (%s): %d lines done are skipped; %d failed or gave up and %d invalid are read again%s\n",
+		path, mode, res.Done(), res.Redo, res.Invalid, torn)
+}
+
+// account checks, at the end of a run, that every input row it read is in
+// the report or not finished, and that the input reader saw every line a
+// regular file has.
+func account(sum *reports.Summary, in *inputFile, files *reports.Files) error {
+	if err := sum.Account(files.Counts()); err != nil {
+		return err
+	}
+	lines, _, _, ended := in.Counts()
+	if ended && in.lines >= 0 && int64(lines) != in.lines {
+		return fmt.Errorf("%w: the input has %d lines, but %d were read; please report this", reports.ErrUnbalanced, in.lines, lines)
+	}
+	return nil
 }
 
 // newClient signs for and calls the target.
@@ -311,64 +410,6 @@ func retriesConfig(n int) int {
 	return n
 }
 
-// outputPaths returns the report's and failed-rows file's paths, and whether
-// the report is the resumed one, to append to.
-func (o *runOptions) outputPaths(now time.Time) (report, failed string, appending bool) {
-	stamp := now.Format("20060102-150405")
-	report = o.report
-	if report == "" {
-		report = filepath.Join("out", "report-"+stamp+".csv")
-	}
-	appending = o.resume != "" && sameFile(o.resume, report)
-	failed = o.failed
-	if failed == "" {
-		failed = strings.TrimSuffix(report, ".csv") + ".failed.csv"
-		if appending {
-			failed = strings.TrimSuffix(report, ".csv") + ".failed-" + stamp + ".csv"
-		}
-	}
-	return report, failed, appending
-}
-
-func sameFile(a, b string) bool {
-	sa, errA := os.Stat(a)
-	sb, errB := os.Stat(b)
-	return errA == nil && errB == nil && os.SameFile(sa, sb)
-}
-
-// resumeState is what --resume read from the old report.
-type resumeState struct {
-	done *reports.Done
-	info reports.ResumeInfo
-}
-
-func (o *runOptions) loadResume() (resumeState, error) {
-	if o.resume == "" {
-		return resumeState{}, nil
-	}
-	f, err := os.Open(o.resume)
-	if err != nil {
-		return resumeState{}, usageError(fmt.Sprintf("--resume: %v", err))
-	}
-	defer f.Close()
-	done, info, err := reports.LoadDone(f)
-	if err != nil {
-		return resumeState{}, usageError(fmt.Sprintf("--resume %s: %v", o.resume, err))
-	}
-	return resumeState{done: done, info: info}, nil
-}
-
-// dropSkipped leaves out the skipped rows, when appending to the report
-// that already holds them.
-type dropSkipped struct{ batch.Output }
-
-func (d dropSkipped) Write(r reports.Record) error {
-	if r.Status == reports.StatusSkipped {
-		return nil
-	}
-	return d.Output.Write(r)
-}
-
 // minRowsConfig maps the flag (0 = from the first row) to batch.Config
 // (0 = default).
 func minRowsConfig(n int) int {
@@ -389,9 +430,10 @@ func rowsText(total int64) string {
 func runExit(sum reports.Summary, runErr, closeErr error, breaches []string) error {
 	var fatal *batch.FatalError
 	var failureRate *batch.FailureRateError
-	var mismatch *batch.InputMismatchError
+	var mismatch *reports.MismatchError
+	var line *reports.LineError
 	switch {
-	case errors.As(runErr, &fatal), errors.As(runErr, &failureRate), errors.As(runErr, &mismatch):
+	case errors.As(runErr, &fatal), errors.As(runErr, &failureRate), errors.As(runErr, &mismatch), errors.As(runErr, &line):
 		return &exitError{code: exitAborted, err: runErr}
 	case errors.Is(runErr, context.Canceled) || errors.Is(runErr, batch.ErrAborted):
 		return &exitError{code: exitInterrupted, err: errors.New("interrupted: the report holds every row that finished; the rest were not sent")}
@@ -408,13 +450,29 @@ func runExit(sum reports.Summary, runErr, closeErr error, breaches []string) err
 	return nil
 }
 
-func writeJSON(path string, v any) error {
+func writeJSON(w io.Writer, v any) error {
 	data, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(path, append(data, '\n'), 0o644)
+	_, err = w.Write(append(data, '\n'))
+	return err
 }
+
+// writeSummary writes the summary JSON to out (nil: none) and closes it.
+func writeSummary(e *env, name string, out io.WriteCloser, sum reports.Summary) {
+	if out == nil {
+		return
+	}
+	err := writeJSON(out, sum)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "msgread %s: writing --summary-json: %v\n", name, err)
+	}
+}
+
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }

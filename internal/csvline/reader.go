@@ -1,0 +1,109 @@
+// Package csvline reads CSV files in which one physical line is one record.
+//
+// msgread's input and its report both keep that rule: a cell may hold commas
+// and quotes, never a line break. So a line that does not parse (a stray
+// quote, say) is one bad record, and the next line starts afresh: nothing on
+// one line can swallow the lines after it, and line N of the file is always
+// record N. Reader cuts the lines; Decoder maps one line's cells onto a
+// tagged struct through gocsv.
+package csvline
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+)
+
+// DefaultMaxLine is the longest line a Reader returns whole. A UserID is at
+// most 32 bytes, so a line of a megabyte is no row of an input or a report.
+const DefaultMaxLine = 1 << 20
+
+// Line is one physical line of the file.
+type Line struct {
+	// Num is the line's number, the first line being 1.
+	Num int
+	// Text is the line without its line end ("\n" or "\r\n"). It is valid
+	// until the next call to Next.
+	Text []byte
+	// Newline is false for a last line that ends without a newline: in a
+	// report, a row torn by a crash.
+	Newline bool
+	// TooLong is set when the line was longer than the Reader's limit; Text
+	// then holds its start, and the rest of it was skipped.
+	TooLong bool
+}
+
+// Blank reports whether the line holds nothing but spaces and tabs.
+func (l Line) Blank() bool { return len(bytes.Trim(l.Text, " \t\r")) == 0 }
+
+// Reader returns the lines of a stream one at a time. Its memory is bounded
+// by its line limit, however long the stream. It is not safe for concurrent
+// use.
+type Reader struct {
+	br     *bufio.Reader
+	max    int
+	num    int
+	buf    []byte
+	offset int64 // bytes consumed through the end of the last line returned
+	ended  int64 // offset after the last line that ended with a newline
+}
+
+// NewReader returns a Reader of r whose lines are cut at maxLine bytes (0
+// means DefaultMaxLine).
+func NewReader(r io.Reader, maxLine int) *Reader {
+	if maxLine <= 0 {
+		maxLine = DefaultMaxLine
+	}
+	return &Reader{br: bufio.NewReaderSize(r, 64<<10), max: maxLine}
+}
+
+// Next returns the next line, or io.EOF after the last one. Any other error
+// is the underlying reader's.
+func (r *Reader) Next() (Line, error) {
+	r.buf = r.buf[:0]
+	var consumed int64
+	for {
+		chunk, err := r.br.ReadSlice('\n')
+		consumed += int64(len(chunk))
+		// Keep up to max+2 bytes: the longest allowed text and a "\r\n".
+		if room := r.max + 2 - len(r.buf); room > 0 {
+			r.buf = append(r.buf, chunk[:min(len(chunk), room)]...)
+		}
+		switch {
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case errors.Is(err, io.EOF) && consumed == 0:
+			return Line{}, io.EOF
+		case err != nil && !errors.Is(err, io.EOF):
+			return Line{}, err
+		}
+		r.num++
+		r.offset += consumed
+		line := Line{Num: r.num, Text: trimEnd(r.buf), Newline: err == nil}
+		if line.Newline {
+			r.ended = r.offset
+		}
+		if consumed > int64(len(r.buf)) || len(line.Text) > r.max {
+			line.TooLong, line.Text = true, line.Text[:min(len(line.Text), r.max)]
+		}
+		return line, nil
+	}
+}
+
+// Lines returns how many lines Next has returned.
+func (r *Reader) Lines() int { return r.num }
+
+// Complete returns the number of bytes up to the end of the last line that
+// ended with a newline: what stays of a file when a torn last line is cut.
+func (r *Reader) Complete() int64 { return r.ended }
+
+// trimEnd drops the line end: "\n", or "\r\n".
+func trimEnd(b []byte) []byte {
+	b = bytes.TrimSuffix(b, []byte{'\n'})
+	return bytes.TrimSuffix(b, []byte{'\r'})
+}
+
+// Offset returns the number of bytes consumed through the end of the last
+// line returned.
+func (r *Reader) Offset() int64 { return r.offset }

@@ -1,0 +1,72 @@
+//go:build unix
+
+package reports
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Lock is an exclusive claim on a report, held while a run writes or
+// resumes it: a second run on the same report refuses instead of appending
+// rows between the first one's. It is an advisory lock (flock) on a file
+// beside the report, PATH.lock, which says who holds it. The kernel drops
+// the lock when its process dies, so a run killed with SIGKILL leaves no
+// stale claim: the next run takes the lock file over.
+type Lock struct {
+	path string
+	f    *os.File
+}
+
+// ErrLocked is wrapped when another run holds a report's lock.
+var ErrLocked = errors.New("is in use by another run")
+
+// LockFile takes the lock of the report at path without waiting. holder
+// says who takes it, for the message another run shows.
+func LockFile(path, holder string) (*Lock, error) {
+	lockPath := path + ".lock"
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	for {
+		f, err := os.OpenFile(lockPath, os.O_RDWR|os.O_CREATE, 0o644)
+		if err != nil {
+			return nil, fmt.Errorf("locking %s: %w", path, err)
+		}
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			who, _ := os.ReadFile(lockPath)
+			f.Close()
+			if errors.Is(err, syscall.EWOULDBLOCK) {
+				return nil, fmt.Errorf("%s %w (%s; its lock file is %s)", path, ErrLocked, strings.TrimSpace(string(bytes.ToValidUTF8(who, nil))), lockPath)
+			}
+			return nil, fmt.Errorf("locking %s: %w", path, err)
+		}
+		// A holder that was releasing may have removed the file between our
+		// open and our flock: then the lock is on a file nobody else sees.
+		fst, err1 := f.Stat()
+		pst, err2 := os.Stat(lockPath)
+		if err1 != nil || err2 != nil || !os.SameFile(fst, pst) {
+			f.Close()
+			continue
+		}
+		f.Truncate(0)
+		fmt.Fprintf(f, "held by %s, pid %d, since %s\n", holder, os.Getpid(), time.Now().UTC().Format(time.RFC3339))
+		return &Lock{path: lockPath, f: f}, nil
+	}
+}
+
+// Release removes the lock file and drops the lock. A nil *Lock is none.
+func (l *Lock) Release() {
+	if l == nil || l.f == nil {
+		return
+	}
+	os.Remove(l.path) // while still holding it: see LockFile
+	l.f.Close()
+	l.f = nil
+}
