@@ -113,8 +113,8 @@ type Runner struct {
 	probeDone  chan struct{}
 	probeOnce  sync.Once
 
-	fatalOnce    sync.Once
-	fatal        *FatalError
+	fatalOnce sync.Once
+	fatal     *FatalError
 
 	// Open-model measurement: each call's intended send time, the latency
 	// from it, and the run per second.
@@ -128,7 +128,7 @@ type Runner struct {
 
 	// progress counters, read by Progress from other goroutines
 	rowsRead, attempts, retries, inFlight, resent atomic.Int64
-	byStatus                                  [5]atomic.Int64
+	byStatus                                      [5]atomic.Int64
 
 	windowMu   sync.Mutex
 	window     int64

@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"hash/maphash"
+	"io"
 	"time"
 
 	"github.com/msgread/msgread/batch"

@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"strconv"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -26,7 +26,6 @@ func buildBinary(t *testing.T) string {
 	}
 	return bin
 }
-
 
 // crashRounds and crashRows size the crash test: a short chain in the
 // ordinary suite (and so in CI), the full one with MSGREAD_CRASH_FULL=1
