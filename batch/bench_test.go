@@ -7,14 +7,13 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/metrics"
-	"sync"
-	"sync/atomic"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/msgread/msgread/batch"
 	"github.com/msgread/msgread/batch/chatapi"
+	"github.com/msgread/msgread/internal/memtest"
 	"github.com/msgread/msgread/mockserver"
 	"github.com/msgread/msgread/reports"
 )
@@ -60,7 +59,7 @@ func BenchmarkRunMemory(b *testing.B) {
 			path := writeBenchInput(b, rows)
 			for range b.N {
 				runtime.GC()
-				peak := sampleMemory()
+				peak := memtest.Sample()
 				f, _ := os.Open(path)
 				in, err := batch.NewInput(bufio.NewReaderSize(f, 64<<10))
 				if err != nil {
@@ -76,53 +75,65 @@ func BenchmarkRunMemory(b *testing.B) {
 				elapsed := time.Since(start)
 				files.Close()
 				f.Close()
-				live, total := peak()
+				live, total, rss := peak()
 				if err != nil || sum.Rows != rows {
 					b.Fatalf("%v, %d rows", err, sum.Rows)
 				}
 				b.ReportMetric(float64(live)/(1<<20), "peak-live-heap-MB")
 				b.ReportMetric(float64(total)/(1<<20), "peak-runtime-MB")
+				b.ReportMetric(float64(rss)/(1<<20), "peak-RSS-MB")
 				b.ReportMetric(float64(rows)/elapsed.Seconds(), "rows/s")
 			}
 		})
 	}
 }
 
-// sampleMemory samples the live heap and the runtime's total memory every
-// 5 ms until the returned function is called, which returns the peaks seen.
-func sampleMemory() func() (live, total uint64) {
-	var peakLive, peakTotal atomic.Uint64
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/memory/classes/total:bytes"}}
-	read := func() {
-		metrics.Read(sample)
-		if v := sample[0].Value.Uint64(); v > peakLive.Load() {
-			peakLive.Store(v)
-		}
-		if v := sample[1].Value.Uint64(); v > peakTotal.Load() {
-			peakTotal.Store(v)
+// BenchmarkResumeMemory resumes a run of 10 M rows (MSGREAD_BENCH_LINES
+// sets another size) from a report in which 99 % of the lines are done: the
+// fingerprints of 9.9 M lines are held while every line streams through,
+// 100 k rows are sent (to an instant caller) and the skipped lines are
+// written to the new report. It reports the peak resident set of the
+// process (target <= 64 MB at 10 M rows), the live heap and the rows/s.
+func BenchmarkResumeMemory(b *testing.B) {
+	rows := 10_000_000
+	if s := os.Getenv("MSGREAD_BENCH_LINES"); s != "" {
+		fmt.Sscan(s, &rows)
+	}
+	path := writeBenchInput(b, rows)
+	old := filepath.Join(b.TempDir(), "old.csv")
+	f, _ := os.Create(old)
+	w := bufio.NewWriterSize(f, 1<<20)
+	fmt.Fprintln(w, strings.Join(reports.Header, ","))
+	for i := range rows {
+		if i%100 != 0 {
+			fmt.Fprintf(w, "%d,user%07d,peer%05d,%d,ok,0,,200,1,37,2026-11-25T10:00:00.123Z\n", i+2, i, i%50000, 1600000000+i)
 		}
 	}
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(5 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-t.C:
-				read()
-			case <-done:
-				return
-			}
+	w.Flush()
+	f.Close()
+	b.ResetTimer()
+	for range b.N {
+		runtime.GC()
+		peak := memtest.Sample()
+		start := time.Now()
+		files, err := reports.Open(reports.Plan{Report: filepath.Join(b.TempDir(), "r.csv"), Resume: old})
+		if err != nil {
+			b.Fatal(err)
 		}
-	}()
-	return func() (uint64, uint64) {
-		close(done)
-		wg.Wait()
-		read()
-		return peakLive.Load(), peakTotal.Load()
+		in, closeIn := openBenchInput(b, path)
+		r, _ := batch.New(batch.Config{Caller: instant{}, Rate: 1e9, Resume: files.Resume})
+		sum, err := r.Run(context.Background(), in, files)
+		closeIn()
+		files.Close()
+		elapsed := time.Since(start)
+		live, total, rss := peak()
+		if err != nil || sum.Rows != rows || sum.ByStatus[reports.StatusSkipped] != rows-rows/100 {
+			b.Fatalf("%v, %d rows, %v", err, sum.Rows, sum.ByStatus)
+		}
+		b.ReportMetric(float64(rss)/(1<<20), "peak-RSS-MB")
+		b.ReportMetric(float64(live)/(1<<20), "peak-live-heap-MB")
+		b.ReportMetric(float64(total)/(1<<20), "peak-runtime-MB")
+		b.ReportMetric(float64(rows)/elapsed.Seconds(), "rows/s")
 	}
 }
 
@@ -155,7 +166,11 @@ func writeBenchInput(b *testing.B, rows int) string {
 }
 
 func benchInput(b *testing.B, rows int) (*batch.Input, func()) {
-	f, err := os.Open(writeBenchInput(b, rows))
+	return openBenchInput(b, writeBenchInput(b, rows))
+}
+
+func openBenchInput(b *testing.B, path string) (*batch.Input, func()) {
+	f, err := os.Open(path)
 	if err != nil {
 		b.Fatal(err)
 	}

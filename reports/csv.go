@@ -202,19 +202,20 @@ func (s Status) valid() bool {
 // ErrNotReport is wrapped when a file is not a msgread report.
 var ErrNotReport = errors.New("not a msgread report")
 
-// reportReader reads a report line by line.
-type reportReader struct {
+// reportReader reads a report line by line into T, a struct with some or
+// all of the report's columns as tags.
+type reportReader[T any] struct {
 	lines *csvline.Reader
-	dec   *csvline.Decoder[row]
+	dec   *csvline.Decoder[T]
 }
 
 // newReportReader checks the report's header. An empty file is a report
 // with no rows (its run was killed before writing anything).
-func newReportReader(r io.Reader) (*reportReader, error) {
+func newReportReader[T any](r io.Reader) (*reportReader[T], error) {
 	lines := csvline.NewReader(r, 0)
 	head, err := lines.Next()
 	if errors.Is(err, io.EOF) || (err == nil && !head.Newline) {
-		return &reportReader{lines: lines}, nil // empty, or a torn header
+		return &reportReader[T]{lines: lines}, nil // empty, or a torn header
 	}
 	if err != nil {
 		return nil, err
@@ -223,56 +224,59 @@ func newReportReader(r io.Reader) (*reportReader, error) {
 	if text != strings.Join(Header, ",") {
 		return nil, fmt.Errorf("%w: its header is %.120q", ErrNotReport, text)
 	}
-	dec, err := csvline.NewDecoder[row](Header)
+	dec, err := csvline.NewDecoder[T](Header)
 	if err != nil {
 		return nil, err
 	}
-	return &reportReader{lines: lines, dec: dec}, nil
+	return &reportReader[T]{lines: lines, dec: dec}, nil
 }
 
-// next returns the next complete row with its line in the report. A last
-// line without its newline is torn: next returns io.EOF before it.
-func (rr *reportReader) next() (Record, int, error) {
+// next returns the cells of the next complete row with its line in the
+// report. A last line without its newline is torn: next returns io.EOF
+// before it.
+func (rr *reportReader[T]) next() (T, int, error) {
+	var zero T
 	if rr.dec == nil {
-		return Record{}, 0, io.EOF
+		return zero, 0, io.EOF
 	}
 	for {
 		l, err := rr.lines.Next()
 		if err != nil {
-			return Record{}, 0, err
+			return zero, 0, err
 		}
 		if !l.Newline {
-			return Record{}, 0, io.EOF // the torn-tail rule: never a row
+			return zero, 0, io.EOF // the torn-tail rule: never a row
 		}
 		if l.Blank() {
 			continue
 		}
 		c, err := rr.dec.Decode(l.Text)
-		if err == nil {
-			var r Record
-			if r, err = c.record(); err == nil {
-				return r, l.Num, nil
-			}
+		if err != nil {
+			return zero, l.Num, fmt.Errorf("report line %d is not a report row: %w", l.Num, err)
 		}
-		return Record{}, l.Num, fmt.Errorf("report line %d is not a report row: %w", l.Num, err)
+		return c, l.Num, nil
 	}
 }
 
 // ReadAll reads the complete rows of a report, for tests and small tools;
 // a torn last line is left out, as a resume leaves it out.
 func ReadAll(r io.Reader) ([]Record, error) {
-	rr, err := newReportReader(r)
+	rr, err := newReportReader[row](r)
 	if err != nil {
 		return nil, err
 	}
 	var out []Record
 	for {
-		rec, _, err := rr.next()
+		c, num, err := rr.next()
 		if errors.Is(err, io.EOF) {
 			return out, nil
 		}
 		if err != nil {
 			return out, err
+		}
+		rec, err := c.record()
+		if err != nil {
+			return out, fmt.Errorf("report line %d is not a report row: %w", num, err)
 		}
 		out = append(out, rec)
 	}

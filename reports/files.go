@@ -107,14 +107,26 @@ func Open(p Plan) (_ *Files, err error) {
 	if p.NoFailed {
 		return f, nil
 	}
-	f.FailedPath = p.Failed
-	if f.FailedPath == "" {
-		f.FailedPath = strings.TrimSuffix(p.Report, ".csv") + ".failed.csv"
+	names := []string{p.Failed}
+	if p.Failed == "" {
+		base := strings.TrimSuffix(p.Report, ".csv")
+		names = []string{base + ".failed.csv"}
 		if f.Appending {
-			f.FailedPath = strings.TrimSuffix(p.Report, ".csv") + ".failed-" + p.Now.Format("20060102-150405") + ".csv"
+			// An earlier run's failed rows stay: a new name for each run.
+			stamp := base + ".failed-" + p.Now.Format("20060102-150405")
+			names = []string{stamp + ".csv"}
+			for i := 2; i <= 9; i++ {
+				names = append(names, fmt.Sprintf("%s-%d.csv", stamp, i))
+			}
 		}
 	}
-	ff, err := f.create(f.FailedPath, "the failed-rows file")
+	var ff *os.File
+	for _, name := range names {
+		f.FailedPath = name
+		if ff, err = f.create(name, "the failed-rows file"); !errors.Is(err, ErrExists) {
+			break
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -59,33 +59,49 @@ type page struct {
 // so); any other line that is not a report row is an error naming its line
 // in the report. An empty file is a report with no rows.
 func LoadResume(r io.Reader) (*Resume, error) {
-	rr, err := newReportReader(r)
+	rr, err := newReportReader[doneRow](r)
 	if err != nil {
 		return nil, err
 	}
 	res := &Resume{pages: map[int]*page{}, seed: maphash.MakeSeed()}
 	for {
-		rec, _, err := rr.next()
+		c, num, err := rr.next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
 			return nil, err
 		}
+		line, err := parseLine(c.Line)
+		if err != nil {
+			return nil, fmt.Errorf("report line %d is not a report row: %w", num, err)
+		}
 		res.Rows++
-		res.MaxLine = max(res.MaxLine, rec.Line)
-		switch rec.Status {
+		res.MaxLine = max(res.MaxLine, line)
+		switch Status(c.Status) {
 		case StatusOK, StatusSkipped:
-			res.add(rec.Line, res.fingerprint(rec.ReportAccount, rec.PeerAccount))
+			res.add(line, res.fingerprint(Uncell(c.ReportAccount), Uncell(c.PeerAccount)))
 		case StatusInvalid:
 			res.Invalid++
-		default:
+		case StatusFailed, StatusGaveUp:
 			res.Redo++
+		default:
+			return nil, fmt.Errorf("report line %d is not a report row: unknown status %q", num, c.Status)
 		}
 	}
 	res.Complete = rr.lines.Complete()
 	res.Torn = rr.lines.Lines() > 0 && rr.lines.Complete() < rr.lines.Offset()
 	return res, nil
+}
+
+// doneRow is the part of a report row a resume reads: a resume reads
+// reports of tens of millions of rows, and gocsv's cost grows with the
+// fields it fills.
+type doneRow struct {
+	Line          string `csv:"line"`
+	ReportAccount string `csv:"report_account"`
+	PeerAccount   string `csv:"peer_account"`
+	Status        string `csv:"status"`
 }
 
 func (r *Resume) fingerprint(report, peer string) uint16 {
