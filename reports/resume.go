@@ -20,9 +20,10 @@ import (
 //
 // Every done line keeps a 16-bit fingerprint of its pair, so each skipped
 // line is checked against the input, not a sample: a shifted or edited
-// input mismatches on its first changed done line. Lines live in pages of
-// 65,536 (8 KB of bitmap and 128 KB of fingerprints), made only where the
-// report has lines: 10 M lines take about 21 MB.
+// input mismatches on its first changed done line. A fingerprint is never
+// 0, so 0 means "not done" and no bitmap is needed. Lines live in pages of
+// 65,536 fingerprints (128 KB), made only where the report has lines: 10 M
+// lines take about 20 MB.
 //
 // Skip and Finish are called from one goroutine, in input order.
 type Resume struct {
@@ -50,10 +51,7 @@ type Resume struct {
 
 const pageShift = 16
 
-type page struct {
-	done [1 << pageShift / 64]uint64
-	fp   [1 << pageShift]uint16
-}
+type page [1 << pageShift]uint16
 
 // LoadResume reads an old report. A torn last line is left out (Torn says
 // so); any other line that is not a report row is an error naming its line
@@ -110,7 +108,7 @@ func (r *Resume) fingerprint(report, peer string) uint16 {
 	h.WriteString(report)
 	h.WriteByte(0)
 	h.WriteString(peer)
-	return uint16(h.Sum64())
+	return uint16(max(h.Sum64()&0xffff, 1)) // 0 is "not done"
 }
 
 func (r *Resume) add(line int, fp uint16) {
@@ -120,11 +118,10 @@ func (r *Resume) add(line int, fp uint16) {
 		r.pages[line>>pageShift] = p
 	}
 	i := line & (1<<pageShift - 1)
-	if p.done[i/64]&(1<<(i%64)) == 0 {
-		p.done[i/64] |= 1 << (i % 64)
+	if p[i] == 0 {
 		r.n++
 	}
-	p.fp[i] = fp
+	p[i] = fp
 }
 
 // lookup returns the fingerprint of a done line.
@@ -133,8 +130,8 @@ func (r *Resume) lookup(line int) (uint16, bool) {
 	if p == nil {
 		return 0, false
 	}
-	i := line & (1<<pageShift - 1)
-	return p.fp[i], p.done[i/64]&(1<<(i%64)) != 0
+	fp := p[line&(1<<pageShift-1)]
+	return fp, fp != 0
 }
 
 // Done returns the number of done lines: the lines a resumed run skips.
