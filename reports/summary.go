@@ -138,9 +138,6 @@ func (s Summary) WriteText(w io.Writer) error {
 	if s.BlankLines > 0 {
 		fmt.Fprintf(&b, " (%d blank lines passed over)", s.BlankLines)
 	}
-	if s.NotFinished > 0 {
-		b.WriteString("; resume to send the rows not finished")
-	}
 	b.WriteString("\n")
 	if len(s.ByCode) > 0 {
 		codes := make([]string, 0, len(s.ByCode))

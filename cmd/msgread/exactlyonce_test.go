@@ -92,6 +92,7 @@ func TestOutputsNeverOverwrite(t *testing.T) {
 		"summary on the resumed report":  {"--resume", old, "--report", filepath.Join(dir, "b.csv"), "--summary-json", old, in},
 		"failed rows on the input":       {"--report", filepath.Join(dir, "c.csv"), "--failed", in, in},
 		"report on the input":            {"--report", in, in},
+		"report on standard output":      {"--report", "-", in},
 		"summary on the report":          {"--report", filepath.Join(dir, "d.csv"), "--summary-json", filepath.Join(dir, "d.csv"), in},
 		"summary on the appended report": {"--resume", old, "--report", old, "--summary-json", old, in},
 	} {

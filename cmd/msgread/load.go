@@ -96,6 +96,8 @@ Examples:
 	switch {
 	case duration < 0 || rows < 0 || workers <= 0 || retries < 0 || timeout <= 0 || project <= 0:
 		return usageError("--duration, --rows, --retries must not be negative; --workers, --timeout and --project must be positive")
+	case reportPath == "-" || timeline == "-" || htmlPath == "-":
+		return usageError("--report, --timeline and --html name files, not standard output (--summary-json - writes the summary there)")
 	case input != "" && rows > 0:
 		return usageError("--rows is for synthetic rows; an --input file is sent whole (or for --duration)")
 	}

@@ -115,6 +115,8 @@ func (o *runOptions) validate() error {
 		return usageError("--timeout must be positive")
 	case o.minRows < 0 || o.maxFailure <= 0:
 		return usageError("--min-rows must not be negative and --max-failure-rate must be positive")
+	case o.report == "-" || o.failed == "-" || o.resume == "-":
+		return usageError("--report, --failed and --resume name files, not standard output (--summary-json - writes the summary there)")
 	case o.mock && (o.endpoint != "" || o.region != ""):
 		return usageError("--mock cannot be combined with --endpoint or --region")
 	case o.endpoint != "" && o.region != "":
@@ -245,6 +247,9 @@ func (o *runOptions) execute(ctx context.Context, e *env, inputPath string) erro
 
 	sum.WriteText(e.stderr)
 	fmt.Fprintf(e.stderr, "  report: %s\n  failed rows: %s\n", files.ReportPath, files.FailedPath)
+	if sum.NotFinished > 0 {
+		fmt.Fprintf(e.stderr, "  %d rows not finished: --resume %s sends them\n", sum.NotFinished, files.ReportPath)
+	}
 	breaches := o.thresholds.get(false).Check(sum)
 	sum.Breaches = breaches
 	printBreaches(e, breaches)
