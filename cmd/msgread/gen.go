@@ -4,8 +4,8 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"github.com/msgread/msgread/reports"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/msgread/msgread/batch"
@@ -52,10 +52,7 @@ Examples:
 	w := e.stdout
 	var f *os.File
 	if *out != "-" {
-		if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
-			return usageError(err.Error())
-		}
-		f, err = os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		f, err = reports.CreateNew(*out)
 		if err != nil {
 			return usageError(fmt.Sprintf("--out: %v", err))
 		}
