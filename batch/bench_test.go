@@ -33,7 +33,7 @@ func BenchmarkCeiling(b *testing.B) {
 		}
 		signer, _ := batch.NewSigner(batch.SignerConfig{SDKAppID: mockserver.DefaultSDKAppID, Admin: mockserver.DefaultAdmin, Key: mockserver.DevKey})
 		client, _ := batch.NewClient(batch.ClientConfig{Endpoint: srv.URL(), SDKAppID: mockserver.DefaultSDKAppID, Admin: mockserver.DefaultAdmin, Signer: signer})
-		r, _ := batch.New(batch.Config{Caller: client, Rate: 200})
+		r, _ := batch.New(batch.Config{Caller: client, Profile: batch.Constant(200)})
 		in, closeIn := benchInput(b, 4000)
 		sum, err := r.Run(context.Background(), in, discard{})
 		closeIn()
@@ -69,7 +69,7 @@ func BenchmarkRunMemory(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				r, _ := batch.New(batch.Config{Caller: instant{}, Rate: 1e9})
+				r, _ := batch.New(batch.Config{Caller: instant{}, Profile: batch.Constant(1e9)})
 				start := time.Now()
 				sum, err := r.Run(context.Background(), in, files)
 				elapsed := time.Since(start)
@@ -121,7 +121,7 @@ func BenchmarkResumeMemory(b *testing.B) {
 			b.Fatal(err)
 		}
 		in, closeIn := openBenchInput(b, path)
-		r, _ := batch.New(batch.Config{Caller: instant{}, Rate: 1e9, Resume: files.Resume})
+		r, _ := batch.New(batch.Config{Caller: instant{}, Profile: batch.Constant(1e9), Resume: files.Resume})
 		sum, err := r.Run(context.Background(), in, files)
 		closeIn()
 		files.Close()

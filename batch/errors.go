@@ -3,6 +3,7 @@ package batch
 import (
 	"errors"
 	"fmt"
+	"github.com/msgread/msgread/batch/chatapi"
 )
 
 // FatalError stops a run: the API answered with a code after which every
@@ -51,3 +52,13 @@ var ErrAborted = errors.New("batch: run aborted")
 
 // ErrRanTwice is returned by a second call to Run: a Runner runs once.
 var ErrRanTwice = errors.New("batch: a Runner runs once; make another with New")
+
+// newFatalError describes the fatal answer res on line.
+func newFatalError(res Result, line int) *FatalError {
+	code := chatapi.Lookup(res.Code)
+	e := &FatalError{Code: res.Code, Info: res.Describe(), Line: line, Hint: code.Hint}
+	if res.Code == chatapi.CodeSigExpired || res.Code == chatapi.CodeSigExpired2 {
+		e.Hint = "the UserSig was refused as expired even after renewing it: " + code.Hint
+	}
+	return e
+}

@@ -21,7 +21,7 @@ func Example() {
 	cfg := srv.Config()
 	signer, _ := batch.NewSigner(batch.SignerConfig{SDKAppID: cfg.SDKAppID, Admin: cfg.Admins[0], Key: cfg.Key})
 	client, _ := batch.NewClient(batch.ClientConfig{Endpoint: srv.URL(), SDKAppID: cfg.SDKAppID, Admin: cfg.Admins[0], Signer: signer})
-	runner, _ := batch.New(batch.Config{Caller: client, Rate: 200})
+	runner, _ := batch.New(batch.Config{Caller: client, Profile: batch.Constant(200)})
 
 	in, _ := batch.NewInput(strings.NewReader("Report_Account,Peer_Account,MsgReadTime\n" +
 		"alice,bob,1700000000\n" +

@@ -113,7 +113,7 @@ func TestSameSeedSameOutcome(t *testing.T) {
 	runOnce := func() (map[int]outcome, mockserver.Stats) {
 		srv := startMock(t, cfg)
 		c := newClient(t, srv, clientOpts{})
-		r, _ := batch.New(batch.Config{Caller: c, Rate: 5000, Workers: 32, Retries: 2, BackoffBase: time.Millisecond, BackoffMax: 2 * time.Millisecond})
+		r, _ := batch.New(batch.Config{Caller: c, Profile: batch.Constant(5000), Workers: 32, Retries: 2, BackoffBase: time.Millisecond, BackoffMax: 2 * time.Millisecond})
 		out := &memOutput{}
 		if _, err := r.Run(context.Background(), input(t, lines...), out); err != nil {
 			t.Fatal(err)

@@ -1,7 +1,6 @@
 package batch
 
 import (
-	"context"
 	"math"
 	"sync"
 	"time"
@@ -29,87 +28,93 @@ const (
 // are far beyond any real ceiling; the limiter alone paces them.
 const maxWindowCalls = 100_000
 
-// Pacer spaces the calls of a run. A rate.Limiter with burst 1 sets the
-// steady pace; on top of it a sliding window guarantees that no span of one
-// second (plus a slack) holds more than the rate's calls, even when
-// scheduling delays bunch up calls that the limiter released on time. That is
-// what a server counting calls per second sees.
+// Pacer decides when each call of a run may be sent. It never blocks and
+// never reads a clock: every method takes the time, so the dispatcher that
+// owns it drives it with the run's one Clock (and tests with a fake one).
 //
-// When the service says "slow down", Throttle halves the rate at once; it
-// then climbs back by RecoveryPerSecond of the ceiling each second.
+// A rate.Limiter with burst 1, driven through its time-parameter calls, sets
+// the steady pace; on top of it a sliding window guarantees that no span of
+// one second (plus a slack) holds more than the rate's calls, even when a
+// late wake-up sends a call later than booked. That is what a server
+// counting calls per second sees. The rate follows a Profile; Throttle
+// halves it when the service says "slow down", and it climbs back by
+// RecoveryPerSecond of the profile's rate each second.
 //
-// Its methods are safe for concurrent use.
+// Next and Throttle are for the one goroutine that paces; Sent and Stats
+// are safe from any.
 type Pacer struct {
 	limiter *rate.Limiter
-	ceiling float64
 	window  time.Duration
-	now     func() time.Time
-	sleep   func(context.Context, time.Duration) error
-
-	profile Profile // when set, the ceiling follows it
+	profile Profile
 	start   time.Time
 
 	mu        sync.Mutex
 	ring      []time.Time // send times of the last len(ring) calls; idx is the next slot
 	idx       int
-	current   float64
+	ceiling   float64   // the profile's rate now
+	current   float64   // the rate in force
 	adjusted  time.Time // when current was last changed
 	dropped   time.Time // when current was last lowered
 	throttles int
 	lowest    float64
 }
 
-// NewPacer returns a Pacer of perSecond calls per second whose window is one
-// second plus slack. now and sleep may be nil for the real clock.
-func NewPacer(perSecond float64, slack time.Duration, now func() time.Time, sleep func(context.Context, time.Duration) error) *Pacer {
-	if now == nil {
-		now = time.Now
-	}
-	if sleep == nil {
-		sleep = sleepCtx
-	}
+// NewPacer returns a Pacer whose rate follows profile from start, with a
+// window of one second plus slack.
+func NewPacer(profile Profile, start time.Time, slack time.Duration) *Pacer {
+	first := profile.Rate(0)
 	p := &Pacer{
-		limiter: rate.NewLimiter(rate.Limit(perSecond), 1),
-		ceiling: perSecond, current: perSecond, lowest: perSecond,
-		window: time.Second + slack, now: now, sleep: sleep,
+		limiter: rate.NewLimiter(rate.Limit(first), 1),
+		window:  time.Second + slack, profile: profile, start: start,
+		ceiling: first, current: first, lowest: first, adjusted: start,
 	}
-	if n := math.Floor(perSecond); n >= 1 && n <= maxWindowCalls {
+	if n := math.Floor(profile.Max()); n >= 1 && n <= maxWindowCalls {
 		p.ring = make([]time.Time, int(n))
 	}
 	return p
 }
 
-// NewProfilePacer returns a Pacer whose ceiling follows profile from start.
-func NewProfilePacer(profile Profile, start time.Time, slack time.Duration, now func() time.Time, sleep func(context.Context, time.Duration) error) *Pacer {
-	p := NewPacer(profile.Max(), slack, now, sleep)
-	p.profile, p.start = profile, start
-	first := profile.Rate(0)
-	p.ceiling, p.current, p.lowest = first, first, first
-	p.limiter.SetLimit(rate.Limit(first))
-	return p
-}
-
-// Wait blocks until the caller may send its call, or ctx is done (it then
-// returns an error and the call must not be sent).
-func (p *Pacer) Wait(ctx context.Context) error {
-	p.recover(p.now())
-	if err := p.limiter.Wait(ctx); err != nil {
-		return err
+// Next books the next call and returns when it may be sent (now, or
+// later) and its slot in the window, for Sent.
+func (p *Pacer) Next(now time.Time) (time.Time, int) {
+	p.recover(now)
+	at := now.Add(p.limiter.ReserveN(now, 1).DelayFrom(now))
+	if len(p.ring) == 0 {
+		return at, -1
 	}
-	at, slot := p.reserve(p.now())
-	if d := at.Sub(p.now()); d > 0 {
-		if err := p.sleep(ctx, d); err != nil {
-			return err
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := min(max(int(p.current), 1), len(p.ring))
+	// The call n before this one must be a window ago.
+	if prev := p.ring[(p.idx-n+len(p.ring))%len(p.ring)]; !prev.IsZero() {
+		if earliest := prev.Add(p.window); earliest.After(at) {
+			at = earliest
 		}
 	}
-	p.commit(slot, at, p.now())
-	return nil
+	slot := p.idx
+	p.ring[slot] = at
+	p.idx = (p.idx + 1) % len(p.ring)
+	return at, slot
 }
 
-// Throttle halves the rate, unless it was lowered less than
-// ThrottleCooldown ago. Call it when the service answers "slow down".
-func (p *Pacer) Throttle() {
-	now := p.now()
+// Sent records when the call booked for at in slot was really sent: a
+// call that goes out late counts in the window from then on, not from when
+// it was booked. The worker making the call says so just before sending
+// it; safe from any goroutine.
+func (p *Pacer) Sent(slot int, at, sent time.Time) {
+	if slot < 0 || !sent.After(at) {
+		return
+	}
+	p.mu.Lock()
+	if p.ring[slot].Equal(at) {
+		p.ring[slot] = sent
+	}
+	p.mu.Unlock()
+}
+
+// Throttle halves the rate at now, unless it was lowered less than
+// ThrottleCooldown before.
+func (p *Pacer) Throttle(now time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !p.dropped.IsZero() && now.Sub(p.dropped) < ThrottleCooldown {
@@ -127,15 +132,13 @@ func (p *Pacer) Throttle() {
 func (p *Pacer) recover(now time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.profile != nil {
-		if target := p.profile.Rate(now.Sub(p.start)); target != p.ceiling {
-			if p.current >= p.ceiling || p.current > target {
-				p.current = target
-				p.limiter.SetLimitAt(now, rate.Limit(target))
-			}
-			p.ceiling = target
-			p.adjusted = now
+	if target := p.profile.Rate(now.Sub(p.start)); target != p.ceiling {
+		if p.current >= p.ceiling || p.current > target {
+			p.current = target
+			p.limiter.SetLimitAt(now, rate.Limit(target))
 		}
+		p.ceiling = target
+		p.adjusted = now
 	}
 	if p.current >= p.ceiling {
 		return
@@ -162,51 +165,4 @@ func (p *Pacer) Stats() PacerStats {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return PacerStats{Rate: p.current, Lowest: p.lowest, Throttles: p.throttles}
-}
-
-// reserve books a send time at or after now such that no window holds more
-// calls than the current rate, and returns it with its slot in the ring.
-func (p *Pacer) reserve(now time.Time) (time.Time, int) {
-	if len(p.ring) == 0 {
-		return now, -1
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	n := min(max(int(p.current), 1), len(p.ring))
-	at := now
-	// The call n before this one must be a window ago.
-	if prev := p.ring[(p.idx-n+len(p.ring))%len(p.ring)]; !prev.IsZero() {
-		if earliest := prev.Add(p.window); earliest.After(at) {
-			at = earliest
-		}
-	}
-	slot := p.idx
-	p.ring[slot] = at
-	p.idx = (p.idx + 1) % len(p.ring)
-	return at, slot
-}
-
-// commit records the actual send time of the call booked at slot for at: a
-// goroutine woken late sends late, and the window must count it when it is
-// sent, not when it was booked.
-func (p *Pacer) commit(slot int, at, sent time.Time) {
-	if slot < 0 || !sent.After(at) {
-		return
-	}
-	p.mu.Lock()
-	if p.ring[slot].Equal(at) {
-		p.ring[slot] = sent
-	}
-	p.mu.Unlock()
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

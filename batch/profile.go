@@ -150,9 +150,3 @@ func (s *schedule) take() time.Duration {
 	s.next += time.Duration(float64(time.Second+s.slack) / r)
 	return at
 }
-
-// rebase moves the schedule so that no call is due before elapsed: the
-// calls held back while the probe call was out were not offered late.
-func (s *schedule) rebase(elapsed time.Duration) {
-	s.next = max(s.next, elapsed)
-}

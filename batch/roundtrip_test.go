@@ -8,34 +8,17 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/msgread/msgread/batch"
 	"github.com/msgread/msgread/batch/chatapi"
+	"github.com/msgread/msgread/internal/fakeclock"
 	"github.com/msgread/msgread/mockserver"
 )
 
-// fakeClock is a settable clock shared by a signer and a mock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{t: time.Now()} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+// newFakeClock returns a clock shared by a signer, a mock and a runner.
+func newFakeClock() *fakeclock.Clock { return fakeclock.New(time.Now()) }
 
 // startMock starts a mock on loopback for the test's lifetime.
 func startMock(t *testing.T, cfg mockserver.Config) *mockserver.Server {

@@ -14,21 +14,22 @@ import (
 // TestSigningAcrossExpiry runs for about 3 s of real time, because UserSigs
 // carry whole seconds from the real clock (tencentyun stamps them itself).
 func TestSigningAcrossExpiry(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs 3 s of real time")
-	}
 	rows := make([]string, 300)
 	for i := range rows {
 		rows[i] = fmt.Sprintf("u%d,p,", i)
 	}
-	run := func(t *testing.T, cfg mockserver.Config, ttl time.Duration) (reports.Summary, *mockserver.Server, *batch.Signer) {
+	// Three seconds of the run's clock. tencentyun stamps a UserSig with the
+	// real time, which a fake clock cannot move, so the run whose UserSigs
+	// must really age runs on the real clock (3 s, in parallel); the other
+	// one shares a fake clock between signer and runner.
+	run := func(t *testing.T, cfg mockserver.Config, ttl time.Duration, clock batch.Clock) (reports.Summary, *mockserver.Server, *batch.Signer) {
 		srv := startMock(t, cfg)
-		signer, err := batch.NewSigner(batch.SignerConfig{SDKAppID: mockserver.DefaultSDKAppID, Admin: mockserver.DefaultAdmin, Key: mockserver.DevKey, TTL: ttl})
+		signer, err := batch.NewSigner(batch.SignerConfig{SDKAppID: mockserver.DefaultSDKAppID, Admin: mockserver.DefaultAdmin, Key: mockserver.DevKey, TTL: ttl, Now: clock.Now})
 		if err != nil {
 			t.Fatal(err)
 		}
 		c, _ := batch.NewClient(batch.ClientConfig{Endpoint: srv.URL(), SDKAppID: mockserver.DefaultSDKAppID, Admin: mockserver.DefaultAdmin, Signer: signer})
-		r, _ := batch.New(batch.Config{Caller: c, Rate: 100, Workers: 8})
+		r, _ := batch.New(batch.Config{Caller: c, Profile: batch.Constant(100), Workers: 8, Clock: clock})
 		sum, err := r.Run(context.Background(), input(t, rows...), &memOutput{})
 		if err != nil {
 			t.Fatal(err)
@@ -37,7 +38,7 @@ func TestSigningAcrossExpiry(t *testing.T) {
 	}
 	t.Run("short TTL renews before expiry", func(t *testing.T) {
 		t.Parallel()
-		sum, srv, signer := run(t, mockserver.Config{}, 2*time.Second)
+		sum, srv, signer := run(t, mockserver.Config{Ceiling: -1}, 2*time.Second, newFakeClock())
 		if sum.ByStatus[reports.StatusOK] != 300 || srv.Stats().ByCode["70001"] != 0 {
 			t.Errorf("statuses %v, 70001 answers %d: want all ok and no expired UserSig", sum.ByStatus, srv.Stats().ByCode["70001"])
 		}
@@ -47,7 +48,7 @@ func TestSigningAcrossExpiry(t *testing.T) {
 	})
 	t.Run("expired answers renew once and retry", func(t *testing.T) {
 		t.Parallel()
-		sum, srv, signer := run(t, mockserver.Config{SigMaxAge: 2 * time.Second}, 24*time.Hour)
+		sum, srv, signer := run(t, mockserver.Config{SigMaxAge: 2 * time.Second}, 24*time.Hour, batch.RealClock{})
 		if sum.ByStatus[reports.StatusOK] != 300 {
 			t.Errorf("statuses %v: a renewed UserSig must keep every row ok", sum.ByStatus)
 		}

@@ -9,10 +9,6 @@ import (
 	"github.com/msgread/msgread/reports"
 )
 
-// LateAfter is how far behind its intended time a call may be sent before
-// it counts as late: the load could not be offered on time.
-const LateAfter = 10 * time.Millisecond
-
 // maxTimeline bounds the seconds kept in memory (a week); a longer run keeps
 // the first week.
 const maxTimeline = 7 * 24 * 3600

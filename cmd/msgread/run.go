@@ -231,7 +231,7 @@ func (o *runOptions) execute(ctx context.Context, e *env, inputPath string) erro
 	if err := checkResume(ctx, e, in, files.Resume); err != nil {
 		return err
 	}
-	runner, err := batch.New(batch.Config{Caller: client, Rate: o.rate, Workers: o.workers, Retries: retriesConfig(o.retries),
+	runner, err := batch.New(batch.Config{Caller: client, Profile: batch.Constant(o.rate), Workers: o.workers, Retries: retriesConfig(o.retries),
 		Resume: files.Resume, MinRows: minRowsConfig(o.minRows), MaxFailureRate: o.maxFailure})
 	if err != nil {
 		return usageError(err.Error())

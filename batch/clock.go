@@ -1,0 +1,43 @@
+package batch
+
+import (
+	"context"
+	"time"
+)
+
+// Clock is the one source of time of a run: the dispatcher paces on it,
+// workers back off on it, the meter stamps with it. Tests pass a fake one,
+// so that pacing, retries and throttling are tested without sleeping.
+type Clock interface {
+	// Now returns the current time.
+	Now() time.Time
+	// Sleep blocks for d, or until ctx is done: it then returns ctx's
+	// error. A d of zero or less returns at once.
+	Sleep(ctx context.Context, d time.Duration) error
+	// After returns a channel that receives the time once d has passed.
+	After(d time.Duration) <-chan time.Time
+}
+
+// RealClock is the wall clock. Its zero value is ready.
+type RealClock struct{}
+
+// Now returns time.Now().
+func (RealClock) Now() time.Time { return time.Now() }
+
+// Sleep waits on a timer.
+func (RealClock) Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// After is time.After.
+func (RealClock) After(d time.Duration) <-chan time.Time { return time.After(d) }

@@ -1,0 +1,194 @@
+package batch
+
+import (
+	"maps"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/msgread/msgread/internal/latency"
+	"github.com/msgread/msgread/internal/persecond"
+	"github.com/msgread/msgread/reports"
+)
+
+// LateAfter is how far behind its intended time a call may be sent before
+// it counts as late: the load could not be offered on time.
+const LateAfter = 10 * time.Millisecond
+
+// Meter counts a run. Workers feed it each attempt as it is sent and as it
+// is answered, the report's writer each finished row; the summary, the
+// per-second timeline and the progress snapshot are views of it. Its
+// methods are safe for concurrent use.
+type Meter struct {
+	start   time.Time
+	profile Profile
+	pacer   *Pacer
+
+	rowsRead, attempts, retries, inFlight, late, resent atomic.Int64
+	byStatus                                            [5]atomic.Int64
+
+	perSecond   *persecond.Counter // calls started per clock second
+	lat         *latency.Histogram // from the actual send
+	latIntended *latency.Histogram // from the intended send (open model)
+	timeline    *timeline
+
+	mu          sync.Mutex
+	codes       map[string]int // answers of every attempt, by code or failure
+	first, last time.Time      // the first and last call sent
+}
+
+func newMeter(start time.Time, profile Profile, pacer *Pacer) *Meter {
+	return &Meter{
+		start: start, profile: profile, pacer: pacer,
+		perSecond: persecond.New(2), lat: latency.New(), latIntended: latency.New(),
+		timeline: newTimeline(start, profile, func() float64 { return pacer.Stats().Rate }),
+		codes:    map[string]int{},
+	}
+}
+
+// sent counts an attempt as it goes out at sent, due at intended.
+func (m *Meter) sent(attempt int, intended, sent time.Time) {
+	m.attempts.Add(1)
+	if attempt > 1 {
+		m.retries.Add(1)
+	}
+	m.inFlight.Add(1)
+	m.perSecond.Add(sent)
+	late := sent.Sub(intended) > LateAfter
+	if late {
+		m.late.Add(1)
+	}
+	m.timeline.sent(sent, late)
+	m.mu.Lock()
+	if m.first.IsZero() {
+		m.first = sent
+	}
+	m.last = sent
+	m.mu.Unlock()
+}
+
+// answered counts the answer res to the attempt due at intended, at
+// answered; aborted is set when Abort stopped the call (nothing to count
+// but that it is no longer in flight).
+func (m *Meter) answered(res Result, intended, answered time.Time, aborted bool) {
+	m.inFlight.Add(-1)
+	if aborted {
+		return
+	}
+	m.lat.Record(res.Latency)
+	m.latIntended.Record(answered.Sub(intended))
+	m.timeline.answered(answered, res, answered.Sub(intended))
+	key := "network"
+	switch {
+	case res.Err == nil:
+		key = strconv.Itoa(res.Code)
+	case res.HTTPStatus != 0 && res.HTTPStatus != 200:
+		key = "http " + strconv.Itoa(res.HTTPStatus)
+	case res.HTTPStatus == 200:
+		key = "malformed"
+	}
+	m.mu.Lock()
+	m.codes[key]++
+	m.mu.Unlock()
+}
+
+// finished counts a row written to the report.
+func (m *Meter) finished(rec reports.Record) { m.byStatus[statusIndex(rec.Status)].Add(1) }
+
+// fill completes a summary whose rows the writer counted, at now.
+func (m *Meter) fill(sum *reports.Summary, now time.Time) {
+	sum.Attempts = int(m.attempts.Load())
+	sum.Retries = int(m.retries.Load())
+	sum.Wall = now.Sub(m.start)
+	m.mu.Lock()
+	first, last := m.first, m.last
+	sum.AttemptCodes = maps.Clone(m.codes)
+	m.mu.Unlock()
+	sum.Ceiling = meanRate(m.profile, last.Sub(m.start))
+	sum.Profile = m.profile.String()
+	if span := last.Sub(first).Seconds(); sum.Attempts > 1 && span > 0 {
+		sum.Rate = float64(sum.Attempts-1) / span
+		sum.RateRatio = sum.Rate / sum.Ceiling
+	}
+	sum.PeakWindow = int(m.perSecond.Peak())
+	sum.Latency = reportLatency(m.lat.Percentiles())
+	sum.LatencyIntended = reportLatency(m.latIntended.Percentiles())
+	sum.Late = int(m.late.Load())
+	ps := m.pacer.Stats()
+	sum.Throttles, sum.LowestRate = ps.Throttles, ps.Lowest
+	sum.Resent = int(m.resent.Load())
+}
+
+func reportLatency(p latency.Percentiles) reports.Latency {
+	return reports.Latency{P50: p.P50, P90: p.P90, P99: p.P99, Max: p.Max}
+}
+
+// Progress is a snapshot of a run in progress.
+type Progress struct {
+	// Read counts the rows taken from the input; Done those written to the
+	// report, by status in ByStatus.
+	Read, Done int64
+	ByStatus   map[reports.Status]int64
+	// Attempts and Retries count calls; InFlight those not yet answered.
+	Attempts, Retries, InFlight int64
+	// Rate is the pacer's current rate; Throttles counts the times the
+	// service's "slow down" halved it.
+	Rate      float64
+	Throttles int
+	// Elapsed is the time since the run started.
+	Elapsed time.Duration
+}
+
+// progress returns the meter's counters at now.
+func (m *Meter) progress(now time.Time) Progress {
+	p := Progress{
+		Read: m.rowsRead.Load(), Attempts: m.attempts.Load(), Retries: m.retries.Load(), InFlight: m.inFlight.Load(),
+		ByStatus: make(map[reports.Status]int64, len(reports.Statuses)), Elapsed: now.Sub(m.start),
+	}
+	for i, st := range reports.Statuses {
+		n := m.byStatus[i].Load()
+		p.ByStatus[st] = n
+		p.Done += n
+	}
+	ps := m.pacer.Stats()
+	p.Rate, p.Throttles = ps.Rate, ps.Throttles
+	return p
+}
+
+func statusIndex(s reports.Status) int {
+	for i, st := range reports.Statuses {
+		if st == s {
+			return i
+		}
+	}
+	return 0
+}
+
+// topCode returns the most frequent non-zero error code in byCode.
+func topCode(byCode map[string]int) string {
+	best, n := "", 0
+	for code, c := range byCode {
+		if code != "0" && (c > n || (c == n && code < best)) {
+			best, n = code, c
+		}
+	}
+	return best
+}
+
+// meanRate is the profile's average rate over its first span: the target the
+// achieved rate is held against.
+func meanRate(p Profile, span time.Duration) float64 {
+	if c, ok := p.(Constant); ok || span <= 0 {
+		if ok {
+			return float64(c)
+		}
+		return p.Rate(0)
+	}
+	const steps = 1000
+	sum := 0.0
+	for i := range steps {
+		sum += p.Rate(span * time.Duration(2*i+1) / (2 * steps))
+	}
+	return sum / steps
+}

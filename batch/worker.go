@@ -1,0 +1,118 @@
+package batch
+
+import (
+	"context"
+	"math/rand/v2"
+	"time"
+
+	"github.com/msgread/msgread/batch/chatapi"
+	"github.com/msgread/msgread/reports"
+)
+
+// run is what the workers of one run share.
+type run struct {
+	cfg    Config
+	meter  *Meter
+	disp   *dispatcher
+	resent func(line int) bool
+	// dispatch ends when no new attempt may start; calls ends when the
+	// calls in flight must stop too (Abort).
+	dispatch, calls context.Context
+	// fatal stops the run with a fatal answer, once.
+	fatal func(res Result, line int)
+}
+
+// process takes one row to its report row: skipped and invalid rows at
+// once, the others through the attempt loop and the retry policy. done is
+// false when the run stopped before the row finished.
+func (w *run) process(row Row) (rec reports.Record, done bool) {
+	rec = reports.Record{Line: row.Line, ReportAccount: row.ReportAccount, PeerAccount: row.PeerAccount, MsgReadTime: row.MsgReadTime}
+	switch {
+	case row.done:
+		rec.Status, rec.FinishedAt = reports.StatusSkipped, w.cfg.Clock.Now()
+		return rec, true
+	case row.Invalid != "":
+		rec.Status, rec.ErrorInfo, rec.FinishedAt = reports.StatusInvalid, row.Invalid, w.cfg.Clock.Now()
+		return rec, true
+	case w.dispatch.Err() != nil:
+		return rec, false
+	}
+	if w.resent(row.Line) {
+		w.meter.resent.Add(1)
+	}
+	req := chatapi.Request{ReportAccount: row.ReportAccount, PeerAccount: row.PeerAccount, MsgReadTime: row.ReadTime}
+	renewed := false
+	for attempt := 1; ; attempt++ {
+		res, ok := w.attempt(attempt, req, row.Line)
+		if !ok {
+			return rec, false
+		}
+		rec.Attempts, rec.HTTPStatus, rec.Latency = attempt, res.HTTPStatus, res.Latency
+		rec.ErrorCode, rec.HasCode, rec.ErrorInfo = res.Code, res.Err == nil, res.Describe()
+		rec.FinishedAt = w.cfg.Clock.Now()
+		switch res.Class {
+		case chatapi.ClassOK:
+			rec.Status = reports.StatusOK
+			return rec, true
+		case chatapi.ClassPerRow, chatapi.ClassFatal:
+			rec.Status = reports.StatusFailed
+			return rec, true
+		case chatapi.ClassRenew:
+			if !renewed {
+				// The client has dropped the stale UserSig; sign anew once.
+				renewed = true
+				continue
+			}
+			w.fatal(res, row.Line)
+			rec.Status = reports.StatusFailed
+			return rec, true
+		}
+		// ClassRetry
+		if attempt > w.cfg.Retries {
+			rec.Status = reports.StatusGaveUp
+			return rec, true
+		}
+		if w.cfg.Clock.Sleep(w.dispatch, backoff(attempt, w.cfg.BackoffBase, w.cfg.BackoffMax, rand.N[time.Duration])) != nil {
+			return rec, false
+		}
+	}
+}
+
+// attempt waits for a ticket and makes one call; ok is false when the run
+// stopped first, or stopped the call.
+func (w *run) attempt(n int, req chatapi.Request, line int) (Result, bool) {
+	t, ok := <-w.disp.tickets
+	if !ok {
+		return Result{}, false
+	}
+	now := w.cfg.Clock.Now()
+	w.disp.pacer.Sent(t.slot, t.at, now)
+	w.meter.sent(n, t.intended, now)
+	res := w.cfg.Caller.MarkRead(w.calls, req)
+	aborted := w.calls.Err() != nil
+	w.meter.answered(res, t.intended, w.cfg.Clock.Now(), aborted)
+	if res.Throttle {
+		w.disp.throttle(w.cfg.Clock.Now())
+	}
+	if res.Class == chatapi.ClassFatal {
+		w.fatal(res, line) // before the probe lets the next calls go
+	}
+	if t.probe {
+		w.disp.probeDone(res.Err == nil && res.Class != chatapi.ClassRenew)
+	}
+	return res, !aborted
+}
+
+// backoff returns the wait before retry number attempt: full jitter (jitter
+// returns a value in [0, n)) over an exponential range from base, capped
+// at most.
+func backoff(attempt int, base, most time.Duration, jitter func(time.Duration) time.Duration) time.Duration {
+	ceil := most
+	if attempt < 32 {
+		ceil = min(base<<(attempt-1), most)
+	}
+	if ceil <= 0 {
+		return 0
+	}
+	return jitter(ceil + 1)
+}
