@@ -122,7 +122,7 @@ func New(cfg Config) (*Server, error) {
 		cfg:     cfg,
 		admins:  make(map[string]bool, len(cfg.Admins)),
 		sigs:    newSigCache(cfg.Key),
-		ceiling: &ceiling{limit: cfg.Ceiling},
+		ceiling: newCeiling(cfg.Ceiling),
 		state:   newState(),
 		stats:   newStats(cfg.Now),
 		mux:     http.NewServeMux(),

@@ -291,7 +291,7 @@ func TestStatsPerSecondFaultsAndLatency(t *testing.T) {
 	if got := st.ByFault["code"] + st.ByCode["0"]; got != 3 || st.ByCode["70500"] != st.ByFault["code"] {
 		t.Errorf("by fault %v, by code %v: the 3 valid calls are either faulted or ok", st.ByFault, st.ByCode)
 	}
-	if len(st.PerSecond) != 3 || st.PerSecond[0].Requests != 3 || st.PerSecond[1].Requests != 0 || st.PerSecond[2].Requests != 1 {
+	if len(st.PerSecond) != 3 || st.PerSecond[0].N != 3 || st.PerSecond[1].N != 0 || st.PerSecond[2].N != 1 {
 		t.Errorf("per second %+v, want [3 0 1]", st.PerSecond)
 	}
 	if st.Latency.Count != 3 {

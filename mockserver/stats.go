@@ -5,7 +5,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/msgread/msgread/internal/latency"
+	"github.com/msgread/msgread/internal/persecond"
 )
 
 // Stats is the read-out of GET /mock/stats.
@@ -23,15 +24,9 @@ type Stats struct {
 	Marks int `json:"marks"`
 	// PerSecond is the number of requests in each of the last seconds (at
 	// most RateWindow of them), oldest first, ending with the current one.
-	PerSecond []SecondCount `json:"per_second"`
+	PerSecond []persecond.Count `json:"per_second"`
 	// Latency is the injected latency's percentiles, in milliseconds.
 	Latency InjectedLatency `json:"injected_latency"`
-}
-
-// SecondCount is the number of requests in one clock second.
-type SecondCount struct {
-	Unix     int64  `json:"unix"`
-	Requests uint64 `json:"requests"`
 }
 
 // InjectedLatency holds percentiles of the latency the mock added.
@@ -53,8 +48,8 @@ type stats struct {
 	byCode     map[int]uint64
 	byFault    map[string]uint64
 	abandonedN uint64
-	seconds    [RateWindow]SecondCount // ring indexed by Unix second
-	latency    *hdrhistogram.Histogram // microseconds
+	seconds    *persecond.Counter
+	latency    *latency.Histogram
 }
 
 func newStats(now func() time.Time) *stats {
@@ -67,19 +62,14 @@ func (s *stats) clear() {
 	s.requests, s.abandonedN = 0, 0
 	s.byCode = make(map[int]uint64)
 	s.byFault = make(map[string]uint64)
-	s.seconds = [RateWindow]SecondCount{}
-	s.latency = hdrhistogram.New(1, int64(time.Hour/time.Microsecond), 3)
+	s.seconds = persecond.New(RateWindow)
+	s.latency = latency.New()
 }
 
 // tick counts one request in its second; the caller holds mu.
 func (s *stats) tick() {
 	s.requests++
-	sec := s.now().Unix()
-	slot := &s.seconds[sec%RateWindow]
-	if slot.Unix != sec {
-		*slot = SecondCount{Unix: sec}
-	}
-	slot.Requests++
+	s.seconds.Add(s.now())
 }
 
 // record counts a request answered with an envelope of code.
@@ -111,9 +101,7 @@ func (s *stats) abandoned() {
 }
 
 func (s *stats) injected(d time.Duration) {
-	s.mu.Lock()
-	_ = s.latency.RecordValue(min(max(d.Microseconds(), 1), s.latency.HighestTrackableValue()))
-	s.mu.Unlock()
+	s.latency.Record(d)
 }
 
 func (s *stats) snapshot(now time.Time) Stats {
@@ -131,27 +119,9 @@ func (s *stats) snapshot(now time.Time) Stats {
 	for kind, n := range s.byFault {
 		out.ByFault[kind] = n
 	}
-	// Seconds from the oldest kept to now, with zero counts filled in, but
-	// not before the first request.
-	first := int64(-1)
-	for _, sc := range s.seconds {
-		if sc.Requests > 0 && (first < 0 || sc.Unix < first) {
-			first = sc.Unix
-		}
-	}
-	if first >= 0 {
-		end := now.Unix()
-		for sec := max(first, end-RateWindow+1); sec <= end; sec++ {
-			sc := s.seconds[sec%RateWindow]
-			if sc.Unix != sec {
-				sc = SecondCount{Unix: sec}
-			}
-			out.PerSecond = append(out.PerSecond, sc)
-		}
-	}
-	if n := s.latency.TotalCount(); n > 0 {
-		ms := func(us int64) float64 { return float64(us) / 1000 }
-		out.Latency = InjectedLatency{Count: uint64(n), P50: ms(s.latency.ValueAtQuantile(50)), P99: ms(s.latency.ValueAtQuantile(99)), Max: ms(s.latency.Max())}
+	out.PerSecond = s.seconds.Recent(now)
+	if p := s.latency.Percentiles(); p.Count > 0 {
+		out.Latency = InjectedLatency{Count: uint64(p.Count), P50: p.P50, P99: p.P99, Max: p.Max}
 	}
 	return out
 }
