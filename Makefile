@@ -34,7 +34,7 @@ crashtest:
 regress:
 	$(GO) run ./cmd/msgread load --scenario testdata/scenarios/regress.json --seed 7 \
 	  --rate 200 --duration 20s --progress log --report out/regress-$(STAMP).csv \
-	  --max-p99 2s --min-rate 0.97 --max-failure-rate 0.001 --max-gave-up 0
+	  --max-p99 2s --min-rate 0.97 --max-failed 0.001 --max-gave-up 0
 
 # htmlcheck renders a load test's HTML report in headless Chromium (Debian's
 # chromium package): no console errors, three charts drawn, a screenshot.

@@ -12,7 +12,10 @@ type FatalError struct {
 	Code int
 	Info string
 	Line int
-	Hint string
+	// Check says what to look at; Renewed is set when the UserSig was
+	// refused as expired even after a fresh one was signed.
+	Check   chatapi.Check
+	Renewed bool
 }
 
 func (e *FatalError) Error() string {
@@ -21,8 +24,11 @@ func (e *FatalError) Error() string {
 		what = e.Info
 	}
 	msg := fmt.Sprintf("stopped: %s on line %d", what, e.Line)
-	if e.Hint != "" {
-		msg += ": " + e.Hint
+	if e.Renewed {
+		msg += ": the UserSig was refused as expired even after renewing it"
+	}
+	if e.Check != chatapi.CheckNone {
+		msg += ": " + e.Check.String()
 	}
 	return msg
 }
@@ -41,7 +47,7 @@ func (e *FailureRateError) Error() string {
 	if e.TopCode != "" {
 		msg += "; most often " + e.TopCode
 	}
-	return msg + ": check the report's error codes (--max-failure-rate and --min-rows set the limit)"
+	return msg + ": check the report's error codes"
 }
 
 // errStopAfter ends dispatching at Config.StopAfter; Run then returns nil.
@@ -55,10 +61,6 @@ var ErrRanTwice = errors.New("batch: a Runner runs once; make another with New")
 
 // newFatalError describes the fatal answer res on line.
 func newFatalError(res Result, line int) *FatalError {
-	code := chatapi.Lookup(res.Code)
-	e := &FatalError{Code: res.Code, Info: res.Describe(), Line: line, Hint: code.Hint}
-	if res.Code == chatapi.CodeSigExpired || res.Code == chatapi.CodeSigExpired2 {
-		e.Hint = "the UserSig was refused as expired even after renewing it: " + code.Hint
-	}
-	return e
+	return &FatalError{Code: res.Code, Info: res.Describe(), Line: line, Check: chatapi.Lookup(res.Code).Check,
+		Renewed: chatapi.Lookup(res.Code).Class == chatapi.ClassRenew}
 }

@@ -68,3 +68,39 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	*c += countingWriter(len(p))
 	return len(p), nil
 }
+
+// TestSyntheticRowsAreTheGeneratedFile: the rows a load test sends without a
+// file are the rows of the file gen writes with the same config, line by
+// line.
+func TestSyntheticRowsAreTheGeneratedFile(t *testing.T) {
+	cfg := batch.GenConfig{Rows: 3000, Users: 40, Seed: 9, InvalidRate: 0.2}
+	var file bytes.Buffer
+	if err := batch.Generate(context.Background(), &file, cfg); err != nil {
+		t.Fatal(err)
+	}
+	in, err := batch.NewInput(&file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	syn, err := batch.NewSynthetic(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; ; i++ {
+		a, errA := in.Next()
+		b, errB := syn.Next()
+		if errA != nil || errB != nil {
+			if errA != io.EOF || errB != io.EOF || i != 3000 {
+				t.Fatalf("after %d rows: file %v, synthetic %v", i, errA, errB)
+			}
+			break
+		}
+		if a != b {
+			t.Fatalf("row %d: file %+v, synthetic %+v", i, a, b)
+		}
+	}
+	lines, rows, _, ended := syn.Counts()
+	if lines != 3001 || rows != 3000 || !ended {
+		t.Errorf("counts %d lines, %d rows, ended %v", lines, rows, ended)
+	}
+}

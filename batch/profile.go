@@ -3,6 +3,7 @@ package batch
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -84,12 +85,20 @@ func (r Ramp) String() string {
 	return fmt.Sprintf("a ramp from %g to %g calls/s over %v", r.From, r.To, r.Over)
 }
 
-// ParseProfile reads --rate: "200" (constant), "100,200,300" (steps of
-// step), or "50:300" (a ramp over rampOver).
+// Errors of ParseProfile that a caller may want to explain with its own
+// names for the step and the ramp's length.
+var (
+	ErrNoStep     = errors.New("a rate in steps needs the length of a step")
+	ErrNoRampSpan = errors.New("a ramp needs the time to ramp over")
+)
+
+// ParseProfile reads a rate: "200" (constant), "100,200,300" (steps of
+// step), or "50:300" (a ramp over rampOver). Every rate must be a positive,
+// finite number.
 func ParseProfile(s string, step, rampOver time.Duration) (Profile, error) {
 	num := func(v string) (float64, error) {
 		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-		if err != nil || f <= 0 {
+		if err != nil || !(f > 0) || math.IsInf(f, 0) {
 			return 0, fmt.Errorf("rate %q is not a positive number", v)
 		}
 		return f, nil
@@ -97,7 +106,7 @@ func ParseProfile(s string, step, rampOver time.Duration) (Profile, error) {
 	switch {
 	case strings.Contains(s, ","):
 		if step <= 0 {
-			return nil, errors.New("a rate in steps needs --step")
+			return nil, ErrNoStep
 		}
 		var rates []float64
 		for _, part := range strings.Split(s, ",") {
@@ -119,7 +128,7 @@ func ParseProfile(s string, step, rampOver time.Duration) (Profile, error) {
 			return nil, err
 		}
 		if rampOver <= 0 {
-			return nil, errors.New("a ramp needs --duration (or --ramp-over) to ramp over")
+			return nil, ErrNoRampSpan
 		}
 		return Ramp{From: a, To: b, Over: rampOver}, nil
 	}

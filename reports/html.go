@@ -22,7 +22,6 @@ type Page struct {
 	Summary    Summary
 	Timeline   []Second
 	Projection Projection
-	Breaches   []string
 	Generated  time.Time
 }
 
@@ -231,7 +230,7 @@ table{border-collapse:collapse}td,th{padding:3px 12px;border-bottom:1px solid #e
 </style></head><body>
 <h1>{{.Title}}</h1>
 <p>Scenario <b>{{.Scenario}}</b>, seed {{.Seed}}; rate {{.Summary.Profile}}; generated {{.Generated.Format "2006-01-02 15:04:05 MST"}}.</p>
-{{if .Breaches}}<p class="breach">Thresholds not met:</p><ul>{{range .Breaches}}<li class="breach">{{.}}</li>{{end}}</ul>{{else}}<p class="ok">Every threshold held.</p>{{end}}
+{{if .Summary.Breaches}}<p class="breach">Thresholds not met:</p><ul>{{range .Summary.Breaches}}<li class="breach">{{.}}</li>{{end}}</ul>{{else}}<p class="ok">Every threshold held.</p>{{end}}
 <h2>Rate against the ceiling</h2>
 {{.RateChart}}
 <h2>Latency percentiles over time</h2>

@@ -14,7 +14,7 @@ func TestThresholds(t *testing.T) {
 	s.Latency.P99, s.LatencyIntended.P99 = 300, 1200
 	s.Rate, s.Ceiling, s.RateRatio = 190, 200, 0.95
 	p99, rate, fail, gaveUp := 500*time.Millisecond, 0.9, 0.1, 5
-	all := reports.Thresholds{MaxP99: &p99, MinRate: &rate, MaxFailureRate: &fail, MaxGaveUp: &gaveUp}
+	all := reports.Thresholds{MaxP99: &p99, MinRate: &rate, MaxFailed: &fail, MaxGaveUp: &gaveUp}
 	if b := all.Check(s); len(b) != 0 {
 		t.Errorf("all hold, but breaches %q", b)
 	}
@@ -24,13 +24,13 @@ func TestThresholds(t *testing.T) {
 		th   reports.Thresholds
 		want string
 	}{
-		"p99 from intended": {all, "--max-p99 500ms: p99 latency from the intended send was 1200.0 ms"},
-		"rate":              {reports.Thresholds{MinRate: &strict}, "--min-rate 0.99"},
-		"failure rate":      {reports.Thresholds{MaxFailureRate: &none}, "--max-failure-rate 0.01: 5 of 100 rows sent"},
-		"gave up":           {reports.Thresholds{MaxGaveUp: &noneGaveUp}, "--max-gave-up 1: 2 rows gave up"},
+		"p99 from intended": {all, "max_p99 500ms: p99 latency from the intended send was 1200.0 ms"},
+		"rate":              {reports.Thresholds{MinRate: &strict}, "min_rate 0.99"},
+		"failure rate":      {reports.Thresholds{MaxFailed: &none}, "max_failed 0.01: 5 of 100 rows sent"},
+		"gave up":           {reports.Thresholds{MaxGaveUp: &noneGaveUp}, "max_gave_up 1: 2 rows gave up"},
 	} {
 		b := tc.th.Check(s)
-		if len(b) != 1 || !strings.HasPrefix(b[0], tc.want) {
+		if len(b) != 1 || !strings.HasPrefix(b[0].Name+" "+b[0].Limit+": "+b[0].Text, tc.want) {
 			t.Errorf("%s: breaches %q, want one starting %q", name, b, tc.want)
 		}
 	}

@@ -29,7 +29,7 @@ func TestClassesMatchAPIDoc(t *testing.T) {
 			if code != 0 && c.Info == "" {
 				t.Errorf("code %d has no documented ErrorInfo", code)
 			}
-			if class == chatapi.ClassFatal && c.Hint == "" {
+			if class == chatapi.ClassFatal && c.Check == chatapi.CheckNone {
 				t.Errorf("fatal code %d has no hint for the operator", code)
 			}
 		}

@@ -41,8 +41,43 @@ type Code struct {
 	Throttle bool
 	// Info is the documented ErrorInfo the service sends with the code.
 	Info string
-	// Hint tells an operator what to check when the code stops a run.
-	Hint string
+	// Check says what an operator should check when the code stops a run.
+	Check Check
+}
+
+// Check names what an operator should look at when a code stops a run. Its
+// String is prose that names no flag: a CLI adds its own flags by Check.
+type Check int
+
+// The checks of the fatal codes.
+const (
+	CheckNone      Check = iota
+	CheckKey             // the secret key
+	CheckAdmin           // the admin account
+	CheckRegion          // the region or endpoint (and the SDKAppID)
+	CheckApp             // the SDKAppID and the app's status
+	CheckClient          // msgread itself built a bad request
+	CheckClock           // the machine's clock and the UserSig lifetime
+	CheckAllowlist       // the app's IP allowlist
+)
+
+var checkText = [...]string{
+	CheckNone:      "",
+	CheckKey:       "check that the secret key belongs to this SDKAppID",
+	CheckAdmin:     "check that the admin account is an app admin of this SDKAppID",
+	CheckRegion:    "check the region or endpoint: the app lives in another region, or the SDKAppID is wrong",
+	CheckApp:       "check the SDKAppID and the app's status in the console",
+	CheckClient:    "msgread built a request the service cannot parse: please report this as a bug",
+	CheckClock:     "check the clock of this machine and the UserSig lifetime",
+	CheckAllowlist: "check the app's IP allowlist in the console",
+}
+
+// String returns what to check, in words.
+func (c Check) String() string {
+	if c < 0 || int(c) >= len(checkText) {
+		return ""
+	}
+	return checkText[c]
 }
 
 // Error codes that the client and the mock name directly.
@@ -99,51 +134,43 @@ func UnknownAccountCode(field string) int {
 	return CodeUnknownReport
 }
 
-const (
-	hintKey    = "check the secret key (MSGREAD_SECRET_KEY or --secret-key-file) belongs to this SDKAppID"
-	hintAdmin  = "check --admin names an app admin account of this SDKAppID"
-	hintRegion = "check --region/--endpoint: the app lives in another region, or --sdkappid is wrong"
-	hintApp    = "check --sdkappid and the app's status in the console"
-	hintClient = "msgread built a request the service cannot parse: please report this as a bug"
-)
-
 var codes = map[int]Code{
 	CodeOK:                {Class: ClassOK, Info: ""},
-	CodeHTTPParse:         {Class: ClassFatal, Info: "HTTP parse error, please check the URL format", Hint: hintClient},
-	CodeJSONParse:         {Class: ClassFatal, Info: "JSON parse error, please check the request body format", Hint: hintClient},
-	CodeIdentifierWrong:   {Class: ClassFatal, Info: "identifier in URL is incorrect", Hint: hintAdmin},
-	CodeUserSigWrong:      {Class: ClassFatal, Info: "UserSig in URL is incorrect", Hint: hintKey},
-	CodeSDKAppIDInvalid:   {Class: ClassFatal, Info: "SDKAppID is invalid", Hint: hintApp},
+	CodeHTTPParse:         {Class: ClassFatal, Info: "HTTP parse error, please check the URL format", Check: CheckClient},
+	CodeJSONParse:         {Class: ClassFatal, Info: "JSON parse error, please check the request body format", Check: CheckClient},
+	CodeIdentifierWrong:   {Class: ClassFatal, Info: "identifier in URL is incorrect", Check: CheckAdmin},
+	CodeUserSigWrong:      {Class: ClassFatal, Info: "UserSig in URL is incorrect", Check: CheckKey},
+	CodeSDKAppIDInvalid:   {Class: ClassFatal, Info: "SDKAppID is invalid", Check: CheckApp},
 	CodeRateLimited:       {Class: ClassRetry, Throttle: true, Info: "REST API call frequency limit exceeded, please reduce the request rate"},
 	CodeServiceTimeout:    {Class: ClassRetry, Info: "service timeout or request format error, please try again later"},
-	CodeBadPath:           {Class: ClassFatal, Info: "request resource error, please check the request URL", Hint: hintClient},
-	CodeNotAdmin:          {Class: ClassFatal, Info: "the identifier is not an app admin", Hint: hintAdmin},
+	CodeBadPath:           {Class: ClassFatal, Info: "request resource error, please check the request URL", Check: CheckClient},
+	CodeNotAdmin:          {Class: ClassFatal, Info: "the identifier is not an app admin", Check: CheckAdmin},
 	CodeAppRateLimited:    {Class: ClassRetry, Throttle: true, Info: "SDKAppID request frequency limit exceeded, please reduce the request rate"},
-	CodeSDKAppIDMissing:   {Class: ClassFatal, Info: "SDKAppID is missing from the REST API call", Hint: hintApp},
+	CodeSDKAppIDMissing:   {Class: ClassFatal, Info: "SDKAppID is missing from the REST API call", Check: CheckApp},
 	CodeSwitchTimeout:     {Class: ClassRetry, Info: "account switching timeout"},
-	CodeAppDisabled:       {Class: ClassFatal, Info: "SDKAppID has been disabled", Hint: hintApp},
+	CodeAppDisabled:       {Class: ClassFatal, Info: "SDKAppID has been disabled", Check: CheckApp},
 	CodeTooManyRequests:   {Class: ClassRetry, Throttle: true, Info: "too many requests, please try again later"},
 	CodeTooManyRequests2:  {Class: ClassRetry, Throttle: true, Info: "too many requests, please try again later"},
-	CodePackageExpired:    {Class: ClassFatal, Info: "the package has expired or is not yet in effect", Hint: hintApp},
-	CodeIPNotAllowed:      {Class: ClassFatal, Info: "the source IP address is not allowed", Hint: "check the app's IP allowlist in the console"},
-	CodeSigExpired:        {Class: ClassRenew, Info: "UserSig has expired, please generate a new one", Hint: "check the clock of this machine, and --usersig-ttl"},
-	CodeSigEmpty:          {Class: ClassFatal, Info: "UserSig is empty", Hint: hintKey},
-	CodeSigMalformed:      {Class: ClassFatal, Info: "UserSig is invalid", Hint: hintKey},
-	CodeSigVerifyFailed:   {Class: ClassFatal, Info: "UserSig verification failed", Hint: hintKey},
-	CodeSigOtherAppKey:    {Class: ClassFatal, Info: "UserSig verification failed: signed with another key", Hint: hintKey},
-	CodeSigIdentifierDiff: {Class: ClassFatal, Info: "identifier in the URL does not match the UserSig", Hint: hintAdmin},
-	CodeSigAppIDDiff:      {Class: ClassFatal, Info: "SDKAppID in the URL does not match the UserSig", Hint: hintApp},
-	CodeKeyNotFound:       {Class: ClassFatal, Info: "the key for this SDKAppID was not found", Hint: hintRegion},
-	CodeAppIDNotFound:     {Class: ClassFatal, Info: "SDKAppID not found", Hint: hintRegion},
-	CodeSigLocked:         {Class: ClassFatal, Info: "UserSig verification locked after too many failures, retry after 60 seconds", Hint: hintKey + "; then wait 60 s before the next run"},
-	CodeSigExpired2:       {Class: ClassRenew, Info: "UserSig has expired, please generate a new one", Hint: "check the clock of this machine, and --usersig-ttl"},
+	CodePackageExpired:    {Class: ClassFatal, Info: "the package has expired or is not yet in effect", Check: CheckApp},
+	CodeIPNotAllowed:      {Class: ClassFatal, Info: "the source IP address is not allowed", Check: CheckAllowlist},
+	CodeSigExpired:        {Class: ClassRenew, Info: "UserSig has expired, please generate a new one", Check: CheckClock},
+	CodeSigEmpty:          {Class: ClassFatal, Info: "UserSig is empty", Check: CheckKey},
+	CodeSigMalformed:      {Class: ClassFatal, Info: "UserSig is invalid", Check: CheckKey},
+	CodeSigVerifyFailed:   {Class: ClassFatal, Info: "UserSig verification failed", Check: CheckKey},
+	CodeSigOtherAppKey:    {Class: ClassFatal, Info: "UserSig verification failed: signed with another key", Check: CheckKey},
+	CodeSigIdentifierDiff: {Class: ClassFatal, Info: "identifier in the URL does not match the UserSig", Check: CheckAdmin},
+	CodeSigAppIDDiff:      {Class: ClassFatal, Info: "SDKAppID in the URL does not match the UserSig", Check: CheckApp},
+	CodeKeyNotFound:       {Class: ClassFatal, Info: "the key for this SDKAppID was not found", Check: CheckRegion},
+	CodeAppIDNotFound:     {Class: ClassFatal, Info: "SDKAppID not found", Check: CheckRegion},
+	CodeSigLocked:         {Class: ClassFatal, Info: "UserSig verification locked after too many failures, retry after 60 seconds", Check: CheckKey},
+	CodeSigExpired2:       {Class: ClassRenew, Info: "UserSig has expired, please generate a new one", Check: CheckClock},
 	CodeAccountNotFound:   {Class: ClassPerRow, Info: "the account does not exist"},
 	CodeInternalTimeout:   {Class: ClassRetry, Info: "server internal timeout, please try again later"},
 	CodeInternalTimeout2:  {Class: ClassRetry, Info: "server internal timeout, please try again later"},
 	CodeInvalidParameter:  {Class: ClassPerRow, Info: "invalid parameter"},
-	CodeRequiresAdmin:     {Class: ClassFatal, Info: "this operation requires an app admin", Hint: hintAdmin},
+	CodeRequiresAdmin:     {Class: ClassFatal, Info: "this operation requires an app admin", Check: CheckAdmin},
 	CodeInternalError:     {Class: ClassRetry, Info: "internal server error, please try again later"},
-	CodeBodyParse:         {Class: ClassFatal, Info: "JSON request cannot be parsed", Hint: hintClient},
+	CodeBodyParse:         {Class: ClassFatal, Info: "JSON request cannot be parsed", Check: CheckClient},
 	CodeUnknownPeer:       {Class: ClassPerRow, Info: "Peer_Account is missing or does not exist"},
 	CodeUnknownReport:     {Class: ClassPerRow, Info: "Report_Account is missing or does not exist"},
 }

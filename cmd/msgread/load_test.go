@@ -20,7 +20,7 @@ func TestLoadThresholds(t *testing.T) {
 	// All hold: exit 0, and every output is written.
 	e, _, errOut := testEnv(nil)
 	err := run(context.Background(), append(base, "--report", filepath.Join(dir, "a.csv"), "--summary-json", filepath.Join(dir, "a.json"),
-		"--max-p99", "2s", "--min-rate", "0.5", "--max-failure-rate", "0", "--max-gave-up", "0"), e)
+		"--max-p99", "2s", "--min-rate", "0.5", "--max-failed", "0", "--max-gave-up", "0"), e)
 	if err != nil {
 		t.Fatalf("all thresholds hold, but: %v\n%s", err, errOut)
 	}
@@ -64,16 +64,16 @@ func TestLoadFaultsBreachFailureThreshold(t *testing.T) {
 	os.WriteFile(scenario, []byte(`{"faults": [{"kind": "code", "code": 70107, "probability": 0.3}], "ceiling": -1}`), 0o644)
 	e, _, errOut := testEnv(nil)
 	err := run(context.Background(), []string{"load", "--scenario", scenario, "--rate", "1000", "--rows", "200", "--progress", "none",
-		"--report", filepath.Join(t.TempDir(), "r.csv"), "--max-failure-rate", "0.1", "--max-gave-up", "0"}, e)
-	if exitCode(err) != exitThreshold || !strings.Contains(err.Error(), "--max-failure-rate 0.1") || strings.Contains(err.Error(), "--max-gave-up") {
-		t.Fatalf("exit %d (%v), want 4 naming only --max-failure-rate\n%s", exitCode(err), err, errOut)
+		"--report", filepath.Join(t.TempDir(), "r.csv"), "--max-failed", "0.1", "--max-gave-up", "0"}, e)
+	if exitCode(err) != exitThreshold || !strings.Contains(err.Error(), "--max-failed 0.1") || strings.Contains(err.Error(), "--max-gave-up") {
+		t.Fatalf("exit %d (%v), want 4 naming only --max-failed\n%s", exitCode(err), err, errOut)
 	}
 }
 
 func TestGen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "g.csv")
 	e, _, _ := testEnv(nil)
-	if err := run(context.Background(), []string{"gen", "--rows", "1000", "--users", "20", "--invalid-rate", "0.05", "--out", path}, e); err != nil {
+	if err := run(context.Background(), []string{"gen", "--rows", "1000", "--population", "20", "--invalid-rate", "0.05", "--out", path}, e); err != nil {
 		t.Fatal(err)
 	}
 	e, out, _ := testEnv(nil)
@@ -86,7 +86,7 @@ func TestGen(t *testing.T) {
 		t.Errorf("gen over an existing file: %v, want exit 2", err)
 	}
 	e, _, _ = testEnv(nil)
-	if err := run(context.Background(), []string{"gen", "--users", "1"}, e); exitCode(err) != exitUsage {
+	if err := run(context.Background(), []string{"gen", "--population", "1"}, e); exitCode(err) != exitUsage {
 		t.Errorf("gen with one user: %v, want exit 2", err)
 	}
 }

@@ -24,22 +24,50 @@ const (
 	exitInterrupted = 130
 )
 
-// command is one subcommand: its name, a line of help, and what it runs.
+// command is one subcommand: its name, a line of help, the words of its
+// -h, and its options. Each command's options register their flags,
+// validate them (and the arguments) before anything is opened or sent,
+// then run: flags → options → one library call → output.
 type command struct {
 	name    string
 	summary string
-	run     func(ctx context.Context, e *env, args []string) error
+	args    string
+	about   string
+	options func() options
+}
+
+// options are one command's settings.
+type options interface {
+	register(fs *flag.FlagSet)
+	validate(args []string) error
+	run(ctx context.Context, e *env) error
 }
 
 // commands is the table of subcommands, in the order help lists them.
 var commands = []command{
-	{"run", "mark the rows of an input CSV read (real API, or --mock)", runRun},
-	{"check", "validate an input CSV and estimate the run; calls nothing", runCheck},
-	{"mock", "serve the mock API until interrupted", runMock},
-	{"load", "capacity test: synthetic rows against the mock, with thresholds for CI", runLoad},
-	{"gen", "write a synthetic input CSV", runGen},
-	{"usersig", "print a UserSig for the admin, for curl", runUserSig},
-	{"version", "print the version", runVersion},
+	{"run", "mark the rows of an input CSV read (real API, or --mock)", "INPUT.csv", runAbout, func() options { return &runOptions{} }},
+	{"check", "validate an input CSV and estimate the run; calls nothing", "INPUT.csv", checkAbout, func() options { return &checkOptions{} }},
+	{"mock", "serve the mock API until interrupted", "", mockAbout, func() options { return &mockOptions{} }},
+	{"load", "capacity test: synthetic rows against the mock, with thresholds for CI", "", loadAbout, func() options { return &loadOptions{} }},
+	{"gen", "write a synthetic input CSV", "", genAbout, func() options { return &genOptions{} }},
+	{"usersig", "print a UserSig for the admin, for curl", "", usersigAbout, func() options { return &usersigOptions{} }},
+	{"version", "print the version", "", "Prints msgread's version, Go version and platform.", func() options { return versionOptions{} }},
+}
+
+// parse builds the command's flags, reads them from args and the
+// environment, and validates them with the arguments.
+func (c command) parse(e *env, args []string) (options, error) {
+	fs := newFlagSet(e, c.name, c.args, c.about)
+	o := c.options()
+	o.register(fs)
+	rest, err := parseFlags(fs, e, args)
+	if err != nil {
+		return nil, err
+	}
+	if err := o.validate(rest); err != nil {
+		return nil, err
+	}
+	return o, nil
 }
 
 // env is what a subcommand may touch of the process.
@@ -83,7 +111,11 @@ func run(ctx context.Context, args []string, e *env) error {
 	}
 	for _, c := range commands {
 		if c.name == name {
-			return c.run(ctx, e, args[1:])
+			o, err := c.parse(e, args[1:])
+			if err != nil {
+				return err
+			}
+			return o.run(ctx, e)
 		}
 	}
 	usage(e.stderr)

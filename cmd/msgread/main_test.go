@@ -151,15 +151,16 @@ func TestVersion(t *testing.T) {
 // TestRealRegionChecks resolves a real region's target without calling it:
 // the key is required, and a rate above the API's ceiling is warned about.
 func TestRealRegionChecks(t *testing.T) {
-	o := runOptions{region: "singapore", rate: 300}
+	o := targetFlags{region: "singapore"}
 	o.app.admins = stringList{values: []string{"ops"}}
 	o.app.sdkappid = 20000001
+	o.app.ttl = time.Hour
 	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-	tgt, err := o.resolveTarget(e)
+	tgt, err := o.resolve(e, "run", 300, time.Second, 4)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tgt.endpoint != "https://adminapisgp.im.qcloud.com" || tgt.app != 20000001 || tgt.admin != "ops" {
+	if !strings.Contains(tgt.banner, "https://adminapisgp.im.qcloud.com as ops of app 20000001") {
 		t.Errorf("target %+v", tgt)
 	}
 	if !strings.Contains(errOut.String(), "warning: --rate 300 is above the API's documented ceiling") {

@@ -59,35 +59,47 @@ func (m *mockFlags) config(cfg mockserver.Config) (mockserver.Config, error) {
 	return cfg, nil
 }
 
-func runMock(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "mock", "", `
+const mockAbout = `
 Serves a mock of POST /v4/openim/admin_set_msg_read until interrupted. It checks
 the query, the UserSig (with the app's key), the admin, the ceiling and the body
 as the real service does, and answers with the documented codes. Read-outs:
 GET /mock/stats, GET /mock/state (CSV of the marks), POST /mock/reset, GET /healthz.
 
 Without MSGREAD_SECRET_KEY or --secret-key-file it uses the development key
-named in the README; "msgread usersig" signs with the same key.`)
-	addr := fs.String("addr", "127.0.0.1:8080", "`host:port` to listen on")
-	app := appFlags{}
-	app.register(fs)
-	var mf mockFlags
-	mf.register(fs)
-	rest, err := parseFlags(fs, e, args)
-	if err != nil {
-		return err
-	}
-	if len(rest) > 0 {
+named in the README; "msgread usersig" signs with the same key.`
+
+// mockOptions are the settings of "msgread mock".
+type mockOptions struct {
+	addr string
+	app  appFlags
+	mock mockFlags
+}
+
+func (o *mockOptions) register(fs *flag.FlagSet) {
+	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "`host:port` to listen on")
+	o.app.register(fs)
+	o.mock.register(fs)
+}
+
+func (o *mockOptions) validate(args []string) error {
+	if len(args) > 0 {
 		return usageError("mock takes no arguments")
 	}
-	key, given, err := loadSecretKey(e, app.keyFile)
+	if o.mock.ceiling.set && o.mock.ceiling.v < 0 {
+		return usageError("--ceiling must not be negative (0 turns it off)")
+	}
+	return o.app.validate()
+}
+
+func (o *mockOptions) run(ctx context.Context, e *env) error {
+	key, given, err := loadSecretKey(e, o.app.keyFile)
 	if err != nil {
 		return err
 	}
 	if !given {
 		key = mockserver.DevKey
 	}
-	cfg, err := mf.config(mockserver.Config{SDKAppID: app.sdkappid, Admins: app.admins.values, Key: key})
+	cfg, err := o.mock.config(mockserver.Config{SDKAppID: o.app.sdkappid, Admins: o.app.admins.values, Key: key})
 	if err != nil {
 		return err
 	}
@@ -95,7 +107,7 @@ named in the README; "msgread usersig" signs with the same key.`)
 	if err != nil {
 		return usageError(err.Error())
 	}
-	if err := srv.Start(*addr); err != nil {
+	if err := srv.Start(o.addr); err != nil {
 		return usageError(err.Error())
 	}
 	keyNote := "the key from " + secretKeyEnv + " or --secret-key-file"
@@ -103,7 +115,7 @@ named in the README; "msgread usersig" signs with the same key.`)
 		keyNote = "the development key (see README)"
 	}
 	fmt.Fprintf(e.stderr, "msgread mock: serving app %d, admins %v, %s, %s, at %s%s\n",
-		cfg.SDKAppID, srv.Config().Admins, mf.describe(srv.Config()), keyNote, srv.URL(), chatapi.Path)
+		cfg.SDKAppID, srv.Config().Admins, o.mock.describe(srv.Config()), keyNote, srv.URL(), chatapi.Path)
 	<-ctx.Done()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"flag"
+	"math"
 	"time"
 
 	"github.com/msgread/msgread/reports"
@@ -15,16 +16,26 @@ type thresholdFlags struct {
 	maxGaveUp  int
 }
 
-// register adds the flags; withFailureRate adds --max-failure-rate as a
-// threshold ("run" has it as its stop instead).
-func (t *thresholdFlags) register(fs *flag.FlagSet, withFailureRate bool) {
+// register adds the flags, the same in "run" and "load".
+func (t *thresholdFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&t.maxP99, "max-p99", 0, "threshold: the p99 latency at most this (load: from the intended send); 0 is off")
 	fs.Float64Var(&t.minRate, "min-rate", 0, "threshold: the achieved rate at least this `fraction` of the target rate; 0 is off")
 	fs.IntVar(&t.maxGaveUp, "max-gave-up", -1, "threshold: at most this many rows gave up; -1 is off")
-	t.maxFailure = -1
-	if withFailureRate {
-		fs.Float64Var(&t.maxFailure, "max-failure-rate", -1, "threshold: at most this `fraction` of the rows sent failed or gave up; -1 is off")
+	fs.Float64Var(&t.maxFailure, "max-failed", -1, "threshold: at most this `fraction` of the rows sent failed or gave up, checked at the end\n(--max-failure-rate stops the run early instead); -1 is off")
+}
+
+func (t *thresholdFlags) validate() error {
+	switch {
+	case t.maxP99 < 0:
+		return usageError("--max-p99 must not be negative")
+	case !(t.minRate >= 0) || math.IsInf(t.minRate, 0):
+		return usageError("--min-rate must be a fraction of the target rate, 0 or more")
+	case !(t.maxFailure == -1 || (t.maxFailure >= 0 && t.maxFailure <= 1)):
+		return usageError("--max-failed must be a fraction from 0 to 1, or -1 for off")
+	case t.maxGaveUp < -1:
+		return usageError("--max-gave-up must be -1 (off) or more")
 	}
+	return nil
 }
 
 func (t *thresholdFlags) get(fromIntended bool) reports.Thresholds {
@@ -36,7 +47,7 @@ func (t *thresholdFlags) get(fromIntended bool) reports.Thresholds {
 		th.MinRate = &t.minRate
 	}
 	if t.maxFailure >= 0 {
-		th.MaxFailureRate = &t.maxFailure
+		th.MaxFailed = &t.maxFailure
 	}
 	if t.maxGaveUp >= 0 {
 		th.MaxGaveUp = &t.maxGaveUp

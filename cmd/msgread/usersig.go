@@ -2,30 +2,35 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 
 	"github.com/msgread/msgread/batch"
 	"github.com/msgread/msgread/mockserver"
 )
 
-func runUserSig(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "usersig", "", `
+const usersigAbout = `
 Prints a UserSig for the admin, signed with the app's secret key
 (MSGREAD_SECRET_KEY or --secret-key-file; without either, the mock's
 development key), to call the API or the mock by hand:
 
   curl -d '{"Report_Account":"alice","Peer_Account":"bob"}' \
-    "http://127.0.0.1:8080/v4/openim/admin_set_msg_read?sdkappid=1400000000&identifier=administrator&usersig=$(msgread usersig)&random=1&contenttype=json"`)
-	var app appFlags
-	app.register(fs)
-	rest, err := parseFlags(fs, e, args)
-	if err != nil {
-		return err
-	}
-	if len(rest) > 0 {
+    "http://127.0.0.1:8080/v4/openim/admin_set_msg_read?sdkappid=1400000000&identifier=administrator&usersig=$(msgread usersig)&random=1&contenttype=json"`
+
+// usersigOptions are the settings of "msgread usersig".
+type usersigOptions struct{ app appFlags }
+
+func (o *usersigOptions) register(fs *flag.FlagSet) { o.app.register(fs) }
+
+func (o *usersigOptions) validate(args []string) error {
+	if len(args) > 0 {
 		return usageError("usersig takes no arguments")
 	}
-	key, given, err := loadSecretKey(e, app.keyFile)
+	return o.app.validate()
+}
+
+func (o *usersigOptions) run(_ context.Context, e *env) error {
+	key, given, err := loadSecretKey(e, o.app.keyFile)
 	if err != nil {
 		return err
 	}
@@ -33,7 +38,7 @@ development key), to call the API or the mock by hand:
 		key = mockserver.DevKey
 		fmt.Fprintln(e.stderr, "msgread usersig: no MSGREAD_SECRET_KEY or --secret-key-file: signing with the mock's development key")
 	}
-	signer, err := batch.NewSigner(batch.SignerConfig{SDKAppID: app.sdkappid, Admin: app.admins.values[0], Key: key, TTL: app.ttl})
+	signer, err := batch.NewSigner(batch.SignerConfig{SDKAppID: o.app.sdkappid, Admin: o.app.admins.values[0], Key: key, TTL: o.app.ttl})
 	if err != nil {
 		return usageError(err.Error())
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"runtime"
 	"runtime/debug"
@@ -10,7 +11,19 @@ import (
 // version is set at build time with -ldflags "-X main.version=…".
 var version = ""
 
-func runVersion(_ context.Context, e *env, _ []string) error {
+// versionOptions are the settings of "msgread version": none.
+type versionOptions struct{}
+
+func (versionOptions) register(*flag.FlagSet) {}
+
+func (versionOptions) validate(args []string) error {
+	if len(args) > 0 {
+		return usageError("version takes no arguments")
+	}
+	return nil
+}
+
+func (versionOptions) run(_ context.Context, e *env) error {
 	v := version
 	if v == "" {
 		v = "(devel)"

@@ -1,0 +1,225 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/msgread/msgread/batch"
+	"github.com/msgread/msgread/reports"
+)
+
+// engineFlags are the settings of the runner, the same in "run" and "load":
+// one name, one type and one meaning each.
+type engineFlags struct {
+	rate        string
+	step, ramp  time.Duration
+	workers     int
+	retries     int
+	timeout     time.Duration
+	minRows     int
+	maxFailure  float64
+	report      string
+	summaryJSON string
+	progress    string
+	thresholds  thresholdFlags
+
+	profile batch.Profile // set by validate
+}
+
+// DefaultStep is the length of each step of a stepped --rate.
+const DefaultStep = 30 * time.Second
+
+func (f *engineFlags) register(fs *flag.FlagSet, reportDefault string) {
+	fs.StringVar(&f.rate, "rate", "200", "ceiling in `calls/s`, retries included (the API allows 200): 200, steps 100,200,300 (each --step long)\nor a ramp 50:300 (over --ramp)")
+	fs.DurationVar(&f.step, "step", DefaultStep, "length of each step of a stepped --rate")
+	fs.DurationVar(&f.ramp, "ramp", 0, "how long a ramp --rate takes (load: default --duration)")
+	fs.IntVar(&f.workers, "workers", batch.DefaultWorkers, "calls in flight at most")
+	fs.IntVar(&f.retries, "retries", batch.DefaultRetries, "retries of a transient failure before the row gives up (0: none)")
+	fs.DurationVar(&f.timeout, "timeout", batch.DefaultTimeout, "timeout of one call (the service gives up after ~3s)")
+	fs.IntVar(&f.minRows, "min-rows", batch.DefaultMinRows, "rows sent before the failure-rate stop applies")
+	fs.Float64Var(&f.maxFailure, "max-failure-rate", batch.DefaultMaxFailureRate, "stop (exit 3) once more than this `fraction` of the rows sent failed or gave up; 1 never stops")
+	fs.StringVar(&f.report, "report", "", "report `path` (default "+reportDefault+"; never overwritten)")
+	fs.StringVar(&f.summaryJSON, "summary-json", "", "also write the summary as JSON to this `path` (- for standard output; never overwritten)")
+	fs.StringVar(&f.progress, "progress", "auto", "progress display: auto (bar on a terminal, else a log line every 10s), bar, log or none")
+	f.thresholds.register(fs)
+}
+
+// validate checks every setting before anything is opened or sent.
+// rampDefault is the ramp's length when --ramp is not given.
+func (f *engineFlags) validate(rampDefault time.Duration) error {
+	ramp := f.ramp
+	if ramp == 0 {
+		ramp = rampDefault
+	}
+	profile, err := batch.ParseProfile(f.rate, f.step, ramp)
+	if err != nil {
+		return profileError(err)
+	}
+	f.profile = profile
+	switch {
+	case f.workers <= 0 || f.workers > 100_000:
+		return usageError("--workers must be from 1 to 100000")
+	case f.retries < 0 || f.retries > 100:
+		return usageError("--retries must be from 0 to 100")
+	case f.timeout <= 0:
+		return usageError("--timeout must be positive")
+	case f.minRows < 0:
+		return usageError("--min-rows must not be negative")
+	case !(f.maxFailure > 0) || math.IsInf(f.maxFailure, 0):
+		return usageError("--max-failure-rate must be a positive fraction (1 never stops)")
+	case f.report == "-":
+		return usageError("--report names a file, not standard output (--summary-json - writes the summary there)")
+	}
+	if err := f.thresholds.validate(); err != nil {
+		return err
+	}
+	return checkProgress(f.progress)
+}
+
+// config is the runner's Config for these settings.
+func (f *engineFlags) config(caller batch.Caller) batch.Config {
+	cfg := batch.Config{Caller: caller, Profile: f.profile, Workers: f.workers, Retries: f.retries,
+		MinRows: f.minRows, MaxFailureRate: f.maxFailure}
+	if f.retries == 0 {
+		cfg.Retries = -1 // none
+	}
+	if f.minRows == 0 {
+		cfg.MinRows = 1 // from the first row
+	}
+	return cfg
+}
+
+// stampLayout puts the time in default output names, so that a rerun never
+// meets its predecessor's files.
+const stampLayout = "20060102-150405"
+
+// openFiles opens a run's report files (and the resumed report), mapping
+// refusals to exit 2.
+func openFiles(p reports.Plan) (*reports.Files, error) {
+	files, err := reports.Open(p)
+	if err == nil {
+		return files, nil
+	}
+	if p.Resume != "" && !errors.Is(err, reports.ErrExists) && !errors.Is(err, reports.ErrSamePath) && !errors.Is(err, reports.ErrLocked) {
+		return nil, usageError(fmt.Sprintf("--resume: %v", err))
+	}
+	return nil, usageError(fmt.Sprintf("cannot write the report: %v", err))
+}
+
+// createOutput creates one more output of the run under the report's rule
+// ("" is none, "-" is standard output). flag names it in errors.
+func createOutput(e *env, files *reports.Files, path, flag string) (io.WriteCloser, error) {
+	switch path {
+	case "":
+		return nil, nil
+	case "-":
+		return nopCloser{e.stdout}, nil
+	}
+	f, err := files.Create(path, flag)
+	if err != nil {
+		return nil, usageError(fmt.Sprintf("%s: %v", flag, err))
+	}
+	return f, nil
+}
+
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }
+
+// fill writes an output made before the run with write, and closes it.
+func fill(out io.WriteCloser, write func(io.Writer) error) error {
+	err := write(out)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// writeSummary writes the summary JSON to out (nil: none) and closes it.
+func writeSummary(e *env, name string, out io.WriteCloser, sum reports.Summary) {
+	if out == nil {
+		return
+	}
+	err := fill(out, func(w io.Writer) error {
+		data, err := json.MarshalIndent(sum, "", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(append(data, '\n'))
+		return err
+	})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "msgread %s: writing --summary-json: %v\n", name, err)
+	}
+}
+
+// drive runs runner with a progress display, and makes a second interrupt
+// (after the first cancelled ctx) stop the calls in flight.
+func drive(ctx context.Context, e *env, name string, runner *batch.Runner, in batch.Source, out batch.Output, total int64, progress string) (reports.Summary, error) {
+	stopProgress := startProgress(e, progress, total, runner.Progress)
+	finished := make(chan struct{})
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		select {
+		case <-ctx.Done():
+		case <-finished:
+			return
+		}
+		select {
+		case <-e.signals:
+			fmt.Fprintf(e.stderr, "msgread %s: second interrupt: stopping calls in flight\n", name)
+			runner.Abort()
+		case <-finished:
+		}
+	}()
+	sum, err := runner.Run(ctx, in, out)
+	close(finished)
+	<-watched
+	stopProgress()
+	return sum, err
+}
+
+func printBreaches(e *env, breaches []string) {
+	for _, b := range breaches {
+		fmt.Fprintf(e.stderr, "threshold not met: %s\n", b)
+	}
+}
+
+func rowsText(total int64) string {
+	if total < 0 {
+		return "rows from a stream"
+	}
+	return fmt.Sprintf("about %d rows", total)
+}
+
+// runExit maps a run's outcome to the documented exit codes.
+func runExit(sum reports.Summary, runErr, closeErr error, breaches []string) error {
+	var fatal *batch.FatalError
+	var failureRate *batch.FailureRateError
+	var mismatch *reports.MismatchError
+	var line *reports.LineError
+	switch {
+	case errors.As(runErr, &fatal), errors.As(runErr, &failureRate), errors.As(runErr, &mismatch), errors.As(runErr, &line):
+		return &exitError{code: exitAborted, err: explain(runErr)}
+	case errors.Is(runErr, context.Canceled) || errors.Is(runErr, batch.ErrAborted):
+		return &exitError{code: exitInterrupted, err: errors.New("interrupted: the report holds every row that finished; the rest were not sent")}
+	case runErr != nil:
+		return &exitError{code: exitAborted, err: fmt.Errorf("stopped: %w", runErr)}
+	case closeErr != nil:
+		return &exitError{code: exitAborted, err: fmt.Errorf("writing the report: %w", closeErr)}
+	case len(breaches) > 0:
+		return &exitError{code: exitThreshold, err: fmt.Errorf("%d threshold(s) not met: %s", len(breaches), strings.Join(breaches, "; "))}
+	}
+	if sum.ByStatus[reports.StatusFailed]+sum.ByStatus[reports.StatusGaveUp]+sum.ByStatus[reports.StatusInvalid] > 0 {
+		return &exitError{code: exitRowsFailed, err: errSilent}
+	}
+	return nil
+}

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/msgread/msgread/batch"
+	"github.com/msgread/msgread/batch/chatapi"
+	"github.com/msgread/msgread/mockserver"
+)
+
+// targetFlags say what "run" and "load" call: the bundled mock, started
+// in-process, or a real region or endpoint with the app's credentials.
+type targetFlags struct {
+	app      appFlags
+	mock     mockFlags
+	endpoint string
+	region   string
+	// inProcess is set by --mock (run) or by giving no endpoint (load).
+	inProcess bool
+}
+
+func (t *targetFlags) register(fs *flag.FlagSet, withRegion bool) {
+	t.app.register(fs)
+	t.mock.register(fs)
+	fs.StringVar(&t.endpoint, "endpoint", "", "API base `URL`, such as https://console.tim.qq.com or a mock's http://127.0.0.1:8080")
+	if withRegion {
+		fs.StringVar(&t.region, "region", "", "API region `name`: "+strings.Join(chatapi.RegionNames(), ", "))
+	}
+}
+
+func (t *targetFlags) validate() error {
+	switch {
+	case t.inProcess && (t.endpoint != "" || t.region != ""):
+		return usageError("--mock cannot be combined with --endpoint or --region")
+	case t.endpoint != "" && t.region != "":
+		return usageError("give --endpoint or --region, not both")
+	case !t.inProcess && t.endpoint == "" && t.region == "":
+		return usageError("no target: give --mock for the bundled mock, or --region (" + strings.Join(chatapi.RegionNames(), ", ") + ") or --endpoint with credentials")
+	}
+	return t.app.validate()
+}
+
+// target is what a run calls, resolved.
+type target struct {
+	client *batch.Client
+	banner string
+	mock   *mockserver.Server // nil for a real target; the caller closes it
+}
+
+// resolve starts the in-process mock, or checks the real target's
+// credentials, and returns a client for it. maxRate is the run's highest
+// rate, for the warning above the API's ceiling.
+func (t *targetFlags) resolve(e *env, name string, maxRate float64, timeout time.Duration, workers int) (*target, error) {
+	admin := t.app.admins.values[0]
+	var endpoint, banner string
+	var key chatapi.Secret
+	var srv *mockserver.Server
+	if t.inProcess {
+		var raw [16]byte
+		rand.Read(raw[:])
+		key = chatapi.NewSecret(hex.EncodeToString(raw[:]))
+		cfg, err := t.mock.config(mockserver.Config{SDKAppID: t.app.sdkappid, Admins: []string{admin}, Key: key})
+		if err != nil {
+			return nil, err
+		}
+		if srv, err = mockserver.New(cfg); err != nil {
+			return nil, usageError(err.Error())
+		}
+		if err := srv.Start(""); err != nil {
+			return nil, err
+		}
+		endpoint = srv.URL()
+		banner = fmt.Sprintf("against the bundled mock at %s (app %d, %s, generated key)", endpoint, cfg.SDKAppID, t.mock.describe(srv.Config()))
+	} else {
+		var given bool
+		var err error
+		if key, given, err = loadSecretKey(e, t.app.keyFile); err != nil {
+			return nil, err
+		}
+		if !given {
+			return nil, usageError("no secret key: set " + secretKeyEnv + " or --secret-key-file (it is never taken as a flag value)")
+		}
+		endpoint = t.endpoint
+		if t.region != "" {
+			if endpoint, err = chatapi.RegionEndpoint(t.region); err != nil {
+				return nil, usageError("--region: " + err.Error())
+			}
+			if maxRate > batch.DefaultRate {
+				fmt.Fprintf(e.stderr, "msgread %s: warning: --rate %g is above the API's documented ceiling of 200 calls/s; expect 60007 answers\n", name, maxRate)
+			}
+		}
+		banner = fmt.Sprintf("against %s as %s of app %d", endpoint, admin, t.app.sdkappid)
+		if t.region != "" {
+			banner += fmt.Sprintf("\nmsgread %s: note: the webhook C2C.CallbackAfterMsgReport, if enabled, fires for every call: warn the owner of the app's callback endpoint", name)
+		}
+	}
+	client, err := newClient(endpoint, t.app.sdkappid, admin, key, t.app.ttl, timeout, workers)
+	if err != nil {
+		if srv != nil {
+			srv.Close()
+		}
+		return nil, err
+	}
+	return &target{client: client, banner: banner, mock: srv}, nil
+}
+
+// newClient signs for and calls an endpoint; the client checks the URL.
+func newClient(endpoint string, app uint64, admin string, key chatapi.Secret, ttl, timeout time.Duration, workers int) (*batch.Client, error) {
+	signer, err := batch.NewSigner(batch.SignerConfig{SDKAppID: app, Admin: admin, Key: key, TTL: ttl})
+	if err != nil {
+		return nil, usageError(err.Error())
+	}
+	client, err := batch.NewClient(batch.ClientConfig{Endpoint: endpoint, SDKAppID: app, Admin: admin, Signer: signer, Timeout: timeout, MaxConns: workers})
+	if err != nil {
+		return nil, usageError("--endpoint: " + err.Error())
+	}
+	return client, nil
+}
