@@ -25,37 +25,37 @@ func TestClientSeesFaultsAsARealClientWould(t *testing.T) {
 		fault mockserver.FaultSpec
 		check func(t *testing.T, r batch.Result)
 	}{
-		{"code", mockserver.FaultSpec{Kind: "code", Code: 70500}, func(t *testing.T, r batch.Result) {
+		{"code", mockserver.FaultSpec{Fault: &mockserver.CodeFault{Code: 70500}}, func(t *testing.T, r batch.Result) {
 			if r.Code != 70500 || r.Class != chatapi.ClassRetry || r.Info != chatapi.Lookup(70500).Info {
 				t.Errorf("%+v, want 70500 retry with its documented text", r)
 			}
 		}},
-		{"502", mockserver.FaultSpec{Kind: "http", Status: 502}, func(t *testing.T, r batch.Result) {
+		{"502", mockserver.FaultSpec{Fault: &mockserver.HTTPFault{Status: 502}}, func(t *testing.T, r batch.Result) {
 			if r.HTTPStatus != 502 || r.Class != chatapi.ClassRetry || r.Code != 0 {
 				t.Errorf("%+v, want HTTP 502, retry", r)
 			}
 		}},
-		{"503", mockserver.FaultSpec{Kind: "http", Status: 503}, func(t *testing.T, r batch.Result) {
+		{"503", mockserver.FaultSpec{Fault: &mockserver.HTTPFault{Status: 503}}, func(t *testing.T, r batch.Result) {
 			if r.HTTPStatus != 503 || r.Class != chatapi.ClassRetry {
 				t.Errorf("%+v, want HTTP 503, retry", r)
 			}
 		}},
-		{"reset", mockserver.FaultSpec{Kind: "reset"}, func(t *testing.T, r batch.Result) {
+		{"reset", mockserver.FaultSpec{Fault: &mockserver.ResetFault{}}, func(t *testing.T, r batch.Result) {
 			if r.Class != chatapi.ClassRetry || r.HTTPStatus != 0 || !errors.Is(r.Err, syscall.ECONNRESET) {
 				t.Errorf("%+v (err %v), want a connection reset, retry", r, r.Err)
 			}
 		}},
-		{"empty", mockserver.FaultSpec{Kind: "empty"}, func(t *testing.T, r batch.Result) {
+		{"empty", mockserver.FaultSpec{Fault: &mockserver.EmptyFault{}}, func(t *testing.T, r batch.Result) {
 			if r.Class != chatapi.ClassRetry || r.HTTPStatus != 0 || !errors.Is(r.Err, io.EOF) {
 				t.Errorf("%+v (err %v), want EOF, retry", r, r.Err)
 			}
 		}},
-		{"malformed", mockserver.FaultSpec{Kind: "malformed"}, func(t *testing.T, r batch.Result) {
+		{"malformed", mockserver.FaultSpec{Fault: &mockserver.MalformedFault{}}, func(t *testing.T, r batch.Result) {
 			if r.Class != chatapi.ClassRetry || r.HTTPStatus != 200 || !errors.Is(r.Err, batch.ErrMalformedResponse) {
 				t.Errorf("%+v, want a malformed 200, retry", r)
 			}
 		}},
-		{"hang", mockserver.FaultSpec{Kind: "hang", Max: mockserver.Duration(5 * time.Second)}, func(t *testing.T, r batch.Result) {
+		{"hang", mockserver.FaultSpec{Fault: &mockserver.HangFault{Max: mockserver.Duration(5 * time.Second)}}, func(t *testing.T, r batch.Result) {
 			if r.Class != chatapi.ClassRetry || !strings.Contains(fmt.Sprint(r.Err), "timed out") || r.Latency > 2*time.Second {
 				t.Errorf("%+v (err %v), want the client's own timeout after ~200ms", r, r.Err)
 			}
@@ -65,7 +65,7 @@ func TestClientSeesFaultsAsARealClientWould(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			spec := tt.fault
 			spec.Probability = 1
-			srv := startMock(t, mockserver.Config{Faults: []mockserver.FaultSpec{spec}})
+			srv := startMock(t, mockserver.Config{Scenario: mockserver.Scenario{Faults: []mockserver.FaultSpec{spec}}})
 			signer, _ := batch.NewSigner(batch.SignerConfig{SDKAppID: mockserver.DefaultSDKAppID, Admin: mockserver.DefaultAdmin, Key: mockserver.DevKey})
 			c, err := batch.NewClient(batch.ClientConfig{Endpoint: srv.URL(), SDKAppID: mockserver.DefaultSDKAppID, Admin: mockserver.DefaultAdmin, Signer: signer, Timeout: 200 * time.Millisecond})
 			if err != nil {
@@ -73,8 +73,8 @@ func TestClientSeesFaultsAsARealClientWould(t *testing.T) {
 			}
 			tt.check(t, c.MarkRead(context.Background(), pairAB))
 			st := srv.Stats()
-			if st.ByFault[spec.Kind] != 1 || len(srv.Marks()) != 0 {
-				t.Errorf("stats %+v, marks %v: want one %s fault and no mark", st, srv.Marks(), spec.Kind)
+			if st.ByFault[spec.Fault.Kind()] != 1 || len(srv.Marks()) != 0 {
+				t.Errorf("stats %+v, marks %v: want one %s fault and no mark", st, srv.Marks(), spec.Fault.Kind())
 			}
 			start := time.Now()
 			srv.Close()
@@ -89,18 +89,17 @@ func TestClientSeesFaultsAsARealClientWould(t *testing.T) {
 // same scenario and seed: every row must end the same way, and the mocks'
 // counters must match.
 func TestSameSeedSameOutcome(t *testing.T) {
-	cfg := mockserver.Config{
-		Seed:    99,
+	cfg := mockserver.Config{Seed: 99, Scenario: mockserver.Scenario{
 		Ceiling: -1,
 		Latency: mockserver.Latency{Kind: "uniform", Min: 0, Max: mockserver.Duration(3 * time.Millisecond)},
 		Faults: []mockserver.FaultSpec{
-			{Kind: "code", Code: 70500, Probability: 0.25},
-			{Kind: "code", Code: 70107, Probability: 0.1},
-			{Kind: "http", Status: 502, Probability: 0.1},
-			{Kind: "reset", Probability: 0.05},
-			{Kind: "malformed", Probability: 0.05},
+			{Fault: &mockserver.CodeFault{Code: 70500}, Probability: 0.25},
+			{Fault: &mockserver.CodeFault{Code: 70107}, Probability: 0.1},
+			{Fault: &mockserver.HTTPFault{Status: 502}, Probability: 0.1},
+			{Fault: &mockserver.ResetFault{}, Probability: 0.05},
+			{Fault: &mockserver.MalformedFault{}, Probability: 0.05},
 		},
-	}
+	}}
 	var lines []string
 	for i := range 300 {
 		lines = append(lines, fmt.Sprintf("user%d,peer%d,%d", i, i%11, 1600000000+i))
@@ -144,7 +143,7 @@ func TestSameSeedSameOutcome(t *testing.T) {
 }
 
 func TestMetricsEndpoint(t *testing.T) {
-	srv := startMock(t, mockserver.Config{Faults: []mockserver.FaultSpec{{Kind: "code", Code: 70500, Probability: 1}}})
+	srv := startMock(t, mockserver.Config{Scenario: mockserver.Scenario{Faults: []mockserver.FaultSpec{{Fault: &mockserver.CodeFault{Code: 70500}, Probability: 1}}}})
 	c := newClient(t, srv, clientOpts{})
 	c.MarkRead(context.Background(), pairAB)
 	resp, err := http.Get(srv.URL() + "/metrics")

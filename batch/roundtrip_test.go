@@ -172,7 +172,7 @@ func TestRoundTrip(t *testing.T) {
 		{name: "expired usersig is 70001", cfg: mockserver.Config{Now: func() time.Time { return clock.Now().Add(time.Hour) }},
 			call: viaClient(clientOpts{ttl: time.Minute}, pairAB), code: 70001, class: chatapi.ClassRenew},
 		{name: "wrong key is 70009", call: viaClient(clientOpts{key: chatapi.NewSecret("not-the-key")}, pairAB), code: 70009, class: chatapi.ClassFatal},
-		{name: "over the ceiling is 60007", cfg: mockserver.Config{Ceiling: 1},
+		{name: "over the ceiling is 60007", cfg: mockserver.Config{Scenario: mockserver.Scenario{Ceiling: 1}},
 			call: func(t *testing.T, srv *mockserver.Server) batch.Result {
 				c := newClient(t, srv, clientOpts{})
 				if r := c.MarkRead(context.Background(), pairAB); r.Code != 0 {

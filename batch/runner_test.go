@@ -295,7 +295,7 @@ func TestRunAgainstMock(t *testing.T) {
 	// so the ceiling is checked on the run's side (PeakWindow) and the
 	// pacer's own tests, and the real-time benchmark, check it end to end.
 	clock := newFakeClock()
-	srv := startMock(t, mockserver.Config{Ceiling: -1, Now: clock.Now})
+	srv := startMock(t, mockserver.Config{Scenario: mockserver.Scenario{Ceiling: -1}, Now: clock.Now})
 	c := newClient(t, srv, clientOpts{now: clock.Now})
 	var lines []string
 	want := map[string]string{} // pair → read time

@@ -38,7 +38,7 @@ func TestSigningAcrossExpiry(t *testing.T) {
 	}
 	t.Run("short TTL renews before expiry", func(t *testing.T) {
 		t.Parallel()
-		sum, srv, signer := run(t, mockserver.Config{Ceiling: -1}, 2*time.Second, newFakeClock())
+		sum, srv, signer := run(t, mockserver.Config{Scenario: mockserver.Scenario{Ceiling: -1}}, 2*time.Second, newFakeClock())
 		if sum.ByStatus[reports.StatusOK] != 300 || srv.Stats().ByCode["70001"] != 0 {
 			t.Errorf("statuses %v, 70001 answers %d: want all ok and no expired UserSig", sum.ByStatus, srv.Stats().ByCode["70001"])
 		}

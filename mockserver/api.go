@@ -53,12 +53,11 @@ func (s *Server) serveMarkRead(w http.ResponseWriter, r *http.Request) {
 		if dec.fault != nil {
 			s.stats.fault(dec.fault.Kind())
 			s.metrics.faults.WithLabelValues(dec.fault.Kind()).Inc()
-			if cf, ok := dec.fault.(CodeFault); ok {
-				s.record(cf.Code)
+			if code, ok := dec.fault.Serve(w, r); ok {
+				s.record(code)
 			} else {
 				s.stats.request()
 			}
-			dec.fault.Serve(w, r)
 			return
 		}
 		code = s.mark(req)

@@ -14,7 +14,7 @@ import (
 // BenchmarkServeMarkRead is the handler's cost per valid call (no network):
 // query checks, cached UserSig verification, body parsing, the mark.
 func BenchmarkServeMarkRead(b *testing.B) {
-	srv := newMock(b, mockserver.Config{Ceiling: -1})
+	srv := newMock(b, mockserver.Config{Scenario: mockserver.Scenario{Ceiling: -1}})
 	target := chatapi.Path + "?" + apiQuery(devSig(b))
 	var n atomic.Int64
 	b.ReportAllocs()

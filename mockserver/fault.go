@@ -1,89 +1,117 @@
 package mockserver
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
-	"time"
-
-	"github.com/msgread/msgread/batch/chatapi"
+	"sort"
+	"strings"
 )
 
 // Fault replaces the service's answer to one request, the way a failing
-// service or network would answer it.
+// service or network would answer it. Each kind is a small type in a file
+// of its own with its JSON fields, and registers itself with RegisterFault.
 type Fault interface {
-	// Kind names the fault in stats and metrics.
+	// Kind names the fault in scenarios, stats and metrics.
 	Kind() string
-	// Serve answers r in the fault's way. It returns when it has answered, or
-	// when r's context is done.
-	Serve(w http.ResponseWriter, r *http.Request)
+	// Validate checks the fault's own settings.
+	Validate() error
+	// Serve answers r in the fault's way and returns the API code it
+	// answered with, or ok false when it sent no envelope. It returns when
+	// it has answered, or when r's context is done.
+	Serve(w http.ResponseWriter, r *http.Request) (code int, ok bool)
 }
 
-// Fault kinds, as FaultSpec.Kind names them.
-const (
-	FaultCode      = "code"
-	FaultHTTP      = "http"
-	FaultReset     = "reset"
-	FaultEmpty     = "empty"
-	FaultMalformed = "malformed"
-	FaultHang      = "hang"
-)
+var faultKinds = map[string]func() Fault{}
 
-// FaultSpec describes a fault and how often it strikes, as scenarios write
-// it in JSON: {"kind": "code", "code": 70500, "probability": 0.01}.
+// RegisterFault makes a fault kind known to scenarios: newFault returns an
+// empty fault (a pointer) for JSON to fill. Each fault's file calls it from
+// init.
+func RegisterFault(kind string, newFault func() Fault) { faultKinds[kind] = newFault }
+
+// FaultKinds returns the registered kinds, sorted.
+func FaultKinds() []string {
+	kinds := make([]string, 0, len(faultKinds))
+	for k := range faultKinds {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	return kinds
+}
+
+// FaultSpec is one fault of a scenario with the chance, per request, that
+// it answers. In JSON the fault's own fields stand beside its kind and
+// probability: {"kind": "code", "code": 70500, "probability": 0.01}.
 type FaultSpec struct {
-	// Kind is one of code, http, reset, empty, malformed, hang.
-	Kind string `json:"kind"`
-	// Probability is the chance, per request, that this fault answers it.
-	Probability float64 `json:"probability"`
-	// Code is the API error code a "code" fault answers with.
-	Code int `json:"code,omitempty"`
-	// Status is the HTTP status of an "http" fault: 502 (default) or 503.
-	Status int `json:"status,omitempty"`
-	// Max caps how long a "hang" waits for the client to give up
-	// (default DefaultHangMax).
-	Max Duration `json:"max,omitempty"`
+	Fault       Fault
+	Probability float64
 }
 
-// DefaultHangMax caps a hang when its spec gives no Max.
-const DefaultHangMax = 60 * time.Second
+// Validate checks the probability and the fault.
+func (s FaultSpec) Validate() error {
+	if s.Fault == nil {
+		return errors.New("mockserver: a fault spec has no fault")
+	}
+	if !(s.Probability >= 0 && s.Probability <= 1) {
+		return fmt.Errorf("mockserver: fault %s: probability %v is not in [0, 1]", s.Fault.Kind(), s.Probability)
+	}
+	if err := s.Fault.Validate(); err != nil {
+		return fmt.Errorf("mockserver: fault %s: %w", s.Fault.Kind(), err)
+	}
+	return nil
+}
 
-// Fault builds the fault the spec describes.
-func (s FaultSpec) Fault() (Fault, error) {
-	if s.Probability < 0 || s.Probability > 1 {
-		return nil, fmt.Errorf("mockserver: fault %s: probability %v is not in [0, 1]", s.Kind, s.Probability)
+// MarshalJSON writes the fault's fields with its kind and probability.
+func (s FaultSpec) MarshalJSON() ([]byte, error) {
+	fields := map[string]any{}
+	if s.Fault != nil {
+		own, err := json.Marshal(s.Fault)
+		if err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(own, &fields); err != nil {
+			return nil, err
+		}
+		fields["kind"] = s.Fault.Kind()
 	}
-	switch s.Kind {
-	case FaultCode:
-		if s.Code == 0 || !chatapi.Known(s.Code) {
-			return nil, fmt.Errorf("mockserver: fault code: %d is not a documented error code", s.Code)
-		}
-		return CodeFault{Code: s.Code}, nil
-	case FaultHTTP:
-		status := s.Status
-		if status == 0 {
-			status = http.StatusBadGateway
-		}
-		if status < 500 || status > 599 {
-			return nil, fmt.Errorf("mockserver: fault http: status %d is not a 5xx", status)
-		}
-		return HTTPFault{Status: status}, nil
-	case FaultReset:
-		return ResetFault{}, nil
-	case FaultEmpty:
-		return EmptyFault{}, nil
-	case FaultMalformed:
-		return MalformedFault{}, nil
-	case FaultHang:
-		limit := time.Duration(s.Max)
-		if limit == 0 {
-			limit = DefaultHangMax
-		}
-		if limit < 0 {
-			return nil, fmt.Errorf("mockserver: fault hang: max %v is negative", limit)
-		}
-		return HangFault{Max: limit}, nil
+	fields["probability"] = s.Probability
+	return json.Marshal(fields)
+}
+
+// UnmarshalJSON reads a fault of a registered kind. A field the kind does
+// not have is an error, so that a typo does not silently drop a setting.
+func (s *FaultSpec) UnmarshalJSON(b []byte) error {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(b, &fields); err != nil {
+		return err
 	}
-	return nil, fmt.Errorf("mockserver: unknown fault kind %q (code, http, reset, empty, malformed, hang)", s.Kind)
+	var kind string
+	var probability float64
+	if err := json.Unmarshal(fields["kind"], &kind); err != nil {
+		return errors.New("mockserver: a fault needs a \"kind\"")
+	}
+	if raw, ok := fields["probability"]; ok {
+		if err := json.Unmarshal(raw, &probability); err != nil {
+			return fmt.Errorf("mockserver: fault %s: probability: %w", kind, err)
+		}
+	}
+	delete(fields, "kind")
+	delete(fields, "probability")
+	newFault, ok := faultKinds[kind]
+	if !ok {
+		return fmt.Errorf("mockserver: unknown fault kind %q (%s)", kind, strings.Join(FaultKinds(), ", "))
+	}
+	own, _ := json.Marshal(fields)
+	f := newFault()
+	dec := json.NewDecoder(bytes.NewReader(own))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(f); err != nil {
+		return fmt.Errorf("mockserver: fault %s: %w", kind, err)
+	}
+	s.Fault, s.Probability = f, probability
+	return nil
 }
 
 // closeConn takes the connection from the server and closes it. With linger

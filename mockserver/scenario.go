@@ -33,12 +33,15 @@ type Scenario struct {
 // Validate checks the scenario's parts and that its fault probabilities add
 // up to at most 1.
 func (s Scenario) Validate() error {
+	if s.Name == "" {
+		s.Name = "(unnamed)"
+	}
 	if err := s.Latency.Validate(); err != nil {
 		return fmt.Errorf("scenario %s: %w", s.Name, err)
 	}
 	sum := 0.0
 	for _, f := range s.Faults {
-		if _, err := f.Fault(); err != nil {
+		if err := f.Validate(); err != nil {
 			return fmt.Errorf("scenario %s: %w", s.Name, err)
 		}
 		sum += f.Probability
@@ -54,13 +57,8 @@ func (s Scenario) Validate() error {
 	return nil
 }
 
-// Apply copies the scenario into cfg.
-func (s Scenario) Apply(cfg *Config) {
-	cfg.Latency = s.Latency
-	cfg.Faults = append([]FaultSpec(nil), s.Faults...)
-	cfg.Ceiling = s.Ceiling
-	cfg.CeilingCode = s.CeilingCode
-}
+// Apply makes the scenario cfg's.
+func (s Scenario) Apply(cfg *Config) { cfg.Scenario = s }
 
 // Builtins are the scenarios available by name.
 var Builtins = map[string]Scenario{
@@ -70,11 +68,11 @@ var Builtins = map[string]Scenario{
 		Description: "about 2% retryable codes, 0.5% HTTP 502, 0.1% connection resets, lognormal latency 40 ms p50 / 400 ms p99",
 		Latency:     Latency{Kind: LatencyLognormal, P50: Duration(40 * time.Millisecond), P99: Duration(400 * time.Millisecond)},
 		Faults: []FaultSpec{
-			{Kind: FaultCode, Code: chatapi.CodeInternalError, Probability: 0.008},
-			{Kind: FaultCode, Code: chatapi.CodeServiceTimeout, Probability: 0.006},
-			{Kind: FaultCode, Code: chatapi.CodeInternalTimeout, Probability: 0.006},
-			{Kind: FaultHTTP, Status: 502, Probability: 0.005},
-			{Kind: FaultReset, Probability: 0.001},
+			{Fault: &CodeFault{Code: chatapi.CodeInternalError}, Probability: 0.008},
+			{Fault: &CodeFault{Code: chatapi.CodeServiceTimeout}, Probability: 0.006},
+			{Fault: &CodeFault{Code: chatapi.CodeInternalTimeout}, Probability: 0.006},
+			{Fault: &HTTPFault{Status: 502}, Probability: 0.005},
+			{Fault: &ResetFault{}, Probability: 0.001},
 		},
 	},
 	"slow": {
@@ -86,7 +84,7 @@ var Builtins = map[string]Scenario{
 	"broken-auth": {
 		Name:        "broken-auth",
 		Description: "every call answers 70009, as with a wrong key",
-		Faults:      []FaultSpec{{Kind: FaultCode, Code: chatapi.CodeSigOtherAppKey, Probability: 1}},
+		Faults:      []FaultSpec{{Fault: &CodeFault{Code: chatapi.CodeSigOtherAppKey}, Probability: 1}},
 	},
 }
 

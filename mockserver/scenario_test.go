@@ -1,10 +1,12 @@
 package mockserver
 
 import (
+	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -23,8 +25,7 @@ func TestFaultRatesMatchProbabilities(t *testing.T) {
 	faults := make([]Fault, len(sc.Faults))
 	probs := make([]float64, len(sc.Faults))
 	for i, f := range sc.Faults {
-		faults[i], _ = f.Fault()
-		probs[i] = f.Probability
+		faults[i], probs[i] = f.Fault, f.Probability
 	}
 	d := newDecider(42, sc.Latency, faults, probs)
 	const n = 200_000
@@ -43,7 +44,7 @@ func TestFaultRatesMatchProbabilities(t *testing.T) {
 		sigma := math.Sqrt(p * (1 - p) / n)
 		got := float64(counts[j]) / n
 		if math.Abs(got-p) > 4*sigma {
-			t.Errorf("fault %d (%s %d): rate %.5f, want %.5f ± %.5f (4σ)", j, spec.Kind, spec.Code, got, p, 4*sigma)
+			t.Errorf("fault %d (%s %+v): rate %.5f, want %.5f ± %.5f (4σ)", j, spec.Fault.Kind(), spec.Fault, got, p, 4*sigma)
 		}
 	}
 }
@@ -91,7 +92,7 @@ func TestFixedAndUniformLatency(t *testing.T) {
 }
 
 func TestDecisionsArePureFunctions(t *testing.T) {
-	f, _ := FaultSpec{Kind: FaultCode, Code: 70500, Probability: 0.5}.Fault()
+	var f Fault = &CodeFault{Code: 70500}
 	l := Latency{Kind: LatencyUniform, Min: 0, Max: Duration(time.Second)}
 	a, b := newDecider(7, l, []Fault{f}, []float64{0.5}), newDecider(7, l, []Fault{f}, []float64{0.5})
 	other := newDecider(8, l, []Fault{f}, []float64{0.5})
@@ -117,10 +118,12 @@ func TestDecisionsArePureFunctions(t *testing.T) {
 
 func TestScenarioValidation(t *testing.T) {
 	for name, sc := range map[string]Scenario{
-		"probabilities over 1": {Faults: []FaultSpec{{Kind: FaultReset, Probability: 0.7}, {Kind: FaultEmpty, Probability: 0.4}}},
-		"unknown kind":         {Faults: []FaultSpec{{Kind: "meteor", Probability: 0.1}}},
-		"undocumented code":    {Faults: []FaultSpec{{Kind: FaultCode, Code: 12345, Probability: 0.1}}},
-		"4xx http fault":       {Faults: []FaultSpec{{Kind: FaultHTTP, Status: 404, Probability: 0.1}}},
+		"probabilities over 1": {Faults: []FaultSpec{{Fault: &ResetFault{}, Probability: 0.7}, {Fault: &EmptyFault{}, Probability: 0.4}}},
+		"a NaN probability":    {Faults: []FaultSpec{{Fault: &ResetFault{}, Probability: math.NaN()}}},
+		"no fault":             {Faults: []FaultSpec{{Probability: 0.1}}},
+		"undocumented code":    {Faults: []FaultSpec{{Fault: &CodeFault{Code: 12345}, Probability: 0.1}}},
+		"4xx http fault":       {Faults: []FaultSpec{{Fault: &HTTPFault{Status: 404}, Probability: 0.1}}},
+		"negative hang":        {Faults: []FaultSpec{{Fault: &HangFault{Max: -1}, Probability: 0.1}}},
 		"bad lognormal":        {Latency: Latency{Kind: LatencyLognormal, P50: Duration(time.Second), P99: Duration(time.Millisecond)}},
 		"bad ceiling code":     {CeilingCode: 70500},
 	} {
@@ -149,5 +152,33 @@ func TestLoadScenarioFile(t *testing.T) {
 	}
 	if _, err := LoadScenario("no-such-scenario"); err == nil || !strings.Contains(err.Error(), "flaky") {
 		t.Errorf("unknown name: %v, want an error listing the built-ins", err)
+	}
+}
+
+// TestFaultsOwnTheirJSON: each registered kind reads its own fields from a
+// scenario and writes them back; an unknown kind names the known ones.
+func TestFaultsOwnTheirJSON(t *testing.T) {
+	text := `[{"kind":"code","code":70500,"probability":0.01},{"kind":"http","status":503,"probability":0.02},` +
+		`{"kind":"hang","max":"2s","probability":0.03},{"kind":"reset","probability":0.04},` +
+		`{"kind":"empty","probability":0.05},{"kind":"malformed","probability":0.06}]`
+	var specs []FaultSpec
+	if err := json.Unmarshal([]byte(text), &specs); err != nil {
+		t.Fatal(err)
+	}
+	want := []FaultSpec{{&CodeFault{70500}, 0.01}, {&HTTPFault{503}, 0.02}, {&HangFault{Duration(2 * time.Second)}, 0.03},
+		{&ResetFault{}, 0.04}, {&EmptyFault{}, 0.05}, {&MalformedFault{}, 0.06}}
+	for i := range want {
+		if !reflect.DeepEqual(specs[i], want[i]) {
+			t.Errorf("fault %d: %+v, want %+v", i, specs[i], want[i])
+		}
+	}
+	back, _ := json.Marshal(specs)
+	var again []FaultSpec
+	if err := json.Unmarshal(back, &again); err != nil || !reflect.DeepEqual(again, specs) {
+		t.Errorf("round trip: %s → %+v (%v)", back, again, err)
+	}
+	err := json.Unmarshal([]byte(`[{"kind":"meteor","probability":0.1}]`), &specs)
+	if err == nil || !strings.Contains(err.Error(), "code, empty, hang, http, malformed, reset") {
+		t.Errorf("unknown kind: %v", err)
 	}
 }

@@ -45,17 +45,12 @@ type Config struct {
 	Key chatapi.Secret
 	// Users restricts the existing accounts; nil means every account exists.
 	Users []string
-	// Ceiling is the limit in calls per 1-second window; zero means
-	// DefaultCeiling and a negative value turns it off.
-	Ceiling int
-	// CeilingCode is the answer over the ceiling: zero means 60007; 60011,
-	// 60018 and 60019 are the other throttling codes.
-	CeilingCode int
-	// Latency is added before every answer to a valid request.
-	Latency Latency
-	// Faults answer valid requests instead of the service, each with its
-	// probability per request (they add up to at most 1).
-	Faults []FaultSpec
+	// Scenario is the latency added before every answer to a valid
+	// request, the faults that answer instead of the service (each with its
+	// probability per request; they add up to at most 1), and the ceiling
+	// (zero means DefaultCeiling, negative none) with its code (zero means
+	// 60007).
+	Scenario
 	// Seed makes latency and faults reproducible: the draw for a request is
 	// a pure function of (Seed, report account, peer account, how many times
 	// the pair was called before).
@@ -107,15 +102,13 @@ func New(cfg Config) (*Server, error) {
 	if cfg.CeilingCode == 0 {
 		cfg.CeilingCode = chatapi.CodeRateLimited
 	}
-	scenario := Scenario{Name: "config", Latency: cfg.Latency, Faults: cfg.Faults, Ceiling: cfg.Ceiling, CeilingCode: cfg.CeilingCode}
-	if err := scenario.Validate(); err != nil {
+	if err := cfg.Scenario.Validate(); err != nil {
 		return nil, err
 	}
 	faults := make([]Fault, len(cfg.Faults))
 	probs := make([]float64, len(cfg.Faults))
 	for i, spec := range cfg.Faults {
-		faults[i], _ = spec.Fault() // validated above
-		probs[i] = spec.Probability
+		faults[i], probs[i] = spec.Fault, spec.Probability
 	}
 	s := &Server{
 		decider: newDecider(cfg.Seed, cfg.Latency, faults, probs),

@@ -79,7 +79,7 @@ func markRead(t testing.TB, srv *mockserver.Server, sig, body string) int {
 
 func TestCeilingPerSecondWindow(t *testing.T) {
 	clock := &fakeClock{t: time.Now().Truncate(time.Second)}
-	srv := newMock(t, mockserver.Config{Ceiling: 3, Now: clock.Now})
+	srv := newMock(t, mockserver.Config{Scenario: mockserver.Scenario{Ceiling: 3}, Now: clock.Now})
 	sig := devSig(t)
 	body := `{"Report_Account":"a","Peer_Account":"b"}`
 	for i := range 3 {
@@ -94,7 +94,7 @@ func TestCeilingPerSecondWindow(t *testing.T) {
 	if code := markRead(t, srv, sig, body); code != 0 {
 		t.Fatalf("first call of the next second: %d, want 0", code)
 	}
-	off := newMock(t, mockserver.Config{Ceiling: -1, Now: clock.Now})
+	off := newMock(t, mockserver.Config{Scenario: mockserver.Scenario{Ceiling: -1}, Now: clock.Now})
 	for range 50 {
 		if code := markRead(t, off, sig, body); code != 0 {
 			t.Fatalf("ceiling off still refused: %d", code)
@@ -163,7 +163,7 @@ func TestReadOuts(t *testing.T) {
 }
 
 func TestMarksGrowWithPairsNotRequests(t *testing.T) {
-	srv := newMock(t, mockserver.Config{Ceiling: -1})
+	srv := newMock(t, mockserver.Config{Scenario: mockserver.Scenario{Ceiling: -1}})
 	sig := devSig(t)
 	for i := range 2000 {
 		body := `{"Report_Account":"u` + string(rune('a'+i%4)) + `","Peer_Account":"v"}`
@@ -245,7 +245,7 @@ func FuzzMarkRead(f *testing.F) {
 		if method == "" || strings.ContainsAny(method, " \t\r\n()<>@,;:\\\"/[]?={}") || !isToken(method) {
 			return
 		}
-		srv := newMock(t, mockserver.Config{Ceiling: -1})
+		srv := newMock(t, mockserver.Config{Scenario: mockserver.Scenario{Ceiling: -1}})
 		rec := httptest.NewRecorder()
 		req := httptest.NewRequest("POST", chatapi.Path, strings.NewReader(body))
 		req.Method = method
@@ -275,8 +275,8 @@ func isToken(s string) bool {
 
 func TestStatsPerSecondFaultsAndLatency(t *testing.T) {
 	clock := &fakeClock{t: time.Now().Truncate(time.Second)}
-	srv := newMock(t, mockserver.Config{Now: clock.Now, Ceiling: 2, CeilingCode: chatapi.CodeTooManyRequests,
-		Faults: []mockserver.FaultSpec{{Kind: "code", Code: 70500, Probability: 0.5}}})
+	srv := newMock(t, mockserver.Config{Now: clock.Now, Scenario: mockserver.Scenario{Ceiling: 2, CeilingCode: chatapi.CodeTooManyRequests,
+		Faults: []mockserver.FaultSpec{{Fault: &mockserver.CodeFault{Code: 70500}, Probability: 0.5}}}})
 	sig := devSig(t)
 	body := `{"Report_Account":"a","Peer_Account":"b"}`
 	for range 3 {

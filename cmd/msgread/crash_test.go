@@ -138,7 +138,7 @@ func TestCrashResume(t *testing.T) {
 // rows are appended after a torn last row is cut off, and no line is listed
 // twice.
 func TestResumeAppendsToTheSameReport(t *testing.T) {
-	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Ceiling: -1})
+	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Scenario: mockserver.Scenario{Ceiling: -1}})
 	in := writeInput(t, 50)
 	report := filepath.Join(t.TempDir(), "r.csv")
 	var b strings.Builder
@@ -168,7 +168,7 @@ func TestResumeAppendsToTheSameReport(t *testing.T) {
 // TestResumeWithAnotherInputStops: resuming with an input that is not the
 // one the report was made from would skip the wrong rows; it stops instead.
 func TestResumeWithAnotherInputStops(t *testing.T) {
-	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Ceiling: -1})
+	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Scenario: mockserver.Scenario{Ceiling: -1}})
 	dir := t.TempDir()
 	in := writeInput(t, 30)
 	report := filepath.Join(dir, "r.csv")

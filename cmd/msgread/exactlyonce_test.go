@@ -47,7 +47,7 @@ func writeFile(t *testing.T, dir, name, text string) string {
 // 1. A stray quote costs its own line, not the rest of the file; check
 // counts every line too.
 func TestStrayQuoteCostsOneLine(t *testing.T) {
-	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Ceiling: -1})
+	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Scenario: mockserver.Scenario{Ceiling: -1}})
 	var b strings.Builder
 	b.WriteString("report_account,peer_account\n")
 	for i := range 2000 {
@@ -81,7 +81,7 @@ func TestStrayQuoteCostsOneLine(t *testing.T) {
 // 2. No output overwrites a file: --summary-json aimed at the input or the
 // resumed report is refused before any call, for run and load alike.
 func TestOutputsNeverOverwrite(t *testing.T) {
-	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Ceiling: -1})
+	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Scenario: mockserver.Scenario{Ceiling: -1}})
 	dir := t.TempDir()
 	in := writeInput(t, 30)
 	inBefore, _ := os.ReadFile(in)
@@ -125,7 +125,7 @@ func TestOutputsNeverOverwrite(t *testing.T) {
 // 3. A last row complete but for its newline is torn: it is not done, the
 // append cuts it, and its line is sent again and reported once.
 func TestResumeTornRowWithoutNewline(t *testing.T) {
-	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Ceiling: -1})
+	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Scenario: mockserver.Scenario{Ceiling: -1}})
 	in := writeInput(t, 30)
 	text := reportText(2, 12, "")
 	report := writeFile(t, t.TempDir(), "r.csv", strings.TrimSuffix(text, "\n"))
@@ -145,7 +145,7 @@ func TestResumeTornRowWithoutNewline(t *testing.T) {
 // 4. A torn row with a quote left open is cut whole; the rows appended after
 // it are rows, and a second resume reads them.
 func TestResumeTornRowWithOpenQuote(t *testing.T) {
-	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Ceiling: -1})
+	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Scenario: mockserver.Scenario{Ceiling: -1}})
 	in := writeInput(t, 30)
 	report := writeFile(t, t.TempDir(), "r.csv", reportText(2, 10, `11,u9,p9,1600000009,failed,90003,"the server said`))
 	if err, stderr := runArgs(t, srv, "--resume", report, "--report", report, in); err != nil {
@@ -165,7 +165,7 @@ func TestResumeTornRowWithOpenQuote(t *testing.T) {
 // 5. Every done line is checked, not a sample: a row inserted anywhere
 // stops the resume before the first call.
 func TestResumeInsertedRowStopsBeforeAnyCall(t *testing.T) {
-	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Ceiling: -1})
+	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Scenario: mockserver.Scenario{Ceiling: -1}})
 	dir := t.TempDir()
 	in := writeInput(t, 3000)
 	old := writeFile(t, dir, "old.csv", reportText(2, 3001, ""))
@@ -181,7 +181,7 @@ func TestResumeInsertedRowStopsBeforeAnyCall(t *testing.T) {
 
 // 6. Only ok lines are done: an invalid row fixed in the input since is sent.
 func TestResumeSendsAFixedInvalidRow(t *testing.T) {
-	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Ceiling: -1})
+	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Scenario: mockserver.Scenario{Ceiling: -1}})
 	dir := t.TempDir()
 	in := writeInput(t, 20, "bad row,p1,1")
 	report := filepath.Join(dir, "r1.csv")
@@ -206,7 +206,7 @@ func TestResumeSendsAFixedInvalidRow(t *testing.T) {
 // 7. A report in use is locked: a second run on it refuses with exit 2 and
 // says who holds it.
 func TestReportInUseIsRefused(t *testing.T) {
-	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Ceiling: -1})
+	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Scenario: mockserver.Scenario{Ceiling: -1}})
 	dir := t.TempDir()
 	in := writeInput(t, 20)
 	report := writeFile(t, dir, "r.csv", reportText(2, 5, ""))
@@ -238,7 +238,7 @@ func TestReportInUseIsRefused(t *testing.T) {
 // 8. A line number that is no data line of the input is refused before any
 // call.
 func TestResumeCorruptLineNumber(t *testing.T) {
-	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Ceiling: -1})
+	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Scenario: mockserver.Scenario{Ceiling: -1}})
 	dir := t.TempDir()
 	in := writeInput(t, 20)
 	for name, tail := range map[string]string{

@@ -68,7 +68,7 @@ func readReport(t *testing.T, path string) map[int]reports.Record {
 }
 
 func TestRunAgainstEndpoint(t *testing.T) {
-	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Ceiling: -1})
+	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Scenario: mockserver.Scenario{Ceiling: -1}})
 	in := writeInput(t, 300, "bad row,p,1", "u1,p1,1700000000000")
 	dir := t.TempDir()
 	report := filepath.Join(dir, "r.csv")
@@ -114,7 +114,7 @@ func TestRunAgainstEndpoint(t *testing.T) {
 }
 
 func TestRunWrongKeyStopsFast(t *testing.T) {
-	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Ceiling: -1})
+	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Scenario: mockserver.Scenario{Ceiling: -1}})
 	in := writeInput(t, 2000)
 	report := filepath.Join(t.TempDir(), "r.csv")
 	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": "wrong-key"})
