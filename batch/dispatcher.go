@@ -19,6 +19,9 @@ type ticket struct {
 	slot int
 }
 
+// handoffLead is how early a ticket goes to a worker before its time.
+const handoffLead = 2 * time.Millisecond
+
 // dispatcher is the only goroutine that paces. It hands out tickets at the
 // pacer's times, holds them back while the probe call is out, and applies
 // the throttle answers the workers report: self-throttling happens here and
@@ -61,7 +64,11 @@ func (d *dispatcher) run(ctx context.Context) {
 			// Held by the pacer (its rate or its window): sent when meant,
 			// so the schedule moves to it and only omission counts late.
 			d.sched.next = max(d.sched.next, at.Sub(d.start))
-			if d.clock.Sleep(ctx, at.Sub(now)) != nil {
+			// The ticket goes out a little early; the worker waits out the
+			// rest itself, so that the hand-off's delay does not make each
+			// send late (the window would count that lateness against the
+			// next second's calls).
+			if d.clock.Sleep(ctx, at.Sub(now)-handoffLead) != nil {
 				return
 			}
 		}

@@ -85,6 +85,9 @@ func (w *run) attempt(n int, req chatapi.Request, line int) (Result, bool) {
 	if !ok {
 		return Result{}, false
 	}
+	if w.cfg.Clock.Sleep(w.dispatch, t.at.Sub(w.cfg.Clock.Now())) != nil {
+		return Result{}, false
+	}
 	now := w.cfg.Clock.Now()
 	w.disp.pacer.Sent(t.slot, t.at, now)
 	w.meter.sent(n, t.intended, now)
