@@ -49,3 +49,9 @@ type Record struct {
 
 // Header is the report's header row.
 var Header = []string{"line", "report_account", "peer_account", "msg_read_time", "status", "error_code", "error_info", "http_status", "attempts", "latency_ms", "finished_at"}
+
+// NotOK counts, in counts by status, the rows that did not end well: failed,
+// gave up or invalid (a run with any exits 1). Skipped rows were ok before.
+func NotOK[N int | int64](by map[Status]N) N {
+	return by[StatusFailed] + by[StatusGaveUp] + by[StatusInvalid]
+}

@@ -218,7 +218,7 @@ func runExit(sum reports.Summary, runErr, closeErr error, breaches []string) err
 	case len(breaches) > 0:
 		return &exitError{code: exitThreshold, err: fmt.Errorf("%d threshold(s) not met: %s", len(breaches), strings.Join(breaches, "; "))}
 	}
-	if sum.ByStatus[reports.StatusFailed]+sum.ByStatus[reports.StatusGaveUp]+sum.ByStatus[reports.StatusInvalid] > 0 {
+	if reports.NotOK(sum.ByStatus) > 0 {
 		return &exitError{code: exitRowsFailed, err: errSilent}
 	}
 	return nil

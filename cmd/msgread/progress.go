@@ -109,7 +109,7 @@ func showLog(w io.Writer, total int64, snapshot func() batch.Progress, done <-ch
 }
 
 func errorsSoFar(p batch.Progress) int64 {
-	return p.ByStatus[reports.StatusFailed] + p.ByStatus[reports.StatusGaveUp] + p.ByStatus[reports.StatusInvalid]
+	return reports.NotOK(p.ByStatus)
 }
 
 // progressLine is the plain progress line: rows done, rate, statuses, ETA.
