@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
+	"runtime"
 	"slices"
 )
 
@@ -22,8 +23,8 @@ import (
 // line is checked against the input, not a sample: a shifted or edited
 // input mismatches on its first changed done line. A fingerprint is never
 // 0, so 0 means "not done" and no bitmap is needed. Lines live in pages of
-// 65,536 fingerprints (128 KB), made only where the report has lines: 10 M
-// lines take about 20 MB.
+// 65,536 fingerprints (128 KB), made only where the report has lines (10 M
+// lines take about 20 MB) and, on unix, mapped outside the Go heap.
 //
 // Skip and Finish are called from one goroutine, in input order.
 type Resume struct {
@@ -47,6 +48,7 @@ type Resume struct {
 
 	cursor  int // the last input line Skip was asked about
 	checked int // done lines Skip has met
+	mapped  *mappings
 }
 
 const pageShift = 16
@@ -114,7 +116,7 @@ func (r *Resume) fingerprint(report, peer string) uint16 {
 func (r *Resume) add(line int, fp uint16) {
 	p := r.pages[line>>pageShift]
 	if p == nil {
-		p = new(page)
+		p = r.newPage()
 		r.pages[line>>pageShift] = p
 	}
 	i := line & (1<<pageShift - 1)
@@ -122,6 +124,7 @@ func (r *Resume) add(line int, fp uint16) {
 		r.n++
 	}
 	p[i] = fp
+	runtime.KeepAlive(r) // its cleanup unmaps p
 }
 
 // lookup returns the fingerprint of a done line.
@@ -131,6 +134,7 @@ func (r *Resume) lookup(line int) (uint16, bool) {
 		return 0, false
 	}
 	fp := p[line&(1<<pageShift-1)]
+	runtime.KeepAlive(r) // its cleanup unmaps p
 	return fp, fp != 0
 }
 
