@@ -186,6 +186,8 @@ func (r *Runner) Run(ctx context.Context, in Source, out Output) (reports.Summar
 	r.meter = newMeter(start, r.cfg.Profile, pacer)
 	close(r.ready)
 
+	// dispatch ends when no new attempt may start; calls, when the calls in
+	// flight must stop too (Abort).
 	dispatch, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	calls, abort := context.WithCancel(context.WithoutCancel(ctx))
@@ -207,37 +209,60 @@ func (r *Runner) Run(ctx context.Context, in Source, out Output) (reports.Summar
 		}()
 	}
 
-	var fatalOnce sync.Once
-	var fatal *FatalError
-	maxLine := 0
-	if r.cfg.Resume != nil {
-		maxLine = r.cfg.Resume.MaxLine
-	}
-	w := &run{
-		cfg: r.cfg, meter: r.meter, dispatch: dispatch, calls: calls,
-		disp:   newDispatcher(clock, pacer, r.cfg.Profile, start),
-		resent: func(line int) bool { return line <= maxLine },
-		fatal: func(res Result, line int) {
-			fatalOnce.Do(func() {
-				fatal = newFatalError(res, line)
-				stop(fatal)
-			})
-		},
-	}
-
-	rows := make(chan Row, r.cfg.Workers)
-	results := make(chan reports.Record, r.cfg.Workers)
+	w := &run{cfg: r.cfg, meter: r.meter, dispatch: dispatch, calls: calls, stop: stop,
+		disp: newDispatcher(clock, pacer, r.cfg.Profile, start)}
 	var notFinished atomic.Int64
+	results, wait := r.start(w, in, &notFinished)
+
+	sum := reports.NewSummary()
+	outErr := r.writeAll(results, out, &sum, stop)
+	if outErr != nil {
+		stop(outErr)
+		abort()
+		for range results {
+		}
+	}
+	wait()
+
+	sum.NotFinished = int(notFinished.Load())
+	r.meter.fill(&sum, clock.Now())
+	_, sum.InputRows, sum.BlankLines, _ = in.Counts()
+	err := outErr
+	switch {
+	case outErr != nil:
+		sum.Stopped = "writing the report: " + outErr.Error()
+		return sum, outErr
+	case w.fatalErr != nil:
+		err = w.fatalErr
+	case ctx.Err() != nil && calls.Err() != nil:
+		err = ErrAborted
+	default:
+		err = context.Cause(dispatch) // nil when the input ran to its end
+		if errors.Is(err, errStopAfter) {
+			err = nil
+		}
+	}
+	if err != nil {
+		sum.Stopped = err.Error()
+	}
+	return sum, err
+}
+
+// start launches the reader, the dispatcher and the workers. Finished rows
+// come on results, which closes once every worker is done; wait returns
+// when every goroutine started has ended.
+func (r *Runner) start(w *run, in Source, notFinished *atomic.Int64) (results <-chan reports.Record, wait func()) {
+	rows := make(chan Row, r.cfg.Workers)
+	out := make(chan reports.Record, r.cfg.Workers)
 	var g errgroup.Group
 	g.Go(func() error {
 		defer close(rows)
-		if err := r.read(dispatch, in, rows, &notFinished); err != nil && dispatch.Err() == nil {
-			stop(err)
+		if err := r.read(w.dispatch, in, rows, notFinished); err != nil && w.dispatch.Err() == nil {
+			w.stop(err)
 		}
 		return nil
 	})
-	tickets, stopTickets := context.WithCancel(dispatch)
-	defer stopTickets()
+	tickets, stopTickets := context.WithCancel(w.dispatch)
 	g.Go(func() error {
 		w.disp.run(tickets)
 		return nil
@@ -253,7 +278,7 @@ func (r *Runner) Run(ctx context.Context, in Source, out Output) (reports.Summar
 					notFinished.Add(1)
 					continue
 				}
-				results <- rec
+				out <- rec
 			}
 			return nil
 		})
@@ -261,39 +286,12 @@ func (r *Runner) Run(ctx context.Context, in Source, out Output) (reports.Summar
 	go func() {
 		workers.Wait()
 		stopTickets() // no worker is left to take one
-		close(results)
+		close(out)
 	}()
-
-	sum := reports.NewSummary()
-	outErr := r.writeAll(results, out, &sum, stop)
-	if outErr != nil {
-		stop(outErr)
-		abort()
-		for range results {
-		}
+	return out, func() {
+		_ = g.Wait()
+		stopTickets()
 	}
-	_ = g.Wait()
-
-	sum.NotFinished = int(notFinished.Load())
-	r.meter.fill(&sum, clock.Now())
-	_, sum.InputRows, sum.BlankLines, _ = in.Counts()
-	if outErr != nil {
-		sum.Stopped = "writing the report: " + outErr.Error()
-		return sum, outErr
-	}
-	err := context.Cause(dispatch) // nil when the input ran to its end
-	switch {
-	case fatal != nil:
-		err = fatal
-	case ctx.Err() != nil && calls.Err() != nil:
-		err = ErrAborted
-	case errors.Is(err, errStopAfter):
-		err = nil
-	}
-	if err != nil {
-		sum.Stopped = err.Error()
-	}
-	return sum, err
 }
 
 // read hands the source's rows to the workers, in order, each marked done

@@ -88,7 +88,6 @@ func codeResult(code int) batch.Result {
 	return batch.Result{Code: code, Info: c.Info, Class: c.Class, Throttle: c.Throttle, HTTPStatus: 200}
 }
 
-func noSleep(ctx context.Context, d time.Duration) error { return ctx.Err() }
 
 func input(t *testing.T, lines ...string) *batch.Input {
 	t.Helper()

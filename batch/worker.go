@@ -3,6 +3,7 @@ package batch
 import (
 	"context"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/msgread/msgread/batch/chatapi"
@@ -11,15 +12,30 @@ import (
 
 // run is what the workers of one run share.
 type run struct {
-	cfg    Config
-	meter  *Meter
-	disp   *dispatcher
-	resent func(line int) bool
+	cfg   Config
+	meter *Meter
+	disp  *dispatcher
 	// dispatch ends when no new attempt may start; calls ends when the
-	// calls in flight must stop too (Abort).
+	// calls in flight must stop too (Abort). stop ends dispatch.
 	dispatch, calls context.Context
-	// fatal stops the run with a fatal answer, once.
-	fatal func(res Result, line int)
+	stop            context.CancelCauseFunc
+
+	fatalOnce sync.Once
+	fatalErr  *FatalError // the answer that stopped the run, once set
+}
+
+// fatal stops the run with a fatal answer; the first one wins.
+func (w *run) fatal(res Result, line int) {
+	w.fatalOnce.Do(func() {
+		w.fatalErr = newFatalError(res, line)
+		w.stop(w.fatalErr)
+	})
+}
+
+// resent says whether a line sent now may have reached the API in the run
+// resumed (it is below that report's highest line).
+func (w *run) resent(line int) bool {
+	return w.cfg.Resume != nil && line <= w.cfg.Resume.MaxLine
 }
 
 // process takes one row to its report row: skipped and invalid rows at

@@ -15,13 +15,13 @@ import (
 
 // The eight ways the exactly-once promise broke before, each end to end.
 
-// runArgs runs msgread against srv and returns the error and stderr.
-func runArgs(t *testing.T, srv *mockserver.Server, args ...string) (error, string) {
+// runArgs runs msgread against srv and returns stderr and the error.
+func runArgs(t *testing.T, srv *mockserver.Server, args ...string) (string, error) {
 	t.Helper()
 	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
 	full := append([]string{"run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none"}, args...)
 	err := run(context.Background(), full, e)
-	return err, errOut.String()
+	return errOut.String(), err
 }
 
 // reportText is a report of ok rows for lines from..to of writeInput's input,
@@ -60,7 +60,7 @@ func TestStrayQuoteCostsOneLine(t *testing.T) {
 	dir := t.TempDir()
 	in := writeFile(t, dir, "in.csv", b.String())
 	report := filepath.Join(dir, "r.csv")
-	err, stderr := runArgs(t, srv, "--report", report, in)
+	stderr, err := runArgs(t, srv, "--report", report, in)
 	if exitCode(err) != exitRowsFailed {
 		t.Fatalf("exit %d (%v)\n%s", exitCode(err), err, stderr)
 	}
@@ -97,7 +97,7 @@ func TestOutputsNeverOverwrite(t *testing.T) {
 		"summary on the appended report": {"--resume", old, "--report", old, "--summary-json", old, in},
 	} {
 		t.Run(name, func(t *testing.T) {
-			err, stderr := runArgs(t, srv, args...)
+			stderr, err := runArgs(t, srv, args...)
 			if exitCode(err) != exitUsage || srv.Stats().Requests != 0 {
 				t.Fatalf("exit %d (%v), %d calls; want 2 and none\n%s", exitCode(err), err, srv.Stats().Requests, stderr)
 			}
@@ -129,7 +129,7 @@ func TestResumeTornRowWithoutNewline(t *testing.T) {
 	in := writeInput(t, 30)
 	text := reportText(2, 12, "")
 	report := writeFile(t, t.TempDir(), "r.csv", strings.TrimSuffix(text, "\n"))
-	err, stderr := runArgs(t, srv, "--resume", report, "--report", report, in)
+	stderr, err := runArgs(t, srv, "--resume", report, "--report", report, in)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
@@ -148,12 +148,12 @@ func TestResumeTornRowWithOpenQuote(t *testing.T) {
 	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Scenario: mockserver.Scenario{Ceiling: -1}})
 	in := writeInput(t, 30)
 	report := writeFile(t, t.TempDir(), "r.csv", reportText(2, 10, `11,u9,p9,1600000009,failed,90003,"the server said`))
-	if err, stderr := runArgs(t, srv, "--resume", report, "--report", report, in); err != nil {
+	if stderr, err := runArgs(t, srv, "--resume", report, "--report", report, in); err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
 	assertChain(t, in, []string{report})
 	before := srv.Stats().Requests
-	if err, stderr := runArgs(t, srv, "--resume", report, "--report", report, in); err != nil {
+	if stderr, err := runArgs(t, srv, "--resume", report, "--report", report, in); err != nil {
 		t.Fatalf("second resume: %v\n%s", err, stderr)
 	}
 	if n := srv.Stats().Requests - before; n != 0 {
@@ -173,7 +173,7 @@ func TestResumeInsertedRowStopsBeforeAnyCall(t *testing.T) {
 	lines := strings.SplitAfter(string(data), "\n")
 	edited := strings.Join(lines[:1500], "") + "new,row,1600000000\n" + strings.Join(lines[1500:], "")
 	in2 := writeFile(t, dir, "in2.csv", edited)
-	err, stderr := runArgs(t, srv, "--resume", old, "--report", filepath.Join(dir, "r.csv"), in2)
+	stderr, err := runArgs(t, srv, "--resume", old, "--report", filepath.Join(dir, "r.csv"), in2)
 	if exitCode(err) != exitAborted || !strings.Contains(err.Error(), "input line 1501 is new → row") || srv.Stats().Requests != 0 {
 		t.Fatalf("exit %d (%v), %d calls; want 3 naming line 1501 and no call\n%s", exitCode(err), err, srv.Stats().Requests, stderr)
 	}
@@ -185,13 +185,13 @@ func TestResumeSendsAFixedInvalidRow(t *testing.T) {
 	dir := t.TempDir()
 	in := writeInput(t, 20, "bad row,p1,1")
 	report := filepath.Join(dir, "r1.csv")
-	if err, _ := runArgs(t, srv, "--report", report, in); exitCode(err) != exitRowsFailed {
+	if _, err := runArgs(t, srv, "--report", report, in); exitCode(err) != exitRowsFailed {
 		t.Fatalf("exit %d (%v), want 1", exitCode(err), err)
 	}
 	data, _ := os.ReadFile(in)
 	os.WriteFile(in, []byte(strings.Replace(string(data), "bad row,p1,1", "fixed,p1,1700000000", 1)), 0o644)
 	r2 := filepath.Join(dir, "r2.csv")
-	if err, stderr := runArgs(t, srv, "--resume", report, "--report", r2, in); err != nil {
+	if stderr, err := runArgs(t, srv, "--resume", report, "--report", r2, in); err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
 	if got := readReport(t, r2); got[22].Status != reports.StatusOK {
@@ -218,7 +218,7 @@ func TestReportInUseIsRefused(t *testing.T) {
 		{"--resume", report, "--report", report, in},
 		{"--resume", report, "--report", filepath.Join(dir, "r2.csv"), in},
 	} {
-		err, stderr := runArgs(t, srv, args...)
+		stderr, err := runArgs(t, srv, args...)
 		if exitCode(err) != exitUsage || !strings.Contains(err.Error(), "in use by another run") || !strings.Contains(err.Error(), "msgread run (the first)") {
 			t.Errorf("exit %d (%v); want 2 naming the holder\n%s", exitCode(err), err, stderr)
 		}
@@ -227,7 +227,7 @@ func TestReportInUseIsRefused(t *testing.T) {
 	if srv.Stats().Requests != 0 {
 		t.Errorf("%d calls while the report was locked", srv.Stats().Requests)
 	}
-	if err, stderr := runArgs(t, srv, "--resume", report, "--report", report, in); err != nil {
+	if stderr, err := runArgs(t, srv, "--resume", report, "--report", report, in); err != nil {
 		t.Fatalf("after the lock was released: %v\n%s", err, stderr)
 	}
 	if _, err := os.Stat(report + ".lock"); !os.IsNotExist(err) {
@@ -249,7 +249,7 @@ func TestResumeCorruptLineNumber(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			old := writeFile(t, dir, strings.ReplaceAll(name, " ", "-")+".csv", reportText(2, 5, tail))
-			err, stderr := runArgs(t, srv, "--resume", old, "--report", filepath.Join(dir, "new-"+filepath.Base(old)), in)
+			stderr, err := runArgs(t, srv, "--resume", old, "--report", filepath.Join(dir, "new-"+filepath.Base(old)), in)
 			if exitCode(err) != exitUsage || srv.Stats().Requests != 0 {
 				t.Fatalf("exit %d (%v), %d calls; want 2 and none\n%s", exitCode(err), err, srv.Stats().Requests, stderr)
 			}

@@ -131,41 +131,17 @@ func (o *loadOptions) run(ctx context.Context, e *env) error {
 		}
 	}
 
-	stamp := time.Now().Format(stampLayout)
-	reportPath := o.engine.report
-	if reportPath == "" {
-		reportPath = filepath.Join("out", "load-"+stamp+".csv")
-	}
-	base := strings.TrimSuffix(reportPath, ".csv")
-	timeline, htmlPath := o.timeline, o.html
-	if timeline == "" {
-		timeline = base + ".timeline.csv"
-	}
-	if htmlPath == "" {
-		htmlPath = base + ".html"
-	}
-	files, err := openFiles(reports.Plan{Report: reportPath, NoFailed: true, Holder: "msgread load"})
+	out, err := o.openOutputs(e)
 	if err != nil {
 		return err
 	}
 	started := false
 	defer func() {
 		if !started {
-			files.Abandon()
+			out.files.Abandon()
 		}
 	}()
-	timelineOut, err := createOutput(e, files, timeline, "--timeline")
-	if err != nil {
-		return err
-	}
-	htmlOut, err := createOutput(e, files, htmlPath, "--html")
-	if err != nil {
-		return err
-	}
-	summaryOut, err := createOutput(e, files, o.engine.summaryJSON, "--summary-json")
-	if err != nil {
-		return err
-	}
+	files := out.files
 	cfg := o.engine.config(tgt.client)
 	cfg.StopAfter = o.duration
 	runner, err := batch.New(cfg)
@@ -178,7 +154,7 @@ func (o *loadOptions) run(ctx context.Context, e *env) error {
 	if o.duration == 0 {
 		length = rowsText(total)
 	}
-	fmt.Fprintf(e.stderr, "msgread load: %s; %s, %s; report %s\n", tgt.banner, o.engine.profile, length, reportPath)
+	fmt.Fprintf(e.stderr, "msgread load: %s; %s, %s; report %s\n", tgt.banner, o.engine.profile, length, files.ReportPath)
 
 	sum, runErr := drive(ctx, e, "load", runner, src, files, total, o.engine.progress)
 	closeErr := files.Close()
@@ -194,21 +170,66 @@ func (o *loadOptions) run(ctx context.Context, e *env) error {
 	fmt.Fprintf(e.stderr, "  projection: %d rows would take %.1f hours under this scenario\n", proj.Rows, proj.Hours)
 	printBreaches(e, breaches)
 
-	if err := fill(timelineOut, func(w io.Writer) error { return reports.WriteTimeline(w, seconds) }); err != nil {
-		fmt.Fprintf(e.stderr, "msgread load: writing the timeline: %v\n", err)
-	}
 	page := reports.Page{Title: "msgread load report", Scenario: o.target.mock.scenario, Seed: o.target.mock.seed, Ceiling: ceiling,
 		Summary: sum, Timeline: seconds, Projection: proj, Generated: time.Now()}
 	if tgt.mock == nil {
 		page.Scenario = "external target " + o.target.endpoint
 	}
-	if err := fill(htmlOut, func(w io.Writer) error { return reports.WriteHTML(w, page) }); err != nil {
-		fmt.Fprintf(e.stderr, "msgread load: writing the HTML report: %v\n", err)
-	}
-	fmt.Fprintf(e.stderr, "  report: %s\n  timeline: %s\n  HTML report: %s\n", reportPath, timeline, htmlPath)
-	writeSummary(e, "load", summaryOut, sum)
+	out.write(e, page)
+	writeSummary(e, "load", out.summary, sum)
 	if accountErr != nil {
 		return &exitError{code: exitAborted, err: accountErr}
 	}
 	return runExit(sum, runErr, closeErr, breaches)
+}
+
+// loadOutputs are the files a load test writes, all made before it starts.
+type loadOutputs struct {
+	files                   *reports.Files
+	timelinePath, htmlPath  string
+	timeline, html, summary io.WriteCloser
+}
+
+// openOutputs makes the report, timeline, HTML and summary files, named
+// after the report unless given.
+func (o *loadOptions) openOutputs(e *env) (out loadOutputs, err error) {
+	reportPath := o.engine.report
+	if reportPath == "" {
+		reportPath = filepath.Join("out", "load-"+time.Now().Format(stampLayout)+".csv")
+	}
+	base := strings.TrimSuffix(reportPath, ".csv")
+	out.timelinePath, out.htmlPath = o.timeline, o.html
+	if out.timelinePath == "" {
+		out.timelinePath = base + ".timeline.csv"
+	}
+	if out.htmlPath == "" {
+		out.htmlPath = base + ".html"
+	}
+	if out.files, err = openFiles(reports.Plan{Report: reportPath, NoFailed: true, Holder: "msgread load"}); err != nil {
+		return out, err
+	}
+	defer func() {
+		if err != nil {
+			out.files.Abandon()
+		}
+	}()
+	if out.timeline, err = createOutput(e, out.files, out.timelinePath, "--timeline"); err != nil {
+		return out, err
+	}
+	if out.html, err = createOutput(e, out.files, out.htmlPath, "--html"); err != nil {
+		return out, err
+	}
+	out.summary, err = createOutput(e, out.files, o.engine.summaryJSON, "--summary-json")
+	return out, err
+}
+
+// write fills the timeline and the HTML report, and names the files.
+func (out loadOutputs) write(e *env, page reports.Page) {
+	if err := fill(out.timeline, func(w io.Writer) error { return reports.WriteTimeline(w, page.Timeline) }); err != nil {
+		fmt.Fprintf(e.stderr, "msgread load: writing the timeline: %v\n", err)
+	}
+	if err := fill(out.html, func(w io.Writer) error { return reports.WriteHTML(w, page) }); err != nil {
+		fmt.Fprintf(e.stderr, "msgread load: writing the HTML report: %v\n", err)
+	}
+	fmt.Fprintf(e.stderr, "  report: %s\n  timeline: %s\n  HTML report: %s\n", out.files.ReportPath, out.timelinePath, out.htmlPath)
 }
