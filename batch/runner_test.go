@@ -88,7 +88,6 @@ func codeResult(code int) batch.Result {
 	return batch.Result{Code: code, Info: c.Info, Class: c.Class, Throttle: c.Throttle, HTTPStatus: 200}
 }
 
-
 func input(t *testing.T, lines ...string) *batch.Input {
 	t.Helper()
 	in, err := batch.NewInput(strings.NewReader("report_account,peer_account,msg_read_time\n" + strings.Join(lines, "\n") + "\n"))
