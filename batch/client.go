@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/msgread/msgread/batch/chatapi"
@@ -81,7 +82,11 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	}
 	u, err := url.Parse(cfg.Endpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("batch: client: endpoint %q is not an http(s) URL", cfg.Endpoint)
+		return nil, fmt.Errorf("batch: client: endpoint %q is not an http(s) URL", RedactEndpoint(cfg.Endpoint))
+	}
+	if strings.Contains(u.Path, chatapi.Path) {
+		return nil, fmt.Errorf("batch: client: endpoint %q holds the API's path: give the service's base URL, such as %s://%s",
+			RedactEndpoint(cfg.Endpoint), u.Scheme, u.Host)
 	}
 	u.RawQuery, u.Fragment = "", ""
 	hc := cfg.HTTPClient
@@ -145,6 +150,9 @@ func (c *Client) MarkRead(ctx context.Context, req chatapi.Request) Result {
 	start := time.Now()
 	res := c.do(ctx, rawURL, body)
 	res.Latency = time.Since(start)
+	if sig != "" && strings.Contains(res.Info, sig) {
+		res.Info = strings.ReplaceAll(res.Info, sig, "REDACTED")
+	}
 	if res.Class == chatapi.ClassRenew {
 		c.cfg.Signer.Invalidate(sig)
 	}
@@ -176,13 +184,28 @@ func (c *Client) do(ctx context.Context, rawURL string, body []byte) Result {
 // the JSON envelope.
 var ErrMalformedResponse = errors.New("batch: response is not the API's JSON envelope")
 
+// maxServerText bounds the server's text kept in a Result: an ErrorInfo,
+// or a snippet of a body that is not the envelope.
+const maxServerText = 200
+
 // DecodeResponse turns an HTTP status and body into a Result (without
-// Latency). Anything but a 200 with a well-formed envelope is ClassRetry.
+// Latency). A 200 with the envelope is classed by its ErrorCode (the
+// ActionStatus may be missing; when it disagrees, ErrorCode wins and Info
+// says so). 408, 429 (a "slow down"), 5xx and a 200 that is not the
+// envelope are ClassRetry; 404 means a wrong endpoint and any other status
+// a refused request: ClassFatal. Server text is redacted and cut short.
 func DecodeResponse(status int, body []byte) Result {
 	res := Result{HTTPStatus: status}
 	if status != http.StatusOK {
-		res.Class = chatapi.ClassRetry
-		res.Err = fmt.Errorf("batch: HTTP status %d %s", status, http.StatusText(status))
+		res.Err = fmt.Errorf("batch: HTTP status %d %s%s", status, http.StatusText(status), snippet(body))
+		switch {
+		case status == http.StatusRequestTimeout || status >= 500:
+			res.Class = chatapi.ClassRetry
+		case status == http.StatusTooManyRequests:
+			res.Class, res.Throttle = chatapi.ClassRetry, true
+		default:
+			res.Class = chatapi.ClassFatal
+		}
 		return res
 	}
 	var env struct {
@@ -190,20 +213,41 @@ func DecodeResponse(status int, body []byte) Result {
 		ErrorInfo    string  `json:"ErrorInfo"`
 		ErrorCode    *int    `json:"ErrorCode"`
 	}
-	if err := json.Unmarshal(body, &env); err != nil || env.ErrorCode == nil || env.ActionStatus == nil {
+	if err := json.Unmarshal(body, &env); err != nil || env.ErrorCode == nil {
 		res.Class = chatapi.ClassRetry
-		res.Err = fmt.Errorf("%w (%d bytes)", ErrMalformedResponse, len(body))
+		res.Err = fmt.Errorf("%w (%d bytes)%s", ErrMalformedResponse, len(body), snippet(body))
 		return res
 	}
-	if *env.ErrorCode == chatapi.CodeOK && *env.ActionStatus != chatapi.StatusOK {
-		res.Class = chatapi.ClassRetry
-		res.Err = fmt.Errorf("%w: ActionStatus %q with ErrorCode 0", ErrMalformedResponse, *env.ActionStatus)
-		return res
+	res.Code, res.Info = *env.ErrorCode, chatapi.RedactText(env.ErrorInfo, maxServerText)
+	if env.ActionStatus != nil && (*env.ActionStatus == chatapi.StatusOK) != (res.Code == chatapi.CodeOK) {
+		res.Info = strings.TrimSpace(res.Info + fmt.Sprintf(" (ActionStatus %.20q disagrees with ErrorCode %d: ErrorCode decides)", *env.ActionStatus, res.Code))
 	}
-	res.Code, res.Info = *env.ErrorCode, env.ErrorInfo
 	code := chatapi.Lookup(res.Code)
 	res.Class, res.Throttle = code.Class, code.Throttle
 	return res
+}
+
+// snippet quotes the start of a body that is not the envelope, redacted.
+func snippet(body []byte) string {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(": %q", chatapi.RedactText(string(body), 80))
+}
+
+// RedactEndpoint masks a password in an endpoint URL, for banners and
+// errors.
+func RedactEndpoint(endpoint string) string {
+	u, err := url.Parse(endpoint)
+	if err != nil || u.User == nil {
+		if i := strings.Index(endpoint, "@"); i >= 0 {
+			if j := strings.Index(endpoint, "://"); j >= 0 && j < i {
+				return endpoint[:j+3] + "xxxxx@" + endpoint[i+1:]
+			}
+		}
+		return endpoint
+	}
+	return u.Redacted()
 }
 
 // redactErr removes the UserSig from the URL that net/http puts in its errors.
@@ -211,7 +255,7 @@ func redactErr(err error) error {
 	var uerr *url.Error
 	if errors.As(err, &uerr) {
 		clean := *uerr
-		clean.URL = chatapi.RedactURL(uerr.URL)
+		clean.URL = chatapi.RedactURL(RedactEndpoint(uerr.URL))
 		var nerr net.Error
 		if errors.As(uerr.Err, &nerr) && nerr.Timeout() {
 			return fmt.Errorf("batch: request timed out: %w", &clean)

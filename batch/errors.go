@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/msgread/msgread/batch/chatapi"
+	"net/http"
 )
 
 // FatalError stops a run: the API answered with a code after which every
@@ -61,6 +62,10 @@ var ErrRanTwice = errors.New("batch: a Runner runs once; make another with New")
 
 // newFatalError describes the fatal answer res on line.
 func newFatalError(res Result, line int) *FatalError {
-	return &FatalError{Code: res.Code, Info: res.Describe(), Line: line, Check: chatapi.Lookup(res.Code).Check,
+	e := &FatalError{Code: res.Code, Info: res.Describe(), Line: line, Check: chatapi.Lookup(res.Code).Check,
 		Renewed: chatapi.Lookup(res.Code).Class == chatapi.ClassRenew}
+	if res.Err != nil && res.HTTPStatus == http.StatusNotFound {
+		e.Check = chatapi.CheckEndpoint // the path does not exist there
+	}
+	return e
 }

@@ -223,6 +223,11 @@ func CheckAccount(id string) string {
 		if unicode.IsControl(c) {
 			return fmt.Sprintf("contains a control character (%U)", c)
 		}
+		if unicode.Is(unicode.Cf, c) {
+			// Zero-width, bidirectional-override and other invisible format
+			// characters make two different IDs look alike.
+			return fmt.Sprintf("contains an invisible format character (%U)", c)
+		}
 	}
 	return ""
 }

@@ -81,8 +81,12 @@ func TestInputAccountsValidated(t *testing.T) {
 		"alice,bob\x01\n"+
 		strings.Repeat("x", 33)+",bob\n"+
 		"alice,\xff\xfe\n"+
+		"al\u200bice,bob\n"+
+		"alice,b\u202eob\n"+
+		"\ufeffalice,bob\n"+
 		strings.Repeat("y", 32)+",用户\n")
-	want := []string{"report_account is empty", "peer_account is empty", "whitespace", "control character", "33 bytes", "UTF-8", ""}
+	want := []string{"report_account is empty", "peer_account is empty", "whitespace", "control character", "33 bytes", "UTF-8",
+		"invisible format character (U+200B)", "invisible format character (U+202E)", "invisible format character (U+FEFF)", ""}
 	for i, w := range want {
 		if got := rows[i].Invalid; (w == "") != (got == "") || !strings.Contains(got, w) {
 			t.Errorf("line %d: invalid %q, want %q", i+2, got, w)

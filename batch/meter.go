@@ -2,6 +2,8 @@ package batch
 
 import (
 	"maps"
+
+	"github.com/msgread/msgread/batch/chatapi"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -34,16 +36,20 @@ type Meter struct {
 	timeline    *timeline
 
 	mu          sync.Mutex
-	codes       map[string]int // answers of every attempt, by code or failure
-	first, last time.Time      // the first and last call sent
+	codes       map[string]int    // answers of every attempt, by code or failure
+	unknown     map[string]string // codes not in the table, with the server's first text
+	first, last time.Time         // the first and last call sent
 }
+
+// maxUnknownCodes bounds the unknown codes the summary lists.
+const maxUnknownCodes = 20
 
 func newMeter(start time.Time, profile Profile, pacer *Pacer) *Meter {
 	return &Meter{
 		start: start, profile: profile, pacer: pacer,
 		perSecond: persecond.New(2), lat: latency.New(), latIntended: latency.New(),
 		timeline: newTimeline(start, profile, func() float64 { return pacer.Stats().Rate }),
-		codes:    map[string]int{},
+		codes:    map[string]int{}, unknown: map[string]string{},
 	}
 }
 
@@ -90,6 +96,11 @@ func (m *Meter) answered(res Result, intended, answered time.Time, aborted bool)
 	}
 	m.mu.Lock()
 	m.codes[key]++
+	if res.Err == nil && !chatapi.Known(res.Code) {
+		if _, seen := m.unknown[key]; !seen && len(m.unknown) < maxUnknownCodes {
+			m.unknown[key] = res.Info
+		}
+	}
 	m.mu.Unlock()
 }
 
@@ -104,6 +115,9 @@ func (m *Meter) fill(sum *reports.Summary, now time.Time) {
 	m.mu.Lock()
 	first, last := m.first, m.last
 	sum.AttemptCodes = maps.Clone(m.codes)
+	if len(m.unknown) > 0 {
+		sum.UnknownCodes = maps.Clone(m.unknown)
+	}
 	m.mu.Unlock()
 	sum.Ceiling = meanRate(m.profile, last.Sub(m.start))
 	sum.Profile = m.profile.String()

@@ -108,6 +108,9 @@ func (w *run) attempt(n int, req chatapi.Request, line int) (Result, bool) {
 	w.disp.pacer.Sent(t.slot, t.at, now)
 	w.meter.sent(n, t.intended, now)
 	res := w.cfg.Caller.MarkRead(w.calls, req)
+	if !t.probe && res.Class == chatapi.ClassFatal && chatapi.Lookup(res.Code).PerRowAfterProbe {
+		res.Class = chatapi.ClassPerRow // after the probe, about this row only
+	}
 	aborted := w.calls.Err() != nil
 	w.meter.answered(res, t.intended, w.cfg.Clock.Now(), aborted)
 	if res.Throttle {

@@ -216,7 +216,8 @@ func (f *Files) name(path, what string) error {
 }
 
 // CreateNew creates a file that must not exist yet, with its parent
-// directories: the one rule for every file msgread writes.
+// directories: the one rule for every file msgread writes. Files are made
+// readable by their owner only (0600): reports hold user IDs.
 func CreateNew(path string) (*os.File, error) {
 	if path == "" {
 		return nil, errors.New("an output path is empty")
@@ -224,7 +225,7 @@ func CreateNew(path string) (*os.File, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) {
 		return nil, fmt.Errorf("%s %w: msgread never overwrites a file; choose another path, or move it away", path, ErrExists)
 	}

@@ -63,6 +63,9 @@ type Summary struct {
 	// AttemptCodes counts the answers of every call, retries included, by
 	// error code, "http NNN", "malformed" or "network".
 	AttemptCodes map[string]int `json:"attempts_by_code"`
+	// UnknownCodes lists the answers' codes that msgread's table does not
+	// know (their rows failed, per row), each with the server's text.
+	UnknownCodes map[string]string `json:"unknown_codes,omitempty"`
 	// Throttles counts the times a "slow down" answer halved the rate;
 	// LowestRate is the lowest rate used.
 	Throttles  int     `json:"throttles"`
@@ -153,6 +156,18 @@ func (s Summary) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "  %d calls (%d retries) in %s; %.1f calls/s against a ceiling of %.0f/s (%.1f%%), peak %d in one second\n",
 		s.Attempts, s.Retries, s.Wall.Round(time.Millisecond), s.Rate, s.Ceiling, 100*s.RateRatio, s.PeakWindow)
+	if len(s.UnknownCodes) > 0 {
+		codes := make([]string, 0, len(s.UnknownCodes))
+		for c := range s.UnknownCodes {
+			codes = append(codes, c)
+		}
+		sort.Strings(codes)
+		b.WriteString("  codes msgread does not know (their rows failed, one by one):")
+		for _, c := range codes {
+			fmt.Fprintf(&b, " %s %q;", c, s.UnknownCodes[c])
+		}
+		b.WriteString("\n")
+	}
 	if s.Throttles > 0 {
 		fmt.Fprintf(&b, "  the service asked to slow down: rate halved %d times, lowest %.1f calls/s\n", s.Throttles, s.LowestRate)
 	}

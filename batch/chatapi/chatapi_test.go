@@ -3,6 +3,10 @@ package chatapi_test
 import (
 	"fmt"
 	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -11,12 +15,13 @@ import (
 
 func TestClassesMatchAPIDoc(t *testing.T) {
 	want := map[chatapi.Class][]int{
-		chatapi.ClassOK:     {0},
-		chatapi.ClassRetry:  {60007, 60008, 60011, 60014, 60018, 60019, 70169, 70202, 70500},
-		chatapi.ClassRenew:  {70001, 70052},
-		chatapi.ClassPerRow: {70107, 70402, 90003, 90008},
+		chatapi.ClassOK: {0},
+		chatapi.ClassRetry: {60007, 60008, 60011, 60014, 60018, 60019, 70169, 70202, 70500,
+			20004, 20005, 60013, 90992, 90994, 90995, 91000},
+		chatapi.ClassRenew:  {70001, 70052, 20002},
+		chatapi.ClassPerRow: {70107, 70402, 90003, 90008, 60015, 70051},
 		chatapi.ClassFatal: {60002, 60003, 60004, 60005, 60006, 60009, 60010, 60012, 60016, 60020, 60021,
-			70002, 70003, 70005, 70009, 70013, 70014, 70016, 70020, 70050, 70403, 90001},
+			70002, 70003, 70005, 70009, 70013, 70014, 70016, 70020, 70050, 70403, 90001, 90009, 60017},
 	}
 	n := 0
 	for class, codes := range want {
@@ -41,6 +46,59 @@ func TestClassesMatchAPIDoc(t *testing.T) {
 		if !chatapi.Lookup(code).Throttle {
 			t.Errorf("code %d should ask the client to slow down", code)
 		}
+	}
+}
+
+// TestTableMatchesAPIDoc walks the error-code tables of API.md (beside the
+// project, in shared/) and checks msgread's table code by code: the same
+// codes, each in the class the document gives it.
+func TestTableMatchesAPIDoc(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "API.md"))
+	if err != nil {
+		t.Skipf("API.md is not beside the project here: %v", err)
+	}
+	classOf := func(text string) (chatapi.Class, bool) {
+		text = strings.ToLower(text)
+		switch {
+		case strings.Contains(text, "renew"):
+			return chatapi.ClassRenew, true
+		case strings.Contains(text, "retry"):
+			return chatapi.ClassRetry, true
+		case strings.Contains(text, "per row"):
+			return chatapi.ClassPerRow, true
+		case strings.Contains(text, "fatal"):
+			return chatapi.ClassFatal, true
+		case strings.TrimSpace(text) == "ok":
+			return chatapi.ClassOK, true
+		}
+		return 0, false
+	}
+	code := regexp.MustCompile(`\b\d{1,5}\b`)
+	seen := map[int]bool{}
+	for _, line := range strings.Split(string(doc), "\n") {
+		cells := strings.Split(strings.Trim(line, "| "), "|")
+		if !strings.HasPrefix(line, "|") || len(cells) < 3 {
+			continue
+		}
+		class, ok := classOf(cells[len(cells)-1])
+		if !ok {
+			continue
+		}
+		for _, c := range code.FindAllString(cells[0], -1) {
+			n, _ := strconv.Atoi(c)
+			seen[n] = true
+			if got := chatapi.Lookup(n); !chatapi.Known(n) || got.Class != class {
+				t.Errorf("code %d: msgread has %v (known %v), API.md says %v", n, got.Class, chatapi.Known(n), class)
+			}
+		}
+	}
+	for _, c := range chatapi.Codes() {
+		if !seen[c.Code] {
+			t.Errorf("code %d is in msgread's table but not in API.md's", c.Code)
+		}
+	}
+	if len(seen) < 40 {
+		t.Errorf("found only %d codes in API.md: the parser lost its tables", len(seen))
 	}
 }
 

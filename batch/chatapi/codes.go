@@ -43,6 +43,11 @@ type Code struct {
 	Info string
 	// Check says what an operator should check when the code stops a run.
 	Check Check
+	// PerRowAfterProbe is set on a fatal code that, after the run's first
+	// call was answered, says something about one row only (90001: the
+	// client always sends well-formed JSON, so the service disliked that
+	// row's content).
+	PerRowAfterProbe bool
 }
 
 // Check names what an operator should look at when a code stops a run. Its
@@ -59,6 +64,7 @@ const (
 	CheckClient          // msgread itself built a bad request
 	CheckClock           // the machine's clock and the UserSig lifetime
 	CheckAllowlist       // the app's IP allowlist
+	CheckEndpoint        // the endpoint's URL
 )
 
 var checkText = [...]string{
@@ -70,6 +76,7 @@ var checkText = [...]string{
 	CheckClient:    "msgread built a request the service cannot parse: please report this as a bug",
 	CheckClock:     "check the clock of this machine and the UserSig lifetime",
 	CheckAllowlist: "check the app's IP allowlist in the console",
+	CheckEndpoint:  "check the endpoint: give the service's base URL (https://host), not the API's path",
 }
 
 // String returns what to check, in words.
@@ -120,6 +127,20 @@ const (
 	CodeBodyParse         = 90001
 	CodeUnknownPeer       = 90003
 	CodeUnknownReport     = 90008
+
+	// Codes of the public REST error table (API.md's addendum).
+	CodeSigExpiredA2     = 20002
+	CodeNetworkError     = 20004
+	CodeServerError      = 20005
+	CodeResponseJSON     = 60013
+	CodeUserIDNotString  = 60015
+	CodeRequestDisabled  = 60017
+	CodeAccountBlacklist = 70051
+	CodeNeedsAdmin       = 90009
+	CodeInternal90992    = 90992
+	CodeInternal90994    = 90994
+	CodeInternal90995    = 90995
+	CodeInternal91000    = 91000
 )
 
 // The documentation of 90003 and 90008 names "To_Account" and "From_Account"
@@ -170,7 +191,19 @@ var codes = map[int]Code{
 	CodeInvalidParameter:  {Class: ClassPerRow, Info: "invalid parameter"},
 	CodeRequiresAdmin:     {Class: ClassFatal, Info: "this operation requires an app admin", Check: CheckAdmin},
 	CodeInternalError:     {Class: ClassRetry, Info: "internal server error, please try again later"},
-	CodeBodyParse:         {Class: ClassFatal, Info: "JSON request cannot be parsed", Check: CheckClient},
+	CodeBodyParse:         {Class: ClassFatal, Info: "JSON request cannot be parsed", Check: CheckClient, PerRowAfterProbe: true},
+	CodeSigExpiredA2:      {Class: ClassRenew, Info: "UserSig or A2 has expired", Check: CheckClock},
+	CodeNetworkError:      {Class: ClassRetry, Info: "network error, please try again"},
+	CodeServerError:       {Class: ClassRetry, Info: "internal server error, please try again"},
+	CodeResponseJSON:      {Class: ClassRetry, Info: "response JSON error"},
+	CodeUserIDNotString:   {Class: ClassPerRow, Info: "a UserID must be a string"},
+	CodeRequestDisabled:   {Class: ClassFatal, Info: "the request is disabled", Check: CheckApp},
+	CodeAccountBlacklist:  {Class: ClassPerRow, Info: "the account is blacklisted"},
+	CodeNeedsAdmin:        {Class: ClassFatal, Info: "the request requires an app admin", Check: CheckAdmin},
+	CodeInternal90992:     {Class: ClassRetry, Info: "internal error, please try again"},
+	CodeInternal90994:     {Class: ClassRetry, Info: "internal error, please try again"},
+	CodeInternal90995:     {Class: ClassRetry, Info: "internal error, please try again"},
+	CodeInternal91000:     {Class: ClassRetry, Info: "internal error, please try again"},
 	CodeUnknownPeer:       {Class: ClassPerRow, Info: "Peer_Account is missing or does not exist"},
 	CodeUnknownReport:     {Class: ClassPerRow, Info: "Report_Account is missing or does not exist"},
 }

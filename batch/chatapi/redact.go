@@ -2,7 +2,9 @@ package chatapi
 
 import (
 	"net/url"
+	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // RedactURL returns rawURL with the value of its usersig parameter replaced by
@@ -48,4 +50,24 @@ func BuildURL(endpoint *url.URL, sdkappid uint64, identifier, usersig string, ra
 	q.Set(ParamContentType, ContentTypeJSON)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// sigInText finds a usersig parameter anywhere in free text, whatever
+// precedes it and however its value is escaped.
+var sigInText = regexp.MustCompile(`(?i)(usersig(?:=|%3D|":\s*"))[A-Za-z0-9*_\-+/=%.]+`)
+
+// RedactText returns text from the service (an ErrorInfo, a body) made fit
+// for reports and logs: any UserSig it echoes is redacted, line breaks are
+// spaces, and it is cut to at most max bytes (on a rune boundary).
+func RedactText(text string, max int) string {
+	text = sigInText.ReplaceAllString(text, "${1}REDACTED")
+	text = strings.Join(strings.Fields(text), " ")
+	if len(text) <= max {
+		return text
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(text[cut]) {
+		cut--
+	}
+	return text[:cut] + "…"
 }

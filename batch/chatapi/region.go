@@ -16,6 +16,7 @@ var Regions = map[string]string{
 	"frankfurt":      "adminapiger.im.qcloud.com",
 	"silicon-valley": "adminapiusa.im.qcloud.com",
 	"jakarta":        "adminapiidn.im.qcloud.com",
+	"mumbai":         "adminapiind.im.qcloud.com",
 }
 
 // RegionNames returns the accepted region names, sorted.

@@ -16,11 +16,12 @@ import (
 // checkFlags names the flags and variables behind each check of a fatal
 // answer.
 var checkFlags = map[chatapi.Check]string{
-	chatapi.CheckKey:    "the key comes from " + secretKeyEnv + " or --secret-key-file",
-	chatapi.CheckAdmin:  "--admin",
-	chatapi.CheckRegion: "--region or --endpoint, and --sdkappid",
-	chatapi.CheckApp:    "--sdkappid",
-	chatapi.CheckClock:  "--usersig-ttl",
+	chatapi.CheckKey:      "the key comes from " + secretKeyEnv + " or --secret-key-file",
+	chatapi.CheckAdmin:    "--admin",
+	chatapi.CheckRegion:   "--region or --endpoint, and --sdkappid",
+	chatapi.CheckApp:      "--sdkappid",
+	chatapi.CheckClock:    "--usersig-ttl",
+	chatapi.CheckEndpoint: "--endpoint or --region",
 }
 
 // explain adds to a run's error the flags that set what it is about.

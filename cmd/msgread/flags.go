@@ -109,6 +109,10 @@ func loadSecretKey(e *env, file string) (chatapi.Secret, bool, error) {
 	if file != "" {
 		data, err := readSmallFile(file, 64<<10)
 		if err != nil {
+			if looksLikeKey(file) {
+				// Someone gave the key itself: do not echo it back.
+				return chatapi.Secret{}, false, usageError("--secret-key-file names no readable file (its value, not shown, looks like a key rather than a path: put the key in a file, or in " + secretKeyEnv + ")")
+			}
 			return chatapi.Secret{}, false, usageError(fmt.Sprintf("reading --secret-key-file: %v", err))
 		}
 		key, _, _ := strings.Cut(string(data), "\n")
@@ -131,4 +135,19 @@ func readSmallFile(path string, limit int64) ([]byte, error) {
 	}
 	defer f.Close()
 	return io.ReadAll(io.LimitReader(f, limit))
+}
+
+// looksLikeKey reports whether a --secret-key-file value looks like a secret
+// key (long, no path separator, no dot, letters and digits) rather than a
+// file's path.
+func looksLikeKey(v string) bool {
+	if len(v) < 16 || strings.ContainsAny(v, "/\\.") {
+		return false
+	}
+	for _, c := range v {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-' || c == '_' || c == '+' || c == '=') {
+			return false
+		}
+	}
+	return true
 }

@@ -16,8 +16,8 @@ import (
 )
 
 // DefaultMaxLine is the longest line a Reader returns whole. A UserID is at
-// most 32 bytes, so a line of a megabyte is no row of an input or a report.
-const DefaultMaxLine = 1 << 20
+// most 32 bytes, so a line of 64 KiB is no row of an input or a report.
+const DefaultMaxLine = 64 << 10
 
 // Line is one physical line of the file.
 type Line struct {

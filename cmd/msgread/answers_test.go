@@ -1,0 +1,200 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/msgread/msgread/reports"
+)
+
+// scripted is a fake service: each Report_Account gets its own list of
+// answers, the last repeated. It remembers the UserSigs it saw.
+type scripted struct {
+	mu      sync.Mutex
+	answers map[string][]answer
+	calls   map[string]int
+	sigs    map[string]bool
+}
+
+type answer struct {
+	status int
+	body   string
+}
+
+func newScripted(t *testing.T, answers map[string][]answer) (*scripted, *httptest.Server) {
+	s := &scripted{answers: answers, calls: map[string]int{}, sigs: map[string]bool{}}
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	return s, srv
+}
+
+func (s *scripted) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var req struct{ Report_Account string }
+	body, _ := io.ReadAll(r.Body)
+	json.Unmarshal(body, &req)
+	s.mu.Lock()
+	s.sigs[r.URL.Query().Get("usersig")] = true
+	seq := s.answers[req.Report_Account]
+	n := s.calls[req.Report_Account]
+	s.calls[req.Report_Account]++
+	s.mu.Unlock()
+	a := answer{200, `{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}`}
+	if len(seq) > 0 {
+		a = seq[min(n, len(seq)-1)]
+	}
+	a.body = strings.ReplaceAll(a.body, "URL", r.URL.String())
+	w.WriteHeader(a.status)
+	io.WriteString(w, a.body)
+}
+
+func envelope(code int, info string) string {
+	return fmt.Sprintf(`{"ActionStatus":"FAIL","ErrorInfo":%q,"ErrorCode":%d}`, info, code)
+}
+
+var okBody = `{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}`
+
+// TestRealAnswers runs against a scripted service that answers as users of
+// the real one have seen it answer: no ActionStatus, the codes of the public
+// table, 90001 after the probe, HTTP 429, 503 and an HTML 200, a code
+// msgread does not know, and an ErrorInfo that echoes the request URL.
+func TestRealAnswers(t *testing.T) {
+	s, srv := newScripted(t, map[string][]answer{
+		"plain":   {{200, `{"ErrorCode":0,"ErrorInfo":""}`}},
+		"differ":  {{200, `{"ActionStatus":"FAIL","ErrorCode":0,"ErrorInfo":""}`}},
+		"c20004":  {{200, envelope(20004, "network error")}, {200, okBody}},
+		"c91000":  {{200, envelope(91000, "try again")}, {200, okBody}},
+		"c60015":  {{200, envelope(60015, "not a string")}},
+		"c70051":  {{200, envelope(70051, "blacklisted")}},
+		"c90001":  {{200, envelope(90001, "cannot parse")}},
+		"h429":    {{429, "slow down"}, {200, okBody}},
+		"h503":    {{503, "<html>down</html>"}, {200, okBody}},
+		"h408":    {{408, ""}, {200, okBody}},
+		"html":    {{200, "<html><body>gateway says hi</body></html>"}, {200, okBody}},
+		"unknown": {{200, envelope(12345, "a brand new failure")}},
+		"echo":    {{200, envelope(70402, "invalid request URL")}},
+	})
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.csv")
+	rows := []string{"plain", "differ", "c20004", "c91000", "c60015", "c70051", "c90001", "h429", "h503", "h408", "html", "unknown", "echo"}
+	text := "report_account,peer_account\n"
+	for _, r := range rows {
+		text += r + ",peer\n"
+	}
+	os.WriteFile(in, []byte(text), 0o644)
+	report := filepath.Join(dir, "r.csv")
+	e, out, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
+	err := run(context.Background(), []string{"run", "--endpoint", srv.URL, "--rate", "5000", "--workers", "1", "--progress", "none",
+		"--report", report, "--summary-json", "-", in}, e)
+	if exitCode(err) != exitRowsFailed {
+		t.Fatalf("exit %d (%v), want 1\n%s", exitCode(err), err, errOut)
+	}
+	got := readReport(t, report)
+	want := map[string]reports.Status{"plain": "ok", "differ": "ok", "c20004": "ok", "c91000": "ok", "c60015": "failed", "c70051": "failed",
+		"c90001": "failed", "h429": "ok", "h503": "ok", "h408": "ok", "html": "ok", "unknown": "failed", "echo": "failed"}
+	for i, r := range rows {
+		rec := got[i+2]
+		if rec.Status != want[r] {
+			t.Errorf("%s: %s (%q), want %s", r, rec.Status, rec.ErrorInfo, want[r])
+		}
+	}
+	if !strings.Contains(got[3].ErrorInfo, "disagrees") {
+		t.Errorf("an ActionStatus at odds with ErrorCode 0 is not said: %q", got[3].ErrorInfo)
+	}
+	var sum reports.Summary
+	if err := json.Unmarshal([]byte(out.String()), &sum); err != nil {
+		t.Fatalf("summary JSON: %v\n%s", err, out)
+	}
+	if sum.UnknownCodes["12345"] != "a brand new failure" || !strings.Contains(errOut.String(), `12345 "a brand new failure"`) {
+		t.Errorf("unknown codes %v; stderr:\n%s", sum.UnknownCodes, errOut)
+	}
+	if sum.Throttles == 0 {
+		t.Error("HTTP 429 did not slow the run down")
+	}
+	// No UserSig in any output, though the service echoed the URL.
+	reportText, _ := os.ReadFile(report)
+	all := string(reportText) + out.String() + errOut.String()
+	for sig := range s.sigs {
+		if sig == "" || strings.Contains(all, sig) {
+			t.Errorf("a UserSig reached an output")
+		}
+	}
+	if !strings.Contains(got[14].ErrorInfo, "usersig=REDACTED") {
+		t.Errorf("the echoed URL: %q", got[14].ErrorInfo)
+	}
+}
+
+// TestFatalAnswersStopTheRun: 90001 on the probe, and a 404 (a wrong
+// endpoint), stop the run at the first call with exit 3 and a hint.
+func TestFatalAnswersStopTheRun(t *testing.T) {
+	for name, tc := range map[string]struct {
+		a    answer
+		hint string
+	}{
+		"90001 on the probe": {answer{200, envelope(90001, "cannot parse")}, "report this as a bug"},
+		"404":                {answer{404, "<html>404 Not Found</html>"}, "base URL"},
+		"403":                {answer{403, "forbidden"}, "HTTP status 403"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s, srv := newScripted(t, map[string][]answer{"u0": {tc.a}, "u1": {tc.a}, "u2": {tc.a}})
+			in := writeInput(t, 0, "u0,p,", "u1,p,", "u2,p,")
+			e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
+			err := run(context.Background(), []string{"run", "--endpoint", srv.URL, "--progress", "none",
+				"--report", filepath.Join(t.TempDir(), "r.csv"), in}, e)
+			if exitCode(err) != exitAborted || !strings.Contains(err.Error(), tc.hint) {
+				t.Fatalf("exit %d (%v), want 3 with %q\n%s", exitCode(err), err, tc.hint, errOut)
+			}
+			if n := s.calls["u0"] + s.calls["u1"] + s.calls["u2"]; n != 1 {
+				t.Errorf("%d calls, want the probe alone", n)
+			}
+		})
+	}
+}
+
+// TestEndpointMistakes: the API's full URL as --endpoint gets a hint, and a
+// password in the endpoint is never printed.
+func TestEndpointMistakes(t *testing.T) {
+	in := writeInput(t, 3)
+	for ep, want := range map[string]string{
+		"https://console.tim.qq.com/v4/openim/admin_set_msg_read": "give the service's base URL, such as https://console.tim.qq.com",
+		"ftp://u:hunter2@host": "not an http(s) URL",
+	} {
+		e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
+		err := run(context.Background(), []string{"run", "--endpoint", ep, "--progress", "none", "--report", filepath.Join(t.TempDir(), "r.csv"), in}, e)
+		if exitCode(err) != exitUsage || !strings.Contains(err.Error(), want) || strings.Contains(err.Error()+errOut.String(), "hunter2") {
+			t.Errorf("%s: exit %d (%v)", ep, exitCode(err), err)
+		}
+	}
+}
+
+// TestSecretsStayOut: a password in the endpoint is masked in the banner, a
+// key given to --secret-key-file is not echoed, and reports are 0600.
+func TestSecretsStayOut(t *testing.T) {
+	_, srv := newScripted(t, nil)
+	in := writeInput(t, 3)
+	report := filepath.Join(t.TempDir(), "r.csv")
+	ep := strings.Replace(srv.URL, "http://", "http://ops:hunter2@", 1)
+	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
+	if err := run(context.Background(), []string{"run", "--endpoint", ep, "--progress", "none", "--report", report, in}, e); err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	if strings.Contains(errOut.String(), "hunter2") || !strings.Contains(errOut.String(), "ops:xxxxx@") {
+		t.Errorf("banner:\n%s", errOut)
+	}
+	if st, err := os.Stat(report); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("report mode %v (%v), want 0600", st.Mode().Perm(), err)
+	}
+	e, _, errOut = testEnv(nil)
+	err := run(context.Background(), []string{"run", "--endpoint", srv.URL, "--secret-key-file", "k3yThatLooksLikeAKey0123", "--progress", "none", in}, e)
+	if exitCode(err) != exitUsage || strings.Contains(err.Error()+errOut.String(), "k3yThatLooksLikeAKey0123") {
+		t.Errorf("a key given as --secret-key-file: exit %d, %v", exitCode(err), err)
+	}
+}
