@@ -3,6 +3,7 @@ package batch
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/msgread/msgread/batch/chatapi"
@@ -119,7 +121,15 @@ type Result struct {
 	// Err describes a failure that produced no envelope (network, timeout,
 	// status, malformed body), with any UserSig redacted. Nil otherwise.
 	Err error
+	// Unreachable names, for a call that got no HTTP answer at all, why
+	// and where: "connection refused by 127.0.0.1:9", "timeout waiting for
+	// host:443", a DNS or TLS failure. Empty when the service answered.
+	Unreachable string
 }
+
+// Answered reports whether the service (or a gateway in front of it) sent
+// an HTTP answer.
+func (r Result) Answered() bool { return r.HTTPStatus != 0 || r.Err == nil }
 
 // Describe returns Info, or Err's text when there is no envelope.
 func (r Result) Describe() string {
@@ -167,7 +177,7 @@ func (c *Client) do(ctx context.Context, rawURL string, body []byte) Result {
 	hreq.Header.Set("Content-Type", "application/json")
 	resp, err := c.http.Do(hreq)
 	if err != nil {
-		return Result{Class: chatapi.ClassRetry, Err: redactErr(err)}
+		return Result{Class: chatapi.ClassRetry, Err: redactErr(err), Unreachable: unreachable(err, hreq.URL.Host)}
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
@@ -248,6 +258,31 @@ func RedactEndpoint(endpoint string) string {
 		return endpoint
 	}
 	return u.Redacted()
+}
+
+// unreachable says why a call got no answer from host, in words.
+func unreachable(err error, host string) string {
+	var dnsErr *net.DNSError
+	var certErr *tls.CertificateVerificationError
+	var recErr tls.RecordHeaderError
+	var nerr net.Error
+	switch {
+	case errors.Is(err, context.Canceled):
+		return "cancelled"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused by " + host
+	case errors.As(err, &dnsErr):
+		return "DNS lookup of " + dnsErr.Name + " failed"
+	case errors.As(err, &certErr), errors.As(err, &recErr), strings.Contains(err.Error(), "tls: "), strings.Contains(err.Error(), "x509: "):
+		return "TLS handshake with " + host + " failed"
+	case errors.As(err, &nerr) && nerr.Timeout():
+		return "no answer from " + host + " before the timeout"
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "connection to " + host + " dropped"
+	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		return host + " is unreachable"
+	}
+	return "cannot reach " + host
 }
 
 // redactErr removes the UserSig from the URL that net/http puts in its errors.

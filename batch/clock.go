@@ -14,6 +14,11 @@ type Clock interface {
 	// Sleep blocks for d, or until ctx is done: it then returns ctx's
 	// error. A d of zero or less returns at once.
 	Sleep(ctx context.Context, d time.Duration) error
+	// SleepUntil blocks until t, or until ctx is done, as Sleep does. Waiting
+	// for a time rather than a duration read off the clock just before
+	// keeps two goroutines that wait for the same moment from adding up
+	// their waits on a fake clock.
+	SleepUntil(ctx context.Context, t time.Time) error
 	// After returns a channel that receives the time once d has passed.
 	After(d time.Duration) <-chan time.Time
 }
@@ -37,6 +42,11 @@ func (RealClock) Sleep(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// SleepUntil waits on a timer until t.
+func (c RealClock) SleepUntil(ctx context.Context, t time.Time) error {
+	return c.Sleep(ctx, time.Until(t))
 }
 
 // After is time.After.

@@ -2,8 +2,13 @@ package batch
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 )
+
+// breakerFailures is how many calls in a row must fail to reach the service
+// before the breaker may open.
+const breakerFailures = 3
 
 // ticket lets a worker send one attempt, a first try or a retry alike.
 type ticket struct {
@@ -26,24 +31,54 @@ const handoffLead = 2 * time.Millisecond
 // pacer's times, holds them back while the probe call is out, and applies
 // the throttle answers the workers report: self-throttling happens here and
 // nowhere else.
+//
+// It is also the run's circuit breaker. The probe is retried, with backoff,
+// while the service cannot be reached at all; after ProbeRetries the run
+// stops with an *UnreachableError. Once the run has started, when calls keep
+// failing at the transport level and nothing has been answered for
+// BreakerAfter, dispatch pauses and single probe calls test the service,
+// with backoff, until one is answered (dispatch resumes) or nothing has
+// been answered for OutageBudget (the run stops with an *OutageError).
 type dispatcher struct {
 	clock Clock
 	pacer *Pacer
 	start time.Time
 	sched schedule
+	cfg   Config
+	stop  context.CancelCauseFunc
 
 	tickets   chan ticket    // unbuffered: a ticket goes when a worker takes it
 	throttled chan time.Time // the time of a "slow down" answer; a full channel drops it
-	probed    chan bool      // the probe's outcome: true when the service answered
+	probed    chan probeOutcome
+	// pending counts tickets handed out but not yet sent; sentOne wakes the
+	// dispatcher when one is.
+	pending atomic.Int64
+	sentOne chan struct{}
+
+	// Health, reported by the workers: when the service last answered (Unix
+	// nanoseconds on the run's clock; 0 before the first answer), the calls
+	// that failed to reach it since, and the last such failure's cause.
+	lastAnswer     atomic.Int64
+	failsSince     atomic.Int64
+	cause          atomic.Value // string
+	outages        atomic.Int64
+	outageDuration atomic.Int64 // nanoseconds spent paused
 }
 
-func newDispatcher(clock Clock, pacer *Pacer, profile Profile, start time.Time) *dispatcher {
+// probeOutcome is what the probe call met.
+type probeOutcome struct {
+	answered    bool
+	unreachable string // why it got no answer at all, if so
+}
+
+func newDispatcher(clock Clock, pacer *Pacer, cfg Config, start time.Time, stop context.CancelCauseFunc) *dispatcher {
 	return &dispatcher{
-		clock: clock, pacer: pacer, start: start,
-		sched:     schedule{profile: profile, slack: DefaultWindowSlack},
+		clock: clock, pacer: pacer, start: start, cfg: cfg, stop: stop,
+		sched:     schedule{profile: cfg.Profile, slack: DefaultWindowSlack},
 		tickets:   make(chan ticket),
 		throttled: make(chan time.Time, 1),
-		probed:    make(chan bool, 1),
+		probed:    make(chan probeOutcome, 1),
+		sentOne:   make(chan struct{}, 1),
 	}
 }
 
@@ -51,7 +86,8 @@ func newDispatcher(clock Clock, pacer *Pacer, profile Profile, start time.Time) 
 // channel: the workers waiting for one then stop.
 func (d *dispatcher) run(ctx context.Context) {
 	defer close(d.tickets)
-	probing := true
+	probing, probeFails := true, 0
+	var pausedAt time.Time
 	for ctx.Err() == nil {
 		now := d.clock.Now()
 		select {
@@ -59,20 +95,31 @@ func (d *dispatcher) run(ctx context.Context) {
 			d.pacer.Throttle(at)
 		default:
 		}
+		if !probing && d.broken(now) {
+			probing, probeFails, pausedAt = true, 0, now // the circuit opens
+			d.outages.Add(1)
+		}
 		at, slot := d.pacer.Next(now)
 		if at.After(now) {
 			// Held by the pacer (its rate or its window): sent when meant,
 			// so the schedule moves to it and only omission counts late.
 			d.sched.next = max(d.sched.next, at.Sub(d.start))
+			// The tickets out must be sent before the clock moves on to
+			// this one: their send times belong in the window, and on a
+			// fake clock a sleep past them would make them late.
+			if !d.awaitSent(ctx) {
+				return
+			}
 			// The ticket goes out a little early; the worker waits out the
 			// rest itself, so that the hand-off's delay does not make each
 			// send late (the window would count that lateness against the
 			// next second's calls).
-			if d.clock.Sleep(ctx, at.Sub(now)-handoffLead) != nil {
+			if d.clock.SleepUntil(ctx, at.Add(-handoffLead)) != nil {
 				return
 			}
 		}
 		t := ticket{intended: d.start.Add(d.sched.take()), probe: probing, at: at, slot: slot}
+		d.pending.Add(1)
 		select {
 		case d.tickets <- t:
 		case <-ctx.Done():
@@ -81,18 +128,101 @@ func (d *dispatcher) run(ctx context.Context) {
 		if !probing {
 			continue
 		}
+		var o probeOutcome
 		select {
-		case answered := <-d.probed:
-			if answered {
-				probing = false
-				// The calls held back while the probe was out were not
-				// offered late.
-				d.sched.next = max(d.sched.next, d.clock.Now().Sub(d.start))
-			}
+		case o = <-d.probed:
 		case <-ctx.Done():
 			return
 		}
+		if o.answered {
+			probing = false
+			if !pausedAt.IsZero() {
+				d.outageDuration.Add(int64(d.clock.Now().Sub(pausedAt)))
+				pausedAt = time.Time{}
+			}
+			// The calls held back while the probe was out were not
+			// offered late.
+			d.sched.next = max(d.sched.next, d.clock.Now().Sub(d.start))
+			continue
+		}
+		if o.unreachable == "" {
+			continue // an answer that was no answer (a 502, say): probe again
+		}
+		probeFails++
+		if err := d.giveUp(o.unreachable, probeFails); err != nil {
+			d.stop(err)
+			return
+		}
+		if d.clock.Sleep(ctx, backoff(probeFails, d.cfg.ProbeBackoff, DefaultBreakerMaxWait, func(n time.Duration) time.Duration { return n - 1 })) != nil {
+			return
+		}
 	}
+}
+
+// awaitSent waits until every ticket handed out was sent; false when ctx
+// ended first.
+func (d *dispatcher) awaitSent(ctx context.Context) bool {
+	for d.pending.Load() > 0 {
+		select {
+		case <-d.sentOne:
+		case <-ctx.Done():
+			return false
+		}
+	}
+	return true
+}
+
+// sent reports that a worker sent (or dropped) the call of a ticket.
+func (d *dispatcher) sent() {
+	d.pending.Add(-1)
+	select {
+	case d.sentOne <- struct{}{}:
+	default:
+	}
+}
+
+// broken reports whether the service looks down at now: calls keep failing
+// to reach it and none was answered for BreakerAfter.
+func (d *dispatcher) broken(now time.Time) bool {
+	if d.failsSince.Load() < breakerFailures {
+		return false
+	}
+	last := d.lastAnswer.Load()
+	return last != 0 && now.Sub(time.Unix(0, last)) >= d.cfg.BreakerAfter
+}
+
+// giveUp returns the error that stops the run after fails probes met
+// cause, or nil while there is budget left: ProbeRetries before the first
+// answer, OutageBudget since the last one after it.
+func (d *dispatcher) giveUp(cause string, fails int) error {
+	last := d.lastAnswer.Load()
+	if last == 0 {
+		if fails > d.cfg.ProbeRetries {
+			return &UnreachableError{Cause: cause, Attempts: fails}
+		}
+		return nil
+	}
+	if since := d.clock.Now().Sub(time.Unix(0, last)); since >= d.cfg.OutageBudget {
+		return &OutageError{Cause: cause, For: since}
+	}
+	return nil
+}
+
+// observe records what one call met. Safe from any goroutine.
+func (d *dispatcher) observe(res Result, at time.Time) {
+	switch {
+	case res.Answered():
+		d.lastAnswer.Store(at.UnixNano())
+		d.failsSince.Store(0)
+	case res.Unreachable != "":
+		d.failsSince.Add(1)
+		d.cause.Store(res.Unreachable)
+	}
+}
+
+// answeredSince reports whether the service answered any call after t.
+func (d *dispatcher) answeredSince(t time.Time) bool {
+	return d.lastAnswer.Load() > t.UnixNano()
 }
 
 // throttle reports a "slow down" answer at now. It never blocks.
@@ -104,9 +234,9 @@ func (d *dispatcher) throttle(now time.Time) {
 }
 
 // probeDone reports the probe's outcome. It never blocks.
-func (d *dispatcher) probeDone(answered bool) {
+func (d *dispatcher) probeDone(o probeOutcome) {
 	select {
-	case d.probed <- answered:
+	case d.probed <- o:
 	default:
 	}
 }

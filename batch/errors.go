@@ -3,8 +3,10 @@ package batch
 import (
 	"errors"
 	"fmt"
-	"github.com/msgread/msgread/batch/chatapi"
 	"net/http"
+	"time"
+
+	"github.com/msgread/msgread/batch/chatapi"
 )
 
 // FatalError stops a run: the API answered with a code after which every
@@ -68,4 +70,26 @@ func newFatalError(res Result, line int) *FatalError {
 		e.Check = chatapi.CheckEndpoint // the path does not exist there
 	}
 	return e
+}
+
+// UnreachableError stops a run whose first call never reached the service,
+// however often it was tried.
+type UnreachableError struct {
+	Cause    string
+	Attempts int
+}
+
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("stopped before the first answer: %s (%d tries)", e.Cause, e.Attempts)
+}
+
+// OutageError stops a run after the service could not be reached for the
+// outage budget.
+type OutageError struct {
+	Cause string
+	For   time.Duration
+}
+
+func (e *OutageError) Error() string {
+	return fmt.Sprintf("stopped: the service did not answer for %v (%s); the report holds every row that finished, resume to send the rest", e.For.Round(time.Second), e.Cause)
 }

@@ -33,6 +33,19 @@ const (
 	// them failed or gave up (as S3 Batch Operations does).
 	DefaultMinRows        = 1000
 	DefaultMaxFailureRate = 0.5
+	// DefaultProbeRetries and DefaultProbeBackoff: the first call is tried
+	// again this often while the service cannot be reached at all, waiting
+	// 1 s, 2 s, 4 s… between tries; then the run stops.
+	DefaultProbeRetries = 3
+	DefaultProbeBackoff = time.Second
+	// DefaultBreakerAfter is how long calls must fail to reach the service,
+	// with none answered, before dispatch pauses; DefaultBreakerMaxWait caps
+	// the wait between the paused run's probe calls.
+	DefaultBreakerAfter   = 5 * time.Second
+	DefaultBreakerMaxWait = 30 * time.Second
+	// DefaultOutageBudget is how long a run waits for the service to answer
+	// again before it stops.
+	DefaultOutageBudget = 5 * time.Minute
 )
 
 // Caller makes one call; *Client is the real one.
@@ -94,6 +107,13 @@ type Config struct {
 	// MaxFailureRate of 1 or more never stops.
 	MinRows        int
 	MaxFailureRate float64
+	// ProbeRetries, ProbeBackoff, BreakerAfter and OutageBudget shape how a
+	// run meets a service it cannot reach (see the Default constants); zero
+	// means the default, and a negative ProbeRetries none.
+	ProbeRetries int
+	ProbeBackoff time.Duration
+	BreakerAfter time.Duration
+	OutageBudget time.Duration
 }
 
 // Runner sends the rows of a source through the rate ceiling and writes one
@@ -150,6 +170,21 @@ func New(cfg Config) (*Runner, error) {
 	}
 	if cfg.MaxFailureRate == 0 {
 		cfg.MaxFailureRate = DefaultMaxFailureRate
+	}
+	switch {
+	case cfg.ProbeRetries == 0:
+		cfg.ProbeRetries = DefaultProbeRetries
+	case cfg.ProbeRetries < 0:
+		cfg.ProbeRetries = 0
+	}
+	if cfg.ProbeBackoff == 0 {
+		cfg.ProbeBackoff = DefaultProbeBackoff
+	}
+	if cfg.BreakerAfter == 0 {
+		cfg.BreakerAfter = DefaultBreakerAfter
+	}
+	if cfg.OutageBudget == 0 {
+		cfg.OutageBudget = DefaultOutageBudget
 	}
 	switch {
 	case !(cfg.Profile.Max() > 0) || !(cfg.Profile.Rate(0) > 0):
@@ -210,7 +245,7 @@ func (r *Runner) Run(ctx context.Context, in Source, out Output) (reports.Summar
 	}
 
 	w := &run{cfg: r.cfg, meter: r.meter, dispatch: dispatch, calls: calls, stop: stop,
-		disp: newDispatcher(clock, pacer, r.cfg.Profile, start)}
+		disp: newDispatcher(clock, pacer, r.cfg, start, stop)}
 	var notFinished atomic.Int64
 	results, wait := r.start(w, in, &notFinished)
 
@@ -226,6 +261,7 @@ func (r *Runner) Run(ctx context.Context, in Source, out Output) (reports.Summar
 
 	sum.NotFinished = int(notFinished.Load())
 	r.meter.fill(&sum, clock.Now())
+	sum.Outages, sum.OutageSeconds = int(w.disp.outages.Load()), time.Duration(w.disp.outageDuration.Load()).Seconds()
 	_, sum.InputRows, sum.BlankLines, _ = in.Counts()
 	err := outErr
 	switch {

@@ -58,7 +58,9 @@ func (w *run) process(row Row) (rec reports.Record, done bool) {
 	}
 	req := chatapi.Request{ReportAccount: row.ReportAccount, PeerAccount: row.PeerAccount, MsgReadTime: row.ReadTime}
 	renewed := false
+	retries := 0
 	for attempt := 1; ; attempt++ {
+		sent := w.cfg.Clock.Now()
 		res, ok := w.attempt(attempt, req, row.Line)
 		if !ok {
 			return rec, false
@@ -83,12 +85,18 @@ func (w *run) process(row Row) (rec reports.Record, done bool) {
 			rec.Status = reports.StatusFailed
 			return rec, true
 		}
-		// ClassRetry
-		if attempt > w.cfg.Retries {
+		// ClassRetry. A call that could not reach the service while no other
+		// was answered either met an outage, not a fault of this row: the
+		// dispatcher's breaker and outage budget deal with that, and the
+		// row keeps its retries.
+		if res.Unreachable == "" || w.disp.answeredSince(sent) {
+			retries++
+		}
+		if retries > w.cfg.Retries {
 			rec.Status = reports.StatusGaveUp
 			return rec, true
 		}
-		if w.cfg.Clock.Sleep(w.dispatch, backoff(attempt, w.cfg.BackoffBase, w.cfg.BackoffMax, rand.N[time.Duration])) != nil {
+		if w.cfg.Clock.Sleep(w.dispatch, backoff(min(attempt, retries+1), w.cfg.BackoffBase, w.cfg.BackoffMax, rand.N[time.Duration])) != nil {
 			return rec, false
 		}
 	}
@@ -101,18 +109,24 @@ func (w *run) attempt(n int, req chatapi.Request, line int) (Result, bool) {
 	if !ok {
 		return Result{}, false
 	}
-	if w.cfg.Clock.Sleep(w.dispatch, t.at.Sub(w.cfg.Clock.Now())) != nil {
+	if w.cfg.Clock.SleepUntil(w.dispatch, t.at) != nil {
+		w.disp.sent()
 		return Result{}, false
 	}
 	now := w.cfg.Clock.Now()
 	w.disp.pacer.Sent(t.slot, t.at, now)
+	w.disp.sent()
 	w.meter.sent(n, t.intended, now)
 	res := w.cfg.Caller.MarkRead(w.calls, req)
 	if !t.probe && res.Class == chatapi.ClassFatal && chatapi.Lookup(res.Code).PerRowAfterProbe {
 		res.Class = chatapi.ClassPerRow // after the probe, about this row only
 	}
 	aborted := w.calls.Err() != nil
-	w.meter.answered(res, t.intended, w.cfg.Clock.Now(), aborted)
+	answeredAt := w.cfg.Clock.Now()
+	w.meter.answered(res, t.intended, answeredAt, aborted)
+	if !aborted {
+		w.disp.observe(res, answeredAt)
+	}
 	if res.Throttle {
 		w.disp.throttle(w.cfg.Clock.Now())
 	}
@@ -120,7 +134,7 @@ func (w *run) attempt(n int, req chatapi.Request, line int) (Result, bool) {
 		w.fatal(res, line) // before the probe lets the next calls go
 	}
 	if t.probe {
-		w.disp.probeDone(res.Err == nil && res.Class != chatapi.ClassRenew)
+		w.disp.probeDone(probeOutcome{answered: res.Err == nil && res.Class != chatapi.ClassRenew, unreachable: res.Unreachable})
 	}
 	return res, !aborted
 }

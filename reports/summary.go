@@ -70,6 +70,10 @@ type Summary struct {
 	// LowestRate is the lowest rate used.
 	Throttles  int     `json:"throttles"`
 	LowestRate float64 `json:"lowest_rate_per_second"`
+	// Outages counts the times the service could not be reached and
+	// dispatch paused; OutageSeconds is how long it paused in all.
+	Outages       int     `json:"outages"`
+	OutageSeconds float64 `json:"outage_seconds"`
 	// Resent counts rows sent again by a resumed run that may have reached
 	// the API before (marking read is idempotent, so this is harmless).
 	Resent int `json:"resent"`
@@ -167,6 +171,9 @@ func (s Summary) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, " %s %q;", c, s.UnknownCodes[c])
 		}
 		b.WriteString("\n")
+	}
+	if s.Outages > 0 {
+		fmt.Fprintf(&b, "  the service could not be reached %d times: dispatch paused for %.0f s in all, and no row was given up for it\n", s.Outages, s.OutageSeconds)
 	}
 	if s.Throttles > 0 {
 		fmt.Fprintf(&b, "  the service asked to slow down: rate halved %d times, lowest %.1f calls/s\n", s.Throttles, s.LowestRate)

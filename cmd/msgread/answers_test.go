@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/msgread/msgread/reports"
 )
@@ -196,5 +198,47 @@ func TestSecretsStayOut(t *testing.T) {
 	err := run(context.Background(), []string{"run", "--endpoint", srv.URL, "--secret-key-file", "k3yThatLooksLikeAKey0123", "--progress", "none", in}, e)
 	if exitCode(err) != exitUsage || strings.Contains(err.Error()+errOut.String(), "k3yThatLooksLikeAKey0123") {
 		t.Errorf("a key given as --secret-key-file: exit %d, %v", exitCode(err), err)
+	}
+}
+
+// TestOutagesStopWithTheirCause: a refused port and a host that accepts and
+// never answers stop the run at the probe, with exit 3 naming the cause and
+// the host, after 1 + 3 tries 1 s, 2 s and 4 s apart (about 7 s).
+func TestOutagesStopWithTheirCause(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits out the probe's backoff, 7 s")
+	}
+	refused, _ := net.Listen("tcp", "127.0.0.1:0")
+	refusedAddr := refused.Addr().String()
+	refused.Close() // nothing listens there now
+	silent, _ := net.Listen("tcp", "127.0.0.1:0")
+	t.Cleanup(func() { silent.Close() })
+	go func() {
+		for {
+			c, err := silent.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { c.Close() }) // accepted, never answered
+		}
+	}()
+	for name, tc := range map[string]struct{ addr, cause string }{
+		"refused":    {refusedAddr, "connection refused by " + refusedAddr},
+		"no answers": {silent.Addr().String(), "no answer from " + silent.Addr().String() + " before the timeout"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			in := writeInput(t, 50)
+			e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
+			start := time.Now()
+			err := run(context.Background(), []string{"run", "--endpoint", "http://" + tc.addr, "--timeout", "300ms", "--progress", "none",
+				"--report", filepath.Join(t.TempDir(), "r.csv"), in}, e)
+			if exitCode(err) != exitAborted || !strings.Contains(err.Error(), tc.cause) {
+				t.Fatalf("exit %d (%v), want 3 naming %q\n%s", exitCode(err), err, tc.cause, errOut)
+			}
+			if d := time.Since(start); d > 30*time.Second { // a hang guard; the backoff is 7 s
+				t.Errorf("took %v", d)
+			}
+		})
 	}
 }

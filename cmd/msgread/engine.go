@@ -25,6 +25,7 @@ type engineFlags struct {
 	timeout     time.Duration
 	minRows     int
 	maxFailure  float64
+	outage      time.Duration
 	report      string
 	summaryJSON string
 	progress    string
@@ -45,6 +46,7 @@ func (f *engineFlags) register(fs *flag.FlagSet, reportDefault string) {
 	fs.DurationVar(&f.timeout, "timeout", batch.DefaultTimeout, "timeout of one call (the service gives up after ~3s)")
 	fs.IntVar(&f.minRows, "min-rows", batch.DefaultMinRows, "rows sent before the failure-rate stop applies")
 	fs.Float64Var(&f.maxFailure, "max-failure-rate", batch.DefaultMaxFailureRate, "stop (exit 3) once more than this `fraction` of the rows sent failed or gave up; 1 never stops")
+	fs.DurationVar(&f.outage, "outage-budget", batch.DefaultOutageBudget, "when the service cannot be reached, pause and probe it; stop (exit 3) once it has not answered for this long")
 	fs.StringVar(&f.report, "report", "", "report `path` (default "+reportDefault+"; never overwritten)")
 	fs.StringVar(&f.summaryJSON, "summary-json", "", "also write the summary as JSON to this `path` (- for standard output; never overwritten)")
 	fs.StringVar(&f.progress, "progress", "auto", "progress display: auto (bar on a terminal, else a log line every 10s), bar, log or none")
@@ -74,6 +76,8 @@ func (f *engineFlags) validate(rampDefault time.Duration) error {
 		return usageError("--min-rows must not be negative")
 	case !(f.maxFailure > 0) || math.IsInf(f.maxFailure, 0):
 		return usageError("--max-failure-rate must be a positive fraction (1 never stops)")
+	case f.outage < time.Second:
+		return usageError("--outage-budget must be at least 1s")
 	case f.report == "-":
 		return usageError("--report names a file, not standard output (--summary-json - writes the summary there)")
 	}
@@ -86,7 +90,7 @@ func (f *engineFlags) validate(rampDefault time.Duration) error {
 // config is the runner's Config for these settings.
 func (f *engineFlags) config(caller batch.Caller) batch.Config {
 	cfg := batch.Config{Caller: caller, Profile: f.profile, Workers: f.workers, Retries: f.retries,
-		MinRows: f.minRows, MaxFailureRate: f.maxFailure}
+		MinRows: f.minRows, MaxFailureRate: f.maxFailure, OutageBudget: f.outage}
 	if f.retries == 0 {
 		cfg.Retries = -1 // none
 	}
@@ -206,8 +210,11 @@ func runExit(sum reports.Summary, runErr, closeErr error, breaches []string) err
 	var failureRate *batch.FailureRateError
 	var mismatch *reports.MismatchError
 	var line *reports.LineError
+	var unreachable *batch.UnreachableError
+	var outage *batch.OutageError
 	switch {
-	case errors.As(runErr, &fatal), errors.As(runErr, &failureRate), errors.As(runErr, &mismatch), errors.As(runErr, &line):
+	case errors.As(runErr, &fatal), errors.As(runErr, &failureRate), errors.As(runErr, &mismatch), errors.As(runErr, &line),
+		errors.As(runErr, &unreachable), errors.As(runErr, &outage):
 		return &exitError{code: exitAborted, err: explain(runErr)}
 	case errors.Is(runErr, context.Canceled) || errors.Is(runErr, batch.ErrAborted):
 		return &exitError{code: exitInterrupted, err: errors.New("interrupted: the report holds every row that finished; the rest were not sent")}

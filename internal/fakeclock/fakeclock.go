@@ -46,6 +46,19 @@ func (c *Clock) Sleep(ctx context.Context, d time.Duration) error {
 	return ctx.Err()
 }
 
+// SleepUntil moves the clock forward to t, if it is not there yet, and
+// returns, unless ctx is done.
+func (c *Clock) SleepUntil(ctx context.Context, t time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if d := t.Sub(c.Now()); d > 0 {
+		c.advanceTo(t)
+	}
+	runtime.Gosched()
+	return ctx.Err()
+}
+
 // After returns a channel that receives the time once the clock has moved
 // d forward.
 func (c *Clock) After(d time.Duration) <-chan time.Time {
@@ -64,7 +77,21 @@ func (c *Clock) After(d time.Duration) <-chan time.Time {
 func (c *Clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+	c.moveTo(c.now.Add(d))
+}
+
+// advanceTo moves the clock to t unless it is past t already.
+func (c *Clock) advanceTo(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t.After(c.now) {
+		c.moveTo(t)
+	}
+}
+
+// moveTo sets the clock and fires the timers it passes; the caller holds mu.
+func (c *Clock) moveTo(t time.Time) {
+	c.now = t
 	kept := c.timers[:0]
 	for _, t := range c.timers {
 		if t.at.After(c.now) {
