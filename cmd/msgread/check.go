@@ -52,7 +52,7 @@ func (o *checkOptions) validate(args []string) error {
 }
 
 func (o *checkOptions) run(ctx context.Context, e *env) error {
-	in, err := openInput(e, o.input)
+	in, err := openInput(ctx, e, o.input)
 	if err != nil {
 		return err
 	}

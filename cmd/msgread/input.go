@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -52,7 +53,7 @@ func (in *inputFile) reopen() (*batch.Input, func() error, bool, error) {
 // openInput opens INPUT ("-" for standard input) and reads its header. A
 // regular file's lines are counted first; anything else (a pipe, a device,
 // /dev/stdin) is streamed once.
-func openInput(e *env, path string) (*inputFile, error) {
+func openInput(ctx context.Context, e *env, path string) (*inputFile, error) {
 	if path == "-" {
 		in, err := batch.NewInput(e.stdin)
 		if err != nil {
@@ -66,12 +67,15 @@ func openInput(e *env, path string) (*inputFile, error) {
 	}
 	lines := int64(-1)
 	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
-		lines, err = countLines(f)
+		lines, err = countLines(ctx, f)
 		if err == nil {
 			_, err = f.Seek(0, io.SeekStart)
 		}
 		if err != nil {
 			f.Close()
+			if ctx.Err() != nil {
+				return nil, &exitError{code: exitInterrupted, err: errors.New("interrupted while counting the input's lines")}
+			}
 			return nil, usageError(fmt.Sprintf("input %s: %v", path, err))
 		}
 	}
@@ -92,12 +96,16 @@ func inputError(name string, err error) error {
 }
 
 // countLines counts the physical lines of r: newline bytes, plus one for a
-// last line without a newline. One line is one row, so this is exact.
-func countLines(r io.Reader) (int64, error) {
+// last line without a newline. One line is one row, so this is exact. It
+// stops with ctx's error when ctx is done (a megabyte at a time).
+func countLines(ctx context.Context, r io.Reader) (int64, error) {
 	buf := make([]byte, 1<<20)
 	var n int64
 	var last byte = '\n'
 	for {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
 		k, err := r.Read(buf)
 		if k > 0 {
 			n += int64(bytes.Count(buf[:k], []byte{'\n'}))

@@ -116,7 +116,7 @@ func (o *loadOptions) run(ctx context.Context, e *env) error {
 	var src batch.Source
 	total := o.rows
 	if o.input != "" {
-		in, err := openInput(e, o.input)
+		in, err := openInput(ctx, e, o.input)
 		if err != nil {
 			return err
 		}

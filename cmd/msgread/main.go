@@ -82,19 +82,39 @@ type env struct {
 }
 
 func main() {
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() {
-		<-sigs
-		cancel()
-	}()
-	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, lookupEnv: os.LookupEnv, signals: sigs}
+	ctx, second := interrupts()
+	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, lookupEnv: os.LookupEnv, signals: second}
 	err := run(ctx, os.Args[1:], e)
 	if err != nil && !errors.Is(err, errSilent) && !errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintln(os.Stderr, "msgread:", err)
 	}
 	os.Exit(exitCode(err))
+}
+
+// interrupts handles SIGINT and SIGTERM: the first cancels the returned
+// context (a run drains its calls in flight and flushes its report), the
+// second is passed on (a run stops its calls in flight), and the third ends
+// the process at once, whatever it is doing.
+func interrupts() (context.Context, <-chan os.Signal) {
+	sigs := make(chan os.Signal, 3)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancel(context.Background())
+	second := make(chan os.Signal, 1)
+	go func() {
+		for n := 1; ; n++ {
+			sig := <-sigs
+			switch n {
+			case 1:
+				cancel()
+			case 2:
+				second <- sig
+			default:
+				fmt.Fprintln(os.Stderr, "msgread: third interrupt: exiting now; the report may lack the last second's rows (resume sends them again)")
+				os.Exit(exitInterrupted)
+			}
+		}
+	}()
+	return ctx, second
 }
 
 // run dispatches args to a subcommand.

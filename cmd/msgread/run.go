@@ -80,7 +80,7 @@ func (o *runOptions) validate(args []string) error {
 }
 
 func (o *runOptions) run(ctx context.Context, e *env) error {
-	in, err := openInput(e, o.input)
+	in, err := openInput(ctx, e, o.input)
 	if err != nil {
 		return err
 	}

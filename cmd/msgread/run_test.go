@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -333,5 +334,46 @@ func TestBinarySecondInterrupt(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "second interrupt") {
 		t.Errorf("stderr:\n%s", stderr.String())
+	}
+}
+
+// TestBinaryThirdInterruptExitsAtOnce: with standard input idle (nothing
+// written, never closed) a run waits on its input; the third SIGINT ends
+// the process at once all the same.
+func TestBinaryThirdInterruptExitsAtOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildBinary(t)
+	cmd := exec.Command(bin, "run", "--mock", "--progress", "none", "--report", filepath.Join(t.TempDir(), "r.csv"), "-")
+	stdin, _ := cmd.StdinPipe()
+	defer stdin.Close()
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(stdin, "report_account,peer_account\nu1,p1\n") // then nothing
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(stderr.String(), "report ") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	for range 3 {
+		cmd.Process.Signal(syscall.SIGINT)
+		time.Sleep(50 * time.Millisecond)
+	}
+	select {
+	case <-exited:
+	case <-time.After(5 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("three interrupts did not end the process\n%s", stderr.String())
+	}
+	if code := cmd.ProcessState.ExitCode(); code != exitInterrupted {
+		t.Fatalf("exit %d, want 130\n%s", code, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "third interrupt") {
+		t.Logf("ended before the third interrupt:\n%s", stderr.String())
 	}
 }
