@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/msgread/msgread/batch/chatapi"
 	"github.com/msgread/msgread/internal/csvline"
@@ -204,33 +202,11 @@ func (rec inputRow) row(line int) Row {
 }
 
 // MaxAccountBytes is the longest UserID the service accepts.
-const MaxAccountBytes = 32
+const MaxAccountBytes = chatapi.MaxUserIDBytes
 
-// CheckAccount returns why id is not a usable UserID, or "" when it is.
-func CheckAccount(id string) string {
-	switch {
-	case id == "":
-		return "is empty"
-	case len(id) > MaxAccountBytes:
-		return fmt.Sprintf("is %d bytes, more than %d", len(id), MaxAccountBytes)
-	case !utf8.ValidString(id):
-		return "is not valid UTF-8"
-	}
-	for _, c := range id {
-		if unicode.IsSpace(c) {
-			return fmt.Sprintf("contains whitespace (%q)", c)
-		}
-		if unicode.IsControl(c) {
-			return fmt.Sprintf("contains a control character (%U)", c)
-		}
-		if unicode.Is(unicode.Cf, c) {
-			// Zero-width, bidirectional-override and other invisible format
-			// characters make two different IDs look alike.
-			return fmt.Sprintf("contains an invisible format character (%U)", c)
-		}
-	}
-	return ""
-}
+// CheckAccount returns why id is not a usable UserID, or "" when it is
+// (chatapi.CheckUserID: the same rules as the mock's).
+func CheckAccount(id string) string { return chatapi.CheckUserID(id) }
 
 // ParseReadTime turns a msg_read_time cell into decimal Unix seconds: "" stays
 // "" (the service then uses now), digits are seconds, and an RFC 3339 time is

@@ -81,10 +81,12 @@ type markRequest struct {
 
 // mark checks the accounts and records the mark.
 func (s *Server) mark(req markRequest) int {
-	if !s.exists(req.ReportAccount) {
+	// An account that breaks the UserID rules cannot exist: it is answered
+	// as unknown, and never stored.
+	if chatapi.CheckUserID(req.ReportAccount) != "" || !s.exists(req.ReportAccount) {
 		return chatapi.UnknownAccountCode("Report_Account")
 	}
-	if !s.exists(req.PeerAccount) {
+	if chatapi.CheckUserID(req.PeerAccount) != "" || !s.exists(req.PeerAccount) {
 		return chatapi.UnknownAccountCode("Peer_Account")
 	}
 	s.state.mark(req.ReportAccount, req.PeerAccount, req.readTime)
@@ -104,9 +106,9 @@ func (s *Server) check(r *http.Request) (int, markRequest) {
 	if err != nil {
 		return chatapi.CodeHTTPParse, none
 	}
-	// This mock is stricter than the documentation: a client that sends a
-	// random outside uint32 or another content type has a bug worth seeing.
-	if _, err := strconv.ParseUint(q.Get(chatapi.ParamRandom), 10, 32); err != nil {
+	// Some published clients send a random that is no number (PHP's
+	// uniqid()); the service evidently takes any, so the mock does too.
+	if q.Get(chatapi.ParamRandom) == "" {
 		return chatapi.CodeHTTPParse, none
 	}
 	if q.Get(chatapi.ParamContentType) != chatapi.ContentTypeJSON {
@@ -148,15 +150,31 @@ func (s *Server) check(r *http.Request) (int, markRequest) {
 // parseBody decodes a request body; ok is false when it is empty, too large,
 // not a JSON object of the right types, or has a MsgReadTime that is not a
 // decimal number of seconds.
+//
+// MsgReadTime may be a string of digits, as the documentation has it, or a
+// JSON integer, as the Java SDK and PHP clients send it.
 func parseBody(body io.Reader) (req chatapi.Request, ok bool) {
 	data, err := io.ReadAll(io.LimitReader(body, maxBodyBytes+1))
 	if err != nil || len(data) == 0 || len(data) > maxBodyBytes {
 		return req, false
 	}
-	if err := json.Unmarshal(data, &req); err != nil {
+	var raw struct {
+		ReportAccount string          `json:"Report_Account"`
+		PeerAccount   string          `json:"Peer_Account"`
+		MsgReadTime   json.RawMessage `json:"MsgReadTime"`
+	}
+	if err := json.Unmarshal(data, &raw); err != nil {
 		return req, false
 	}
-	if req.MsgReadTime != "" {
+	req.ReportAccount, req.PeerAccount = raw.ReportAccount, raw.PeerAccount
+	if len(raw.MsgReadTime) > 0 && string(raw.MsgReadTime) != "null" {
+		if raw.MsgReadTime[0] == '"' {
+			if json.Unmarshal(raw.MsgReadTime, &req.MsgReadTime) != nil {
+				return req, false
+			}
+		} else {
+			req.MsgReadTime = string(raw.MsgReadTime)
+		}
 		if _, ok := chatapi.ParseSeconds(req.MsgReadTime); !ok {
 			return req, false
 		}

@@ -8,6 +8,7 @@ package mockserver
 import (
 	"bufio"
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,6 +29,9 @@ const (
 	// DefaultCeiling is the documented limit of the API, calls per second.
 	DefaultCeiling = 200
 )
+
+// DefaultReadTimeout bounds the time a request may take to arrive.
+const DefaultReadTimeout = 15 * time.Second
 
 // DevKey is the secret key used when none is configured. It is for local
 // rehearsals only and is published in the README.
@@ -60,6 +64,13 @@ type Config struct {
 	SigMaxAge time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// ReadTimeout bounds the time a request may take to arrive, body
+	// included, once the mock serves itself; zero means DefaultReadTimeout.
+	ReadTimeout time.Duration
+	// ReadoutToken, when set, must come as "Authorization: Bearer TOKEN"
+	// with the read-outs that reveal or change the mock's state
+	// (/mock/state, /mock/reset, /metrics).
+	ReadoutToken string
 }
 
 // Server is the mock. Its methods are safe for concurrent use.
@@ -74,6 +85,7 @@ type Server struct {
 	metrics *metrics
 	decider *decider
 	mux     *http.ServeMux
+	dumping chan struct{} // one /mock/state at a time
 
 	mu   sync.Mutex
 	hs   *http.Server
@@ -99,6 +111,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.ReadTimeout == 0 {
+		cfg.ReadTimeout = DefaultReadTimeout
+	}
 	if cfg.CeilingCode == 0 {
 		cfg.CeilingCode = chatapi.CodeRateLimited
 	}
@@ -119,6 +134,7 @@ func New(cfg Config) (*Server, error) {
 		state:   newState(),
 		stats:   newStats(cfg.Now),
 		mux:     http.NewServeMux(),
+		dumping: make(chan struct{}, 1),
 	}
 	s.metrics = newMetrics(s.state.len)
 	for _, a := range cfg.Admins {
@@ -135,9 +151,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.mux.HandleFunc(chatapi.Path, s.serveMarkRead)
 	s.mux.HandleFunc("GET /mock/stats", s.serveStats)
-	s.mux.HandleFunc("GET /mock/state", s.serveState)
-	s.mux.HandleFunc("POST /mock/reset", s.serveReset)
-	s.mux.Handle("GET /metrics", s.metrics.handler())
+	s.mux.Handle("GET /mock/state", s.guard(http.HandlerFunc(s.serveState)))
+	s.mux.Handle("POST /mock/reset", s.guard(http.HandlerFunc(s.serveReset)))
+	s.mux.Handle("GET /metrics", s.guard(s.metrics.handler()))
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	s.mux.HandleFunc("/", s.serveUnknown)
 	return s, nil
@@ -168,7 +184,11 @@ func (s *Server) Start(addr string) error {
 	}
 	s.ln = ln
 	s.url = "http://" + ln.Addr().String()
-	s.hs = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	// A slow or idle client cannot hold a connection for ever: the whole
+	// request must arrive within ReadTimeout, and an idle keep-alive
+	// connection is closed after IdleTimeout.
+	s.hs = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: s.cfg.ReadTimeout,
+		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 	s.done = make(chan struct{})
 	go func() {
 		defer close(s.done)
@@ -186,7 +206,8 @@ func (s *Server) URL() string {
 }
 
 // Shutdown stops accepting connections and waits, until ctx is done, for the
-// requests in flight to finish.
+// requests in flight to finish; then it closes the connections still open
+// (a client holding one cannot keep the mock from stopping) and returns nil.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	hs, done := s.hs, s.done
@@ -194,12 +215,15 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if hs == nil {
 		return nil
 	}
-	err := hs.Shutdown(ctx)
-	if err != nil {
-		hs.Close()
+	if err := hs.Shutdown(ctx); err != nil {
+		// The deadline passed with connections still busy: close them.
+		if cerr := hs.Close(); cerr != nil {
+			<-done
+			return cerr
+		}
 	}
 	<-done
-	return err
+	return nil
 }
 
 // Close stops the server at once, closing every connection, and waits for
@@ -240,7 +264,30 @@ func (s *Server) serveStats(w http.ResponseWriter, _ *http.Request) {
 	_ = enc.Encode(s.Stats())
 }
 
-func (s *Server) serveState(w http.ResponseWriter, _ *http.Request) {
+// guard asks for the read-out token, when one is set.
+func (s *Server) guard(h http.Handler) http.Handler {
+	if s.cfg.ReadoutToken == "" {
+		return h
+	}
+	want := []byte("Bearer " + s.cfg.ReadoutToken)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			http.Error(w, "this read-out needs the mock's read-out token", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// serveState writes the marks as CSV. One dump runs at a time, so that
+// concurrent requests never hold more than one copy of a large state.
+func (s *Server) serveState(w http.ResponseWriter, r *http.Request) {
+	select {
+	case s.dumping <- struct{}{}:
+		defer func() { <-s.dumping }()
+	case <-r.Context().Done():
+		return
+	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	_ = writeStateCSV(w, s.Marks())
 }

@@ -3,9 +3,12 @@ package mockserver_test
 import (
 	"bytes"
 	"compress/zlib"
+	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -296,5 +299,86 @@ func TestStatsPerSecondFaultsAndLatency(t *testing.T) {
 	}
 	if st.Latency.Count != 3 {
 		t.Errorf("injected latency count %d, want 3", st.Latency.Count)
+	}
+}
+
+// TestRefusedAccountsAreNotStored: accounts that break the UserID rules are
+// answered as unknown and leave nothing in the mock's memory.
+func TestRefusedAccountsAreNotStored(t *testing.T) {
+	srv := newMock(t, mockserver.Config{Scenario: mockserver.Scenario{Ceiling: -1}})
+	sig := devSig(t)
+	long := strings.Repeat("x", 64<<10)
+	for _, body := range []string{
+		`{"Report_Account":"` + long + `","Peer_Account":"b"}`,
+		`{"Report_Account":"a","Peer_Account":"` + long + `"}`,
+		`{"Report_Account":"a\u202e","Peer_Account":"b"}`,
+	} {
+		if code := markRead(t, srv, sig, body); code != chatapi.CodeUnknownReport && code != chatapi.CodeUnknownPeer && code != chatapi.CodeBodyParse {
+			t.Errorf("code %d for a refused account", code)
+		}
+	}
+	if n := len(srv.Marks()); n != 0 {
+		t.Errorf("%d marks stored", n)
+	}
+}
+
+// TestSlowClientsAreCut: a client that sends its body slowly is cut at the
+// read timeout, and Shutdown returns even while it holds a connection.
+func TestSlowClientsAreCut(t *testing.T) {
+	srv := newMock(t, mockserver.Config{ReadTimeout: 300 * time.Millisecond})
+	if err := srv.Start(""); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.Dial("tcp", strings.TrimPrefix(srv.URL(), "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /v4/openim/admin_set_msg_read HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{")
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second)) // a hang guard
+	start := time.Now()
+	buf := make([]byte, 512)
+	for {
+		if _, err := conn.Read(buf); err != nil {
+			break // the mock closed the connection (or answered and closed)
+		}
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the slow client held its connection %v", d)
+	}
+	// A second client holds an idle connection; Shutdown returns anyway.
+	idle, err := net.Dial("tcp", strings.TrimPrefix(srv.URL(), "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+	fmt.Fprintf(idle, "POST /v4/openim/admin_set_msg_read HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n")
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		t.Errorf("Shutdown with a connection held: %v", err)
+	}
+}
+
+func TestReadoutToken(t *testing.T) {
+	srv := newMock(t, mockserver.Config{ReadoutToken: "s3cret"})
+	for _, path := range []string{"/mock/state", "/metrics"} {
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		if rec.Code != http.StatusUnauthorized {
+			t.Errorf("%s without the token: %d", path, rec.Code)
+		}
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.Header.Set("Authorization", "Bearer s3cret")
+		rec = httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			t.Errorf("%s with the token: %d", path, rec.Code)
+		}
+	}
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/mock/stats", nil))
+	if rec.Code != http.StatusOK {
+		t.Errorf("/mock/stats needs no token: %d", rec.Code)
 	}
 }

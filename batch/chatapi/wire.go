@@ -5,7 +5,12 @@
 // build on it, so the two cannot disagree.
 package chatapi
 
-import "strconv"
+import (
+	"fmt"
+	"strconv"
+	"unicode"
+	"unicode/utf8"
+)
 
 // Path is the URL path of the API.
 const Path = "/v4/openim/admin_set_msg_read"
@@ -77,3 +82,33 @@ func IsDecimal(s string) bool {
 }
 
 func formatUint(n uint64) string { return strconv.FormatUint(n, 10) }
+
+// MaxUserIDBytes is the longest UserID the service accepts.
+const MaxUserIDBytes = 32
+
+// CheckUserID returns why id is not a usable UserID, or "" when it is: it
+// must be 1 to 32 bytes of valid UTF-8 with no whitespace, control or
+// invisible format characters (zero-width, bidirectional overrides), which
+// make two different IDs look alike. The client refuses such rows before
+// sending; the mock answers them as unknown accounts and stores nothing.
+func CheckUserID(id string) string {
+	switch {
+	case id == "":
+		return "is empty"
+	case len(id) > MaxUserIDBytes:
+		return fmt.Sprintf("is %d bytes, more than %d", len(id), MaxUserIDBytes)
+	case !utf8.ValidString(id):
+		return "is not valid UTF-8"
+	}
+	for _, c := range id {
+		switch {
+		case unicode.IsSpace(c):
+			return fmt.Sprintf("contains whitespace (%q)", c)
+		case unicode.IsControl(c):
+			return fmt.Sprintf("contains a control character (%U)", c)
+		case unicode.Is(unicode.Cf, c):
+			return fmt.Sprintf("contains an invisible format character (%U)", c)
+		}
+	}
+	return ""
+}

@@ -22,7 +22,7 @@ func envValues(t *testing.T) map[string]string {
 		"failed": filepath.Join(dir, "f.csv"), "resume": filepath.Join(dir, "old.csv"), "input": filepath.Join(dir, "in.csv"),
 		"duration": "10s", "rows": "100", "population": "50", "invalid-rate": "0.1",
 		"timeline": filepath.Join(dir, "t.csv"), "html": filepath.Join(dir, "h.html"), "project": "1000",
-		"show": "5", "addr": "127.0.0.1:0", "from": "2024-01-01T00:00:00Z", "to": "2026-06-01T00:00:00Z",
+		"show": "5", "addr": "127.0.0.1:0", "readout-token": "t0ken", "from": "2024-01-01T00:00:00Z", "to": "2026-06-01T00:00:00Z",
 		"out": filepath.Join(dir, "gen.csv"),
 	}
 }

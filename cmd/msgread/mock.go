@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -70,13 +71,15 @@ named in the README; "msgread usersig" signs with the same key.`
 
 // mockOptions are the settings of "msgread mock".
 type mockOptions struct {
-	addr string
-	app  appFlags
-	mock mockFlags
+	addr  string
+	token string
+	app   appFlags
+	mock  mockFlags
 }
 
 func (o *mockOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "`host:port` to listen on")
+	fs.StringVar(&o.token, "readout-token", "", "a `token` that /mock/state, /mock/reset and /metrics then ask for (Authorization: Bearer TOKEN)")
 	o.app.register(fs)
 	o.mock.register(fs)
 }
@@ -99,7 +102,7 @@ func (o *mockOptions) run(ctx context.Context, e *env) error {
 	if !given {
 		key = mockserver.DevKey
 	}
-	cfg, err := o.mock.config(mockserver.Config{SDKAppID: o.app.sdkappid, Admins: o.app.admins.values, Key: key})
+	cfg, err := o.mock.config(mockserver.Config{SDKAppID: o.app.sdkappid, Admins: o.app.admins.values, Key: key, ReadoutToken: o.token})
 	if err != nil {
 		return err
 	}
@@ -109,6 +112,16 @@ func (o *mockOptions) run(ctx context.Context, e *env) error {
 	}
 	if err := srv.Start(o.addr); err != nil {
 		return usageError(err.Error())
+	}
+	if !loopback(o.addr) {
+		open := "its read-outs (/mock/state, /mock/reset, /metrics)"
+		if o.token != "" {
+			open = "its API"
+		}
+		if !given {
+			open += " and, with the development key, anyone's UserSigs"
+		}
+		fmt.Fprintf(e.stderr, "msgread mock: warning: listening on %s, beyond this machine: %s are open to whoever reaches it (--readout-token protects the read-outs)\n", o.addr, open)
 	}
 	keyNote := "the key from " + secretKeyEnv + " or --secret-key-file"
 	if !given {
@@ -156,4 +169,17 @@ func (o *optionalInt) Set(s string) error {
 	}
 	o.v, o.set = v, true
 	return nil
+}
+
+// loopback reports whether addr (host:port) listens on this machine only.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
