@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"github.com/msgread/msgread/reports"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -67,7 +68,18 @@ type Input struct {
 // NewInput reads the header of the CSV in r and checks that the required
 // columns are there. Its errors wrap ErrBadInput.
 func NewInput(r io.Reader) (*Input, error) {
+	return NewInputContext(context.Background(), r)
+}
+
+// NewInputContext is NewInput for an input that may be endless or slow:
+// once ctx is done, Next returns ctx's error within a read, even in the
+// middle of a line with no end.
+func NewInputContext(ctx context.Context, r io.Reader) (*Input, error) {
+	if f, ok := r.(*os.File); !ok || !isRegular(f) {
+		r = ctxReader{ctx, r} // a pipe or a terminal may block for ever
+	}
 	in := &Input{lines: csvline.NewReader(r, 0)}
+	in.lines.Stopped = func() bool { return ctx.Err() != nil }
 	header, err := in.readHeader()
 	if err != nil {
 		return nil, err
@@ -88,6 +100,9 @@ func (in *Input) Next() (Row, error) {
 		if errors.Is(err, io.EOF) {
 			in.ended = true
 			return Row{}, io.EOF
+		}
+		if errors.Is(err, csvline.ErrStopped) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return Row{}, fmt.Errorf("batch: input: reading stopped after line %d: %w", in.lines.Lines(), context.Canceled)
 		}
 		if err != nil {
 			return Row{}, fmt.Errorf("%w: after line %d: %v", ErrBadInput, in.lines.Lines(), err)
@@ -262,5 +277,44 @@ func CheckResume(ctx context.Context, in *Input, res *reports.Resume) error {
 		if _, err := res.Skip(row.Line, row.ReportAccount, row.PeerAccount); err != nil {
 			return err
 		}
+	}
+}
+
+func isRegular(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode().IsRegular()
+}
+
+// ctxReader is a reader that gives up when its context is done, even while
+// the read beneath it is blocked (an idle standard input): the blocked read
+// is left behind, and what it returns is dropped.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if c.ctx.Done() == nil {
+		return c.r.Read(p)
+	}
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	type result struct {
+		n   int
+		err error
+	}
+	buf := make([]byte, len(p))
+	done := make(chan result, 1)
+	go func() {
+		n, err := c.r.Read(buf)
+		done <- result{n, err}
+	}()
+	select {
+	case res := <-done:
+		copy(p, buf[:res.n])
+		return res.n, res.err
+	case <-c.ctx.Done():
+		return 0, c.ctx.Err()
 	}
 }

@@ -1,11 +1,13 @@
 package batch_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/msgread/msgread/batch"
 )
@@ -229,4 +231,57 @@ func FuzzInput(f *testing.F) {
 			t.Fatalf("counts: %d lines (file has %d), %d rows (returned %d), %d blank, header at %d, ended %v", lines, len(physical), rows, n, blank, header+1, ended)
 		}
 	})
+}
+
+// endless is an input that never ends: a header, then 'x' for ever, with no
+// newline; or, when idle, nothing at all (a read that blocks).
+type endless struct {
+	header bool
+	idle   chan struct{}
+}
+
+func (e *endless) Read(p []byte) (int, error) {
+	if !e.header {
+		e.header = true
+		return copy(p, "report_account,peer_account\n"), nil
+	}
+	if e.idle != nil {
+		<-e.idle
+		return 0, io.EOF
+	}
+	for i := range p {
+		p[i] = 'x'
+	}
+	return len(p), nil
+}
+
+// TestInputHonoursCancel: reading an endless line, or waiting on an idle
+// input, stops once the context is done.
+func TestInputHonoursCancel(t *testing.T) {
+	for name, src := range map[string]*endless{"endless line": {}, "idle": {idle: make(chan struct{})}} {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			in, err := batch.NewInputContext(ctx, src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error)
+			go func() {
+				_, err := in.Next()
+				done <- err
+			}()
+			cancel()
+			select {
+			case err := <-done:
+				if !errors.Is(err, context.Canceled) {
+					t.Errorf("err %v, want context.Canceled", err)
+				}
+			case <-time.After(time.Minute): // a hang guard
+				t.Fatal("Next did not return after cancel")
+			}
+			if src.idle != nil {
+				close(src.idle)
+			}
+		})
+	}
 }

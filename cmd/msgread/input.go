@@ -55,7 +55,7 @@ func (in *inputFile) reopen() (*batch.Input, func() error, bool, error) {
 // /dev/stdin) is streamed once.
 func openInput(ctx context.Context, e *env, path string) (*inputFile, error) {
 	if path == "-" {
-		in, err := batch.NewInput(e.stdin)
+		in, err := batch.NewInputContext(ctx, e.stdin)
 		if err != nil {
 			return nil, inputError("standard input", err)
 		}
@@ -79,7 +79,7 @@ func openInput(ctx context.Context, e *env, path string) (*inputFile, error) {
 			return nil, usageError(fmt.Sprintf("input %s: %v", path, err))
 		}
 	}
-	in, err := batch.NewInput(f)
+	in, err := batch.NewInputContext(ctx, f)
 	if err != nil {
 		f.Close()
 		return nil, inputError(path, err)

@@ -19,6 +19,9 @@ import (
 // most 32 bytes, so a line of 64 KiB is no row of an input or a report.
 const DefaultMaxLine = 64 << 10
 
+// ErrStopped is returned by Next when Stopped said so.
+var ErrStopped = errors.New("csvline: stopped")
+
 // Line is one physical line of the file.
 type Line struct {
 	// Num is the line's number, the first line being 1.
@@ -41,6 +44,11 @@ func (l Line) Blank() bool { return len(bytes.Trim(l.Text, " \t\r")) == 0 }
 // by its line limit, however long the stream. It is not safe for concurrent
 // use.
 type Reader struct {
+	// Stopped, when set, is asked while a line too long to keep is being
+	// read past (endless input without a newline, say): true ends Next
+	// with ErrStopped.
+	Stopped func() bool
+
 	br     *bufio.Reader
 	max    int
 	num    int
@@ -72,6 +80,9 @@ func (r *Reader) Next() (Line, error) {
 		}
 		switch {
 		case errors.Is(err, bufio.ErrBufferFull):
+			if r.Stopped != nil && r.Stopped() {
+				return Line{}, ErrStopped
+			}
 			continue
 		case errors.Is(err, io.EOF) && consumed == 0:
 			return Line{}, io.EOF
