@@ -37,6 +37,9 @@ type Plan struct {
 	Holder string
 	// Now stamps the failed-rows file's name when appending.
 	Now time.Time
+	// Stopped, when set, is asked while a long report loads: true ends Open
+	// with ErrStopped (an interrupt).
+	Stopped func() bool
 }
 
 // Files are the files of one run, made by Open under one rule: an output
@@ -86,7 +89,7 @@ func Open(p Plan) (_ *Files, err error) {
 		if err != nil {
 			return nil, err
 		}
-		f.Resume, err = LoadResume(old)
+		f.Resume, err = loadResume(old, p.Stopped)
 		old.Close()
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", p.Resume, err)

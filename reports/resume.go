@@ -58,7 +58,13 @@ type page [1 << pageShift]uint16
 // LoadResume reads an old report. A torn last line is left out (Torn says
 // so); any other line that is not a report row is an error naming its line
 // in the report. An empty file is a report with no rows.
-func LoadResume(r io.Reader) (*Resume, error) {
+func LoadResume(r io.Reader) (*Resume, error) { return loadResume(r, nil) }
+
+// ErrStopped is returned when a long load was asked to stop.
+var ErrStopped = errors.New("reports: stopped")
+
+// loadResume is LoadResume, asking stopped (if set) every 65,536 rows.
+func loadResume(r io.Reader, stopped func() bool) (*Resume, error) {
 	rr, err := newReportReader[doneRow](r)
 	if err != nil {
 		return nil, err
@@ -71,6 +77,9 @@ func LoadResume(r io.Reader) (*Resume, error) {
 		}
 		if err != nil {
 			return nil, err
+		}
+		if stopped != nil && res.Rows%(1<<16) == 0 && stopped() {
+			return nil, ErrStopped
 		}
 		line, err := parseLine(c.Line)
 		if err != nil {

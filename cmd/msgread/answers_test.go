@@ -242,3 +242,84 @@ func TestOutagesStopWithTheirCause(t *testing.T) {
 		})
 	}
 }
+
+// TestInterruptWhileCountingOrLoading: a huge input being counted, or a
+// huge report being loaded for a resume, gives way to the first interrupt
+// within a second.
+func TestInterruptWhileCountingOrLoading(t *testing.T) {
+	dir := t.TempDir()
+	huge := filepath.Join(dir, "huge.csv")
+	f, _ := os.Create(huge)
+	f.WriteString("report_account,peer_account\n")
+	f.Truncate(64 << 30) // 64 GiB of zeros, sparse: counting it would take minutes
+	f.Close()
+	in := writeInput(t, 10)
+	old := filepath.Join(dir, "old.csv")
+	f, _ = os.Create(old)
+	f.WriteString(strings.Join(reports.Header, ",") + "\n")
+	for i := range 2_000_000 {
+		fmt.Fprintf(f, "%d,u%d,p%d,,ok,0,,200,1,1,2026-11-25T10:00:00.000Z\n", i+2, i, i)
+	}
+	f.Close()
+	for name, args := range map[string][]string{
+		"counting": {"check", huge},
+		"loading":  {"run", "--mock", "--progress", "none", "--resume", old, "--report", filepath.Join(dir, "new.csv"), in},
+	} {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			e, _, errOut := testEnv(nil)
+			done := make(chan error)
+			go func() { done <- run(ctx, args, e) }()
+			time.Sleep(100 * time.Millisecond)
+			start := time.Now()
+			cancel()
+			select {
+			case err := <-done:
+				if exitCode(err) != exitInterrupted || time.Since(start) > time.Second {
+					t.Errorf("exit %d (%v) after %v, want 130 within a second\n%s", exitCode(err), err, time.Since(start), errOut)
+				}
+			case <-time.After(time.Minute):
+				t.Fatal("the interrupt was not honoured")
+			}
+		})
+	}
+}
+
+// TestBlipCostsNoRowEndToEnd: the service drops every connection for a
+// second mid-run; the run goes on, and every row ends ok.
+func TestBlipCostsNoRowEndToEnd(t *testing.T) {
+	var mu sync.Mutex
+	var calls int
+	var blipStart time.Time
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		mu.Lock()
+		calls++
+		if calls == 100 {
+			blipStart = time.Now()
+		}
+		down := !blipStart.IsZero() && time.Since(blipStart) < time.Second
+		mu.Unlock()
+		if down {
+			conn, _, _ := w.(http.Hijacker).Hijack()
+			conn.Close()
+			return
+		}
+		io.WriteString(w, okBody)
+	}))
+	t.Cleanup(srv.Close)
+	in := writeInput(t, 400)
+	report := filepath.Join(t.TempDir(), "r.csv")
+	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
+	err := run(context.Background(), []string{"run", "--endpoint", srv.URL, "--rate", "400", "--progress", "none", "--report", report, in}, e)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	got := readReport(t, report)
+	for line := 2; line <= 401; line++ {
+		if got[line].Status != reports.StatusOK {
+			t.Errorf("line %d: %+v", line, got[line])
+		}
+	}
+	assertChain(t, in, []string{report})
+}

@@ -106,10 +106,14 @@ const stampLayout = "20060102-150405"
 
 // openFiles opens a run's report files (and the resumed report), mapping
 // refusals to exit 2.
-func openFiles(p reports.Plan) (*reports.Files, error) {
+func openFiles(ctx context.Context, p reports.Plan) (*reports.Files, error) {
+	p.Stopped = func() bool { return ctx.Err() != nil }
 	files, err := reports.Open(p)
 	if err == nil {
 		return files, nil
+	}
+	if errors.Is(err, reports.ErrStopped) {
+		return nil, &exitError{code: exitInterrupted, err: errors.New("interrupted while reading the resumed report")}
 	}
 	if p.Resume != "" && !errors.Is(err, reports.ErrExists) && !errors.Is(err, reports.ErrSamePath) && !errors.Is(err, reports.ErrLocked) {
 		return nil, usageError(fmt.Sprintf("--resume: %v", err))

@@ -131,7 +131,7 @@ func (o *loadOptions) run(ctx context.Context, e *env) error {
 		}
 	}
 
-	out, err := o.openOutputs(e)
+	out, err := o.openOutputs(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -192,7 +192,7 @@ type loadOutputs struct {
 
 // openOutputs makes the report, timeline, HTML and summary files, named
 // after the report unless given.
-func (o *loadOptions) openOutputs(e *env) (out loadOutputs, err error) {
+func (o *loadOptions) openOutputs(ctx context.Context, e *env) (out loadOutputs, err error) {
 	reportPath := o.engine.report
 	if reportPath == "" {
 		reportPath = filepath.Join("out", "load-"+time.Now().Format(stampLayout)+".csv")
@@ -205,7 +205,7 @@ func (o *loadOptions) openOutputs(e *env) (out loadOutputs, err error) {
 	if out.htmlPath == "" {
 		out.htmlPath = base + ".html"
 	}
-	if out.files, err = openFiles(reports.Plan{Report: reportPath, NoFailed: true, Holder: "msgread load"}); err != nil {
+	if out.files, err = openFiles(ctx, reports.Plan{Report: reportPath, NoFailed: true, Holder: "msgread load"}); err != nil {
 		return out, err
 	}
 	defer func() {
