@@ -97,6 +97,12 @@ func TestBadNumbersAreRefusedBeforeAnything(t *testing.T) {
 		{"gen", "--invalid-rate", "1.5"},
 		{"usersig", "--admin", ""},
 		{"mock", "--ceiling", "-5"},
+		{"run", "--mock", "--ceiling", "-1", "in.csv"},
+		{"load", "--ceiling", "-1"},
+		{"run", "--mock", "--outage-budget", "0s", "in.csv"},
+		{"run", "--mock", "--usersig-ttl", "0s", "in.csv"},
+		{"load", "--population", "1"},
+		{"load", "--project", "0"},
 	} {
 		e, _, _ := testEnv(nil)
 		c := commandNamed(args[0])

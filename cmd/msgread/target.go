@@ -41,6 +41,8 @@ func (t *targetFlags) validate() error {
 		return usageError("give --endpoint or --region, not both")
 	case !t.inProcess && t.endpoint == "" && t.region == "":
 		return usageError("no target: give --mock for the bundled mock, or --region (" + strings.Join(chatapi.RegionNames(), ", ") + ") or --endpoint with credentials")
+	case t.mock.ceiling.set && t.mock.ceiling.v < 0:
+		return usageError("--ceiling must not be negative (0 turns it off)")
 	}
 	return t.app.validate()
 }
