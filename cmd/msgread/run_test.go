@@ -337,6 +337,30 @@ func TestBinarySecondInterrupt(t *testing.T) {
 	}
 }
 
+// startIdleRun starts msgread on a standard input that sends one row and
+// then nothing, and waits for its banner.
+func startIdleRun(t *testing.T) (cmd *exec.Cmd, stderr *syncBuffer, exited chan struct{}, report string) {
+	t.Helper()
+	bin := buildBinary(t)
+	report = filepath.Join(t.TempDir(), "r.csv")
+	cmd = exec.Command(bin, "run", "--mock", "--progress", "none", "--report", report, "-")
+	stdin, _ := cmd.StdinPipe()
+	t.Cleanup(func() { stdin.Close() })
+	stderr = &syncBuffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(stdin, "report_account,peer_account\nu1,p1\n") // then nothing
+	exited = make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(stderr.String(), "report ") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	return cmd, stderr, exited, report
+}
+
 // TestBinaryThirdInterruptExitsAtOnce: three interrupts in a row end a run
 // at once, whatever it waits on (here an idle standard input, which the
 // first alone ends too since the input honours it).
@@ -344,22 +368,7 @@ func TestBinaryThirdInterruptExitsAtOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin := buildBinary(t)
-	cmd := exec.Command(bin, "run", "--mock", "--progress", "none", "--report", filepath.Join(t.TempDir(), "r.csv"), "-")
-	stdin, _ := cmd.StdinPipe()
-	defer stdin.Close()
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	io.WriteString(stdin, "report_account,peer_account\nu1,p1\n") // then nothing
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(stderr.String(), "report ") && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	cmd, stderr, exited, _ := startIdleRun(t)
 	for range 3 {
 		cmd.Process.Signal(syscall.SIGINT)
 		time.Sleep(50 * time.Millisecond)
@@ -381,23 +390,7 @@ func TestBinaryFirstInterruptWithIdleInput(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin := buildBinary(t)
-	report := filepath.Join(t.TempDir(), "r.csv")
-	cmd := exec.Command(bin, "run", "--mock", "--progress", "none", "--report", report, "-")
-	stdin, _ := cmd.StdinPipe()
-	defer stdin.Close()
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	io.WriteString(stdin, "report_account,peer_account\nu1,p1\n") // then nothing
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(stderr.String(), "report ") && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	cmd, stderr, exited, report := startIdleRun(t)
 	time.Sleep(300 * time.Millisecond) // the row is sent; the run waits on its input
 	start := time.Now()
 	cmd.Process.Signal(syscall.SIGINT)
