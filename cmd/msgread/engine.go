@@ -29,6 +29,7 @@ type engineFlags struct {
 	report      string
 	summaryJSON string
 	progress    string
+	logEvery    time.Duration
 	thresholds  thresholdFlags
 
 	profile batch.Profile // set by validate
@@ -49,7 +50,8 @@ func (f *engineFlags) register(fs *flag.FlagSet, reportDefault string) {
 	fs.DurationVar(&f.outage, "outage-budget", batch.DefaultOutageBudget, "when the service cannot be reached, pause and probe it; stop (exit 3) once it has not answered for this long")
 	fs.StringVar(&f.report, "report", "", "report `path` (default "+reportDefault+"; never overwritten)")
 	fs.StringVar(&f.summaryJSON, "summary-json", "", "also write the summary as JSON to this `path` (- for standard output; never overwritten)")
-	fs.StringVar(&f.progress, "progress", "auto", "progress display: auto (bar on a terminal, else a log line every 10s), bar, log or none")
+	fs.StringVar(&f.progress, "progress", "auto", "progress display: auto (bar on a terminal, else a timestamped log line every --log-every), bar, log or none")
+	fs.DurationVar(&f.logEvery, "log-every", DefaultLogEvery, "how often the log line is printed")
 	f.thresholds.register(fs)
 }
 
@@ -76,6 +78,8 @@ func (f *engineFlags) validate(rampDefault time.Duration) error {
 		return usageError("--min-rows must not be negative")
 	case !(f.maxFailure > 0) || math.IsInf(f.maxFailure, 0):
 		return usageError("--max-failure-rate must be a positive fraction (1 never stops)")
+	case f.logEvery < time.Second:
+		return usageError("--log-every must be at least 1s")
 	case f.outage < time.Second:
 		return usageError("--outage-budget must be at least 1s")
 	case f.report == "-":
@@ -170,14 +174,16 @@ func writeSummary(e *env, name string, out io.WriteCloser, sum reports.Summary) 
 
 // drive runs runner with a progress display, and makes a second interrupt
 // (after the first cancelled ctx) stop the calls in flight.
-func drive(ctx context.Context, e *env, name string, runner *batch.Runner, in batch.Source, out batch.Output, total int64, progress string) (reports.Summary, error) {
-	stopProgress := startProgress(e, progress, total, runner.Progress)
+func drive(ctx context.Context, e *env, name string, runner *batch.Runner, in batch.Source, out batch.Output, total int64, f *engineFlags) (reports.Summary, error) {
+	stopProgress := startProgress(e, f.progress, f.logEvery, total, runner.Progress)
 	finished := make(chan struct{})
 	watched := make(chan struct{})
 	go func() {
 		defer close(watched)
 		select {
 		case <-ctx.Done():
+			fmt.Fprintf(e.stderr, "msgread %s: interrupted: no new call starts; draining %d calls in flight, then the report is flushed (Ctrl-C again to stop them)\n",
+				name, runner.Progress().InFlight)
 		case <-finished:
 			return
 		}

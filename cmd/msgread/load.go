@@ -156,7 +156,7 @@ func (o *loadOptions) run(ctx context.Context, e *env) error {
 	}
 	fmt.Fprintf(e.stderr, "msgread load: %s; %s, %s; report %s\n", tgt.banner, o.engine.profile, length, files.ReportPath)
 
-	sum, runErr := drive(ctx, e, "load", runner, src, files, total, o.engine.progress)
+	sum, runErr := drive(ctx, e, "load", runner, src, files, total, &o.engine)
 	closeErr := files.Close()
 	accountErr := sum.Account(files.Counts())
 	seconds := runner.Timeline()

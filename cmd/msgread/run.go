@@ -125,7 +125,7 @@ func (o *runOptions) run(ctx context.Context, e *env) error {
 	fmt.Fprintf(e.stderr, "msgread run: %s; %s at %s; report %s\n", tgt.banner, rowsText(in.rowsEstimate()), o.engine.profile, files.ReportPath)
 	printResume(e, o.resume, files)
 
-	sum, runErr := drive(ctx, e, "run", runner, in.Input, files, in.rowsEstimate(), o.engine.progress)
+	sum, runErr := drive(ctx, e, "run", runner, in.Input, files, in.rowsEstimate(), &o.engine)
 	closeErr := files.Close()
 	accountErr := account(&sum, in, files)
 

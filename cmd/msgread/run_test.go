@@ -406,4 +406,7 @@ func TestBinaryFirstInterruptWithIdleInput(t *testing.T) {
 	if got := readReport(t, report); got[2].Status != reports.StatusOK {
 		t.Errorf("the row read before the interrupt: %+v", got[2])
 	}
+	if !strings.Contains(stderr.String(), "interrupted: no new call starts; draining 0 calls in flight") {
+		t.Errorf("the first interrupt does not say what happens:\n%s", stderr.String())
+	}
 }
