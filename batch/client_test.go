@@ -176,7 +176,7 @@ func TestNewClientRefusesBadEndpoint(t *testing.T) {
 }
 
 // leak finds a usersig parameter whose value was not redacted.
-var leak = regexp.MustCompile(`(?i)usersig(?:=|%3D|":\s*")(?:[A-QS-Za-qs-z0-9*_\-+/=%.]|[Rr](?:[^Ee]|$))`)
+var leak = regexp.MustCompile(`(?i)(?:^|[^A-Za-z0-9_])usersig(?:=|%3D|":\s*")(?:[A-QS-Za-qs-z0-9*_\-+/=%.]|[Rr](?:[^Ee]|$))`)
 
 func FuzzDecodeResponse(f *testing.F) {
 	f.Add(200, []byte(`{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}`))

@@ -76,7 +76,7 @@ func NewInput(r io.Reader) (*Input, error) {
 // middle of a line with no end.
 func NewInputContext(ctx context.Context, r io.Reader) (*Input, error) {
 	if f, ok := r.(*os.File); !ok || !isRegular(f) {
-		r = ctxReader{ctx, r} // a pipe or a terminal may block for ever
+		r = &ctxReader{ctx: ctx, r: r} // a pipe or a terminal may block for ever
 	}
 	in := &Input{lines: csvline.NewReader(r, 0)}
 	in.lines.Stopped = func() bool { return ctx.Err() != nil }
@@ -291,27 +291,35 @@ func isRegular(f *os.File) bool {
 type ctxReader struct {
 	ctx context.Context
 	r   io.Reader
+	// buf is the read's own buffer: a read left behind may still write
+	// into it, so it is never p. Once ctx is done no read starts again, so
+	// one buffer serves every read.
+	buf  []byte
+	done chan readResult
 }
 
-func (c ctxReader) Read(p []byte) (int, error) {
+type readResult struct {
+	n   int
+	err error
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
 	if c.ctx.Done() == nil {
 		return c.r.Read(p)
 	}
 	if err := c.ctx.Err(); err != nil {
 		return 0, err
 	}
-	type result struct {
-		n   int
-		err error
+	if cap(c.buf) < len(p) {
+		c.buf, c.done = make([]byte, len(p)), make(chan readResult, 1)
 	}
-	buf := make([]byte, len(p))
-	done := make(chan result, 1)
+	buf := c.buf[:len(p)]
 	go func() {
 		n, err := c.r.Read(buf)
-		done <- result{n, err}
+		c.done <- readResult{n, err}
 	}()
 	select {
-	case res := <-done:
+	case res := <-c.done:
 		copy(p, buf[:res.n])
 		return res.n, res.err
 	case <-c.ctx.Done():

@@ -147,12 +147,7 @@ func New(cfg Config) (*Runner, error) {
 	if cfg.Workers == 0 {
 		cfg.Workers = DefaultWorkers
 	}
-	switch {
-	case cfg.Retries == 0:
-		cfg.Retries = DefaultRetries
-	case cfg.Retries < 0:
-		cfg.Retries = 0
-	}
+	cfg.Retries = countOrDefault(cfg.Retries, DefaultRetries)
 	if cfg.BackoffBase == 0 {
 		cfg.BackoffBase = DefaultBackoffBase
 	}
@@ -171,12 +166,7 @@ func New(cfg Config) (*Runner, error) {
 	if cfg.MaxFailureRate == 0 {
 		cfg.MaxFailureRate = DefaultMaxFailureRate
 	}
-	switch {
-	case cfg.ProbeRetries == 0:
-		cfg.ProbeRetries = DefaultProbeRetries
-	case cfg.ProbeRetries < 0:
-		cfg.ProbeRetries = 0
-	}
+	cfg.ProbeRetries = countOrDefault(cfg.ProbeRetries, DefaultProbeRetries)
 	if cfg.ProbeBackoff == 0 {
 		cfg.ProbeBackoff = DefaultProbeBackoff
 	}
@@ -197,6 +187,18 @@ func New(cfg Config) (*Runner, error) {
 		return nil, errors.New("batch: runner: the failure-rate limit must not be negative")
 	}
 	return &Runner{cfg: cfg, aborted: make(chan struct{}), ready: make(chan struct{})}, nil
+}
+
+// countOrDefault reads a count whose zero means the default and whose
+// negative means none.
+func countOrDefault(n, def int) int {
+	switch {
+	case n == 0:
+		return def
+	case n < 0:
+		return 0
+	}
+	return n
 }
 
 // Run reads in and sends its rows, writing a report row to out for each row

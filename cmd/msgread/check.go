@@ -23,15 +23,13 @@ Duplicate detection keeps a 64-bit hash per distinct pair in memory: checking
 
 // checkOptions are the settings of "msgread check".
 type checkOptions struct {
-	show   int
-	input  string
-	engine engineFlags // only its rate, for the estimate
+	show  int
+	input string
+	rate  rateFlags // the run's, for the estimate
 }
 
 func (o *checkOptions) register(fs *flag.FlagSet) {
-	fs.StringVar(&o.engine.rate, "rate", "200", "the run's `calls/s`, as run takes it, for the estimate")
-	fs.DurationVar(&o.engine.step, "step", DefaultStep, "length of each step of a stepped --rate")
-	fs.DurationVar(&o.engine.ramp, "ramp", 0, "how long a ramp --rate takes")
+	o.rate.register(fs, "the run's `calls/s`, as run takes it, for the estimate")
 	fs.IntVar(&o.show, "show", 20, "list at most this many invalid rows and duplicates")
 }
 
@@ -43,12 +41,7 @@ func (o *checkOptions) validate(args []string) error {
 	if o.show < 0 {
 		return usageError("--show must not be negative")
 	}
-	profile, err := batch.ParseProfile(o.engine.rate, o.engine.step, o.engine.ramp)
-	if err != nil {
-		return profileError(err)
-	}
-	o.engine.profile = profile
-	return nil
+	return o.rate.parse(0)
 }
 
 func (o *checkOptions) run(ctx context.Context, e *env) error {
@@ -82,8 +75,8 @@ func (o *checkOptions) run(ctx context.Context, e *env) error {
 		fmt.Fprintf(e.stdout, "; %d blank lines passed over", res.Blank)
 	}
 	fmt.Fprintln(e.stdout)
-	est := batch.Estimate(o.engine.profile, res.Valid).Round(time.Second)
-	fmt.Fprintf(e.stdout, "estimated run: %s at %s (one call a valid row, before retries)\n", est, o.engine.profile)
+	est := batch.Estimate(o.rate.profile, res.Valid).Round(time.Second)
+	fmt.Fprintf(e.stdout, "estimated run: %s at %s (one call a valid row, before retries)\n", est, o.rate.profile)
 	if res.Invalid > 0 {
 		return &exitError{code: exitRowsFailed, err: errSilent}
 	}

@@ -18,8 +18,7 @@ import (
 // engineFlags are the settings of the runner, the same in "run" and "load":
 // one name, one type and one meaning each.
 type engineFlags struct {
-	rate        string
-	step, ramp  time.Duration
+	rateFlags
 	workers     int
 	retries     int
 	timeout     time.Duration
@@ -31,17 +30,42 @@ type engineFlags struct {
 	progress    string
 	logEvery    time.Duration
 	thresholds  thresholdFlags
+}
 
-	profile batch.Profile // set by validate
+// rateFlags are --rate, --step and --ramp, read the same way in run, load
+// and check.
+type rateFlags struct {
+	rate       string
+	step, ramp time.Duration
+	profile    batch.Profile // set by parse
 }
 
 // DefaultStep is the length of each step of a stepped --rate.
 const DefaultStep = 30 * time.Second
 
-func (f *engineFlags) register(fs *flag.FlagSet, reportDefault string) {
-	fs.StringVar(&f.rate, "rate", "200", "ceiling in `calls/s`, retries included (the API allows 200): 200, steps 100,200,300 (each --step long)\nor a ramp 50:300 (over --ramp)")
+func (f *rateFlags) register(fs *flag.FlagSet, what string) {
+	fs.StringVar(&f.rate, "rate", "200", what+": 200, steps 100,200,300 (each --step long)\nor a ramp 50:300 (over --ramp)")
 	fs.DurationVar(&f.step, "step", DefaultStep, "length of each step of a stepped --rate")
 	fs.DurationVar(&f.ramp, "ramp", 0, "how long a ramp --rate takes (load: default --duration)")
+}
+
+// parse reads the rate's profile; rampDefault is the ramp's length when
+// --ramp is not given.
+func (f *rateFlags) parse(rampDefault time.Duration) error {
+	ramp := f.ramp
+	if ramp == 0 {
+		ramp = rampDefault
+	}
+	profile, err := batch.ParseProfile(f.rate, f.step, ramp)
+	if err != nil {
+		return profileError(err)
+	}
+	f.profile = profile
+	return nil
+}
+
+func (f *engineFlags) register(fs *flag.FlagSet, reportDefault string) {
+	f.rateFlags.register(fs, "ceiling in `calls/s`, retries included (the API allows 200)")
 	fs.IntVar(&f.workers, "workers", batch.DefaultWorkers, "calls in flight at most")
 	fs.IntVar(&f.retries, "retries", batch.DefaultRetries, "retries of a transient failure before the row gives up (0: none)")
 	fs.DurationVar(&f.timeout, "timeout", batch.DefaultTimeout, "timeout of one call (the service gives up after ~3s)")
@@ -58,15 +82,9 @@ func (f *engineFlags) register(fs *flag.FlagSet, reportDefault string) {
 // validate checks every setting before anything is opened or sent.
 // rampDefault is the ramp's length when --ramp is not given.
 func (f *engineFlags) validate(rampDefault time.Duration) error {
-	ramp := f.ramp
-	if ramp == 0 {
-		ramp = rampDefault
+	if err := f.parse(rampDefault); err != nil {
+		return err
 	}
-	profile, err := batch.ParseProfile(f.rate, f.step, ramp)
-	if err != nil {
-		return profileError(err)
-	}
-	f.profile = profile
 	switch {
 	case f.workers <= 0 || f.workers > 100_000:
 		return usageError("--workers must be from 1 to 100000")
@@ -201,8 +219,11 @@ func drive(ctx context.Context, e *env, name string, runner *batch.Runner, in ba
 	return sum, err
 }
 
-func printBreaches(e *env, breaches []string) {
-	for _, b := range breaches {
+// judge checks the thresholds, names each breach on stderr and keeps them
+// in the summary.
+func judge(e *env, sum *reports.Summary, th reports.Thresholds) {
+	sum.Breaches = describeBreaches(th.Check(*sum))
+	for _, b := range sum.Breaches {
 		fmt.Fprintf(e.stderr, "threshold not met: %s\n", b)
 	}
 }
@@ -214,8 +235,10 @@ func rowsText(total int64) string {
 	return fmt.Sprintf("about %d rows", total)
 }
 
-// runExit maps a run's outcome to the documented exit codes.
-func runExit(sum reports.Summary, runErr, closeErr error, breaches []string) error {
+// runExit maps a run's outcome to the documented exit codes: accountErr is
+// a row the run cannot account for (a bug, exit 3).
+func runExit(sum reports.Summary, runErr, closeErr, accountErr error) error {
+	breaches := sum.Breaches
 	var fatal *batch.FatalError
 	var failureRate *batch.FailureRateError
 	var mismatch *reports.MismatchError
@@ -223,6 +246,8 @@ func runExit(sum reports.Summary, runErr, closeErr error, breaches []string) err
 	var unreachable *batch.UnreachableError
 	var outage *batch.OutageError
 	switch {
+	case accountErr != nil: // a bug: it outweighs every other outcome
+		return &exitError{code: exitAborted, err: accountErr}
 	case errors.As(runErr, &fatal), errors.As(runErr, &failureRate), errors.As(runErr, &mismatch), errors.As(runErr, &line),
 		errors.As(runErr, &unreachable), errors.As(runErr, &outage):
 		return &exitError{code: exitAborted, err: explain(runErr)}

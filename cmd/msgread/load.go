@@ -114,14 +114,14 @@ func (o *loadOptions) run(ctx context.Context, e *env) error {
 
 	// The rows: a file, or synthetic ones.
 	var src batch.Source
+	var fileIn *inputFile
 	total := o.rows
 	if o.input != "" {
-		in, err := openInput(ctx, e, o.input)
-		if err != nil {
+		if fileIn, err = openInput(ctx, e, o.input); err != nil {
 			return err
 		}
-		defer in.close()
-		src, total = in.Input, in.rowsEstimate()
+		defer fileIn.close()
+		src, total = fileIn.Input, fileIn.rowsEstimate()
 	} else {
 		if o.rows == 0 {
 			total = -1
@@ -158,17 +158,15 @@ func (o *loadOptions) run(ctx context.Context, e *env) error {
 
 	sum, runErr := drive(ctx, e, "load", runner, src, files, total, &o.engine)
 	closeErr := files.Close()
-	accountErr := sum.Account(files.Counts())
+	accountErr := account(&sum, fileIn, files)
 	seconds := runner.Timeline()
 	proj := reports.Project(sum, o.project)
-	breaches := describeBreaches(o.engine.thresholds.get(true).Check(sum))
-	sum.Breaches = breaches
 
 	sum.WriteText(e.stderr)
 	fmt.Fprintf(e.stderr, "  latency from the intended send: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms; %d calls sent late\n",
 		sum.LatencyIntended.P50, sum.LatencyIntended.P90, sum.LatencyIntended.P99, sum.LatencyIntended.Max, sum.Late)
 	fmt.Fprintf(e.stderr, "  projection: %d rows would take %.1f hours under this scenario\n", proj.Rows, proj.Hours)
-	printBreaches(e, breaches)
+	judge(e, &sum, o.engine.thresholds.get(true))
 
 	page := reports.Page{Title: "msgread load report", Scenario: o.target.mock.scenario, Seed: o.target.mock.seed, Ceiling: ceiling,
 		Summary: sum, Timeline: seconds, Projection: proj, Generated: time.Now()}
@@ -177,10 +175,7 @@ func (o *loadOptions) run(ctx context.Context, e *env) error {
 	}
 	out.write(e, page)
 	writeSummary(e, "load", out.summary, sum)
-	if accountErr != nil {
-		return &exitError{code: exitAborted, err: accountErr}
-	}
-	return runExit(sum, runErr, closeErr, breaches)
+	return runExit(sum, runErr, closeErr, accountErr)
 }
 
 // loadOutputs are the files a load test writes, all made before it starts.

@@ -134,14 +134,9 @@ func (o *runOptions) run(ctx context.Context, e *env) error {
 	if sum.NotFinished > 0 {
 		fmt.Fprintf(e.stderr, "  %d rows not finished: --resume %s sends them\n", sum.NotFinished, files.ReportPath)
 	}
-	breaches := describeBreaches(o.engine.thresholds.get(false).Check(sum))
-	sum.Breaches = breaches
-	printBreaches(e, breaches)
+	judge(e, &sum, o.engine.thresholds.get(false))
 	writeSummary(e, "run", summaryOut, sum)
-	if accountErr != nil {
-		return &exitError{code: exitAborted, err: accountErr}
-	}
-	return runExit(sum, runErr, closeErr, breaches)
+	return runExit(sum, runErr, closeErr, accountErr)
 }
 
 // checkResume checks the resumed report against the input before the first
@@ -200,9 +195,9 @@ func printResume(e *env, path string, files *reports.Files) {
 
 // account checks, at the end of a run, that every input row it read is in
 // the report or not finished, and that the input reader saw every line a
-// regular file has.
+// regular file has (in is nil for synthetic rows).
 func account(sum *reports.Summary, in *inputFile, files *reports.Files) error {
-	if err := sum.Account(files.Counts()); err != nil {
+	if err := sum.Account(files.Counts()); err != nil || in == nil {
 		return err
 	}
 	lines, _, _, ended := in.Counts()

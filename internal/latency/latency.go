@@ -47,10 +47,3 @@ func (l *Histogram) Percentiles() Percentiles {
 	ms := func(us int64) float64 { return float64(us) / 1000 }
 	return Percentiles{Count: n, P50: ms(l.h.ValueAtQuantile(50)), P90: ms(l.h.ValueAtQuantile(90)), P99: ms(l.h.ValueAtQuantile(99)), Max: ms(l.h.Max())}
 }
-
-// Reset empties the histogram.
-func (l *Histogram) Reset() {
-	l.mu.Lock()
-	l.h.Reset()
-	l.mu.Unlock()
-}
