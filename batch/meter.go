@@ -27,8 +27,8 @@ type Meter struct {
 	profile Profile
 	pacer   *Pacer
 
-	rowsRead, attempts, retries, inFlight, late, resent atomic.Int64
-	byStatus                                            [5]atomic.Int64
+	rowsRead, attempts, retries, inFlight, late, resent, sentNotFinished atomic.Int64
+	byStatus                                                             [5]atomic.Int64
 
 	perSecond   *persecond.Counter // calls started per clock second
 	lat         *latency.Histogram // from the actual send
@@ -37,6 +37,7 @@ type Meter struct {
 
 	mu          sync.Mutex
 	codes       map[string]int    // answers of every attempt, by code or failure
+	classes     map[string]string // the class of each code's answers
 	unknown     map[string]string // codes not in the table, with the server's first text
 	first, last time.Time         // the first and last call sent
 }
@@ -49,7 +50,7 @@ func newMeter(start time.Time, profile Profile, pacer *Pacer) *Meter {
 		start: start, profile: profile, pacer: pacer,
 		perSecond: persecond.New(2), lat: latency.New(), latIntended: latency.New(),
 		timeline: newTimeline(start, profile, func() float64 { return pacer.Stats().Rate }),
-		codes:    map[string]int{}, unknown: map[string]string{},
+		codes:    map[string]int{}, classes: map[string]string{}, unknown: map[string]string{},
 	}
 }
 
@@ -95,7 +96,9 @@ func (m *Meter) answered(res Result, intended, answered time.Time, aborted bool)
 		key = "malformed"
 	}
 	m.mu.Lock()
-	m.codes[key]++
+	if m.codes[key]++; m.codes[key] == 1 {
+		m.classes[key] = res.Class.String()
+	}
 	if res.Err == nil && !chatapi.Known(res.Code) {
 		if _, seen := m.unknown[key]; !seen && len(m.unknown) < maxUnknownCodes {
 			m.unknown[key] = res.Info
@@ -132,6 +135,7 @@ func (m *Meter) fill(sum *reports.Summary, now time.Time) {
 	ps := m.pacer.Stats()
 	sum.Throttles, sum.LowestRate = ps.Throttles, ps.Lowest
 	sum.Resent = int(m.resent.Load())
+	sum.SentNotFinished = int(m.sentNotFinished.Load())
 }
 
 func reportLatency(p latency.Percentiles) reports.Latency {
@@ -150,8 +154,19 @@ type Progress struct {
 	// service's "slow down" halved it.
 	Rate      float64
 	Throttles int
+	// Target is the profile's rate now, before any slowing down.
+	Target float64
+	// Answers counts the answers of every call by code ("0", "70500",
+	// "http 502", "network", "malformed"), each with its class.
+	Answers []Answer
 	// Elapsed is the time since the run started.
 	Elapsed time.Duration
+}
+
+// Answer counts the answers with one code.
+type Answer struct {
+	Code, Class string
+	N           int64
 }
 
 // progress returns the meter's counters at now.
@@ -167,7 +182,25 @@ func (m *Meter) progress(now time.Time) Progress {
 	}
 	ps := m.pacer.Stats()
 	p.Rate, p.Throttles = ps.Rate, ps.Throttles
+	p.Target = m.profile.Rate(p.Elapsed)
+	m.mu.Lock()
+	p.Answers = make([]Answer, 0, len(m.codes))
+	for code, n := range m.codes {
+		p.Answers = append(p.Answers, Answer{Code: code, Class: m.classes[code], N: int64(n)})
+	}
+	m.mu.Unlock()
 	return p
+}
+
+// LatencyBuckets returns the calls answered within each bound, from their
+// actual send (cumulative), with the count and the sum of their latencies.
+func (r *Runner) LatencyBuckets(bounds []time.Duration) (cumulative []uint64, count uint64, sum time.Duration) {
+	select {
+	case <-r.ready:
+		return r.meter.lat.Buckets(bounds)
+	default:
+		return make([]uint64, len(bounds)), 0, 0
+	}
 }
 
 func statusIndex(s reports.Status) int {

@@ -18,6 +18,11 @@ type Profile interface {
 	Max() float64
 	// String describes the profile for banners.
 	String() string
+	// Length is how long the profile lasts: the end of its last step or
+	// stage; zero when its last rate holds for ever.
+	Length() time.Duration
+	// Bounds returns the times its steps or stages change, for charts.
+	Bounds() []time.Duration
 }
 
 // Constant is a steady rate.
@@ -31,8 +36,14 @@ func (c Constant) Max() float64 { return float64(c) }
 
 func (c Constant) String() string { return fmt.Sprintf("%g calls/s", float64(c)) }
 
-// Steps holds each rate for Step, then moves to the next; the last rate
-// holds to the end.
+// Length is zero: a constant rate holds for ever.
+func (Constant) Length() time.Duration { return 0 }
+
+// Bounds returns none.
+func (Constant) Bounds() []time.Duration { return nil }
+
+// Steps holds each rate for Step, then moves to the next. A load test ends
+// with the last step; a run that still has rows holds the last rate.
 type Steps struct {
 	Rates []float64
 	Step  time.Duration
@@ -54,6 +65,18 @@ func (s Steps) Max() float64 {
 		m = max(m, r)
 	}
 	return m
+}
+
+// Length is the end of the last step.
+func (s Steps) Length() time.Duration { return time.Duration(len(s.Rates)) * s.Step }
+
+// Bounds returns the starts of the second and later steps.
+func (s Steps) Bounds() []time.Duration {
+	var out []time.Duration
+	for i := 1; i < len(s.Rates); i++ {
+		out = append(out, time.Duration(i)*s.Step)
+	}
+	return out
 }
 
 func (s Steps) String() string {
@@ -81,8 +104,108 @@ func (r Ramp) Rate(elapsed time.Duration) float64 {
 // Max returns the higher end.
 func (r Ramp) Max() float64 { return max(r.From, r.To) }
 
+// Length is zero: the ramp's end rate holds for ever.
+func (Ramp) Length() time.Duration { return 0 }
+
+// Bounds returns the end of the ramp.
+func (r Ramp) Bounds() []time.Duration { return []time.Duration{r.Over} }
+
 func (r Ramp) String() string {
 	return fmt.Sprintf("a ramp from %g to %g calls/s over %v", r.From, r.To, r.Over)
+}
+
+// Stage is one stage of a Stages profile: ramp to Target over For.
+type Stage struct {
+	Target float64
+	For    time.Duration
+}
+
+// Stages ramps linearly to each stage's target over its time, k6-style,
+// from 0 at the start; a stage of zero length jumps. The rate never goes
+// below MinStageRate (a target of 0 means "as slow as the pacer goes"). A
+// load test ends with the last stage; a run that still has rows holds the
+// last target.
+type Stages []Stage
+
+// MinStageRate is the lowest rate a Stages profile asks for.
+const MinStageRate = 1.0
+
+// Rate returns the rate at elapsed, on the line from the previous stage's
+// target to this one's.
+func (st Stages) Rate(elapsed time.Duration) float64 {
+	from, at := 0.0, time.Duration(0)
+	for _, s := range st {
+		if elapsed < at+s.For {
+			r := from + (s.Target-from)*float64(elapsed-at)/float64(s.For)
+			return max(r, MinStageRate)
+		}
+		from, at = s.Target, at+s.For
+	}
+	return max(from, MinStageRate)
+}
+
+// Max returns the highest target.
+func (st Stages) Max() float64 {
+	m := MinStageRate
+	for _, s := range st {
+		m = max(m, s.Target)
+	}
+	return m
+}
+
+// Length is the end of the last stage.
+func (st Stages) Length() time.Duration {
+	var d time.Duration
+	for _, s := range st {
+		d += s.For
+	}
+	return d
+}
+
+// Bounds returns the ends of all stages but the last.
+func (st Stages) Bounds() []time.Duration {
+	var out []time.Duration
+	var at time.Duration
+	for _, s := range st[:max(len(st)-1, 0)] {
+		at += s.For
+		out = append(out, at)
+	}
+	return out
+}
+
+func (st Stages) String() string {
+	parts := make([]string, len(st))
+	for i, s := range st {
+		parts[i] = fmt.Sprintf("%g over %v", s.Target, s.For)
+	}
+	return "stages: " + strings.Join(parts, ", ") + " (calls/s)"
+}
+
+// ParseStages reads k6-style stages: "100:30s,200:1m,0:10s" ramps to 100
+// calls/s over 30 s, then to 200 over a minute, then down over 10 s.
+// Targets are finite and not negative; lengths not negative, and the whole
+// longer than zero.
+func ParseStages(s string) (Stages, error) {
+	var st Stages
+	for _, part := range strings.Split(s, ",") {
+		target, length, ok := strings.Cut(strings.TrimSpace(part), ":")
+		if !ok {
+			return nil, fmt.Errorf("stage %q is not TARGET:DURATION, such as 200:1m", part)
+		}
+		f, err := strconv.ParseFloat(strings.TrimSpace(target), 64)
+		if err != nil || !(f >= 0) || math.IsInf(f, 0) {
+			return nil, fmt.Errorf("stage %q: the target rate is not a number of calls/s, 0 or more", part)
+		}
+		d, err := time.ParseDuration(strings.TrimSpace(length))
+		if err != nil || d < 0 {
+			return nil, fmt.Errorf("stage %q: the duration is not a length of time such as 30s or 1m", part)
+		}
+		st = append(st, Stage{Target: f, For: d})
+	}
+	if st.Length() <= 0 {
+		return nil, errors.New("stages last no time at all")
+	}
+	return st, nil
 }
 
 // Errors of ParseProfile that a caller may want to explain with its own

@@ -53,3 +53,38 @@ func TestScheduleFollowsTheProfile(t *testing.T) {
 		t.Fatalf("%d calls due within 2 s of steps 10 then 100/s, want 111", n)
 	}
 }
+
+func TestStages(t *testing.T) {
+	st, err := ParseStages("100:30s, 200:1m,0:10s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		at   time.Duration
+		want float64
+	}{{0, MinStageRate}, {15 * time.Second, 50}, {30 * time.Second, 100}, {60 * time.Second, 150}, {90 * time.Second, 200},
+		{95 * time.Second, 100}, {100 * time.Second, MinStageRate}, {time.Hour, MinStageRate}} {
+		if got := st.Rate(c.at); got != c.want {
+			t.Errorf("at %v: %v, want %v", c.at, got, c.want)
+		}
+	}
+	if st.Length() != 100*time.Second || st.Max() != 200 {
+		t.Errorf("length %v, max %v", st.Length(), st.Max())
+	}
+	if b := st.Bounds(); len(b) != 2 || b[0] != 30*time.Second || b[1] != 90*time.Second {
+		t.Errorf("bounds %v", b)
+	}
+	jump, _ := ParseStages("200:0s,200:10s")
+	if jump.Rate(0) != 200 {
+		t.Errorf("a stage of no length jumps: %v at 0", jump.Rate(0))
+	}
+	for _, bad := range []string{"", "100", "x:1s", "100:x", "-1:1s", "NaN:1s", "Inf:1s", "100:-1s", "100:0s", "100:1s,"} {
+		if _, err := ParseStages(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	steps := Steps{Rates: []float64{100, 200, 300}, Step: 10 * time.Second}
+	if steps.Length() != 30*time.Second || len(steps.Bounds()) != 2 {
+		t.Errorf("steps: length %v, bounds %v", steps.Length(), steps.Bounds())
+	}
+}

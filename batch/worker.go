@@ -61,8 +61,11 @@ func (w *run) process(row Row) (rec reports.Record, done bool) {
 	retries := 0
 	for attempt := 1; ; attempt++ {
 		sent := w.cfg.Clock.Now()
-		res, ok := w.attempt(attempt, req, row.Line)
+		res, called, ok := w.attempt(attempt, req, row.Line)
 		if !ok {
+			if attempt > 1 || called {
+				w.meter.sentNotFinished.Add(1)
+			}
 			return rec, false
 		}
 		rec.Attempts, rec.HTTPStatus, rec.Latency = attempt, res.HTTPStatus, res.Latency
@@ -97,27 +100,29 @@ func (w *run) process(row Row) (rec reports.Record, done bool) {
 			return rec, true
 		}
 		if w.cfg.Clock.Sleep(w.dispatch, backoff(min(attempt, retries+1), w.cfg.BackoffBase, w.cfg.BackoffMax, rand.N[time.Duration])) != nil {
+			w.meter.sentNotFinished.Add(1)
 			return rec, false
 		}
 	}
 }
 
-// attempt waits for a ticket and makes one call; ok is false when the run
-// stopped first, or stopped the call.
-func (w *run) attempt(n int, req chatapi.Request, line int) (Result, bool) {
+// attempt waits for a ticket and makes one call; called says whether the
+// call went out, and ok is false when the run stopped first, or stopped the
+// call.
+func (w *run) attempt(n int, req chatapi.Request, line int) (res Result, called, ok bool) {
 	t, ok := <-w.disp.tickets
 	if !ok {
-		return Result{}, false
+		return Result{}, false, false
 	}
 	if w.cfg.Clock.SleepUntil(w.dispatch, t.at) != nil {
 		w.disp.sent()
-		return Result{}, false
+		return Result{}, false, false
 	}
 	now := w.cfg.Clock.Now()
 	w.disp.pacer.Sent(t.slot, t.at, now)
 	w.disp.sent()
 	w.meter.sent(n, t.intended, now)
-	res := w.cfg.Caller.MarkRead(w.calls, req)
+	res = w.cfg.Caller.MarkRead(w.calls, req)
 	if !t.probe && res.Class == chatapi.ClassFatal && chatapi.Lookup(res.Code).PerRowAfterProbe {
 		res.Class = chatapi.ClassPerRow // after the probe, about this row only
 	}
@@ -136,7 +141,7 @@ func (w *run) attempt(n int, req chatapi.Request, line int) (Result, bool) {
 	if t.probe {
 		w.disp.probeDone(probeOutcome{answered: res.Err == nil && res.Class != chatapi.ClassRenew, unreachable: res.Unreachable})
 	}
-	return res, !aborted
+	return res, true, !aborted
 }
 
 // backoff returns the wait before retry number attempt: full jitter (jitter

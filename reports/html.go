@@ -27,8 +27,8 @@ type Page struct {
 
 // Projection scales a run to a migration's size.
 type Projection struct {
-	Rows  int64
-	Hours float64
+	Rows  int64   `json:"rows"`
+	Hours float64 `json:"hours"`
 }
 
 // Project estimates how long rows would take at the summary's achieved call
@@ -230,7 +230,10 @@ table{border-collapse:collapse}td,th{padding:3px 12px;border-bottom:1px solid #e
 </style></head><body>
 <h1>{{.Title}}</h1>
 <p>Scenario <b>{{.Scenario}}</b>, seed {{.Seed}}; rate {{.Summary.Profile}}; generated {{.Generated.Format "2006-01-02 15:04:05 MST"}}.</p>
-{{if .Summary.Breaches}}<p class="breach">Thresholds not met:</p><ul>{{range .Summary.Breaches}}<li class="breach">{{.}}</li>{{end}}</ul>{{else}}<p class="ok">Every threshold held.</p>{{end}}
+<h2>Thresholds</h2>
+{{if .Summary.Thresholds}}<table><tr><th>threshold</th><th>limit</th><th>this run</th><th>verdict</th></tr>
+{{range .Summary.Thresholds}}<tr><td>{{.Name}}</td><td>{{.LimitText}}</td><td>{{.Text}}</td><td class="{{if .OK}}ok{{else}}breach{{end}}">{{if .OK}}held{{else}}not met{{end}}</td></tr>
+{{end}}</table>{{else}}<p>No thresholds set.</p>{{end}}
 <h2>Rate against the ceiling</h2>
 {{.RateChart}}
 <h2>Latency percentiles over time</h2>

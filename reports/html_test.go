@@ -17,7 +17,7 @@ func TestWriteHTML(t *testing.T) {
 	for i := range 3 {
 		tl = append(tl, reports.Second{At: i, Intended: 200, Rate: 200, Sent: 199 + i, OK: 199, P50: 40, P99: 380})
 	}
-	s.Breaches = []string{"--max-p99 1s: <bad>"}
+	s.Thresholds = []reports.Verdict{{Name: "max_p99", LimitText: "1s", Text: "p99 <bad>", OK: false}, {Name: "min_rate", LimitText: "0.9", Text: "fine", OK: true}}
 	p := reports.Page{Title: "t <&>", Scenario: "flaky", Seed: 3, Ceiling: 200, Summary: s, Timeline: tl,
 		Projection: reports.Project(s, 10_000_000), Generated: time.Unix(0, 0)}
 	var b bytes.Buffer
@@ -27,7 +27,7 @@ func TestWriteHTML(t *testing.T) {
 	html := b.String()
 	for _, want := range []string{
 		`<svg class="chart"`, "calls sent per second", "service ceiling", "p99", "code 70500", "http 502",
-		"t &lt;&amp;&gt;", "--max-p99 1s: &lt;bad&gt;", "10000000 rows would take 14.3 hours",
+		"t &lt;&amp;&gt;", "p99 &lt;bad&gt;", "not met", "held", "10000000 rows would take 14.3 hours",
 	} {
 		if !strings.Contains(html, want) {
 			t.Errorf("HTML lacks %q", want)
@@ -35,6 +35,11 @@ func TestWriteHTML(t *testing.T) {
 	}
 	if n := strings.Count(html, "<svg"); n != 3 {
 		t.Errorf("%d charts, want 3", n)
+	}
+	p.Summary.Thresholds = nil
+	b.Reset()
+	if err := reports.WriteHTML(&b, p); err != nil || !strings.Contains(b.String(), "No thresholds set.") {
+		t.Errorf("no thresholds: the page does not say so (%v)", err)
 	}
 	if strings.Contains(html, "<script") {
 		t.Error("the report must open without running any script")

@@ -1,7 +1,6 @@
 package reports
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -79,13 +78,19 @@ type Summary struct {
 	Resent int `json:"resent"`
 	// Stopped says why the run stopped early; empty when it ran to the end.
 	Stopped string `json:"stopped,omitempty"`
-	// Breaches names the thresholds the run did not meet (see Thresholds).
-	Breaches []string `json:"breaches"`
+	// Thresholds are the verdicts of the thresholds set (see Thresholds.Check),
+	// those that held included.
+	Thresholds []Verdict `json:"thresholds"`
+	// SentNotFinished counts the rows that were sent at least once but did
+	// not finish (the run stopped while they waited for a retry): the rows
+	// sent are ok + failed + gave_up + SentNotFinished, and Attempts is the
+	// rows sent + Retries.
+	SentNotFinished int `json:"sent_not_finished"`
 }
 
 // NewSummary returns an empty Summary with its maps made.
 func NewSummary() Summary {
-	return Summary{ByStatus: map[Status]int{}, ByCode: map[string]int{}, Breaches: []string{}}
+	return Summary{ByStatus: map[Status]int{}, ByCode: map[string]int{}, Thresholds: []Verdict{}}
 }
 
 // Add counts one report row.
@@ -121,15 +126,6 @@ func (s Summary) Sent() (sent, failed int) {
 	return s.ByStatus[StatusOK] + failed, failed
 }
 
-// MarshalJSON adds the wall time in seconds.
-func (s Summary) MarshalJSON() ([]byte, error) {
-	type plain Summary
-	return json.Marshal(struct {
-		plain
-		WallSeconds float64 `json:"wall_seconds"`
-	}{plain(s), s.Wall.Seconds()})
-}
-
 // WriteText writes the summary for people, as msgread prints it on stderr.
 func (s Summary) WriteText(w io.Writer) error {
 	var b strings.Builder
@@ -158,7 +154,7 @@ func (s Summary) WriteText(w io.Writer) error {
 		}
 		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, "  %d calls (%d retries) in %s; %.1f calls/s against a ceiling of %.0f/s (%.1f%%), peak %d in one second\n",
+	fmt.Fprintf(&b, "  %d calls (%d retries) in %s; %.1f calls/s against a target of %.0f/s (%.1f%%), peak %d in one second\n",
 		s.Attempts, s.Retries, s.Wall.Round(time.Millisecond), s.Rate, s.Ceiling, 100*s.RateRatio, s.PeakWindow)
 	if len(s.UnknownCodes) > 0 {
 		codes := make([]string, 0, len(s.UnknownCodes))

@@ -20,37 +20,62 @@ type Thresholds struct {
 	MaxGaveUp *int
 }
 
-// Breach is a threshold a run did not meet.
-type Breach struct {
-	// Name is the threshold's field: "max_p99", "min_rate",
-	// "max_failed" or "max_gave_up".
-	Name string
-	// Limit is the threshold's value, and Text says what the run did.
-	Limit, Text string
+// Verdict is one threshold set for a run, and how the run measured against
+// it: Limit and Actual are in the threshold's unit (milliseconds for
+// max_p99, a fraction for min_rate and max_failed, rows for max_gave_up).
+type Verdict struct {
+	// Name is the threshold's field: "max_p99", "min_rate", "max_failed"
+	// or "max_gave_up".
+	Name   string  `json:"name"`
+	Limit  float64 `json:"limit"`
+	Actual float64 `json:"actual"`
+	OK     bool    `json:"ok"`
+	// LimitText is the limit as it was given ("2s", "0.97"); Text says in
+	// words what the run did.
+	LimitText string `json:"-"`
+	Text      string `json:"text"`
 }
 
-// Check returns the thresholds s breaches.
-func (t Thresholds) Check(s Summary) []Breach {
-	var out []Breach
+// Check measures s against every threshold set, in a fixed order.
+func (t Thresholds) Check(s Summary) []Verdict {
+	out := []Verdict{}
 	if t.MaxP99 != nil {
 		p99, from := s.Latency.P99, "the send"
 		if t.P99FromIntended {
 			p99, from = s.LatencyIntended.P99, "the intended send"
 		}
-		if limit := float64(*t.MaxP99) / float64(time.Millisecond); p99 > limit {
-			out = append(out, Breach{"max_p99", t.MaxP99.String(), fmt.Sprintf("p99 latency from %s was %.1f ms", from, p99)})
+		limit := float64(*t.MaxP99) / float64(time.Millisecond)
+		out = append(out, Verdict{Name: "max_p99", Limit: limit, Actual: p99, OK: p99 <= limit, LimitText: t.MaxP99.String(),
+			Text: fmt.Sprintf("p99 latency from %s was %.1f ms", from, p99)})
+	}
+	if t.MinRate != nil {
+		out = append(out, Verdict{Name: "min_rate", Limit: *t.MinRate, Actual: s.RateRatio, OK: s.RateRatio >= *t.MinRate, LimitText: fmt.Sprint(*t.MinRate),
+			Text: fmt.Sprintf("the achieved rate was %.1f calls/s, %.3f of the target %.1f", s.Rate, s.RateRatio, s.Ceiling)})
+	}
+	if t.MaxFailed != nil {
+		sent, bad := s.Sent()
+		rate := 0.0
+		if sent > 0 {
+			rate = float64(bad) / float64(sent)
 		}
+		out = append(out, Verdict{Name: "max_failed", Limit: *t.MaxFailed, Actual: rate, OK: rate <= *t.MaxFailed, LimitText: fmt.Sprint(*t.MaxFailed),
+			Text: fmt.Sprintf("%d of %d rows sent failed or gave up (%.4f)", bad, sent, rate)})
 	}
-	if t.MinRate != nil && s.RateRatio < *t.MinRate {
-		out = append(out, Breach{"min_rate", fmt.Sprint(*t.MinRate), fmt.Sprintf("the achieved rate was %.1f calls/s, %.3f of the target %.1f", s.Rate, s.RateRatio, s.Ceiling)})
+	if t.MaxGaveUp != nil {
+		n := s.ByStatus[StatusGaveUp]
+		out = append(out, Verdict{Name: "max_gave_up", Limit: float64(*t.MaxGaveUp), Actual: float64(n), OK: n <= *t.MaxGaveUp, LimitText: fmt.Sprint(*t.MaxGaveUp),
+			Text: fmt.Sprintf("%d rows gave up", n)})
 	}
-	if sent, bad := s.Sent(); t.MaxFailed != nil && sent > 0 {
-		if rate := float64(bad) / float64(sent); rate > *t.MaxFailed {
-			out = append(out, Breach{"max_failed", fmt.Sprint(*t.MaxFailed), fmt.Sprintf("%d of %d rows sent failed or gave up (%.4f)", bad, sent, rate)})
+	return out
+}
+
+// Breaches returns the verdicts that did not hold.
+func Breaches(vs []Verdict) []Verdict {
+	var out []Verdict
+	for _, v := range vs {
+		if !v.OK {
+			out = append(out, v)
 		}
-	}
-	if t.MaxGaveUp != nil && s.ByStatus[StatusGaveUp] > *t.MaxGaveUp {
-		out = append(out, Breach{"max_gave_up", fmt.Sprint(*t.MaxGaveUp), fmt.Sprintf("%d rows gave up", s.ByStatus[StatusGaveUp])})
 	}
 	return out
 }

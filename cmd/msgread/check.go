@@ -30,7 +30,7 @@ type checkOptions struct {
 
 func (o *checkOptions) register(fs *flag.FlagSet) {
 	o.rate.register(fs, "the run's `calls/s`, as run takes it, for the estimate")
-	fs.IntVar(&o.show, "show", 20, "list at most this many invalid rows and duplicates")
+	fs.IntVar(&o.show, "show", 20, "list at most this `many` invalid rows and duplicates")
 }
 
 func (o *checkOptions) validate(args []string) error {

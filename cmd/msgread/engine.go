@@ -2,12 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"strings"
 	"time"
 
@@ -29,29 +29,47 @@ type engineFlags struct {
 	summaryJSON string
 	progress    string
 	logEvery    time.Duration
+	logFormat   string
+	metricsAddr string
 	thresholds  thresholdFlags
 }
 
-// rateFlags are --rate, --step and --ramp, read the same way in run, load
-// and check.
+// rateFlags are --rate, --step, --ramp and --stages, read the same way in
+// run, load and check.
 type rateFlags struct {
 	rate       string
 	step, ramp time.Duration
+	stages     string
 	profile    batch.Profile // set by parse
 }
 
 // DefaultStep is the length of each step of a stepped --rate.
 const DefaultStep = 30 * time.Second
 
+// defaultRate is --rate's default, the API's ceiling.
+const defaultRate = "200"
+
 func (f *rateFlags) register(fs *flag.FlagSet, what string) {
-	fs.StringVar(&f.rate, "rate", "200", what+": 200, steps 100,200,300 (each --step long)\nor a ramp 50:300 (over --ramp)")
+	fs.StringVar(&f.rate, "rate", defaultRate, what+": 200, steps 100,200,300 (each --step long)\nor a ramp 50:300 (over --ramp)")
 	fs.DurationVar(&f.step, "step", DefaultStep, "length of each step of a stepped --rate")
 	fs.DurationVar(&f.ramp, "ramp", 0, "how long a ramp --rate takes (load: default --duration)")
+	fs.StringVar(&f.stages, "stages", "", "instead of --rate, k6-style `stages` 100:30s,200:1m,0:10s: ramp to each rate\n(calls/s) over its time, from 0; a load test ends with the last stage")
 }
 
 // parse reads the rate's profile; rampDefault is the ramp's length when
 // --ramp is not given.
 func (f *rateFlags) parse(rampDefault time.Duration) error {
+	if f.stages != "" {
+		if f.rate != defaultRate {
+			return usageError("give --rate or --stages, not both")
+		}
+		st, err := batch.ParseStages(f.stages)
+		if err != nil {
+			return usageError("--stages: " + err.Error())
+		}
+		f.profile = st
+		return nil
+	}
 	ramp := f.ramp
 	if ramp == 0 {
 		ramp = rampDefault
@@ -66,16 +84,18 @@ func (f *rateFlags) parse(rampDefault time.Duration) error {
 
 func (f *engineFlags) register(fs *flag.FlagSet, reportDefault string) {
 	f.rateFlags.register(fs, "ceiling in `calls/s`, retries included (the API allows 200)")
-	fs.IntVar(&f.workers, "workers", batch.DefaultWorkers, "calls in flight at most")
-	fs.IntVar(&f.retries, "retries", batch.DefaultRetries, "retries of a transient failure before the row gives up (0: none)")
+	fs.IntVar(&f.workers, "workers", batch.DefaultWorkers, "`calls` in flight at most")
+	fs.IntVar(&f.retries, "retries", batch.DefaultRetries, "`retries` of a transient failure before the row gives up (0: none)")
 	fs.DurationVar(&f.timeout, "timeout", batch.DefaultTimeout, "timeout of one call (the service gives up after ~3s)")
-	fs.IntVar(&f.minRows, "min-rows", batch.DefaultMinRows, "rows sent before the failure-rate stop applies")
+	fs.IntVar(&f.minRows, "min-rows", batch.DefaultMinRows, "`rows` sent before the failure-rate stop applies")
 	fs.Float64Var(&f.maxFailure, "max-failure-rate", batch.DefaultMaxFailureRate, "stop (exit 3) once more than this `fraction` of the rows sent failed or gave up; 1 never stops")
 	fs.DurationVar(&f.outage, "outage-budget", batch.DefaultOutageBudget, "when the service cannot be reached, pause and probe it; stop (exit 3) once it has not answered for this long")
 	fs.StringVar(&f.report, "report", "", "report `path` (default "+reportDefault+"; never overwritten)")
 	fs.StringVar(&f.summaryJSON, "summary-json", "", "also write the summary as JSON to this `path` (- for standard output; never overwritten)")
-	fs.StringVar(&f.progress, "progress", "auto", "progress display: auto (bar on a terminal, else a timestamped log line every --log-every), bar, log or none")
+	fs.StringVar(&f.progress, "progress", "auto", "progress display: `auto|bar|log|none` (auto: a bar on a terminal, else a timestamped\nlog line every --log-every)")
 	fs.DurationVar(&f.logEvery, "log-every", DefaultLogEvery, "how often the log line is printed")
+	fs.StringVar(&f.logFormat, "log-format", "text", "the log line's format: `text|json` (json: one object a line, through log/slog;\n--progress auto then logs even on a terminal)")
+	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve Prometheus metrics on this `host:port` while running (:9090 is loopback's\nport 9090; off by default)")
 	f.thresholds.register(fs)
 }
 
@@ -100,8 +120,15 @@ func (f *engineFlags) validate(rampDefault time.Duration) error {
 		return usageError("--log-every must be at least 1s")
 	case f.outage < time.Second:
 		return usageError("--outage-budget must be at least 1s")
+	case f.logFormat != "text" && f.logFormat != "json":
+		return usageError(fmt.Sprintf("--log-format %q: want text or json", f.logFormat))
 	case f.report == "-":
 		return usageError("--report names a file, not standard output (--summary-json - writes the summary there)")
+	}
+	if f.metricsAddr != "" {
+		if _, _, err := net.SplitHostPort(f.metricsAddr); err != nil {
+			return usageError(fmt.Sprintf("--metrics-addr %q: want host:port, or :port for loopback", f.metricsAddr))
+		}
 	}
 	if err := f.thresholds.validate(); err != nil {
 		return err
@@ -173,27 +200,28 @@ func fill(out io.WriteCloser, write func(io.Writer) error) error {
 }
 
 // writeSummary writes the summary JSON to out (nil: none) and closes it.
-func writeSummary(e *env, name string, out io.WriteCloser, sum reports.Summary) {
+func writeSummary(e *env, name string, out io.WriteCloser, doc reports.Document) {
 	if out == nil {
 		return
 	}
-	err := fill(out, func(w io.Writer) error {
-		data, err := json.MarshalIndent(sum, "", "  ")
-		if err != nil {
-			return err
-		}
-		_, err = w.Write(append(data, '\n'))
-		return err
-	})
-	if err != nil {
+	if err := fill(out, doc.Write); err != nil {
 		fmt.Fprintf(e.stderr, "msgread %s: writing --summary-json: %v\n", name, err)
 	}
+}
+
+// startMetrics serves the run's metrics when --metrics-addr is given; stop
+// ends it.
+func (f *engineFlags) startMetrics(e *env, name string, runner *batch.Runner, total int64) (stop func(), err error) {
+	if f.metricsAddr == "" {
+		return func() {}, nil
+	}
+	return serveMetrics(e, name, f.metricsAddr, newRunCollector(runner, name, time.Now(), total))
 }
 
 // drive runs runner with a progress display, and makes a second interrupt
 // (after the first cancelled ctx) stop the calls in flight.
 func drive(ctx context.Context, e *env, name string, runner *batch.Runner, in batch.Source, out batch.Output, total int64, f *engineFlags) (reports.Summary, error) {
-	stopProgress := startProgress(e, f.progress, f.logEvery, total, runner.Progress)
+	stopProgress := startProgress(e, progressView{mode: f.progress, every: f.logEvery, json: f.logFormat == "json"}, total, runner.Progress)
 	finished := make(chan struct{})
 	watched := make(chan struct{})
 	go func() {
@@ -219,11 +247,11 @@ func drive(ctx context.Context, e *env, name string, runner *batch.Runner, in ba
 	return sum, err
 }
 
-// judge checks the thresholds, names each breach on stderr and keeps them
-// in the summary.
+// judge checks the thresholds, keeps every verdict in the summary and
+// names each breach on stderr.
 func judge(e *env, sum *reports.Summary, th reports.Thresholds) {
-	sum.Breaches = describeBreaches(th.Check(*sum))
-	for _, b := range sum.Breaches {
+	sum.Thresholds = th.Check(*sum)
+	for _, b := range describeBreaches(reports.Breaches(sum.Thresholds)) {
 		fmt.Fprintf(e.stderr, "threshold not met: %s\n", b)
 	}
 }
@@ -235,33 +263,76 @@ func rowsText(total int64) string {
 	return fmt.Sprintf("about %d rows", total)
 }
 
-// runExit maps a run's outcome to the documented exit codes: accountErr is
-// a row the run cannot account for (a bug, exit 3).
-func runExit(sum reports.Summary, runErr, closeErr, accountErr error) error {
-	breaches := sum.Breaches
+// ending is how a run ended: the runner's error, the report's close, and a
+// row the run cannot account for (a bug).
+type ending struct{ runErr, closeErr, accountErr error }
+
+// stop says why the run stopped early, in words meant for people; nil when
+// it ran to its end.
+func (x ending) stop() *reports.Stop {
+	err := x.runErr
 	var fatal *batch.FatalError
 	var failureRate *batch.FailureRateError
 	var mismatch *reports.MismatchError
 	var line *reports.LineError
 	var unreachable *batch.UnreachableError
 	var outage *batch.OutageError
+	code := "error"
 	switch {
-	case accountErr != nil: // a bug: it outweighs every other outcome
-		return &exitError{code: exitAborted, err: accountErr}
-	case errors.As(runErr, &fatal), errors.As(runErr, &failureRate), errors.As(runErr, &mismatch), errors.As(runErr, &line),
-		errors.As(runErr, &unreachable), errors.As(runErr, &outage):
-		return &exitError{code: exitAborted, err: explain(runErr)}
-	case errors.Is(runErr, context.Canceled) || errors.Is(runErr, batch.ErrAborted):
-		return &exitError{code: exitInterrupted, err: errors.New("interrupted: the report holds every row that finished; the rest were not sent")}
-	case runErr != nil:
-		return &exitError{code: exitAborted, err: fmt.Errorf("stopped: %w", runErr)}
-	case closeErr != nil:
-		return &exitError{code: exitAborted, err: fmt.Errorf("writing the report: %w", closeErr)}
-	case len(breaches) > 0:
+	case x.accountErr != nil:
+		return &reports.Stop{Code: "unaccounted", Message: x.accountErr.Error()}
+	case err == nil && x.closeErr != nil:
+		return &reports.Stop{Code: "output_error", Message: "writing the report: " + x.closeErr.Error()}
+	case err == nil:
+		return nil
+	case errors.Is(err, batch.ErrAborted):
+		return &reports.Stop{Code: "aborted", Message: "stopped by a second interrupt: the calls in flight were cut off; the report holds every row that finished, and a resume sends the rest"}
+	case errors.Is(err, context.Canceled):
+		return &reports.Stop{Code: "interrupted", Message: "interrupted: no new call started, the calls in flight finished, and the report holds every row that finished; a resume sends the rest"}
+	case errors.As(err, &fatal):
+		code = "fatal_answer"
+	case errors.As(err, &failureRate):
+		code = "failure_rate"
+	case errors.As(err, &mismatch), errors.As(err, &line):
+		code = "resume_mismatch"
+	case errors.As(err, &unreachable):
+		code = "unreachable"
+	case errors.As(err, &outage):
+		code = "outage_budget"
+	case errors.Is(err, batch.ErrBadInput):
+		code = "input_error"
+	default:
+		return &reports.Stop{Code: "output_error", Message: "writing the report: " + err.Error()}
+	}
+	return &reports.Stop{Code: code, Message: explain(err).Error()}
+}
+
+// exit maps a run's outcome to the documented exit codes.
+func (x ending) exit(sum reports.Summary) error {
+	stop := x.stop()
+	breaches := describeBreaches(reports.Breaches(sum.Thresholds))
+	switch {
+	case stop == nil:
+	case stop.Code == "aborted" || stop.Code == "interrupted":
+		return &exitError{code: exitInterrupted, err: errors.New(stop.Message)}
+	default:
+		return &exitError{code: exitAborted, err: errors.New(stop.Message)}
+	}
+	if len(breaches) > 0 {
 		return &exitError{code: exitThreshold, err: fmt.Errorf("%d threshold(s) not met: %s", len(breaches), strings.Join(breaches, "; "))}
 	}
 	if reports.NotOK(sum.ByStatus) > 0 {
 		return &exitError{code: exitRowsFailed, err: errSilent}
 	}
 	return nil
+}
+
+// finish ends a judged run: the exit is worked out, and the summary JSON
+// written with the exit code the process ends with. It returns the error
+// main exits with.
+func finish(e *env, out io.WriteCloser, sum reports.Summary, x ending, info reports.RunInfo) error {
+	err := x.exit(sum)
+	info.Stop, info.ExitCode, info.Version = x.stop(), exitCode(err), versionString()
+	writeSummary(e, info.Command, out, reports.NewDocument(sum, info))
+	return err
 }

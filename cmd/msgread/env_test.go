@@ -23,7 +23,7 @@ func envValues(t *testing.T) map[string]string {
 		"duration": "10s", "rows": "100", "population": "50", "invalid-rate": "0.1",
 		"timeline": filepath.Join(dir, "t.csv"), "html": filepath.Join(dir, "h.html"), "project": "1000",
 		"show": "5", "addr": "127.0.0.1:0", "readout-token": "t0ken", "from": "2024-01-01T00:00:00Z", "to": "2026-06-01T00:00:00Z",
-		"out": filepath.Join(dir, "gen.csv"),
+		"out": filepath.Join(dir, "gen.csv"), "stages": "100:10s,0:5s", "log-format": "json", "metrics-addr": "127.0.0.1:0",
 	}
 }
 
@@ -69,7 +69,7 @@ func TestEveryEnvironmentVariableParsesInEveryCommand(t *testing.T) {
 			all[envName(name)] = v
 		}
 		e, _, errOut := testEnv(all)
-		fs2 := newFlagSet(e, c.name, "", "")
+		fs2 := newFlagSet(c.name)
 		c.options().register(fs2)
 		if _, err := parseFlags(fs2, e, positional(c.name, "")); err != nil {
 			t.Errorf("%s with every variable set: %v %s", c.name, err, errOut)
@@ -103,6 +103,13 @@ func TestBadNumbersAreRefusedBeforeAnything(t *testing.T) {
 		{"run", "--mock", "--usersig-ttl", "0s", "in.csv"},
 		{"load", "--population", "1"},
 		{"load", "--project", "0"},
+		{"load", "--stages", "NaN:10s"},
+		{"load", "--stages", "100:0s"},
+		{"load", "--stages", "100:-1s"},
+		{"load", "--stages", "100"},
+		{"load", "--stages", "100:10s", "--rate", "300"},
+		{"load", "--log-format", "xml"},
+		{"run", "--mock", "--metrics-addr", "9090", "in.csv"},
 	} {
 		e, _, _ := testEnv(nil)
 		c := commandNamed(args[0])

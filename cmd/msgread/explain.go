@@ -46,14 +46,14 @@ var thresholdFlag = map[string]string{
 }
 
 // describeBreaches words the breached thresholds by their flags.
-func describeBreaches(breaches []reports.Breach) []string {
+func describeBreaches(breaches []reports.Verdict) []string {
 	out := make([]string, 0, len(breaches))
 	for _, b := range breaches {
 		name := thresholdFlag[b.Name]
 		if name == "" {
 			name = strings.ReplaceAll(b.Name, "_", "-")
 		}
-		out = append(out, name+" "+b.Limit+": "+b.Text)
+		out = append(out, name+" "+b.LimitText+": "+b.Text)
 	}
 	return out
 }

@@ -17,31 +17,35 @@ func envName(flagName string) string {
 	return "MSGREAD_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
-// newFlagSet returns a flag set whose usage names the command, explains it
-// and lists every flag with its environment twin.
-func newFlagSet(e *env, name, argsUsage, about string) *flag.FlagSet {
+// newFlagSet returns a quiet flag set: parseFlags reports its errors in
+// one line, and writeHelp prints its help.
+func newFlagSet(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	fs.Usage = func() {
-		w := fs.Output()
-		fmt.Fprintf(w, "Usage: msgread %s [flags] %s\n\n%s\n\nFlags (each also read from its environment twin):\n", name, argsUsage, strings.TrimSpace(about))
-		fs.VisitAll(func(f *flag.Flag) {
-			typ, help := flag.UnquoteUsage(f)
-			fmt.Fprintf(w, "  --%s %s\n    \t%s", f.Name, typ, strings.ReplaceAll(help, "\n", "\n    \t"))
-			switch f.DefValue {
-			case "", "false", "0", "0s", "[]":
-			default:
-				fmt.Fprintf(w, " (default %s)", f.DefValue)
-			}
-			fmt.Fprintf(w, "\n    \t[%s]\n", envName(f.Name))
-		})
-	}
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	return fs
+}
+
+// writeHelp writes a command's help: its usage line, what it does, and
+// every flag with its placeholder, default and environment twin.
+func writeHelp(w io.Writer, fs *flag.FlagSet, name, argsUsage, about string) {
+	fmt.Fprintf(w, "Usage: msgread %s [flags] %s\n\n%s\n\nFlags (each also read from its environment twin):\n", name, argsUsage, strings.TrimSpace(about))
+	fs.VisitAll(func(f *flag.Flag) {
+		typ, help := flag.UnquoteUsage(f)
+		fmt.Fprintf(w, "  --%s %s\n    \t%s", f.Name, typ, strings.ReplaceAll(help, "\n", "\n    \t"))
+		switch f.DefValue {
+		case "", "false", "0", "0s", "[]":
+		default:
+			fmt.Fprintf(w, " (default %s)", f.DefValue)
+		}
+		fmt.Fprintf(w, "\n    \t[%s]\n", envName(f.Name))
+	})
 }
 
 // parseFlags parses args, allowing flags before and after the positional
 // arguments, then fills every flag not given on the command line from its
-// environment twin. It returns the positional arguments.
+// environment twin. It returns the positional arguments. A flag that does
+// not parse is one line on stderr with a hint to -h.
 func parseFlags(fs *flag.FlagSet, e *env, args []string) ([]string, error) {
 	var positional []string
 	for {
@@ -49,6 +53,7 @@ func parseFlags(fs *flag.FlagSet, e *env, args []string) ([]string, error) {
 			if errors.Is(err, flag.ErrHelp) {
 				return nil, err
 			}
+			fmt.Fprintf(e.stderr, "msgread %s: %v (msgread %s -h lists the flags)\n", fs.Name(), err, fs.Name())
 			return nil, &exitError{code: exitUsage, err: errSilent}
 		}
 		args = fs.Args()

@@ -32,12 +32,12 @@ type genOptions struct {
 }
 
 func (o *genOptions) register(fs *flag.FlagSet) {
-	fs.Int64Var(&o.cfg.Rows, "rows", 10000, "rows to write")
-	fs.IntVar(&o.cfg.Users, "population", batch.DefaultGenUsers, "size of the user population")
-	fs.Uint64Var(&o.cfg.Seed, "seed", 1, "seed: the same seed writes the same file")
+	fs.Int64Var(&o.cfg.Rows, "rows", 10000, "`rows` to write")
+	fs.IntVar(&o.cfg.Users, "population", batch.DefaultGenUsers, "size of the user `population` (as in load)")
+	fs.Uint64Var(&o.cfg.Seed, "seed", 1, "`seed`: the same seed writes the same file")
 	fs.Float64Var(&o.cfg.InvalidRate, "invalid-rate", 0, "`fraction` of rows made invalid on purpose")
-	fs.StringVar(&o.from, "from", "2025-01-01T00:00:00Z", "earliest msg_read_time (RFC 3339)")
-	fs.StringVar(&o.to, "to", "2026-01-01T00:00:00Z", "latest msg_read_time (RFC 3339)")
+	fs.StringVar(&o.from, "from", "2025-01-01T00:00:00Z", "earliest msg_read_time (RFC 3339 `time`)")
+	fs.StringVar(&o.to, "to", "2026-01-01T00:00:00Z", "latest msg_read_time (RFC 3339 `time`)")
 	fs.StringVar(&o.out, "out", "-", "output `file`; - is standard output (an existing file is never overwritten)")
 }
 

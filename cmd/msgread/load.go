@@ -25,9 +25,11 @@ A capacity test: sends synthetic rows (or --input FILE) through the same runner 
 "msgread run", against the bundled mock with one of its scenarios (or --endpoint),
 at a rate that may change over the run, and reports how it went.
 
-Rate: --rate 200 (constant), --rate 100,200,300 --step 30s (steps), or
---rate 50:300 (a linear ramp over --ramp, by default --duration). Length:
---duration or --rows.
+Rate: --rate 200 (constant), --rate 100,200,300 --step 30s (steps),
+--rate 50:300 (a linear ramp over --ramp, by default --duration), or
+--stages 100:30s,200:1m,0:10s (k6-style: ramp to each rate over its time).
+Length: --duration, or --rows; steps and stages end with their last one
+(90 s for the steps above) unless --duration is given; otherwise 60 s.
 
 It measures latency from each call's intended send time as well as from its
 actual send (wrk2's correction for coordinated omission: a call that waited for a
@@ -64,13 +66,13 @@ func (o *loadOptions) register(fs *flag.FlagSet) {
 	o.target.register(fs, false)
 	o.engine.register(fs, "out/load-TIME.csv")
 	fs.StringVar(&o.input, "input", "", "send the rows of this CSV `file` instead of synthetic ones")
-	fs.DurationVar(&o.duration, "duration", 0, "how long to send (default 60s unless --rows or --input is given)")
-	fs.Int64Var(&o.rows, "rows", 0, "how many synthetic rows to send (instead of --duration)")
-	fs.IntVar(&o.population, "population", batch.DefaultGenUsers, "synthetic rows: size of the user population")
+	fs.DurationVar(&o.duration, "duration", 0, "how long to send (default: the end of the --rate steps or --stages, else 60s unless --rows\nor --input is given)")
+	fs.Int64Var(&o.rows, "rows", 0, "how many synthetic `rows` to send (instead of --duration)")
+	fs.IntVar(&o.population, "population", batch.DefaultGenUsers, "synthetic rows: size of the user `population` (as in gen)")
 	fs.Float64Var(&o.invalidRate, "invalid-rate", 0, "synthetic rows: `fraction` made invalid on purpose")
 	fs.StringVar(&o.timeline, "timeline", "", "timeline CSV `path` (default: the report's name with .timeline.csv)")
 	fs.StringVar(&o.html, "html", "", "HTML report `path` (default: the report's name with .html)")
-	fs.Int64Var(&o.project, "project", DefaultProjectRows, "project the run's pace onto this many rows")
+	fs.Int64Var(&o.project, "project", DefaultProjectRows, "project the run's pace onto this many `rows`")
 }
 
 func (o *loadOptions) validate(args []string) error {
@@ -78,8 +80,10 @@ func (o *loadOptions) validate(args []string) error {
 		return usageError("load takes no arguments; use --input FILE for a file")
 	}
 	o.target.inProcess = o.target.endpoint == ""
+	// A ramp spans the run: --duration, or the default length.
+	rampOver := o.duration
 	if o.duration == 0 && o.rows == 0 && o.input == "" {
-		o.duration = DefaultLoadDuration
+		rampOver = DefaultLoadDuration
 	}
 	switch {
 	case o.duration < 0 || o.rows < 0:
@@ -95,8 +99,15 @@ func (o *loadOptions) validate(args []string) error {
 	case !(o.invalidRate >= 0 && o.invalidRate <= 1):
 		return usageError("--invalid-rate must be a fraction from 0 to 1")
 	}
-	if err := o.engine.validate(o.duration); err != nil {
+	if err := o.engine.validate(rampOver); err != nil {
 		return err
+	}
+	// Steps and stages end the test with their end, unless --duration says
+	// otherwise; a constant rate or a ramp runs the default length.
+	if length := o.engine.profile.Length(); o.duration == 0 && length > 0 {
+		o.duration = length
+	} else if o.duration == 0 && o.rows == 0 && o.input == "" {
+		o.duration = DefaultLoadDuration
 	}
 	return o.target.validate()
 }
@@ -148,6 +159,11 @@ func (o *loadOptions) run(ctx context.Context, e *env) error {
 	if err != nil {
 		return usageError(err.Error())
 	}
+	stopMetrics, err := o.engine.startMetrics(e, "load", runner, total)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	started = true
 
 	length := fmt.Sprintf("for %v", o.duration)
@@ -156,9 +172,13 @@ func (o *loadOptions) run(ctx context.Context, e *env) error {
 	}
 	fmt.Fprintf(e.stderr, "msgread load: %s; %s, %s; report %s\n", tgt.banner, o.engine.profile, length, files.ReportPath)
 
+	begun := time.Now()
 	sum, runErr := drive(ctx, e, "load", runner, src, files, total, &o.engine)
-	closeErr := files.Close()
-	accountErr := account(&sum, fileIn, files)
+	x := ending{runErr: runErr, closeErr: files.Close()}
+	x.accountErr = account(&sum, fileIn, files)
+	if stop := x.stop(); stop != nil {
+		sum.Stopped = stop.Message
+	}
 	seconds := runner.Timeline()
 	proj := reports.Project(sum, o.project)
 
@@ -174,8 +194,10 @@ func (o *loadOptions) run(ctx context.Context, e *env) error {
 		page.Scenario = "external target " + o.target.endpoint
 	}
 	out.write(e, page)
-	writeSummary(e, "load", out.summary, sum)
-	return runExit(sum, runErr, closeErr, accountErr)
+	_, _, _, ended := src.Counts()
+	info := reports.RunInfo{Command: "load", StartedAt: begun, FinishedAt: time.Now(), TotalRows: total, InputEnded: ended,
+		ServerCeiling: ceiling, Projection: &proj, Mock: tgt.info}
+	return finish(e, out.summary, sum, x, info)
 }
 
 // loadOutputs are the files a load test writes, all made before it starts.

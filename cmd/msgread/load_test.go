@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/msgread/msgread/batch/chatapi"
 	"github.com/msgread/msgread/mockserver"
@@ -32,15 +33,10 @@ func TestLoadThresholds(t *testing.T) {
 	if len(readReport(t, filepath.Join(dir, "a.csv"))) != 300 {
 		t.Error("the report does not hold the 300 rows")
 	}
-	var sum struct {
-		Breaches []string       `json:"breaches"`
-		Status   map[string]int `json:"by_status"`
-		Intended struct {
-			P99 float64 `json:"p99_ms"`
-		} `json:"latency_from_intended"`
-	}
+	var sum reports.Document
 	data, _ := os.ReadFile(filepath.Join(dir, "a.json"))
-	if err := json.Unmarshal(data, &sum); err != nil || sum.Breaches == nil || len(sum.Breaches) != 0 || sum.Status["ok"] != 300 {
+	if err := json.Unmarshal(data, &sum); err != nil || len(sum.Thresholds) != 4 || len(reports.Breaches(sum.Thresholds)) != 0 || sum.Rows["ok"] != 300 ||
+		sum.ExitCode != 0 || sum.Mock == nil || sum.Mock.Scenario != "clean" || sum.ServerCeiling == nil || *sum.ServerCeiling != 200 {
 		t.Errorf("summary JSON %s: %v", data, err)
 	}
 	tl, _ := os.ReadFile(filepath.Join(dir, "a.timeline.csv"))
@@ -50,7 +46,11 @@ func TestLoadThresholds(t *testing.T) {
 
 	// A breached threshold: the run finishes, names it, and exits 4.
 	e, _, errOut = testEnv(nil)
-	err = run(context.Background(), append(base, "--report", filepath.Join(dir, "b.csv"), "--min-rate", "1.5"), e)
+	err = run(context.Background(), append(base, "--report", filepath.Join(dir, "b.csv"), "--min-rate", "1.5", "--summary-json", filepath.Join(dir, "b.json")), e)
+	data, _ = os.ReadFile(filepath.Join(dir, "b.json"))
+	if json.Unmarshal(data, &sum) != nil || sum.ExitCode != exitThreshold || len(sum.Thresholds) != 1 || sum.Thresholds[0].OK || sum.Thresholds[0].Limit != 1.5 {
+		t.Errorf("breached: summary JSON %s", data)
+	}
 	if exitCode(err) != exitThreshold || !strings.Contains(err.Error(), "--min-rate 1.5") || !strings.Contains(errOut.String(), "threshold not met: --min-rate 1.5") {
 		t.Fatalf("exit %d (%v), want 4 naming --min-rate\n%s", exitCode(err), err, errOut)
 	}
@@ -104,5 +104,60 @@ func TestLoadAgainstEndpoint(t *testing.T) {
 	}
 	if !strings.Contains(errOut.String(), "against "+srv.URL()) {
 		t.Errorf("banner does not name the endpoint:\n%s", errOut)
+	}
+}
+
+// TestSummaryCallsAddUp: a load stopped by --duration while rows wait for a
+// retry still counts every call: attempts = rows sent + retries, and rows
+// sent = ok + failed + gave up + sent but not finished; the stop is null
+// (the planned end) and the exit code the process's.
+func TestSummaryCallsAddUp(t *testing.T) {
+	dir := t.TempDir()
+	sc := filepath.Join(dir, "sc.json")
+	os.WriteFile(sc, []byte(`{"name":"retrying","ceiling":0,"faults":[{"kind":"code","code":90995,"probability":0.5}]}`), 0o644)
+	e, out, errOut := testEnv(nil)
+	err := run(context.Background(), []string{"load", "--scenario", sc, "--rate", "400", "--duration", "1500ms", "--progress", "none",
+		"--report", filepath.Join(dir, "r.csv"), "--summary-json", "-"}, e)
+	var doc reports.Document
+	if jerr := json.Unmarshal([]byte(out.String()), &doc); jerr != nil {
+		t.Fatalf("summary JSON on stdout: %v\n%s\n%s", jerr, out, errOut)
+	}
+	if doc.ExitCode != exitCode(err) || doc.Stop != nil {
+		t.Errorf("exit_code %d, stop %+v; the process exits %d (%v)", doc.ExitCode, doc.Stop, exitCode(err), err)
+	}
+	c := doc.Calls
+	if c.Retries == 0 || c.SentNotFinished == 0 {
+		t.Fatalf("the scenario should leave retries pending at the end: %+v\n%s", c, errOut)
+	}
+	if c.Attempts != c.RowsSent+c.Retries || c.RowsSent != doc.Rows["ok"]+doc.Rows["failed"]+doc.Rows["gave_up"]+c.SentNotFinished {
+		t.Errorf("calls do not add up: %+v, rows %v", c, doc.Rows)
+	}
+	if doc.TargetRate != 400 || doc.Remaining != nil || doc.InputRows != doc.Reported+doc.NotFinished {
+		t.Errorf("target_rate %v, remaining %v, input_rows %d, reported %d, not finished %d", doc.TargetRate, doc.Remaining, doc.InputRows, doc.Reported, doc.NotFinished)
+	}
+}
+
+// TestStepsAndStagesEnd: a load test with steps or stages ends with the
+// last one unless --duration says otherwise.
+func TestStepsAndStagesEnd(t *testing.T) {
+	for _, args := range [][]string{{"--rate", "100,200,300", "--step", "300ms"}, {"--stages", "100:300ms,300:300ms,0:300ms"}} {
+		c := commandNamed("load")
+		e, _, _ := testEnv(nil)
+		o, err := c.parse(e, append([]string{"--progress", "none"}, args...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := o.(*loadOptions).duration; d != 900*time.Millisecond {
+			t.Errorf("%q: runs for %v, want 900ms", args, d)
+		}
+		o, _ = c.parse(e, append([]string{"--duration", "2s"}, args...))
+		if d := o.(*loadOptions).duration; d != 2*time.Second {
+			t.Errorf("%q --duration 2s: runs for %v", args, d)
+		}
+	}
+	e, _, _ := testEnv(nil)
+	o, _ := commandNamed("load").parse(e, []string{"--rate", "100"})
+	if d := o.(*loadOptions).duration; d != DefaultLoadDuration {
+		t.Errorf("constant rate: %v, want the default %v", d, DefaultLoadDuration)
 	}
 }

@@ -57,10 +57,12 @@ var commands = []command{
 // parse builds the command's flags, reads them from args and the
 // environment, and validates them with the arguments.
 func (c command) parse(e *env, args []string) (options, error) {
-	fs := newFlagSet(e, c.name, c.args, c.about)
-	o := c.options()
-	o.register(fs)
+	fs, o := c.flags()
 	rest, err := parseFlags(fs, e, args)
+	if errors.Is(err, flag.ErrHelp) {
+		c.help(e.stdout)
+		return nil, err
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -68,6 +70,20 @@ func (c command) parse(e *env, args []string) (options, error) {
 		return nil, err
 	}
 	return o, nil
+}
+
+// flags returns the command's flag set and the options it fills.
+func (c command) flags() (*flag.FlagSet, options) {
+	fs := newFlagSet(c.name)
+	o := c.options()
+	o.register(fs)
+	return fs, o
+}
+
+// help writes the command's help to w.
+func (c command) help(w io.Writer) {
+	fs, _ := c.flags()
+	writeHelp(w, fs, c.name, c.args, c.about)
 }
 
 // env is what a subcommand may touch of the process.
@@ -126,20 +142,38 @@ func run(ctx context.Context, args []string, e *env) error {
 	name := args[0]
 	switch name {
 	case "help", "-h", "-help", "--help":
+		if len(args) > 1 && name == "help" {
+			c, ok := lookup(args[1])
+			if !ok {
+				return usageError(fmt.Sprintf("help: unknown command %q (msgread help lists the commands)", args[1]))
+			}
+			c.help(e.stdout)
+			return nil
+		}
 		usage(e.stdout)
 		return nil
+	case "--version", "-version", "-v":
+		name = "version"
 	}
+	c, ok := lookup(name)
+	if !ok {
+		return usageError(fmt.Sprintf("unknown command %q (msgread help lists the commands)", name))
+	}
+	o, err := c.parse(e, args[1:])
+	if err != nil {
+		return err
+	}
+	return o.run(ctx, e)
+}
+
+// lookup finds a command by its name.
+func lookup(name string) (command, bool) {
 	for _, c := range commands {
 		if c.name == name {
-			o, err := c.parse(e, args[1:])
-			if err != nil {
-				return err
-			}
-			return o.run(ctx, e)
+			return c, true
 		}
 	}
-	usage(e.stderr)
-	return usageError(fmt.Sprintf("unknown command %q", name))
+	return command{}, false
 }
 
 func usage(w io.Writer) {
@@ -157,7 +191,8 @@ Commands:
 	fmt.Fprint(w, `
 Every flag has an environment twin: --sdkappid is MSGREAD_SDKAPPID. The secret
 key comes from MSGREAD_SECRET_KEY or --secret-key-file, never from a flag value.
-Run "msgread COMMAND -h" for a command's flags.
+Run "msgread help COMMAND" (or "msgread COMMAND -h") for a command's flags, and
+"msgread --version" for the version.
 `)
 }
 

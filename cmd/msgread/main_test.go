@@ -97,13 +97,55 @@ func TestBadFlagsAndCommandsExit2(t *testing.T) {
 	}
 }
 
-func TestHelpExits0(t *testing.T) {
-	e, _, errOut := testEnv(nil)
-	if err := run(context.Background(), []string{"mock", "-h"}, e); exitCode(err) != 0 {
-		t.Fatalf("mock -h: %v", err)
+// TestHelpGoesToStdout: -h, --help and "help CMD" print the command's
+// help on standard output and exit 0; every command's help names the
+// environment twins and a placeholder for what each flag takes.
+func TestHelpGoesToStdout(t *testing.T) {
+	for _, c := range commands {
+		for _, args := range [][]string{{c.name, "-h"}, {c.name, "--help"}, {"help", c.name}} {
+			e, out, errOut := testEnv(nil)
+			if err := run(context.Background(), args, e); exitCode(err) != 0 || errOut.String() != "" {
+				t.Errorf("%q: exit %d (%v), stderr %q", args, exitCode(err), err, errOut)
+			}
+			if !strings.HasPrefix(out.String(), "Usage: msgread "+c.name) {
+				t.Errorf("%q: stdout %q, want the help", args, out)
+			}
+		}
 	}
-	if !strings.Contains(errOut.String(), "MSGREAD_ADDR") {
-		t.Errorf("help does not name the environment twins:\n%s", errOut)
+	e, out, _ := testEnv(nil)
+	run(context.Background(), []string{"mock", "-h"}, e)
+	for _, want := range []string{"MSGREAD_ADDR", "--scenario name|file", "/metrics", "--seed seed"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("mock -h lacks %q:\n%s", want, out)
+		}
+	}
+	e, out, _ = testEnv(nil)
+	run(context.Background(), []string{"load", "-h"}, e)
+	for _, want := range []string{"--progress auto|bar|log|none", "--population population", "--rows rows", "--stages"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("load -h lacks %q", want)
+		}
+	}
+	e, out, _ = testEnv(nil)
+	if err := run(context.Background(), []string{"help"}, e); err != nil || !strings.Contains(out.String(), "Commands:") {
+		t.Errorf("help: %v %q", err, out)
+	}
+	e, _, _ = testEnv(nil)
+	if err := run(context.Background(), []string{"help", "nope"}, e); exitCode(err) != exitUsage || !strings.Contains(err.Error(), `"nope"`) {
+		t.Errorf("help nope: %v", err)
+	}
+}
+
+// TestUnknownFlagIsOneLine: a flag that does not parse is one line naming
+// it, with a hint to -h, not the whole help.
+func TestUnknownFlagIsOneLine(t *testing.T) {
+	for _, args := range [][]string{{"run", "--no-such-flag", "x.csv"}, {"load", "--workers", "many"}} {
+		e, out, errOut := testEnv(nil)
+		err := run(context.Background(), args, e)
+		lines := strings.Split(strings.TrimSpace(errOut.String()), "\n")
+		if exitCode(err) != exitUsage || len(lines) != 1 || !strings.Contains(lines[0], "msgread "+args[0]+" -h") || out.String() != "" {
+			t.Errorf("%q: exit %d, stderr %q, stdout %q; want exit 2 and one line with a hint", args, exitCode(err), errOut, out)
+		}
 	}
 }
 
@@ -142,9 +184,11 @@ func TestMockServesUntilCancelled(t *testing.T) {
 }
 
 func TestVersion(t *testing.T) {
-	e, out, _ := testEnv(nil)
-	if err := run(context.Background(), []string{"version"}, e); err != nil || !strings.HasPrefix(out.String(), "msgread ") {
-		t.Fatalf("version: %v %q", err, out)
+	for _, args := range [][]string{{"version"}, {"--version"}, {"-version"}} {
+		e, out, _ := testEnv(nil)
+		if err := run(context.Background(), args, e); err != nil || !strings.HasPrefix(out.String(), "msgread ") || strings.Contains(out.String(), "(devel)") {
+			t.Errorf("%q: %v %q", args, err, out)
+		}
 	}
 }
 

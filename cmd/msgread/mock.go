@@ -27,8 +27,8 @@ func (m *mockFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&m.users, "users", "", "`file` of existing UserIDs, one a line (default: every account exists)")
 	m.ceiling = optionalInt{v: mockserver.DefaultCeiling}
 	fs.Var(&m.ceiling, "ceiling", "the mock's limit in `calls` per 1-second window; 0 turns it off (default: the scenario's, 200 for most)")
-	fs.StringVar(&m.scenario, "scenario", "clean", "the mock's latency, faults and ceiling: a built-in ("+strings.Join(mockserver.BuiltinNames(), ", ")+") or a JSON `file`")
-	fs.Uint64Var(&m.seed, "seed", 1, "seed of the mock's latency and fault draws: the same seed and input meet the same faults")
+	fs.StringVar(&m.scenario, "scenario", "clean", "the mock's latency, faults and ceiling: `name|file`: a built-in ("+strings.Join(mockserver.BuiltinNames(), ", ")+") or a JSON file")
+	fs.Uint64Var(&m.seed, "seed", 1, "`seed` of the mock's latency and fault draws: the same seed and input meet the same faults")
 }
 
 // config fills the mock's Config from the flags.
@@ -64,7 +64,11 @@ const mockAbout = `
 Serves a mock of POST /v4/openim/admin_set_msg_read until interrupted. It checks
 the query, the UserSig (with the app's key), the admin, the ceiling and the body
 as the real service does, and answers with the documented codes. Read-outs:
-GET /mock/stats, GET /mock/state (CSV of the marks), POST /mock/reset, GET /healthz.
+  GET  /metrics      Prometheus metrics (calls by code, latency, ceiling rejections)
+  GET  /mock/stats   JSON: calls per second, by code, latency percentiles
+  GET  /mock/state   CSV of the marks it holds
+  POST /mock/reset   forget the marks and counts
+  GET  /healthz      liveness
 
 Without MSGREAD_SECRET_KEY or --secret-key-file it uses the development key
 named in the README; "msgread usersig" signs with the same key.`

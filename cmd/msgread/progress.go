@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"sync"
 	"time"
@@ -74,13 +75,22 @@ func checkProgress(mode string) error {
 	return usageError(fmt.Sprintf("--progress %q: want auto, bar, log or none", mode))
 }
 
+// progressView is how progress is shown: --progress, --log-every and
+// whether log lines are JSON.
+type progressView struct {
+	mode  string
+	every time.Duration
+	json  bool
+}
+
 // startProgress shows the run's progress on stderr until the returned stop is
 // called: a progress bar when mode is "bar", or "auto" on a terminal; a plain
 // line every logEvery for "log", or "auto" elsewhere (CI); nothing for "none".
-func startProgress(e *env, mode string, logEvery time.Duration, total int64, snapshot func() batch.Progress) (stop func()) {
+func startProgress(e *env, v progressView, total int64, snapshot func() batch.Progress) (stop func()) {
+	mode := v.mode
 	if mode == "auto" {
 		mode = "log"
-		if f, ok := e.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		if f, ok := e.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) && !v.json {
 			mode = "bar"
 		}
 	}
@@ -95,7 +105,7 @@ func startProgress(e *env, mode string, logEvery time.Duration, total int64, sna
 		if mode == "bar" {
 			showBar(e.stderr, total, snapshot, done)
 		} else {
-			showLog(e.stderr, logEvery, total, snapshot, done)
+			showLog(e.stderr, v, total, snapshot, done)
 		}
 	}()
 	return func() {
@@ -149,13 +159,17 @@ func showBar(w io.Writer, total int64, snapshot func() batch.Progress, done <-ch
 	}
 }
 
-func showLog(w io.Writer, every time.Duration, total int64, snapshot func() batch.Progress, done <-chan struct{}) {
-	// Sample every second for the rate, print every "every".
+func showLog(w io.Writer, v progressView, total int64, snapshot func() batch.Progress, done <-chan struct{}) {
+	// Sample every second for the rate, print every v.every.
 	sample := time.NewTicker(time.Second)
 	defer sample.Stop()
-	print := time.NewTicker(every)
+	print := time.NewTicker(v.every)
 	defer print.Stop()
 	var pc pace
+	var log *slog.Logger
+	if v.json {
+		log = slog.New(slog.NewJSONHandler(w, nil))
+	}
 	for {
 		select {
 		case <-sample.C:
@@ -163,11 +177,33 @@ func showLog(w io.Writer, every time.Duration, total int64, snapshot func() batc
 		case now := <-print.C:
 			p := snapshot()
 			pc.add(p)
+			if log != nil {
+				log.Info("progress", progressAttrs(p, total, &pc)...)
+				continue
+			}
 			fmt.Fprintln(w, now.UTC().Format(time.RFC3339)+" msgread: "+progressLine(p, total, &pc))
 		case <-done:
 			return
 		}
 	}
+}
+
+// progressAttrs are the progress line's values, for a JSON log line.
+func progressAttrs(p batch.Progress, total int64, pc *pace) []any {
+	attrs := []any{slog.Int64("done", p.Done)}
+	if total > 0 {
+		left := max(total-p.Done, 0)
+		attrs = append(attrs, slog.Int64("input_rows", total), slog.Int64("remaining", left))
+		if d := pc.eta(left); d > 0 {
+			attrs = append(attrs, slog.Float64("eta_seconds", d.Seconds()))
+		}
+	}
+	attrs = append(attrs, slog.Float64("rows_per_second", pc.rate()))
+	for _, st := range reports.Statuses {
+		attrs = append(attrs, slog.Int64(string(st), p.ByStatus[st]))
+	}
+	return append(attrs, slog.Int64("calls", p.Attempts), slog.Int64("retries", p.Retries), slog.Int64("in_flight", p.InFlight),
+		slog.Float64("rate", p.Rate), slog.Float64("target_rate", p.Target), slog.Int("throttles", p.Throttles))
 }
 
 func errorsSoFar(p batch.Progress) int64 {

@@ -120,14 +120,22 @@ func (o *runOptions) run(ctx context.Context, e *env) error {
 	if err != nil {
 		return usageError(err.Error())
 	}
+	stopMetrics, err := o.engine.startMetrics(e, "run", runner, in.rowsEstimate())
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	started = true
 
 	fmt.Fprintf(e.stderr, "msgread run: %s; %s at %s; report %s\n", tgt.banner, rowsText(in.rowsEstimate()), o.engine.profile, files.ReportPath)
 	printResume(e, o.resume, files)
 
 	sum, runErr := drive(ctx, e, "run", runner, in.Input, files, in.rowsEstimate(), &o.engine)
-	closeErr := files.Close()
-	accountErr := account(&sum, in, files)
+	x := ending{runErr: runErr, closeErr: files.Close()}
+	x.accountErr = account(&sum, in, files)
+	if stop := x.stop(); stop != nil {
+		sum.Stopped = stop.Message
+	}
 
 	sum.WriteText(e.stderr)
 	fmt.Fprintf(e.stderr, "  report: %s\n  failed rows: %s\n", files.ReportPath, files.FailedPath)
@@ -135,8 +143,10 @@ func (o *runOptions) run(ctx context.Context, e *env) error {
 		fmt.Fprintf(e.stderr, "  %d rows not finished: --resume %s sends them\n", sum.NotFinished, files.ReportPath)
 	}
 	judge(e, &sum, o.engine.thresholds.get(false))
-	writeSummary(e, "run", summaryOut, sum)
-	return runExit(sum, runErr, closeErr, accountErr)
+	_, _, _, ended := in.Counts()
+	info := reports.RunInfo{Command: "run", StartedAt: now, FinishedAt: time.Now(), TotalRows: in.rowsEstimate(), InputEnded: ended,
+		ServerCeiling: tgt.ceiling(), Mock: tgt.info}
+	return finish(e, summaryOut, sum, x, info)
 }
 
 // checkResume checks the resumed report against the input before the first

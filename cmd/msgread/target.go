@@ -11,6 +11,7 @@ import (
 	"github.com/msgread/msgread/batch"
 	"github.com/msgread/msgread/batch/chatapi"
 	"github.com/msgread/msgread/mockserver"
+	"github.com/msgread/msgread/reports"
 )
 
 // targetFlags say what "run" and "load" call: the bundled mock, started
@@ -52,6 +53,16 @@ type target struct {
 	client *batch.Client
 	banner string
 	mock   *mockserver.Server // nil for a real target; the caller closes it
+	info   *reports.MockInfo  // the mock's scenario and seed; nil for a real target
+}
+
+// ceiling is the target's own limit in calls per second when known (the
+// bundled mock's), else zero.
+func (t *target) ceiling() float64 {
+	if t.mock == nil {
+		return 0
+	}
+	return float64(max(t.mock.Config().Ceiling, 0))
 }
 
 // resolve starts the in-process mock, or checks the real target's
@@ -108,7 +119,11 @@ func (t *targetFlags) resolve(e *env, name string, maxRate float64, timeout time
 		}
 		return nil, err
 	}
-	return &target{client: client, banner: banner, mock: srv}, nil
+	tgt := &target{client: client, banner: banner, mock: srv}
+	if srv != nil {
+		tgt.info = &reports.MockInfo{Scenario: t.mock.scenario, Seed: t.mock.seed}
+	}
+	return tgt, nil
 }
 
 // newClient signs for and calls an endpoint; the client checks the URL.

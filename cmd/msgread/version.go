@@ -8,8 +8,41 @@ import (
 	"runtime/debug"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
+// version is set at build time with -ldflags "-X main.version=…"; without
+// it the version comes from the build information Go stamps in the binary.
 var version = ""
+
+// versionString is msgread's version: the one set at build time, else the
+// module version Go stamped from the checkout's VCS (go install ./cmd/msgread
+// in a clone gives v0.0.0-DATE-REVISION, +dirty with local changes), else
+// the VCS revision, else "devel" (a test binary, say).
+func versionString() string {
+	if version != "" {
+		return version
+	}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "devel"
+	}
+	if v := info.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	rev, dirty := "", ""
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = "-dirty"
+			}
+		}
+	}
+	if rev == "" {
+		return "devel"
+	}
+	return "devel-" + rev[:min(12, len(rev))] + dirty
+}
 
 // versionOptions are the settings of "msgread version": none.
 type versionOptions struct{}
@@ -24,13 +57,6 @@ func (versionOptions) validate(args []string) error {
 }
 
 func (versionOptions) run(_ context.Context, e *env) error {
-	v := version
-	if v == "" {
-		v = "(devel)"
-		if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" {
-			v = info.Main.Version
-		}
-	}
-	fmt.Fprintf(e.stdout, "msgread %s %s %s/%s\n", v, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(e.stdout, "msgread %s %s %s/%s\n", versionString(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	return nil
 }

@@ -47,3 +47,42 @@ func (l *Histogram) Percentiles() Percentiles {
 	ms := func(us int64) float64 { return float64(us) / 1000 }
 	return Percentiles{Count: n, P50: ms(l.h.ValueAtQuantile(50)), P90: ms(l.h.ValueAtQuantile(90)), P99: ms(l.h.ValueAtQuantile(99)), Max: ms(l.h.Max())}
 }
+
+// Buckets returns, for each upper bound (ascending), how many durations
+// were at most it, as a Prometheus histogram counts them; with the count
+// and the sum (the mean times the count: the histogram keeps no exact
+// sum). A bucket's bound is compared with the upper end of each of the
+// histogram's value ranges, so counts err on the side of the slower bucket.
+func (l *Histogram) Buckets(bounds []time.Duration) (cumulative []uint64, count uint64, sum time.Duration) {
+	l.mu.Lock()
+	bars := l.h.Distribution()
+	count = uint64(l.h.TotalCount())
+	sum = time.Duration(l.h.Mean()*float64(count)) * time.Microsecond
+	l.mu.Unlock()
+	cumulative = make([]uint64, len(bounds))
+	for _, b := range bars {
+		if b.Count == 0 {
+			continue
+		}
+		upper := time.Duration(b.To) * time.Microsecond
+		for i := len(bounds) - 1; i >= 0 && upper <= bounds[i]; i-- {
+			cumulative[i] += uint64(b.Count)
+		}
+	}
+	return cumulative, count, sum
+}
+
+// At returns the values at the given percentiles (0 to 100), in
+// milliseconds; zeros when the histogram is empty.
+func (l *Histogram) At(percentiles []float64) []float64 {
+	out := make([]float64, len(percentiles))
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.h.TotalCount() == 0 {
+		return out
+	}
+	for i, p := range percentiles {
+		out[i] = float64(l.h.ValueAtPercentile(p)) / 1000
+	}
+	return out
+}

@@ -1,0 +1,70 @@
+package reports_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/msgread/msgread/reports"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// TestDocumentGolden keeps the summary JSON's contract: a change of shape
+// shows as a diff of testdata/summary.golden.json (go test -update rewrites
+// it; a removed or renamed field needs a new SchemaVersion).
+func TestDocumentGolden(t *testing.T) {
+	s := reports.NewSummary()
+	s.ByStatus[reports.StatusOK], s.ByStatus[reports.StatusFailed], s.ByStatus[reports.StatusGaveUp], s.ByStatus[reports.StatusInvalid] = 2990, 2, 1, 6
+	s.ByCode = map[string]int{"0": 2990, "70107": 2, "90995": 1}
+	s.Rows, s.InputRows, s.Reported, s.NotFinished, s.BlankLines = 2999, 3000, 2999, 1, 2
+	s.Attempts, s.Retries, s.SentNotFinished = 3003, 9, 1
+	s.AttemptCodes = map[string]int{"0": 2990, "70107": 2, "90995": 6, "network": 5}
+	s.UnknownCodes = map[string]string{"71234": "a new code"}
+	s.Wall, s.Ceiling, s.Rate, s.RateRatio, s.Profile, s.PeakWindow = 15*time.Second, 200, 199.5, 0.9975, "200/s", 200
+	s.Latency = reports.Latency{P50: 40.1, P90: 80.2, P99: 390.3, Max: 1200.4}
+	s.LatencyIntended = reports.Latency{P50: 41.1, P90: 81.2, P99: 391.3, Max: 1201.4}
+	s.Late, s.Throttles, s.LowestRate, s.Outages, s.OutageSeconds, s.Resent = 3, 1, 100, 1, 4.5, 7
+	p99, rate := 2*time.Second, 0.97
+	s.Thresholds = reports.Thresholds{MaxP99: &p99, P99FromIntended: true, MinRate: &rate}.Check(s)
+	start := time.Date(2026, 12, 3, 5, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	doc := reports.NewDocument(s, reports.RunInfo{Version: "v1.2.3", Command: "load", StartedAt: start, FinishedAt: start.Add(15 * time.Second),
+		ExitCode: 3, Stop: &reports.Stop{Code: "interrupted", Message: "interrupted"}, TotalRows: 5000,
+		ServerCeiling: 100, Projection: &reports.Projection{Rows: 10_000_000, Hours: 13.9}, Mock: &reports.MockInfo{Scenario: "flaky", Seed: 7}})
+	var b bytes.Buffer
+	if err := doc.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "summary.golden.json")
+	if *update {
+		if err := os.WriteFile(golden, b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(b.Bytes(), want) {
+		t.Errorf("the summary JSON changed shape (go test ./reports -run Golden -update rewrites the golden file):\n%s", b.String())
+	}
+
+	// The counts add up as the README promises.
+	var got reports.Document
+	if err := json.Unmarshal(b.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.InputRows != got.Reported+got.CarriedOver+got.NotFinished {
+		t.Errorf("input_rows %d != reported + carried_over + not_finished", got.InputRows)
+	}
+	if c := got.Calls; c.Attempts != c.RowsSent+c.Retries || c.RowsSent != got.Rows["ok"]+got.Rows["failed"]+got.Rows["gave_up"]+c.SentNotFinished {
+		t.Errorf("calls do not add up: %+v, rows %v", c, got.Rows)
+	}
+	if got.Remaining == nil || *got.Remaining != 5000-3000+1 {
+		t.Errorf("remaining %v, want the 2000 unread rows and the 1 not finished", got.Remaining)
+	}
+}
