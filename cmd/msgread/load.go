@@ -5,7 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -193,6 +195,7 @@ func (o *loadOptions) run(ctx context.Context, e *env) error {
 	if tgt.mock == nil {
 		page.Scenario = "external target " + o.target.endpoint
 	}
+	fmt.Fprintf(e.stderr, "  report: %s\n", files.ReportPath)
 	out.write(e, page)
 	_, _, _, ended := src.Counts()
 	info := reports.RunInfo{Command: "load", StartedAt: begun, FinishedAt: time.Now(), TotalRows: total, InputEnded: ended,
@@ -214,39 +217,61 @@ func (o *loadOptions) openOutputs(ctx context.Context, e *env) (out loadOutputs,
 	if reportPath == "" {
 		reportPath = filepath.Join("out", "load-"+time.Now().Format(stampLayout)+".csv")
 	}
-	base := strings.TrimSuffix(reportPath, ".csv")
-	out.timelinePath, out.htmlPath = o.timeline, o.html
+	if out.files, err = openFiles(ctx, reports.Plan{Report: reportPath, NoFailed: true, Holder: "msgread load"}); err != nil {
+		return out, err
+	}
+	return out, out.create(e, o.timeline, o.html, o.engine.summaryJSON)
+}
+
+// create makes the timeline, HTML and summary files beside the report
+// (named after it unless given); on failure it abandons every file.
+func (out *loadOutputs) create(e *env, timeline, html, summary string) (err error) {
+	defer func() {
+		if err != nil {
+			out.files.Abandon()
+		}
+	}()
+	base := strings.TrimSuffix(out.files.ReportPath, ".csv")
+	if out.files.Appending {
+		// Each run appending to a report gets charts of its own: the
+		// first free of REPORT.2.html, REPORT.3.html, ...
+		for n := 2; ; n++ {
+			b := base + "." + strconv.Itoa(n)
+			if !exists(b+".timeline.csv") && !exists(b+".html") {
+				base = b
+				break
+			}
+		}
+	}
+	out.timelinePath, out.htmlPath = timeline, html
 	if out.timelinePath == "" {
 		out.timelinePath = base + ".timeline.csv"
 	}
 	if out.htmlPath == "" {
 		out.htmlPath = base + ".html"
 	}
-	if out.files, err = openFiles(ctx, reports.Plan{Report: reportPath, NoFailed: true, Holder: "msgread load"}); err != nil {
-		return out, err
-	}
-	defer func() {
-		if err != nil {
-			out.files.Abandon()
-		}
-	}()
 	if out.timeline, err = createOutput(e, out.files, out.timelinePath, "--timeline"); err != nil {
-		return out, err
+		return err
 	}
 	if out.html, err = createOutput(e, out.files, out.htmlPath, "--html"); err != nil {
-		return out, err
+		return err
 	}
-	out.summary, err = createOutput(e, out.files, o.engine.summaryJSON, "--summary-json")
-	return out, err
+	out.summary, err = createOutput(e, out.files, summary, "--summary-json")
+	return err
 }
 
 // write fills the timeline and the HTML report, and names the files.
 func (out loadOutputs) write(e *env, page reports.Page) {
 	if err := fill(out.timeline, func(w io.Writer) error { return reports.WriteTimeline(w, page.Timeline) }); err != nil {
-		fmt.Fprintf(e.stderr, "msgread load: writing the timeline: %v\n", err)
+		fmt.Fprintf(e.stderr, "msgread: writing the timeline: %v\n", err)
 	}
 	if err := fill(out.html, func(w io.Writer) error { return reports.WriteHTML(w, page) }); err != nil {
-		fmt.Fprintf(e.stderr, "msgread load: writing the HTML report: %v\n", err)
+		fmt.Fprintf(e.stderr, "msgread: writing the HTML report: %v\n", err)
 	}
-	fmt.Fprintf(e.stderr, "  report: %s\n  timeline: %s\n  HTML report: %s\n", out.files.ReportPath, out.timelinePath, out.htmlPath)
+	fmt.Fprintf(e.stderr, "  timeline: %s\n  HTML report: %s\n", out.timelinePath, out.htmlPath)
+}
+
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
 }

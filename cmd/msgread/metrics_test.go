@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -92,6 +93,11 @@ func TestRunnerMetricsMidRun(t *testing.T) {
 	cancel()
 	if err := <-done; exitCode(err) != exitInterrupted {
 		t.Errorf("exit %d (%v) after the interrupt", exitCode(err), err)
+	}
+	for _, name := range []string{"r.timeline.csv", "r.html"} {
+		if st, err := os.Stat(filepath.Join(dir, name)); err != nil || st.Size() == 0 {
+			t.Errorf("run did not write %s: %v", name, err)
+		}
 	}
 	lines := 0
 	for _, line := range strings.Split(errOut.String(), "\n") {

@@ -50,11 +50,13 @@ Examples:
 
 // runOptions are the settings of "msgread run".
 type runOptions struct {
-	engine engineFlags
-	target targetFlags
-	failed string
-	resume string
-	input  string // set by validate
+	engine   engineFlags
+	target   targetFlags
+	failed   string
+	resume   string
+	timeline string
+	html     string
+	input    string // set by validate
 }
 
 func (o *runOptions) register(fs *flag.FlagSet) {
@@ -62,6 +64,8 @@ func (o *runOptions) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.target.inProcess, "mock", false, "run against the bundled mock, started in-process with generated credentials")
 	o.engine.register(fs, "out/report-TIME.csv")
 	fs.StringVar(&o.failed, "failed", "", "failed-rows `path`, in the input's format (default: the report's name with .failed.csv)")
+	fs.StringVar(&o.timeline, "timeline", "", "per-second timeline CSV `path` (default: the report's name with .timeline.csv)")
+	fs.StringVar(&o.html, "html", "", "HTML report `path`, charts of the run (default: the report's name with .html)")
 	fs.StringVar(&o.resume, "resume", "", "continue the run of this old `report`: its ok lines are not sent again\n(--report the same path appends to it; another path gets the old lines as skipped)")
 }
 
@@ -70,8 +74,8 @@ func (o *runOptions) validate(args []string) error {
 		return usageError("run takes exactly one INPUT.csv (or - for standard input)")
 	}
 	o.input = args[0]
-	if o.failed == "-" || o.resume == "-" {
-		return usageError("--failed and --resume name files, not standard output (--summary-json - writes the summary there)")
+	if o.failed == "-" || o.resume == "-" || o.timeline == "-" || o.html == "-" {
+		return usageError("--failed, --resume, --timeline and --html name files, not standard output (--summary-json - writes the summary there)")
 	}
 	if err := o.engine.validate(0); err != nil {
 		return err
@@ -107,8 +111,9 @@ func (o *runOptions) run(ctx context.Context, e *env) error {
 			files.Abandon()
 		}
 	}()
-	summaryOut, err := createOutput(e, files, o.engine.summaryJSON, "--summary-json")
-	if err != nil {
+	out := loadOutputs{files: files}
+	if err := out.create(e, o.timeline, o.html, o.engine.summaryJSON); err != nil {
+		started = true // create abandoned the files
 		return err
 	}
 	if err := checkResume(ctx, e, in, files.Resume); err != nil {
@@ -144,9 +149,11 @@ func (o *runOptions) run(ctx context.Context, e *env) error {
 	}
 	judge(e, &sum, o.engine.thresholds.get(false))
 	_, _, _, ended := in.Counts()
+	out.write(e, reports.Page{Title: "msgread run report", Scenario: runScenario(tgt, o.target), Seed: o.target.mock.seed, Ceiling: tgt.ceiling(),
+		Summary: sum, Timeline: runner.Timeline(), Generated: time.Now()})
 	info := reports.RunInfo{Command: "run", StartedAt: now, FinishedAt: time.Now(), TotalRows: in.rowsEstimate(), InputEnded: ended,
 		ServerCeiling: tgt.ceiling(), Mock: tgt.info}
-	return finish(e, summaryOut, sum, x, info)
+	return finish(e, out.summary, sum, x, info)
 }
 
 // checkResume checks the resumed report against the input before the first
@@ -215,4 +222,15 @@ func account(sum *reports.Summary, in *inputFile, files *reports.Files) error {
 		return fmt.Errorf("%w: the input has %d lines, but %d were read; please report this", reports.ErrUnbalanced, in.lines, lines)
 	}
 	return nil
+}
+
+// runScenario names what a run was aimed at, for the HTML report.
+func runScenario(tgt *target, t targetFlags) string {
+	if tgt.mock != nil {
+		return t.mock.scenario
+	}
+	if t.region != "" {
+		return "region " + t.region
+	}
+	return "endpoint " + t.endpoint
 }
