@@ -46,6 +46,11 @@ func Project(s Summary, rows int64) Projection {
 // against the ceiling, latency percentiles over time, errors by code) and the
 // summary. It needs no server, no script and no network to open.
 func WriteHTML(w io.Writer, p Page) error {
+	// The last second is cut short by the run's end: its counts would
+	// draw a drop that never happened.
+	if n := len(p.Timeline); n > 1 {
+		p.Timeline = p.Timeline[:n-1]
+	}
 	return pageTemplate.Execute(w, view{Page: p,
 		RateChart:    rateChart(p),
 		LatencyChart: latencyChart(p.Timeline),
