@@ -18,9 +18,12 @@ type Page struct {
 	Seed     uint64
 	// Ceiling is the target's own limit (the mock's), drawn on the rate
 	// chart; zero for none.
-	Ceiling    float64
-	Summary    Summary
-	Timeline   []Second
+	Ceiling  float64
+	Summary  Summary
+	Timeline []Second
+	// Bounds are the times the rate's steps or stages change, marked on
+	// the charts.
+	Bounds     []time.Duration
 	Projection Projection
 	Generated  time.Time
 }
@@ -53,7 +56,7 @@ func WriteHTML(w io.Writer, p Page) error {
 	}
 	return pageTemplate.Execute(w, view{Page: p,
 		RateChart:    rateChart(p),
-		LatencyChart: latencyChart(p.Timeline),
+		LatencyChart: latencyChart(p.Timeline, p.Bounds),
 		ErrorChart:   errorChart(p.Summary.AttemptCodes),
 		Statuses:     Statuses,
 	})
@@ -79,7 +82,7 @@ type series struct {
 }
 
 // lineChart draws series over the seconds of a run as SVG.
-func lineChart(title, unit string, seconds int, ss []series) template.HTML {
+func lineChart(title, unit string, seconds int, ss []series, bounds []time.Duration) template.HTML {
 	top := 0.0
 	for _, s := range ss {
 		for _, v := range s.points {
@@ -107,6 +110,11 @@ func lineChart(title, unit string, seconds int, ss []series) template.HTML {
 		fmt.Fprintf(&b, `<text x="%.1f" y="%d" font-size="11" text-anchor="middle" fill="#555">%ds</text>`, x(sec), chartH-padB+16, sec)
 	}
 	fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="11" fill="#555">%s</text>`, 4, padT-6, template.HTMLEscapeString(unit))
+	for _, at := range bounds {
+		if sec := int(at / time.Second); sec > 0 && sec < seconds {
+			fmt.Fprintf(&b, `<line class="bound" x1="%.1f" x2="%.1f" y1="%d" y2="%d" stroke="#999" stroke-dasharray="2 3"><title>the rate changes at %v</title></line>`, x(sec), x(sec), padT, chartH-padB, at)
+		}
+	}
 	for _, s := range ss {
 		if len(s.points) == 0 {
 			continue
@@ -147,10 +155,10 @@ func rateChart(p Page) template.HTML {
 	if p.Ceiling > 0 {
 		ss = append(ss, series{name: "service ceiling", color: "#d62728", dashed: true, points: ceiling})
 	}
-	return lineChart("Calls per second against the ceiling", "calls/s", n, ss)
+	return lineChart("Calls per second against the ceiling", "calls/s", n, ss, p.Bounds)
 }
 
-func latencyChart(tl []Second) template.HTML {
+func latencyChart(tl []Second, bounds []time.Duration) template.HTML {
 	p50, p99 := make([]float64, len(tl)), make([]float64, len(tl))
 	for i, s := range tl {
 		p50[i], p99[i] = s.P50, s.P99
@@ -158,7 +166,7 @@ func latencyChart(tl []Second) template.HTML {
 	return lineChart("Latency percentiles over time, from the intended send", "ms", len(tl), []series{
 		{name: "p50", color: "#1f77b4", points: p50},
 		{name: "p99", color: "#ff7f0e", points: p99},
-	})
+	}, bounds)
 }
 
 // errorChart draws the answers that were not ok, by code, as bars.

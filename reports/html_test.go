@@ -18,7 +18,7 @@ func TestWriteHTML(t *testing.T) {
 		tl = append(tl, reports.Second{At: i, Intended: 200, Rate: 200, Sent: 199 + i, OK: 199, P50: 40, P99: 380})
 	}
 	s.Thresholds = []reports.Verdict{{Name: "max_p99", LimitText: "1s", Text: "p99 <bad>", OK: false}, {Name: "min_rate", LimitText: "0.9", Text: "fine", OK: true}}
-	p := reports.Page{Title: "t <&>", Scenario: "flaky", Seed: 3, Ceiling: 200, Summary: s, Timeline: tl,
+	p := reports.Page{Bounds: []time.Duration{time.Second}, Title: "t <&>", Scenario: "flaky", Seed: 3, Ceiling: 200, Summary: s, Timeline: tl,
 		Projection: reports.Project(s, 10_000_000), Generated: time.Unix(0, 0)}
 	var b bytes.Buffer
 	if err := reports.WriteHTML(&b, p); err != nil {
@@ -26,6 +26,7 @@ func TestWriteHTML(t *testing.T) {
 	}
 	html := b.String()
 	for _, want := range []string{
+		`<line class="bound"`, "the rate changes at 1s",
 		`<svg class="chart"`, "calls sent per second", "service ceiling", "p99", "code 70500", "http 502",
 		"t &lt;&amp;&gt;", "p99 &lt;bad&gt;", "not met", "held", "10000000 rows would take 14.3 hours",
 	} {

@@ -191,7 +191,7 @@ func (o *loadOptions) run(ctx context.Context, e *env) error {
 	judge(e, &sum, o.engine.thresholds.get(true))
 
 	page := reports.Page{Title: "msgread load report", Scenario: o.target.mock.scenario, Seed: o.target.mock.seed, Ceiling: ceiling,
-		Summary: sum, Timeline: seconds, Projection: proj, Generated: time.Now()}
+		Summary: sum, Timeline: seconds, Bounds: o.engine.profile.Bounds(), Projection: proj, Generated: time.Now()}
 	if tgt.mock == nil {
 		page.Scenario = "external target " + o.target.endpoint
 	}

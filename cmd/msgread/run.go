@@ -150,7 +150,7 @@ func (o *runOptions) run(ctx context.Context, e *env) error {
 	judge(e, &sum, o.engine.thresholds.get(false))
 	_, _, _, ended := in.Counts()
 	out.write(e, reports.Page{Title: "msgread run report", Scenario: runScenario(tgt, o.target), Seed: o.target.mock.seed, Ceiling: tgt.ceiling(),
-		Summary: sum, Timeline: runner.Timeline(), Generated: time.Now()})
+		Summary: sum, Timeline: runner.Timeline(), Bounds: o.engine.profile.Bounds(), Generated: time.Now()})
 	info := reports.RunInfo{Command: "run", StartedAt: now, FinishedAt: time.Now(), TotalRows: in.rowsEstimate(), InputEnded: ended,
 		ServerCeiling: tgt.ceiling(), Mock: tgt.info}
 	return finish(e, out.summary, sum, x, info)
