@@ -82,7 +82,7 @@ type series struct {
 }
 
 // lineChart draws series over the seconds of a run as SVG.
-func lineChart(title, unit string, seconds int, ss []series, bounds []time.Duration) template.HTML {
+func lineChart(title, unit string, seconds int, ss []series, bounds []time.Duration, logY bool) template.HTML {
 	top := 0.0
 	for _, s := range ss {
 		for _, v := range s.points {
@@ -90,18 +90,40 @@ func lineChart(title, unit string, seconds int, ss []series, bounds []time.Durat
 		}
 	}
 	top = niceCeil(top)
+	y := func(v float64) float64 { return padT + float64(chartH-padT-padB)*(1-v/top) }
+	ticks := []float64{0, top / 4, top / 2, 3 * top / 4, top}
+	if logY {
+		// Decades from the lowest positive value's (at least 0.1) to the
+		// top's: a p99 ten times the p50 stays readable.
+		low := top
+		for _, s := range ss {
+			for _, v := range s.points {
+				if v > 0 {
+					low = min(low, v)
+				}
+			}
+		}
+		lo := math.Pow(10, math.Floor(math.Log10(max(low, 0.1))))
+		hi := math.Pow(10, math.Ceil(math.Log10(max(top, lo*10))))
+		y = func(v float64) float64 {
+			v = min(max(v, lo), hi)
+			return padT + float64(chartH-padT-padB)*(1-math.Log10(v/lo)/math.Log10(hi/lo))
+		}
+		ticks = ticks[:0]
+		for t := lo; t <= hi*1.0001; t *= 10 {
+			ticks = append(ticks, t)
+		}
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg class="chart" role="img" aria-label="%s" viewBox="0 0 %d %d" xmlns="http://www.w3.org/2000/svg">`, template.HTMLEscapeString(title), chartW, chartH)
-	plotW, plotH := float64(chartW-padL-padR), float64(chartH-padT-padB)
+	plotW := float64(chartW - padL - padR)
 	x := func(i int) float64 {
 		if seconds <= 1 {
 			return padL
 		}
 		return padL + plotW*float64(i)/float64(seconds-1)
 	}
-	y := func(v float64) float64 { return padT + plotH*(1-v/top) }
-	for i := 0; i <= 4; i++ {
-		v := top * float64(i) / 4
+	for _, v := range ticks {
 		fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#ddd"/>`, padL, chartW-padR, y(v), y(v))
 		fmt.Fprintf(&b, `<text x="%d" y="%.1f" font-size="11" text-anchor="end" fill="#555">%s</text>`, padL-6, y(v)+4, trimFloat(v))
 	}
@@ -155,7 +177,7 @@ func rateChart(p Page) template.HTML {
 	if p.Ceiling > 0 {
 		ss = append(ss, series{name: "service ceiling", color: "#d62728", dashed: true, points: ceiling})
 	}
-	return lineChart("Calls per second against the ceiling", "calls/s", n, ss, p.Bounds)
+	return lineChart("Calls per second against the ceiling", "calls/s", n, ss, p.Bounds, false)
 }
 
 func latencyChart(tl []Second, bounds []time.Duration) template.HTML {
@@ -163,10 +185,10 @@ func latencyChart(tl []Second, bounds []time.Duration) template.HTML {
 	for i, s := range tl {
 		p50[i], p99[i] = s.P50, s.P99
 	}
-	return lineChart("Latency percentiles over time, from the intended send", "ms", len(tl), []series{
+	return lineChart("Latency percentiles over time, from the intended send", "ms (log scale)", len(tl), []series{
 		{name: "p50", color: "#1f77b4", points: p50},
 		{name: "p99", color: "#ff7f0e", points: p99},
-	}, bounds)
+	}, bounds, true)
 }
 
 // errorChart draws the answers that were not ok, by code, as bars.
