@@ -54,7 +54,7 @@ func WriteHTML(w io.Writer, p Page) error {
 	if n := len(p.Timeline); n > 1 {
 		p.Timeline = p.Timeline[:n-1]
 	}
-	return pageTemplate.Execute(w, view{Page: p,
+	return pageTemplate.Execute(w, view{Page: p, Steps: stepRows(p.Timeline, p.Bounds),
 		RateChart:    rateChart(p),
 		LatencyChart: latencyChart(p.Timeline, p.Bounds),
 		ErrorChart:   errorChart(p.Summary.AttemptCodes),
@@ -62,7 +62,49 @@ func WriteHTML(w io.Writer, p Page) error {
 	})
 }
 
+// StepRow is one step or stage of a run, from its per-second timeline.
+type StepRow struct {
+	From, To           int // seconds
+	Intended, Achieved float64
+	Calls, Errors      int
+	WorstP99           float64
+}
+
+// stepRows cuts the timeline at bounds; none without bounds.
+func stepRows(tl []Second, bounds []time.Duration) []StepRow {
+	if len(bounds) == 0 || len(tl) == 0 {
+		return nil
+	}
+	var rows []StepRow
+	from := 0
+	cuts := make([]int, 0, len(bounds)+1)
+	for _, b := range bounds {
+		if sec := int(b / time.Second); sec > 0 && sec < len(tl) {
+			cuts = append(cuts, sec)
+		}
+	}
+	cuts = append(cuts, len(tl))
+	for _, to := range cuts {
+		if to <= from {
+			continue
+		}
+		r := StepRow{From: from, To: to}
+		for _, s := range tl[from:to] {
+			r.Intended += s.Intended
+			r.Calls += s.Sent
+			r.Errors += s.Retry + s.PerRow + s.Fatal
+			r.WorstP99 = max(r.WorstP99, s.P99)
+		}
+		n := float64(to - from)
+		r.Intended, r.Achieved = r.Intended/n, float64(r.Calls)/n
+		rows = append(rows, r)
+		from = to
+	}
+	return rows
+}
+
 type view struct {
+	Steps []StepRow
 	Page
 	RateChart, LatencyChart, ErrorChart template.HTML
 	Statuses                            []Status
@@ -271,6 +313,10 @@ table{border-collapse:collapse}td,th{padding:3px 12px;border-bottom:1px solid #e
 {{end}}</table>{{else}}<p>No thresholds set.</p>{{end}}
 <h2>Rate against the ceiling</h2>
 {{.RateChart}}
+{{if .Steps}}<h2>Per step</h2>
+<table><tr><th>seconds</th><th>intended calls/s</th><th>achieved calls/s</th><th>calls</th><th>answers not ok</th><th>worst p99 of a second</th></tr>
+{{range .Steps}}<tr><td>{{.From}}–{{.To}}</td><td>{{f1 .Intended}}</td><td>{{f1 .Achieved}}</td><td>{{.Calls}}</td><td>{{.Errors}}</td><td>{{f1 .WorstP99}} ms</td></tr>
+{{end}}</table>{{end}}
 <h2>Latency percentiles over time</h2>
 <p>Measured from each call's intended send time, so calls that waited for a free worker count their wait.</p>
 {{.LatencyChart}}

@@ -32,6 +32,9 @@ for page in load steps run; do
   if [ "$charts" -ne 3 ] || [ "$lines" -lt 5 ]; then
     echo "htmlcheck $page: charts not drawn: $charts charts, $lines lines"; exit 1
   fi
+  if [ "$page" = steps ] && { ! grep -q '<h2>Per step</h2>' "$dir/dom.html" || ! grep -q 'class="bound"' "$dir/dom.html"; }; then
+    echo "htmlcheck steps: no per-step table or step marks"; exit 1
+  fi
   if [ "$page" != run ] && ! grep -q '<rect x="160"' "$dir/dom.html"; then
     echo "htmlcheck $page: no error bars for the flaky scenario"; exit 1
   fi
