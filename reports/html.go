@@ -58,6 +58,7 @@ func WriteHTML(w io.Writer, p Page) error {
 		RateChart:    rateChart(p),
 		LatencyChart: latencyChart(p.Timeline, p.Bounds),
 		ErrorChart:   errorChart(p.Summary.AttemptCodes),
+		ShareChart:   errorShareChart(p.Timeline, p.Bounds),
 		Statuses:     Statuses,
 	})
 }
@@ -106,8 +107,8 @@ func stepRows(tl []Second, bounds []time.Duration) []StepRow {
 type view struct {
 	Steps []StepRow
 	Page
-	RateChart, LatencyChart, ErrorChart template.HTML
-	Statuses                            []Status
+	RateChart, LatencyChart, ErrorChart, ShareChart template.HTML
+	Statuses                                        []Status
 }
 
 const (
@@ -233,6 +234,22 @@ func latencyChart(tl []Second, bounds []time.Duration) template.HTML {
 	}, bounds, true)
 }
 
+// errorShareChart draws, per second, the answers that were not ok as a share
+// of the second's answers, by class.
+func errorShareChart(tl []Second, bounds []time.Duration) template.HTML {
+	retry, perRow, fatal := make([]float64, len(tl)), make([]float64, len(tl)), make([]float64, len(tl))
+	for i, s := range tl {
+		if n := float64(s.OK + s.Retry + s.PerRow + s.Fatal); n > 0 {
+			retry[i], perRow[i], fatal[i] = 100*float64(s.Retry)/n, 100*float64(s.PerRow)/n, 100*float64(s.Fatal)/n
+		}
+	}
+	return lineChart("Answers not ok, as a share of each second's answers, by class", "% of answers", len(tl), []series{
+		{name: "retry (transient: retried)", color: "#ff7f0e", points: retry},
+		{name: "per-row (the row failed)", color: "#9467bd", points: perRow},
+		{name: "fatal (the run stops)", color: "#d62728", points: fatal},
+	}, bounds, false)
+}
+
 // errorChart draws the answers that were not ok, by code, as bars.
 func errorChart(codes map[string]int) template.HTML {
 	type bar struct {
@@ -320,6 +337,8 @@ table{border-collapse:collapse}td,th{padding:3px 12px;border-bottom:1px solid #e
 <h2>Latency percentiles over time</h2>
 <p>Measured from each call's intended send time, so calls that waited for a free worker count their wait.</p>
 {{.LatencyChart}}
+<h2>Errors over time</h2>
+{{.ShareChart}}
 <h2>Errors by code</h2>
 {{.ErrorChart}}
 <h2>Summary</h2>

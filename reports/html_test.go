@@ -26,7 +26,7 @@ func TestWriteHTML(t *testing.T) {
 	}
 	html := b.String()
 	for _, want := range []string{
-		`<line class="bound"`, "the rate changes at 1s", "ms (log scale)", "<h2>Per step</h2>", "<td>0–1</td><td>200.0</td><td>199.0</td>",
+		`<line class="bound"`, "the rate changes at 1s", "ms (log scale)", "<h2>Per step</h2>", "retry (transient: retried)", "% of answers", "<td>0–1</td><td>200.0</td><td>199.0</td>",
 		`<svg class="chart"`, "calls sent per second", "service ceiling", "p99", "code 70500", "http 502",
 		"t &lt;&amp;&gt;", "p99 &lt;bad&gt;", "not met", "held", "10000000 rows would take 14.3 hours",
 	} {
@@ -34,8 +34,8 @@ func TestWriteHTML(t *testing.T) {
 			t.Errorf("HTML lacks %q", want)
 		}
 	}
-	if n := strings.Count(html, "<svg"); n != 3 {
-		t.Errorf("%d charts, want 3", n)
+	if n := strings.Count(html, "<svg"); n != 4 {
+		t.Errorf("%d charts, want 4", n)
 	}
 	p.Summary.Thresholds = nil
 	b.Reset()

@@ -29,7 +29,7 @@ for page in load steps run; do
   fi
   charts=$(grep -o '<svg class="chart"' "$dir/dom.html" | wc -l)
   lines=$(grep -o '<polyline' "$dir/dom.html" | wc -l)
-  if [ "$charts" -ne 3 ] || [ "$lines" -lt 5 ]; then
+  if [ "$charts" -ne 4 ] || [ "$lines" -lt 5 ]; then
     echo "htmlcheck $page: charts not drawn: $charts charts, $lines lines"; exit 1
   fi
   if [ "$page" = steps ] && { ! grep -q '<h2>Per step</h2>' "$dir/dom.html" || ! grep -q 'class="bound"' "$dir/dom.html"; }; then
