@@ -156,9 +156,6 @@ type Progress struct {
 	Throttles int
 	// Target is the profile's rate now, before any slowing down.
 	Target float64
-	// Answers counts the answers of every call by code ("0", "70500",
-	// "http 502", "network", "malformed"), each with its class.
-	Answers []Answer
 	// Elapsed is the time since the run started.
 	Elapsed time.Duration
 }
@@ -183,13 +180,26 @@ func (m *Meter) progress(now time.Time) Progress {
 	ps := m.pacer.Stats()
 	p.Rate, p.Throttles = ps.Rate, ps.Throttles
 	p.Target = m.profile.Rate(p.Elapsed)
-	m.mu.Lock()
-	p.Answers = make([]Answer, 0, len(m.codes))
-	for code, n := range m.codes {
-		p.Answers = append(p.Answers, Answer{Code: code, Class: m.classes[code], N: int64(n)})
-	}
-	m.mu.Unlock()
 	return p
+}
+
+// Answers counts the answers of every call so far by code ("0", "70500",
+// "http 502", "network", "malformed"), each with its class; none before
+// Run starts. Safe from any goroutine.
+func (r *Runner) Answers() []Answer {
+	select {
+	case <-r.ready:
+	default:
+		return nil
+	}
+	m := r.meter
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]Answer, 0, len(m.codes))
+	for code, n := range m.codes {
+		out = append(out, Answer{Code: code, Class: m.classes[code], N: int64(n)})
+	}
+	return out
 }
 
 // LatencyBuckets returns the calls answered within each bound, from their

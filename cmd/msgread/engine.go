@@ -307,6 +307,13 @@ func (x ending) stop() *reports.Stop {
 	return &reports.Stop{Code: code, Message: explain(err).Error()}
 }
 
+// mark words the stop in the summary printed on stderr.
+func (x ending) mark(sum *reports.Summary) {
+	if stop := x.stop(); stop != nil {
+		sum.Stopped = stop.Message
+	}
+}
+
 // exit maps a run's outcome to the documented exit codes.
 func (x ending) exit(sum reports.Summary) error {
 	stop := x.stop()

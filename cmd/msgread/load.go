@@ -178,9 +178,7 @@ func (o *loadOptions) run(ctx context.Context, e *env) error {
 	sum, runErr := drive(ctx, e, "load", runner, src, files, total, &o.engine)
 	x := ending{runErr: runErr, closeErr: files.Close()}
 	x.accountErr = account(&sum, fileIn, files)
-	if stop := x.stop(); stop != nil {
-		sum.Stopped = stop.Message
-	}
+	x.mark(&sum)
 	seconds := runner.Timeline()
 	proj := reports.Project(sum, o.project)
 

@@ -87,7 +87,7 @@ func (c *runCollector) Collect(ch chan<- prometheus.Metric) {
 		counter(c.rows, float64(p.ByStatus[st]), string(st))
 	}
 	counter(c.rowsRead, float64(p.Read))
-	for _, a := range p.Answers {
+	for _, a := range c.runner.Answers() {
 		counter(c.calls, float64(a.N), a.Code, a.Class)
 	}
 	counter(c.retries, float64(p.Retries))
@@ -102,7 +102,7 @@ func (c *runCollector) Collect(ch chan<- prometheus.Metric) {
 		gauge(c.input, float64(c.total))
 		gauge(c.remaining, float64(left))
 		c.mu.Lock()
-		c.pace.add(p)
+		c.pace.add(p) // the freshest sample: a scrape need not wait for the ticker
 		eta := c.pace.eta(left)
 		c.mu.Unlock()
 		if eta > 0 || left == 0 {

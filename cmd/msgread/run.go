@@ -138,9 +138,7 @@ func (o *runOptions) run(ctx context.Context, e *env) error {
 	sum, runErr := drive(ctx, e, "run", runner, in.Input, files, in.rowsEstimate(), &o.engine)
 	x := ending{runErr: runErr, closeErr: files.Close()}
 	x.accountErr = account(&sum, in, files)
-	if stop := x.stop(); stop != nil {
-		sum.Stopped = stop.Message
-	}
+	x.mark(&sum)
 
 	sum.WriteText(e.stderr)
 	fmt.Fprintf(e.stderr, "  report: %s\n  failed rows: %s\n", files.ReportPath, files.FailedPath)
