@@ -118,6 +118,7 @@ func (m *Meter) fill(sum *reports.Summary, now time.Time) {
 	m.mu.Lock()
 	first, last := m.first, m.last
 	sum.AttemptCodes = maps.Clone(m.codes)
+	sum.AttemptClasses = maps.Clone(m.classes)
 	if len(m.unknown) > 0 {
 		sum.UnknownCodes = maps.Clone(m.unknown)
 	}
@@ -132,8 +133,14 @@ func (m *Meter) fill(sum *reports.Summary, now time.Time) {
 	sum.Latency = reportLatency(m.lat.Percentiles())
 	sum.LatencyIntended = reportLatency(m.latIntended.Percentiles())
 	sum.Late = int(m.late.Load())
-	ps := m.pacer.Stats()
-	sum.Throttles, sum.LowestRate = ps.Throttles, ps.Lowest
+	ps := reports.DistributionPercentiles()
+	actual, intended := m.lat.At(ps), m.latIntended.At(ps)
+	sum.Distribution = make([]reports.Quantile, len(ps))
+	for i, p := range ps {
+		sum.Distribution[i] = reports.Quantile{Percentile: p, Actual: actual[i], Intended: intended[i]}
+	}
+	pace := m.pacer.Stats()
+	sum.Throttles, sum.LowestRate = pace.Throttles, pace.Lowest
 	sum.Resent = int(m.resent.Load())
 	sum.SentNotFinished = int(m.sentNotFinished.Load())
 }

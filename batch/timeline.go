@@ -56,8 +56,8 @@ func (t *timeline) close() {
 	s := &t.seconds[len(t.seconds)-1]
 	if len(t.lat) > 0 {
 		slices.Sort(t.lat)
-		s.P50 = t.lat[(len(t.lat)-1)/2]
-		s.P99 = t.lat[(len(t.lat)-1)*99/100]
+		n := len(t.lat) - 1
+		s.P50, s.P90, s.P99, s.Max = t.lat[n/2], t.lat[n*9/10], t.lat[n*99/100], t.lat[n]
 	}
 	s.Rate = t.rate()
 	t.lat = t.lat[:0]

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/msgread/msgread/batch/chatapi"
 )
 
 // Page is what the HTML report shows.
@@ -54,10 +56,13 @@ func WriteHTML(w io.Writer, p Page) error {
 	if n := len(p.Timeline); n > 1 {
 		p.Timeline = p.Timeline[:n-1]
 	}
+	codes := codeRows(p.Summary.AttemptCodes, p.Summary.AttemptClasses)
 	return pageTemplate.Execute(w, view{Page: p, Steps: stepRows(p.Timeline, p.Bounds),
 		RateChart:    rateChart(p),
 		LatencyChart: latencyChart(p.Timeline, p.Bounds),
-		ErrorChart:   errorChart(p.Summary.AttemptCodes),
+		ErrorChart:   errorChart(codes),
+		Codes:        codes,
+		Distribution: distributionChart(p.Summary.Distribution),
 		ShareChart:   errorShareChart(p.Timeline, p.Bounds),
 		Statuses:     Statuses,
 	})
@@ -107,8 +112,9 @@ func stepRows(tl []Second, bounds []time.Duration) []StepRow {
 type view struct {
 	Steps []StepRow
 	Page
-	RateChart, LatencyChart, ErrorChart, ShareChart template.HTML
-	Statuses                                        []Status
+	Codes                                                         []CodeRow
+	RateChart, LatencyChart, ErrorChart, ShareChart, Distribution template.HTML
+	Statuses                                                      []Status
 }
 
 const (
@@ -124,22 +130,46 @@ type series struct {
 	points []float64
 }
 
-// lineChart draws series over the seconds of a run as SVG.
-func lineChart(title, unit string, seconds int, ss []series, bounds []time.Duration, logY bool) template.HTML {
+// tick is a labelled value on an axis.
+type tick struct {
+	at    float64
+	label string
+}
+
+// plot is a line chart: series of n points each, point i at x(i) (0 to 1
+// across the plot), with labelled ticks, dotted marks and hover text.
+type plot struct {
+	title, unit string
+	n           int
+	x           func(i int) float64
+	xTicks      []tick
+	marks       []tick // dotted vertical lines, label as hover text
+	logY        bool
+	series      []series
+	// hover is the text shown over the column of point i; nil for none.
+	hover func(i int) string
+}
+
+// maxHoverColumns bounds the hover targets of a chart: a 14-hour run gets
+// one for every 84 seconds rather than 50,400.
+const maxHoverColumns = 600
+
+// svg draws the plot.
+func (p plot) svg() template.HTML {
 	top := 0.0
-	for _, s := range ss {
+	for _, s := range p.series {
 		for _, v := range s.points {
 			top = max(top, v)
 		}
 	}
-	top = niceCeil(top)
-	y := func(v float64) float64 { return padT + float64(chartH-padT-padB)*(1-v/top) }
-	ticks := []float64{0, top / 4, top / 2, 3 * top / 4, top}
-	if logY {
+	var y func(float64) float64
+	var yTicks []tick
+	plotH := float64(chartH - padT - padB)
+	if p.logY {
 		// Decades from the lowest positive value's (at least 0.1) to the
 		// top's: a p99 ten times the p50 stays readable.
 		low := top
-		for _, s := range ss {
+		for _, s := range p.series {
 			for _, v := range s.points {
 				if v > 0 {
 					low = min(low, v)
@@ -150,37 +180,37 @@ func lineChart(title, unit string, seconds int, ss []series, bounds []time.Durat
 		hi := math.Pow(10, math.Ceil(math.Log10(max(top, lo*10))))
 		y = func(v float64) float64 {
 			v = min(max(v, lo), hi)
-			return padT + float64(chartH-padT-padB)*(1-math.Log10(v/lo)/math.Log10(hi/lo))
+			return padT + plotH*(1-math.Log10(v/lo)/math.Log10(hi/lo))
 		}
-		ticks = ticks[:0]
 		for t := lo; t <= hi*1.0001; t *= 10 {
-			ticks = append(ticks, t)
+			yTicks = append(yTicks, tick{t, trimFloat(t)})
+		}
+	} else {
+		step := niceStep(top / 4)
+		top = step * math.Max(1, math.Ceil(top/step-1e-9))
+		y = func(v float64) float64 { return padT + plotH*(1-v/top) }
+		for i := 0.0; i*step <= top*1.0001; i++ {
+			yTicks = append(yTicks, tick{i * step, trimFloat(roundTo(i*step, step))})
 		}
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="chart" role="img" aria-label="%s" viewBox="0 0 %d %d" xmlns="http://www.w3.org/2000/svg">`, template.HTMLEscapeString(title), chartW, chartH)
 	plotW := float64(chartW - padL - padR)
-	x := func(i int) float64 {
-		if seconds <= 1 {
-			return padL
-		}
-		return padL + plotW*float64(i)/float64(seconds-1)
+	x := func(i int) float64 { return padL + plotW*p.x(i) }
+	xAt := func(f float64) float64 { return padL + plotW*f }
+
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg class="chart" role="img" aria-label="%s" viewBox="0 0 %d %d" xmlns="http://www.w3.org/2000/svg">`, template.HTMLEscapeString(p.title), chartW, chartH)
+	for _, t := range yTicks {
+		fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#ddd"/>`, padL, chartW-padR, y(t.at), y(t.at))
+		fmt.Fprintf(&b, `<text x="%d" y="%.1f" font-size="11" text-anchor="end" fill="#555">%s</text>`, padL-6, y(t.at)+4, t.label)
 	}
-	for _, v := range ticks {
-		fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#ddd"/>`, padL, chartW-padR, y(v), y(v))
-		fmt.Fprintf(&b, `<text x="%d" y="%.1f" font-size="11" text-anchor="end" fill="#555">%s</text>`, padL-6, y(v)+4, trimFloat(v))
+	for _, t := range p.xTicks {
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d" font-size="11" text-anchor="middle" fill="#555">%s</text>`, xAt(t.at), chartH-padB+16, template.HTMLEscapeString(t.label))
 	}
-	for i := 0; i <= 5 && seconds > 1; i++ {
-		sec := (seconds - 1) * i / 5
-		fmt.Fprintf(&b, `<text x="%.1f" y="%d" font-size="11" text-anchor="middle" fill="#555">%ds</text>`, x(sec), chartH-padB+16, sec)
+	fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="11" fill="#555">%s</text>`, 4, padT-6, template.HTMLEscapeString(p.unit))
+	for _, m := range p.marks {
+		fmt.Fprintf(&b, `<line class="bound" x1="%.1f" x2="%.1f" y1="%d" y2="%d" stroke="#999" stroke-dasharray="2 3"><title>%s</title></line>`, xAt(m.at), xAt(m.at), padT, chartH-padB, template.HTMLEscapeString(m.label))
 	}
-	fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="11" fill="#555">%s</text>`, 4, padT-6, template.HTMLEscapeString(unit))
-	for _, at := range bounds {
-		if sec := int(at / time.Second); sec > 0 && sec < seconds {
-			fmt.Fprintf(&b, `<line class="bound" x1="%.1f" x2="%.1f" y1="%d" y2="%d" stroke="#999" stroke-dasharray="2 3"><title>the rate changes at %v</title></line>`, x(sec), x(sec), padT, chartH-padB, at)
-		}
-	}
-	for _, s := range ss {
+	for _, s := range p.series {
 		if len(s.points) == 0 {
 			continue
 		}
@@ -194,13 +224,104 @@ func lineChart(title, unit string, seconds int, ss []series, bounds []time.Durat
 		}
 		fmt.Fprintf(&b, `<polyline fill="none" stroke="%s" stroke-width="2"%s points="%s"><title>%s</title></polyline>`, s.color, dash, strings.TrimSpace(pts.String()), template.HTMLEscapeString(s.name))
 	}
+	if p.hover != nil && p.n > 0 {
+		// Invisible columns over the plot, each with the values of its
+		// first point as a tooltip: no script needed.
+		every := (p.n + maxHoverColumns - 1) / maxHoverColumns
+		b.WriteString(`<g class="hover" fill="#000" fill-opacity="0">`)
+		for i := 0; i < p.n; i += every {
+			left, right := x(i), x(min(i+every, p.n-1))
+			if i > 0 {
+				left = (x(i-1) + x(i)) / 2
+			}
+			if i+every < p.n {
+				right = (x(i+every-1) + x(i+every)) / 2
+			} else {
+				right = float64(chartW - padR)
+			}
+			if p.n == 1 || i == 0 {
+				left = padL
+			}
+			fmt.Fprintf(&b, `<rect x="%.1f" y="%d" width="%.1f" height="%d"><title>%s</title></rect>`, left, padT, max(right-left, 0.5), chartH-padT-padB, template.HTMLEscapeString(p.hover(i)))
+		}
+		b.WriteString(`</g>`)
+	}
 	lx := padL + 10
-	for _, s := range ss {
+	for _, s := range p.series {
 		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="14" height="4" fill="%s"/><text x="%d" y="%d" font-size="12">%s</text>`, lx, chartH-12, s.color, lx+18, chartH-7, template.HTMLEscapeString(s.name))
 		lx += 30 + 7*len(s.name)
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
+}
+
+// overTime is a plot of one point a second of a run, with round time ticks,
+// the rate's changes marked and each second's values on hover.
+func overTime(title, unit string, seconds int, ss []series, bounds []time.Duration, logY bool, digits int) plot {
+	x := func(i int) float64 {
+		if seconds <= 1 {
+			return 0
+		}
+		return float64(i) / float64(seconds-1)
+	}
+	p := plot{title: title, unit: unit, n: seconds, x: x, logY: logY, series: ss}
+	for _, sec := range timeTicks(seconds) {
+		p.xTicks = append(p.xTicks, tick{x(sec), clock(sec)})
+	}
+	for _, at := range bounds {
+		if sec := int(at / time.Second); sec > 0 && sec < seconds {
+			p.marks = append(p.marks, tick{x(sec), "the rate changes at " + at.String()})
+		}
+	}
+	p.hover = func(i int) string {
+		var t strings.Builder
+		t.WriteString("at " + clock(i))
+		for _, s := range ss {
+			if i < len(s.points) {
+				fmt.Fprintf(&t, "\n%s: %s", s.name, strconv.FormatFloat(s.points[i], 'f', digits, 64))
+			}
+		}
+		return t.String()
+	}
+	return p
+}
+
+// timeTicks returns round seconds to label on an axis of n seconds: every
+// 1, 2, 5, 10, 15 or 30 seconds, or minutes, or hours, about six of them.
+func timeTicks(n int) []int {
+	if n <= 1 {
+		return []int{0}
+	}
+	step := 1
+	for _, s := range []int{1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400} {
+		step = s
+		if (n-1)/s <= 6 {
+			break
+		}
+	}
+	var out []int
+	for t := 0; t <= n-1; t += step {
+		out = append(out, t)
+	}
+	return out
+}
+
+// clock says sec as 45s, 2m, 1m30s, 1h or 1h15m.
+func clock(sec int) string {
+	h, m, s := sec/3600, sec%3600/60, sec%60
+	switch {
+	case h > 0 && m == 0 && s == 0:
+		return fmt.Sprintf("%dh", h)
+	case h > 0 && s == 0:
+		return fmt.Sprintf("%dh%dm", h, m)
+	case h > 0:
+		return fmt.Sprintf("%dh%dm%ds", h, m, s)
+	case m > 0 && s == 0:
+		return fmt.Sprintf("%dm", m)
+	case m > 0:
+		return fmt.Sprintf("%dm%ds", m, s)
+	}
+	return fmt.Sprintf("%ds", s)
 }
 
 func rateChart(p Page) template.HTML {
@@ -220,18 +341,61 @@ func rateChart(p Page) template.HTML {
 	if p.Ceiling > 0 {
 		ss = append(ss, series{name: "service ceiling", color: "#d62728", dashed: true, points: ceiling})
 	}
-	return lineChart("Calls per second against the ceiling", "calls/s", n, ss, p.Bounds, false)
+	return overTime("Calls per second against the ceiling", "calls/s", n, ss, p.Bounds, false, 1).svg()
 }
 
 func latencyChart(tl []Second, bounds []time.Duration) template.HTML {
-	p50, p99 := make([]float64, len(tl)), make([]float64, len(tl))
+	p50, p90, p99, top := make([]float64, len(tl)), make([]float64, len(tl)), make([]float64, len(tl)), make([]float64, len(tl))
 	for i, s := range tl {
-		p50[i], p99[i] = s.P50, s.P99
+		p50[i], p90[i], p99[i], top[i] = s.P50, s.P90, s.P99, s.Max
 	}
-	return lineChart("Latency percentiles over time, from the intended send", "ms (log scale)", len(tl), []series{
+	return overTime("Latency percentiles over time, from the intended send", "ms (log scale)", len(tl), []series{
 		{name: "p50", color: "#1f77b4", points: p50},
+		{name: "p90", color: "#2ca02c", points: p90},
 		{name: "p99", color: "#ff7f0e", points: p99},
-	}, bounds, true)
+		{name: "max", color: "#d62728", dashed: true, points: top},
+	}, bounds, true, 1).svg()
+}
+
+// distributionChart draws the latency distribution of every call as
+// HdrHistogram plots it: latency against the percentile, the percentiles
+// spread by decade (90, 99, 99.9, 99.99) so the tail is as wide as the body.
+func distributionChart(q []Quantile) template.HTML {
+	if len(q) == 0 || q[len(q)-1].Actual == 0 && q[len(q)-1].Intended == 0 {
+		return template.HTML(`<svg class="chart" role="img" aria-label="Latency distribution" viewBox="0 0 900 40" xmlns="http://www.w3.org/2000/svg"><text x="20" y="26" font-size="14">No call was answered.</text></svg>`)
+	}
+	// Point i sits at -log10(1 - p/100) decades; the maximum half a decade
+	// beyond the last.
+	decade := func(p float64) float64 {
+		if p >= 100 {
+			return distributionDecades + 0.5
+		}
+		return -math.Log10(1 - p/100)
+	}
+	width := decade(100)
+	actual, intended := make([]float64, len(q)), make([]float64, len(q))
+	for i, v := range q {
+		actual[i], intended[i] = v.Actual, v.Intended
+	}
+	p := plot{title: "Latency distribution", unit: "ms (log scale)", n: len(q), logY: true,
+		x: func(i int) float64 { return decade(q[i].Percentile) / width },
+		series: []series{
+			{name: "from the actual send", color: "#1f77b4", points: actual},
+			{name: "from the intended send", color: "#ff7f0e", dashed: true, points: intended},
+		},
+		hover: func(i int) string {
+			name := "p" + trimFloat(math.Round(q[i].Percentile*100)/100)
+			if q[i].Percentile >= 100 {
+				name = "max"
+			}
+			return fmt.Sprintf("%s\nfrom the actual send: %.1f ms\nfrom the intended send: %.1f ms", name, q[i].Actual, q[i].Intended)
+		},
+	}
+	for d, label := range []string{"0%", "90%", "99%", "99.9%", "99.99%"} {
+		p.xTicks = append(p.xTicks, tick{float64(d) / width, label})
+	}
+	p.xTicks = append(p.xTicks, tick{1, "max"})
+	return p.svg()
 }
 
 // errorShareChart draws, per second, the answers that were not ok as a share
@@ -243,46 +407,90 @@ func errorShareChart(tl []Second, bounds []time.Duration) template.HTML {
 			retry[i], perRow[i], fatal[i] = 100*float64(s.Retry)/n, 100*float64(s.PerRow)/n, 100*float64(s.Fatal)/n
 		}
 	}
-	return lineChart("Answers not ok, as a share of each second's answers, by class", "% of answers", len(tl), []series{
+	return overTime("Answers not ok, as a share of each second's answers, by class", "% of answers", len(tl), []series{
 		{name: "retry (transient: retried)", color: "#ff7f0e", points: retry},
 		{name: "per-row (the row failed)", color: "#9467bd", points: perRow},
 		{name: "fatal (the run stops)", color: "#d62728", points: fatal},
-	}, bounds, false)
+	}, bounds, false, 1).svg()
 }
 
-// errorChart draws the answers that were not ok, by code, as bars.
-func errorChart(codes map[string]int) template.HTML {
-	type bar struct {
-		code string
-		n    int
-	}
-	var bars []bar
-	top := 0
+// CodeRow is one error code of a run, for the legend of the error chart.
+type CodeRow struct {
+	Code, Class, Meaning string
+	N                    int
+}
+
+// codeRows lists the answers that were not ok by code, the most frequent
+// first, with what each code means.
+func codeRows(codes map[string]int, classes map[string]string) []CodeRow {
+	var rows []CodeRow
 	for code, n := range codes {
-		if code != "0" && n > 0 {
-			bars = append(bars, bar{code, n})
-			top = max(top, n)
+		if code == "0" || n <= 0 {
+			continue
 		}
+		r := CodeRow{Code: code, Class: classes[code], N: n}
+		switch {
+		case code == "network":
+			r.Meaning = "no answer: the connection failed, was reset or timed out"
+		case code == "malformed":
+			r.Meaning = "HTTP 200 with a body that is not the API's JSON"
+		case strings.HasPrefix(code, "http "):
+			r.Meaning = "the service answered HTTP " + strings.TrimPrefix(code, "http ") + " without the API's JSON"
+		default:
+			c, err := strconv.Atoi(code)
+			if err != nil {
+				r.Meaning = "unknown"
+				break
+			}
+			info := chatapi.Lookup(c)
+			r.Meaning = info.Info
+			if r.Class == "" {
+				r.Class = info.Class.String()
+			}
+		}
+		rows = append(rows, r)
 	}
-	sort.Slice(bars, func(i, j int) bool {
-		return bars[i].n > bars[j].n || (bars[i].n == bars[j].n && bars[i].code < bars[j].code)
+	sort.Slice(rows, func(i, j int) bool {
+		return rows[i].N > rows[j].N || (rows[i].N == rows[j].N && rows[i].Code < rows[j].Code)
 	})
-	h := 40 + 26*len(bars)
+	return rows
+}
+
+// errorChart draws the answers that were not ok, by code, as bars; the
+// legend under it (the page's table) says what each code means.
+func errorChart(rows []CodeRow) template.HTML {
+	top := 0
+	for _, r := range rows {
+		top = max(top, r.N)
+	}
+	h := 40 + 26*len(rows)
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg class="chart" role="img" aria-label="Errors by code" viewBox="0 0 %d %d" xmlns="http://www.w3.org/2000/svg">`, chartW, h)
-	if len(bars) == 0 {
+	if len(rows) == 0 {
 		b.WriteString(`<text x="20" y="26" font-size="14">No errors: every call was answered ok.</text></svg>`)
 		return template.HTML(b.String())
 	}
-	for i, bb := range bars {
+	for i, r := range rows {
 		y := 14 + 26*i
-		w := float64(chartW-260) * float64(bb.n) / float64(top)
-		fmt.Fprintf(&b, `<text x="150" y="%d" font-size="12" text-anchor="end">%s</text>`, y+13, template.HTMLEscapeString(describeCode(bb.code)))
-		fmt.Fprintf(&b, `<rect x="160" y="%d" width="%.1f" height="18" fill="#d62728"><title>%s: %d</title></rect>`, y, max(w, 1), template.HTMLEscapeString(bb.code), bb.n)
-		fmt.Fprintf(&b, `<text x="%.1f" y="%d" font-size="12">%d</text>`, 166+w, y+13, bb.n)
+		w := float64(chartW-260) * float64(r.N) / float64(top)
+		fmt.Fprintf(&b, `<text x="150" y="%d" font-size="12" text-anchor="end">%s</text>`, y+13, template.HTMLEscapeString(describeCode(r.Code)))
+		fmt.Fprintf(&b, `<rect x="160" y="%d" width="%.1f" height="18" fill="%s"><title>%s</title></rect>`, y, max(w, 1), classColor(r.Class),
+			template.HTMLEscapeString(fmt.Sprintf("%s (%s): %s; %d answers", r.Code, r.Class, r.Meaning, r.N)))
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d" font-size="12">%d</text>`, 166+w, y+13, r.N)
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
+}
+
+// classColor matches the bars to the lines of the errors-over-time chart.
+func classColor(class string) string {
+	switch class {
+	case "retry", "renew":
+		return "#ff7f0e"
+	case "fatal":
+		return "#d62728"
+	}
+	return "#9467bd"
 }
 
 func describeCode(code string) string {
@@ -292,18 +500,25 @@ func describeCode(code string) string {
 	return code
 }
 
-// niceCeil rounds v up to 1, 2 or 5 times a power of ten.
-func niceCeil(v float64) float64 {
-	if v <= 0 {
-		return 1
+// niceStep rounds v up to 1, 2, 2.5 or 5 times a power of ten: a tick
+// step whose multiples read as round numbers.
+func niceStep(v float64) float64 {
+	if v <= 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0.25
 	}
 	p := math.Pow(10, math.Floor(math.Log10(v)))
-	for _, m := range []float64{1, 2, 5, 10} {
-		if v <= m*p {
+	for _, m := range []float64{1, 2, 2.5, 5, 10} {
+		if v <= m*p*(1+1e-9) {
 			return m * p
 		}
 	}
 	return 10 * p
+}
+
+// roundTo removes the float noise of a multiple of step (0.30000000000000004).
+func roundTo(v, step float64) float64 {
+	scale := math.Pow(10, math.Max(0, 2-math.Floor(math.Log10(step))))
+	return math.Round(v*scale) / scale
 }
 
 func trimFloat(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
@@ -337,10 +552,17 @@ table{border-collapse:collapse}td,th{padding:3px 12px;border-bottom:1px solid #e
 <h2>Latency percentiles over time</h2>
 <p>Measured from each call's intended send time, so calls that waited for a free worker count their wait.</p>
 {{.LatencyChart}}
+<h2>Latency distribution</h2>
+<p>Every call's latency against its percentile, as HdrHistogram plots it: each decade of the tail (90, 99, 99.9, 99.99 %) as wide as the one before; the gap between the two lines is the time calls waited for a free worker.</p>
+{{.Distribution}}
 <h2>Errors over time</h2>
 {{.ShareChart}}
 <h2>Errors by code</h2>
 {{.ErrorChart}}
+{{if .Codes}}<table><tr><th>code</th><th>class</th><th>meaning</th><th>answers</th></tr>
+{{range .Codes}}<tr><td>{{.Code}}</td><td>{{.Class}}</td><td>{{.Meaning}}</td><td>{{.N}}</td></tr>
+{{end}}</table>
+<p>Classes: <b>retry</b> is transient and retried (the rows succeed later or give up after the retries); <b>per-row</b> fails its row and the run goes on; <b>fatal</b> stops the run.</p>{{end}}
 <h2>Summary</h2>
 <table>
 <tr><th>rows</th><td>{{.Summary.Rows}}{{range .Statuses}} · {{.}} {{index $.Summary.ByStatus .}}{{end}}</td></tr>

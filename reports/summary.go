@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,6 +18,27 @@ type Latency struct {
 	P99 float64 `json:"p99_ms"`
 	Max float64 `json:"max_ms"`
 }
+
+// Quantile is one point of a latency distribution: the latencies, in
+// milliseconds, at or under which Percentile percent of the calls were
+// answered, from their actual and from their intended send.
+type Quantile struct {
+	Percentile       float64
+	Actual, Intended float64
+}
+
+// DistributionPercentiles are the points of a latency distribution: ten
+// a decade from 0 to 99.99 (0, 20.6, 36.9, ... 90, ... 99, ... 99.9, ...
+// 99.99), then 100 (the maximum), as HdrHistogram plots them.
+func DistributionPercentiles() []float64 {
+	ps := make([]float64, 0, distributionDecades*10+2)
+	for k := 0; k <= distributionDecades*10; k++ {
+		ps = append(ps, 100*(1-math.Pow(10, -float64(k)/10)))
+	}
+	return append(ps, 100)
+}
+
+const distributionDecades = 4
 
 // Summary describes a finished (or stopped) run.
 type Summary struct {
@@ -57,11 +79,16 @@ type Summary struct {
 	// sent more than 10 ms after their intended time.
 	LatencyIntended Latency `json:"latency_from_intended"`
 	Late            int     `json:"late"`
+	// Distribution is the latency at DistributionPercentiles, for the
+	// HTML report's distribution plot.
+	Distribution []Quantile `json:"-"`
 	// Profile describes the rate over the run.
 	Profile string `json:"profile"`
 	// AttemptCodes counts the answers of every call, retries included, by
 	// error code, "http NNN", "malformed" or "network".
 	AttemptCodes map[string]int `json:"attempts_by_code"`
+	// AttemptClasses gives the class of each of AttemptCodes' keys.
+	AttemptClasses map[string]string `json:"-"`
 	// UnknownCodes lists the answers' codes that msgread's table does not
 	// know (their rows failed, per row), each with the server's text.
 	UnknownCodes map[string]string `json:"unknown_codes,omitempty"`

@@ -24,14 +24,17 @@ type Second struct {
 	Throttled int `json:"throttled"`
 	// Late counts calls sent more than LateAfter after their intended time.
 	Late int `json:"late"`
-	// P50 and P99 are latencies of this second's answers, in milliseconds,
-	// measured from each call's intended send time.
+	// P50, P90, P99 and Max are latencies of this second's answers, in
+	// milliseconds, measured from each call's intended send time.
 	P50 float64 `json:"p50_ms"`
+	P90 float64 `json:"p90_ms"`
 	P99 float64 `json:"p99_ms"`
+	Max float64 `json:"max_ms"`
 }
 
-// TimelineHeader is the header of the timeline CSV.
-var TimelineHeader = []string{"t", "unix", "intended_rate", "rate", "sent", "ok", "retry", "per_row", "fatal", "throttled", "late", "p50_ms", "p99_ms"}
+// TimelineHeader is the header of the timeline CSV. Columns are only ever
+// added at the end, so a script reading the first ones keeps working.
+var TimelineHeader = []string{"t", "unix", "intended_rate", "rate", "sent", "ok", "retry", "per_row", "fatal", "throttled", "late", "p50_ms", "p99_ms", "p90_ms", "max_ms"}
 
 // WriteTimeline writes seconds as CSV with TimelineHeader.
 func WriteTimeline(w io.Writer, seconds []Second) error {
@@ -41,7 +44,7 @@ func WriteTimeline(w io.Writer, seconds []Second) error {
 	for _, s := range seconds {
 		cw.Write([]string{strconv.Itoa(s.At), strconv.FormatInt(s.Unix, 10), f(s.Intended), f(s.Rate), strconv.Itoa(s.Sent),
 			strconv.Itoa(s.OK), strconv.Itoa(s.Retry), strconv.Itoa(s.PerRow), strconv.Itoa(s.Fatal), strconv.Itoa(s.Throttled),
-			strconv.Itoa(s.Late), f(s.P50), f(s.P99)})
+			strconv.Itoa(s.Late), f(s.P50), f(s.P99), f(s.P90), f(s.Max)})
 	}
 	cw.Flush()
 	return cw.Error()

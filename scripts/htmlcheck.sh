@@ -29,16 +29,20 @@ for page in load steps run; do
   fi
   charts=$(grep -o '<svg class="chart"' "$dir/dom.html" | wc -l)
   lines=$(grep -o '<polyline' "$dir/dom.html" | wc -l)
-  if [ "$charts" -ne 4 ] || [ "$lines" -lt 5 ]; then
+  if [ "$charts" -ne 5 ] || [ "$lines" -lt 8 ]; then
     echo "htmlcheck $page: charts not drawn: $charts charts, $lines lines"; exit 1
   fi
   if [ "$page" = steps ] && { ! grep -q '<h2>Per step</h2>' "$dir/dom.html" || ! grep -q 'class="bound"' "$dir/dom.html"; }; then
     echo "htmlcheck steps: no per-step table or step marks"; exit 1
   fi
-  if [ "$page" != run ] && ! grep -q '<rect x="160"' "$dir/dom.html"; then
-    echo "htmlcheck $page: no error bars for the flaky scenario"; exit 1
+  if [ "$page" != run ] && { ! grep -q '<rect x="160"' "$dir/dom.html" || ! grep -q '<th>meaning</th>' "$dir/dom.html"; }; then
+    echo "htmlcheck $page: no error bars or code legend for the flaky scenario"; exit 1
   fi
-  "$CHROMIUM" "${flags[@]}" --window-size=1000,1700 --screenshot="$PWD/out/htmlcheck-$page.png" "file://$dir/$page.html" 2>/dev/null
+  hovers=$(grep -o '<g class="hover"' "$dir/dom.html" | wc -l)
+  if [ "$hovers" -ne 4 ] || ! grep -q '>99.9%</text>' "$dir/dom.html"; then
+    echo "htmlcheck $page: $hovers charts with hover values (want 4), or no latency distribution"; exit 1
+  fi
+  "$CHROMIUM" "${flags[@]}" --window-size=1000,2900 --screenshot="$PWD/out/htmlcheck-$page.png" "file://$dir/$page.html" 2>/dev/null
   [ -s "out/htmlcheck-$page.png" ] || { echo "htmlcheck $page: no screenshot"; exit 1; }
-  echo "htmlcheck $page: ok: $charts charts, $lines lines, no console errors; screenshot out/htmlcheck-$page.png"
+  echo "htmlcheck $page: ok: $charts charts, $lines lines, $hovers with hover values, no console errors; screenshot out/htmlcheck-$page.png"
 done
