@@ -118,6 +118,11 @@ func (d *dispatcher) run(ctx context.Context) {
 				return
 			}
 		}
+		// Nor may a call be meant later than the pacer lets it go: the
+		// schedule's step has the window's slack in it, the limiter's not,
+		// and a schedule running behind would make latency from the
+		// intended send shorter than from the actual one.
+		d.sched.next = min(d.sched.next, at.Sub(d.start))
 		t := ticket{intended: d.start.Add(d.sched.take()), probe: probing, at: at, slot: slot}
 		d.pending.Add(1)
 		select {
