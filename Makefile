@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 # STAMP names each run's outputs anew: msgread never overwrites a file.
 STAMP   := $(shell date +%Y%m%d-%H%M%S)
 
-.PHONY: demo build test vet lint fmt mock fuzz bench bench-mock crashtest regress htmlcheck clean
+.PHONY: demo build test vet lint fmt mock fuzz bench bench-mock bench-quota crashtest regress htmlcheck clean
 
 # demo runs the sample input (3000 rows, 6 of them invalid on purpose) against
 # the bundled mock at the API's 200 calls/s, writing a report under out/.
@@ -70,6 +70,12 @@ fuzz:
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x -count 1 -timeout 60m ./batch
 	$(GO) test -run '^$$' -bench LoadResume -benchtime 1x -count 3 -timeout 30m ./reports
+
+# bench-quota measures how much of the mock's ceiling a load takes when the
+# client does not know it: `throttled` (steady) and `shared` (changing), three
+# runs each (about 6 minutes).
+bench-quota:
+	scripts/bench-quota.sh
 
 # bench-mock measures the mock with wrk (apt-get install wrk): throughput with
 # latency off and UserSigs verified, against a bare net/http server, and peak

@@ -19,9 +19,8 @@ type ticket struct {
 	// probe marks the run's first call: no other ticket is handed out
 	// until its answer is in, so a wrong key costs one call.
 	probe bool
-	// at and slot are the pacer's booking, for Pacer.Sent.
-	at   time.Time
-	slot int
+	// booking is the pacer's, for Pacer.Sent and Pacer.Throttle.
+	booking
 }
 
 // handoffLead is how early a ticket goes to a worker before its time.
@@ -47,9 +46,8 @@ type dispatcher struct {
 	cfg   Config
 	stop  context.CancelCauseFunc
 
-	tickets   chan ticket    // unbuffered: a ticket goes when a worker takes it
-	throttled chan time.Time // the time of a "slow down" answer; a full channel drops it
-	probed    chan probeOutcome
+	tickets chan ticket // unbuffered: a ticket goes when a worker takes it
+	probed  chan probeOutcome
 	// pending counts tickets handed out but not yet sent; sentOne wakes the
 	// dispatcher when one is.
 	pending atomic.Int64
@@ -74,11 +72,10 @@ type probeOutcome struct {
 func newDispatcher(clock Clock, pacer *Pacer, cfg Config, start time.Time, stop context.CancelCauseFunc) *dispatcher {
 	return &dispatcher{
 		clock: clock, pacer: pacer, start: start, cfg: cfg, stop: stop,
-		sched:     schedule{profile: cfg.Profile, slack: DefaultWindowSlack},
-		tickets:   make(chan ticket),
-		throttled: make(chan time.Time, 1),
-		probed:    make(chan probeOutcome, 1),
-		sentOne:   make(chan struct{}, 1),
+		sched:   schedule{profile: cfg.Profile, slack: DefaultWindowSlack},
+		tickets: make(chan ticket),
+		probed:  make(chan probeOutcome, 1),
+		sentOne: make(chan struct{}, 1),
 	}
 }
 
@@ -90,16 +87,12 @@ func (d *dispatcher) run(ctx context.Context) {
 	var pausedAt time.Time
 	for ctx.Err() == nil {
 		now := d.clock.Now()
-		select {
-		case at := <-d.throttled:
-			d.pacer.Throttle(at)
-		default:
-		}
 		if !probing && d.broken(now) {
 			probing, probeFails, pausedAt = true, 0, now // the circuit opens
 			d.outages.Add(1)
 		}
-		at, slot := d.pacer.Next(now)
+		b := d.pacer.book(now)
+		at := b.at
 		if at.After(now) {
 			// Held by the pacer (its rate or its window): sent when meant,
 			// so the schedule moves to it and only omission counts late.
@@ -123,7 +116,7 @@ func (d *dispatcher) run(ctx context.Context) {
 		// and a schedule running behind would make latency from the
 		// intended send shorter than from the actual one.
 		d.sched.next = min(d.sched.next, at.Sub(d.start))
-		t := ticket{intended: d.start.Add(d.sched.take()), probe: probing, at: at, slot: slot}
+		t := ticket{intended: d.start.Add(d.sched.take()), probe: probing, booking: b}
 		d.pending.Add(1)
 		select {
 		case d.tickets <- t:
@@ -228,14 +221,6 @@ func (d *dispatcher) observe(res Result, at time.Time) {
 // answeredSince reports whether the service answered any call after t.
 func (d *dispatcher) answeredSince(t time.Time) bool {
 	return d.lastAnswer.Load() > t.UnixNano()
-}
-
-// throttle reports a "slow down" answer at now. It never blocks.
-func (d *dispatcher) throttle(now time.Time) {
-	select {
-	case d.throttled <- now:
-	default: // one is pending: the cooldown would ignore this echo anyway
-	}
 }
 
 // probeDone reports the probe's outcome. It never blocks.

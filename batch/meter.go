@@ -158,9 +158,12 @@ type Progress struct {
 	// Attempts and Retries count calls; InFlight those not yet answered.
 	Attempts, Retries, InFlight int64
 	// Rate is the pacer's current rate; Throttles counts the times the
-	// service's "slow down" halved it.
+	// service's "slow down" lowered it, and QuotaLeft is the calls a
+	// second the service has left as the pacer last learned it (zero
+	// before the first "slow down").
 	Rate      float64
 	Throttles int
+	QuotaLeft float64
 	// Target is the profile's rate now, before any slowing down.
 	Target float64
 	// Elapsed is the time since the run started.
@@ -185,7 +188,7 @@ func (m *Meter) progress(now time.Time) Progress {
 		p.Done += n
 	}
 	ps := m.pacer.Stats()
-	p.Rate, p.Throttles = ps.Rate, ps.Throttles
+	p.Rate, p.Throttles, p.QuotaLeft = ps.Rate, ps.Throttles, ps.Estimate
 	p.Target = m.profile.Rate(p.Elapsed)
 	return p
 }

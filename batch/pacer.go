@@ -14,12 +14,20 @@ const (
 	// jitter between client and server cannot push a 201st call into the
 	// server's second. It costs 0.2 % of the rate.
 	DefaultWindowSlack = 2 * time.Millisecond
-	// ThrottleCooldown is how long after lowering the rate further throttle
-	// answers are ignored: they come from calls sent before the drop.
-	ThrottleCooldown = time.Second
-	// RecoveryPerSecond is how fast the rate climbs back after a throttle
-	// answer: this fraction of the ceiling per second.
-	RecoveryPerSecond = 0.05
+	// QuotaMargin is how far under the estimated available rate the pacer
+	// holds, for the other traffic's wobble.
+	QuotaMargin = 0.01
+	// probeBudget is the share of the calls sent that refusals may cost: a
+	// probe that finds the ceiling costs the calls in flight when it is
+	// refused, so the pacer probes again once the calls sent since pay
+	// for another like it, but not before minHold nor after maxHold. Time
+	// at the profile's own rate saves up for the probes of a lean time.
+	probeBudget      = 0.003
+	minHold, maxHold = 2 * time.Second, 5 * time.Second
+	// firstGain is the first probe's step above the rate (10 %); each clean
+	// second doubles it. A refusal tells the ceiling exactly, so a bold
+	// step costs no more than a timid one.
+	firstGain = 0.25
 	// minPacedRate is the lowest rate self-throttling goes down to.
 	minPacedRate = 1.0
 )
@@ -36,27 +44,62 @@ const maxWindowCalls = 100_000
 // the steady pace; on top of it a sliding window guarantees that no span of
 // one second (plus a slack) holds more than the rate's calls, even when a
 // late wake-up sends a call later than booked. That is what a server
-// counting calls per second sees. The rate follows a Profile; Throttle
-// halves it when the service says "slow down", and it climbs back by
-// RecoveryPerSecond of the profile's rate each second.
+// counting calls per second sees.
 //
-// Next and Throttle are for the one goroutine that paces; Sent and Stats
-// are safe from any.
+// The rate follows a Profile, under the quota the app has left. The
+// service's ceiling belongs to the app, and other traffic on the same app
+// uses it too, so what is left changes through the day. The pacer learns it
+// from the "slow down" answers: the service counts calls in clock seconds,
+// so a call refused as the k-th of ours in its second says that k calls
+// were what that second had left. The pacer then holds QuotaMargin under
+// that estimate; the window stops the rest of the second at once. After a
+// hold it probes upward, 2 % first and doubling each second that passes
+// without a refusal, so a ceiling that rose is found in a few seconds and
+// one that did not costs the calls in flight when the probe is refused.
+// Each probe that finds the same ceiling doubles the next hold (up to
+// maxHold), so a steady ceiling is probed rarely.
+//
+// Next is for the one goroutine that paces; Throttle, Sent and Stats are
+// safe from any.
 type Pacer struct {
 	limiter *rate.Limiter
 	window  time.Duration
 	profile Profile
 	start   time.Time
 
-	mu        sync.Mutex
-	ring      []time.Time // send times of the last len(ring) calls; idx is the next slot
-	idx       int
-	ceiling   float64   // the profile's rate now
-	current   float64   // the rate in force
-	adjusted  time.Time // when current was last changed
-	dropped   time.Time // when current was last lowered
+	mu      sync.Mutex
+	ring    []time.Time // send times of the last len(ring) calls; idx is the next slot
+	idx     int
+	ceiling float64 // the profile's rate now
+	current float64 // the rate in force
+
+	// Bookings in the current clock second: the next one is the n-th.
+	second int64
+	n      int
+
+	// The quota's estimate and the probing above it.
+	estimate  float64   // calls a second the app has left; 0: never refused
+	evidence  booking   // the refused booking the estimate comes from
+	refusedAt time.Time // when it was refused
+	cost      int64     // the calls refused since, that one included
+	gain      float64
+	nextProbe time.Time
+	probing   bool  // the rate is above what the last refusal showed
+	booked    int64 // calls booked
+	spent     int64 // calls refused to probes
+	probeCost int64 // what the last probe cost
+
 	throttles int
 	lowest    float64
+}
+
+// booking is a call's place in the pacer: when it may go, its slot in the
+// window, and which of its clock second's calls it is (from 0).
+type booking struct {
+	at     time.Time
+	slot   int
+	second int64
+	nth    int
 }
 
 // NewPacer returns a Pacer whose rate follows profile from start, with a
@@ -66,7 +109,7 @@ func NewPacer(profile Profile, start time.Time, slack time.Duration) *Pacer {
 	p := &Pacer{
 		limiter: rate.NewLimiter(rate.Limit(first), 1),
 		window:  time.Second + slack, profile: profile, start: start,
-		ceiling: first, current: first, lowest: first, adjusted: start,
+		ceiling: first, current: first, lowest: first,
 	}
 	if n := math.Floor(profile.Max()); n >= 1 && n <= maxWindowCalls {
 		p.ring = make([]time.Time, int(n))
@@ -77,24 +120,35 @@ func NewPacer(profile Profile, start time.Time, slack time.Duration) *Pacer {
 // Next books the next call and returns when it may be sent (now, or
 // later) and its slot in the window, for Sent.
 func (p *Pacer) Next(now time.Time) (time.Time, int) {
-	p.recover(now)
+	b := p.book(now)
+	return b.at, b.slot
+}
+
+func (p *Pacer) book(now time.Time) booking {
+	p.follow(now)
 	at := now.Add(p.limiter.ReserveN(now, 1).DelayFrom(now))
-	if len(p.ring) == 0 {
-		return at, -1
-	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	n := min(max(int(p.current), 1), len(p.ring))
-	// The call n before this one must be a window ago.
-	if prev := p.ring[(p.idx-n+len(p.ring))%len(p.ring)]; !prev.IsZero() {
-		if earliest := prev.Add(p.window); earliest.After(at) {
-			at = earliest
+	b := booking{slot: -1}
+	if len(p.ring) > 0 {
+		n := min(max(int(p.current), 1), len(p.ring))
+		// The call n before this one must be a window ago.
+		if prev := p.ring[(p.idx-n+len(p.ring))%len(p.ring)]; !prev.IsZero() {
+			if earliest := prev.Add(p.window); earliest.After(at) {
+				at = earliest
+			}
 		}
+		b.slot = p.idx
+		p.ring[b.slot] = at
+		p.idx = (p.idx + 1) % len(p.ring)
 	}
-	slot := p.idx
-	p.ring[slot] = at
-	p.idx = (p.idx + 1) % len(p.ring)
-	return at, slot
+	if sec := at.Unix(); sec != p.second {
+		p.second, p.n = sec, 0
+	}
+	b.at, b.second, b.nth = at, p.second, p.n
+	p.n++
+	p.booked++
+	return b
 }
 
 // Sent records when the call booked for at in slot was really sent: a
@@ -112,57 +166,84 @@ func (p *Pacer) Sent(slot int, at, sent time.Time) {
 	p.mu.Unlock()
 }
 
-// Throttle halves the rate at now, unless it was lowered less than
-// ThrottleCooldown before.
-func (p *Pacer) Throttle(now time.Time) {
+// Throttle takes a "slow down" answer, at now, to the call booked as b: its
+// second had b.nth calls of ours left, and the rate drops under that. An
+// answer about a call later in a second already counted says nothing new.
+func (p *Pacer) Throttle(now time.Time, b booking) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !p.dropped.IsZero() && now.Sub(p.dropped) < ThrottleCooldown {
+	if b.second == p.evidence.second && b.nth >= p.evidence.nth && p.estimate > 0 {
+		p.cost++ // the calls in flight when the second ran out
+		if p.probing {
+			p.spent++
+			p.probeCost = p.cost
+		}
 		return
 	}
-	p.current = max(p.current/2, min(minPacedRate, p.ceiling))
-	p.lowest = min(p.lowest, p.current)
-	p.dropped, p.adjusted = now, now
+	// A probe refused costs the budget; a drop of the ceiling does not:
+	// it is not of the pacer's making.
+	p.probing = p.current > p.estimate && p.estimate > 0
+	if p.probing {
+		p.spent++
+		p.probeCost = 1
+	}
+	p.estimate, p.evidence, p.refusedAt, p.cost = max(float64(b.nth), minPacedRate), b, now, 1
+	p.set(now, min(max(p.estimate*(1-QuotaMargin), minPacedRate), p.ceiling))
 	p.throttles++
-	p.limiter.SetLimitAt(now, rate.Limit(p.current))
+	p.gain, p.nextProbe = firstGain, now.Add(minHold)
 }
 
-// recover moves the ceiling along the profile and raises the rate towards
-// it as time passes.
-func (p *Pacer) recover(now time.Time) {
+// set puts the rate r in force at now; the caller holds mu.
+func (p *Pacer) set(now time.Time, r float64) {
+	p.current = r
+	p.lowest = min(p.lowest, r)
+	p.limiter.SetLimitAt(now, rate.Limit(r))
+}
+
+// follow moves the ceiling along the profile and, under a learned
+// estimate, probes upward when the hold is over.
+func (p *Pacer) follow(now time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if target := p.profile.Rate(now.Sub(p.start)); target != p.ceiling {
-		if p.current >= p.ceiling || p.current > target {
-			p.current = target
-			p.limiter.SetLimitAt(now, rate.Limit(target))
+		switch {
+		case p.estimate == 0 || target < p.current:
+			p.set(now, target)
+		case p.current >= p.ceiling:
+			// At the profile's rate, under the estimate: keep climbing.
+			p.nextProbe = now
 		}
 		p.ceiling = target
-		p.adjusted = now
 	}
-	if p.current >= p.ceiling {
+	if p.current >= p.ceiling || now.Before(p.nextProbe) {
 		return
 	}
-	elapsed := now.Sub(p.adjusted).Seconds()
-	if elapsed <= 0 {
+	climbing := p.gain > firstGain
+	if affordable := float64(p.spent+max(p.probeCost, 1)) <= probeBudget*float64(p.booked); !climbing && !affordable && now.Before(p.refusedAt.Add(maxHold)) {
 		return
 	}
-	p.current = min(p.ceiling, p.current+p.ceiling*RecoveryPerSecond*elapsed)
-	p.adjusted = now
-	p.limiter.SetLimitAt(now, rate.Limit(p.current))
+	// A second (and a window) has passed at this rate with no refusal:
+	// what is left is at least this, so step above it.
+	p.estimate = max(p.estimate, p.current)
+	p.set(now, min(p.ceiling, max(p.current*(1+p.gain), p.current+1)))
+	p.gain = min(2*p.gain, 1)
+	p.nextProbe = now.Add(p.window)
 }
 
 // PacerStats describes the pacer's self-throttling.
 type PacerStats struct {
 	// Rate is the current rate, Lowest the lowest it went.
 	Rate, Lowest float64
-	// Throttles counts the times the rate was halved.
+	// Throttles counts the times a refusal lowered the rate.
 	Throttles int
+	// Estimate is the quota the app has left, calls a second, as the last
+	// refusal and the probes since showed it; zero before any refusal.
+	Estimate float64
 }
 
 // Stats returns the current rate and how often it was lowered.
 func (p *Pacer) Stats() PacerStats {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return PacerStats{Rate: p.current, Lowest: p.lowest, Throttles: p.throttles}
+	return PacerStats{Rate: p.current, Lowest: p.lowest, Throttles: p.throttles, Estimate: p.estimate}
 }

@@ -1,6 +1,7 @@
 package batch
 
 import (
+	"math"
 	"testing"
 	"time"
 )
@@ -83,39 +84,116 @@ func TestPacerHugeRateNeedsNoWindow(t *testing.T) {
 	}
 }
 
-func TestPacerThrottleHalvesThenRecovers(t *testing.T) {
+func TestPacerHoldsUnderTheRefusedCallThenProbes(t *testing.T) {
 	now := time.Unix(1000, 0)
 	p := NewPacer(Constant(200), now, 0)
-	p.Throttle(now)
-	if s := p.Stats(); s.Rate != 100 || s.Throttles != 1 {
-		t.Fatalf("after a throttle: %+v, want rate 100", s)
+	p.booked = 1000 // a budget of 3 refused calls
+	// The 120th call of a second (nth 119) refused: 119 were left.
+	p.Throttle(now, booking{second: 1000, nth: 119})
+	if s := p.Stats(); s.Rate != 119*(1-QuotaMargin) || s.Throttles != 1 || s.Estimate != 119 {
+		t.Fatalf("after a refusal: %+v, want the rate 1%% under 119", s)
 	}
-	now = now.Add(500 * time.Millisecond)
-	p.Throttle(now) // within the cooldown: answers to calls sent before the drop
-	if s := p.Stats(); s.Rate != 100 || s.Throttles != 1 {
-		t.Fatalf("a throttle within the cooldown lowered the rate again: %+v", s)
+	// Later calls of the same second are refused too: nothing new.
+	p.Throttle(now.Add(10*time.Millisecond), booking{second: 1000, nth: 150})
+	if s := p.Stats(); s.Throttles != 1 {
+		t.Fatalf("a later call of the same second lowered the rate again: %+v", s)
 	}
-	now = now.Add(700 * time.Millisecond)
-	p.Throttle(now)
-	if s := p.Stats(); s.Rate != 50 || s.Lowest != 50 || s.Throttles != 2 {
-		t.Fatalf("after the cooldown: %+v, want 50", s)
+	// The hold: no probe for two seconds.
+	p.follow(now.Add(1900 * time.Millisecond))
+	if s := p.Stats(); s.Rate != 119*(1-QuotaMargin) {
+		t.Fatalf("probed during the hold: %+v", s)
+	}
+	// Then 25 % above (a drop is not the pacer's doing: it costs no
+	// budget), then 50 % above that a window later.
+	now = now.Add(2 * time.Second)
+	p.follow(now)
+	held := 119 * (1 - QuotaMargin)
+	if got := p.Stats().Rate; math.Abs(got-held*1.25) > 1e-9 {
+		t.Fatalf("first probe: %v, want 25 %% above %v", got, held)
+	}
+	now = now.Add(time.Second + 2*time.Millisecond)
+	p.follow(now)
+	if got := p.Stats().Rate; math.Abs(got-min(200, held*1.25*1.5)) > 1e-9 {
+		t.Fatalf("second probe: %v, want 50 %% above the first", got)
 	}
 	now = now.Add(2 * time.Second)
-	p.recover(now)
-	if s := p.Stats(); s.Rate != 70 { // +5 % of 200 a second
-		t.Fatalf("2 s later: rate %v, want 70", s.Rate)
-	}
-	now = now.Add(time.Minute)
-	p.recover(now)
+	p.follow(now)
 	if s := p.Stats(); s.Rate != 200 {
-		t.Fatalf("a minute later: rate %v, want back at the ceiling 200", s.Rate)
+		t.Fatalf("never refused again: rate %v, want back at the profile's 200", s.Rate)
+	}
+	// A refusal now is a probe's: its cost comes out of the budget (0.3 %
+	// of the calls booked), so once 3 are spent the next probe waits for
+	// the longest hold.
+	for i := range 3 {
+		p.Throttle(now, booking{second: now.Unix(), nth: 180 + i})
+	}
+	now = now.Add(4 * time.Second)
+	p.follow(now)
+	if s := p.Stats(); s.Rate != 180*(1-QuotaMargin) {
+		t.Fatalf("probed within 4 s with no budget left: %+v", s)
+	}
+	now = now.Add(time.Second)
+	p.follow(now)
+	if s := p.Stats(); s.Rate <= 180*(1-QuotaMargin) {
+		t.Fatalf("never probed after the longest hold: %+v", s)
 	}
 }
 
+// quotaRun is what a simulated run took of what the app had left.
+type quotaRun struct {
+	share     float64 // calls accepted / calls available, from 5 s after each change
+	throttled float64 // calls refused / calls sent
+}
+
+// simulateQuota runs a pacer for d against a server that counts calls in
+// clock seconds and refuses those over left(second), answering each call
+// rtt after it is sent, as the mock does.
+func simulateQuota(profile Profile, left func(sec int) int, d, rtt time.Duration) quotaRun {
+	t0 := time.Unix(1000, 0)
+	p := NewPacer(profile, t0, DefaultWindowSlack)
+	type answer struct {
+		at time.Time
+		b  booking
+	}
+	var pending []answer
+	accepted := map[int]int{}
+	var sent, refused int
+	now := t0
+	for now.Before(t0.Add(d)) {
+		b := p.book(now)
+		now = b.at
+		for len(pending) > 0 && !pending[0].at.After(now) {
+			p.Throttle(pending[0].at, pending[0].b)
+			pending = pending[1:]
+		}
+		sec := int(now.Sub(t0) / time.Second)
+		sent++
+		// The server counts refused calls too: the call is the (nth+1)-th
+		// of its second.
+		if b.nth < left(sec) {
+			accepted[sec]++
+		} else {
+			refused++
+			pending = append(pending, answer{now.Add(rtt), b})
+		}
+	}
+	var got, avail float64
+	lastChange := 0
+	for sec := 0; sec < int(d/time.Second); sec++ {
+		if sec > 0 && left(sec) != left(sec-1) {
+			lastChange = sec
+		}
+		if sec-lastChange >= 5 {
+			got += float64(accepted[sec])
+			avail += min(float64(left(sec)), profile.Rate(time.Duration(sec)*time.Second))
+		}
+	}
+	return quotaRun{share: got / avail, throttled: float64(refused) / float64(sent)}
+}
 func TestPacerWindowFollowsTheLoweredRate(t *testing.T) {
 	now := time.Unix(1000, 0)
 	p := NewPacer(Constant(10), now, 0)
-	p.Throttle(now) // 5 a second
+	p.Throttle(now, booking{second: now.Unix(), nth: 5}) // 5 left: under 5 a second
 	sent := drive(p, 6, func(int) time.Time { return now })
 	if sent[5].Before(sent[0].Add(time.Second)) {
 		t.Fatalf("6th call at +%v; at 5 calls a second it must wait a second after the first", sent[5].Sub(sent[0]))
@@ -160,5 +238,38 @@ func TestBackoffCaps(t *testing.T) {
 	}
 	if got := backoff(200, time.Second, time.Minute, top); got != time.Minute {
 		t.Errorf("a late retry: %v, want the cap", got)
+	}
+}
+
+// TestPacerTakesWhatTheAppHasLeft: the quota goal of issue 13. From 5 s
+// after each change of what the app has left, the run takes at least 97 %
+// of it, and at most 0.5 % of its calls are refused over the run, with
+// answers as quick as the mock's. With answers 40 ms away each probe
+// costs the calls in flight when it is refused (8 at 200/s), and up to
+// 1.2 % are.
+func TestPacerTakesWhatTheAppHasLeft(t *testing.T) {
+	steps := func(limits []int, each int) func(int) int {
+		return func(sec int) int { return limits[(sec/each)%len(limits)] }
+	}
+	for name, c := range map[string]struct {
+		left func(int) int
+		d    time.Duration
+	}{
+		"a ceiling of 100":      {func(int) int { return 100 }, 30 * time.Second},
+		"200,120,60,200 by 20s": {steps([]int{200, 120, 60, 200}, 20), 80 * time.Second},
+		"the shared day":        {steps([]int{190, 150, 110, 80, 130, 170}, 15), 180 * time.Second},
+	} {
+		for _, rtt := range []time.Duration{time.Millisecond, 40 * time.Millisecond} {
+			got := simulateQuota(Constant(200), c.left, c.d, rtt)
+			t.Logf("%s, answers after %v: %.1f %% of what was left, %.2f %% refused", name, rtt, 100*got.share, 100*got.throttled)
+			limit := 0.005
+			if rtt > time.Millisecond {
+				limit = 0.012
+			}
+			if got.share < 0.97 || got.throttled > limit {
+				t.Errorf("%s, answers after %v: took %.1f %% of what was left (want >= 97 %%), %.2f %% refused (want <= %.1f %%)",
+					name, rtt, 100*got.share, 100*got.throttled, 100*limit)
+			}
+		}
 	}
 }

@@ -133,7 +133,7 @@ func (w *run) attempt(n int, req chatapi.Request, line int) (res Result, called,
 		w.disp.observe(res, answeredAt)
 	}
 	if res.Throttle {
-		w.disp.throttle(w.cfg.Clock.Now())
+		w.disp.pacer.Throttle(w.cfg.Clock.Now(), t.booking)
 	}
 	if res.Class == chatapi.ClassFatal {
 		w.fatal(res, line) // before the probe lets the next calls go

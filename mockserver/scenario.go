@@ -28,6 +28,11 @@ type Scenario struct {
 	// CeilingCode is the answer over the ceiling: 60007 (default), 60018 or
 	// 60019.
 	CeilingCode int `json:"ceiling_code,omitempty"`
+	// CeilingSteps makes the ceiling change over time, as what other
+	// traffic on the app leaves does: "200:20s,120:20s,60:20s" is 200
+	// calls a second for 20 s, then 120, then 60, repeating from the first
+	// call. It replaces Ceiling.
+	CeilingSteps string `json:"ceiling_steps,omitempty"`
 }
 
 // Validate checks the scenario's parts and that its fault probabilities add
@@ -48,6 +53,11 @@ func (s Scenario) Validate() error {
 	}
 	if sum > 1+1e-9 {
 		return fmt.Errorf("scenario %s: fault probabilities add up to %v, more than 1", s.Name, sum)
+	}
+	if s.CeilingSteps != "" {
+		if _, err := ParseCeilingSteps(s.CeilingSteps); err != nil {
+			return fmt.Errorf("scenario %s: %w", s.Name, err)
+		}
 	}
 	switch s.CeilingCode {
 	case 0, chatapi.CodeRateLimited, chatapi.CodeTooManyRequests, chatapi.CodeTooManyRequests2, chatapi.CodeAppRateLimited:
@@ -81,6 +91,12 @@ var Builtins = map[string]Scenario{
 		Latency:     Latency{Kind: LatencyLognormal, P50: Duration(300 * time.Millisecond), P99: Duration(2500 * time.Millisecond)},
 	},
 	"throttled": {Name: "throttled", Description: "a ceiling of 100 calls/s: a client at 200/s meets 60007", Ceiling: 100},
+	"shared": {
+		Name: "shared",
+		Description: "the app's quota shared with production traffic, a day in miniature: 190, 150, 110, 80, 130 " +
+			"and 170 calls/s left, 15 s each, repeating",
+		CeilingSteps: "190:15s,150:15s,110:15s,80:15s,130:15s,170:15s",
+	},
 	"broken-auth": {
 		Name:        "broken-auth",
 		Description: "every call answers 70009, as with a wrong key",

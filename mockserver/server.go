@@ -120,6 +120,10 @@ func New(cfg Config) (*Server, error) {
 	if err := cfg.Scenario.Validate(); err != nil {
 		return nil, err
 	}
+	var steps []CeilingStep
+	if cfg.CeilingSteps != "" {
+		steps, _ = ParseCeilingSteps(cfg.CeilingSteps) // checked by Validate
+	}
 	faults := make([]Fault, len(cfg.Faults))
 	probs := make([]float64, len(cfg.Faults))
 	for i, spec := range cfg.Faults {
@@ -130,7 +134,7 @@ func New(cfg Config) (*Server, error) {
 		cfg:     cfg,
 		admins:  make(map[string]bool, len(cfg.Admins)),
 		sigs:    newSigCache(cfg.Key),
-		ceiling: newCeiling(cfg.Ceiling),
+		ceiling: newCeiling(cfg.Ceiling, steps),
 		state:   newState(),
 		stats:   newStats(cfg.Now),
 		mux:     http.NewServeMux(),
@@ -161,6 +165,10 @@ func New(cfg Config) (*Server, error) {
 
 // Config returns the configuration in effect, defaults filled in.
 func (s *Server) Config() Config { return s.cfg }
+
+// CeilingAt returns the calls a second the mock accepts at t (0 or less for
+// no limit): its ceiling, or the ceiling's step at t when it has steps.
+func (s *Server) CeilingAt(t time.Time) int { return s.ceiling.at(t, false) }
 
 // ServeHTTP serves the API and the mock's read-outs.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }

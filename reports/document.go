@@ -65,6 +65,9 @@ type Document struct {
 	// rate; LowestRate is the lowest rate it used.
 	Throttles  int     `json:"throttles"`
 	LowestRate float64 `json:"lowest_rate"`
+	// Quota is how much of what the service had left the run took, when
+	// its ceiling is known (the bundled mock's), else null.
+	Quota *QuotaUse `json:"quota"`
 	// Latency is measured from each call's send; LatencyFromIntended
 	// from its intended send time (the coordinated-omission correction).
 	// LateCalls were sent more than 10 ms after their intended time.
@@ -142,7 +145,7 @@ func NewDocument(s Summary, r RunInfo) Document {
 		Reported: s.Reported, CarriedOver: s.CarriedOver, NotFinished: s.NotFinished,
 		RowsByErrorCode: nonNil(s.ByCode),
 		TargetRate:      s.Ceiling, AchievedRate: s.Rate, RateRatio: s.RateRatio, Profile: s.Profile,
-		PeakInOneSecond: s.PeakWindow, Throttles: s.Throttles, LowestRate: s.LowestRate,
+		PeakInOneSecond: s.PeakWindow, Throttles: s.Throttles, LowestRate: s.LowestRate, Quota: s.Quota,
 		Latency: s.Latency, LatencyFromIntended: s.LatencyIntended, LateCalls: s.Late,
 		Outages: s.Outages, OutageSeconds: s.OutageSeconds, Resent: s.Resent,
 		Thresholds: s.Thresholds, Projection: r.Projection, Mock: r.Mock,

@@ -19,8 +19,10 @@ type Page struct {
 	Scenario string
 	Seed     uint64
 	// Ceiling is the target's own limit (the mock's), drawn on the rate
-	// chart; zero for none.
+	// chart; zero for none. Ceilings, when set, is its limit in each second
+	// of the timeline, for a limit that changes.
 	Ceiling  float64
+	Ceilings []float64
 	Summary  Summary
 	Timeline []Second
 	// Bounds are the times the rate's steps or stages change, marked on
@@ -230,17 +232,14 @@ func (p plot) svg() template.HTML {
 		every := (p.n + maxHoverColumns - 1) / maxHoverColumns
 		b.WriteString(`<g class="hover" fill="#000" fill-opacity="0">`)
 		for i := 0; i < p.n; i += every {
-			left, right := x(i), x(min(i+every, p.n-1))
+			// From halfway to the point before to halfway to the next
+			// column's first point; the ends reach the plot's edges.
+			left, right := float64(padL), float64(chartW-padR)
 			if i > 0 {
 				left = (x(i-1) + x(i)) / 2
 			}
 			if i+every < p.n {
 				right = (x(i+every-1) + x(i+every)) / 2
-			} else {
-				right = float64(chartW - padR)
-			}
-			if p.n == 1 || i == 0 {
-				left = padL
 			}
 			fmt.Fprintf(&b, `<rect x="%.1f" y="%d" width="%.1f" height="%d"><title>%s</title></rect>`, left, padT, max(right-left, 0.5), chartH-padT-padB, template.HTMLEscapeString(p.hover(i)))
 		}
@@ -329,7 +328,10 @@ func rateChart(p Page) template.HTML {
 	intended, rate, sent, ceiling := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, 0, n)
 	for i, s := range p.Timeline {
 		intended[i], rate[i], sent[i] = s.Intended, s.Rate, float64(s.Sent)
-		if p.Ceiling > 0 {
+		switch {
+		case i < len(p.Ceilings):
+			ceiling = append(ceiling, p.Ceilings[i])
+		case p.Ceiling > 0:
 			ceiling = append(ceiling, p.Ceiling)
 		}
 	}
@@ -338,7 +340,7 @@ func rateChart(p Page) template.HTML {
 		{name: "intended rate", color: "#7f7f7f", dashed: true, points: intended},
 		{name: "pacer rate", color: "#2ca02c", points: rate},
 	}
-	if p.Ceiling > 0 {
+	if len(ceiling) > 0 {
 		ss = append(ss, series{name: "service ceiling", color: "#d62728", dashed: true, points: ceiling})
 	}
 	return overTime("Calls per second against the ceiling", "calls/s", n, ss, p.Bounds, false, 1).svg()
@@ -571,6 +573,7 @@ table{border-collapse:collapse}td,th{padding:3px 12px;border-bottom:1px solid #e
 <tr><th>latency from the actual send</th><td>p50 {{f1 .Summary.Latency.P50}} ms · p90 {{f1 .Summary.Latency.P90}} ms · p99 {{f1 .Summary.Latency.P99}} ms · max {{f1 .Summary.Latency.Max}} ms</td></tr>
 <tr><th>latency from the intended send</th><td>p50 {{f1 .Summary.LatencyIntended.P50}} ms · p90 {{f1 .Summary.LatencyIntended.P90}} ms · p99 {{f1 .Summary.LatencyIntended.P99}} ms · max {{f1 .Summary.LatencyIntended.Max}} ms; {{.Summary.Late}} calls sent late</td></tr>
 <tr><th>slowed down</th><td>{{.Summary.Throttles}} times{{if .Summary.Throttles}}, lowest {{f1 .Summary.LowestRate}} calls/s{{end}}</td></tr>
+{{with .Summary.Quota}}<tr><th>quota</th><td>took {{pct .Share}} of the calls the service had left (from 5 s after each change, {{.Seconds}} s measured); {{pct .Throttled}} of calls answered "slow down"</td></tr>{{end}}
 <tr><th>projection</th><td>{{.Projection.Rows}} rows would take {{f1 .Projection.Hours}} hours under this scenario</td></tr>
 </table>
 </body></html>

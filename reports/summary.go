@@ -92,10 +92,12 @@ type Summary struct {
 	// UnknownCodes lists the answers' codes that msgread's table does not
 	// know (their rows failed, per row), each with the server's text.
 	UnknownCodes map[string]string `json:"unknown_codes,omitempty"`
-	// Throttles counts the times a "slow down" answer halved the rate;
-	// LowestRate is the lowest rate used.
-	Throttles  int     `json:"throttles"`
-	LowestRate float64 `json:"lowest_rate_per_second"`
+	// Throttles counts the times a "slow down" answer lowered the rate;
+	// LowestRate is the lowest rate used. Quota is how much of what the
+	// service had left the run took, when its ceiling is known (the mock).
+	Throttles  int       `json:"throttles"`
+	LowestRate float64   `json:"lowest_rate_per_second"`
+	Quota      *QuotaUse `json:"-"`
 	// Outages counts the times the service could not be reached and
 	// dispatch paused; OutageSeconds is how long it paused in all.
 	Outages       int     `json:"outages"`
@@ -199,7 +201,11 @@ func (s Summary) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "  the service could not be reached %d times: dispatch paused for %.0f s in all, and no row was given up for it\n", s.Outages, s.OutageSeconds)
 	}
 	if s.Throttles > 0 {
-		fmt.Fprintf(&b, "  the service asked to slow down: rate halved %d times, lowest %.1f calls/s\n", s.Throttles, s.LowestRate)
+		fmt.Fprintf(&b, "  the service asked to slow down: the rate went down to what it had left %d times, lowest %.1f calls/s\n", s.Throttles, s.LowestRate)
+	}
+	if q := s.Quota; q != nil {
+		fmt.Fprintf(&b, "  took %.1f%% of the calls the service had left (from %d s after each change; %d s measured); %.2f%% of calls answered \"slow down\"\n",
+			100*q.Share, SettleSeconds, q.Seconds, 100*q.Throttled)
 	}
 	if s.Resent > 0 {
 		fmt.Fprintf(&b, "  %d rows re-sent that may have reached the API before the resume (harmless: marking read is idempotent)\n", s.Resent)

@@ -122,7 +122,7 @@ func (o *loadOptions) run(ctx context.Context, e *env) error {
 	ceiling := 0.0
 	if tgt.mock != nil {
 		defer tgt.mock.Close()
-		ceiling = float64(max(tgt.mock.Config().Ceiling, 0))
+		ceiling = tgt.ceiling()
 	}
 
 	// The rows: a file, or synthetic ones.
@@ -180,6 +180,7 @@ func (o *loadOptions) run(ctx context.Context, e *env) error {
 	x.accountErr = account(&sum, fileIn, files)
 	x.mark(&sum)
 	seconds := runner.Timeline()
+	ceilings := tgt.quota(&sum, seconds)
 	proj := reports.Project(sum, o.project)
 
 	sum.WriteText(e.stderr)
@@ -189,7 +190,7 @@ func (o *loadOptions) run(ctx context.Context, e *env) error {
 	judge(e, &sum, o.engine.thresholds.get(true))
 
 	page := reports.Page{Title: "msgread load report", Scenario: o.target.mock.scenario, Seed: o.target.mock.seed, Ceiling: ceiling,
-		Summary: sum, Timeline: seconds, Bounds: o.engine.profile.Bounds(), Projection: proj, Generated: time.Now()}
+		Ceilings: ceilings, Summary: sum, Timeline: seconds, Bounds: o.engine.profile.Bounds(), Projection: proj, Generated: time.Now()}
 	if tgt.mock == nil {
 		page.Scenario = "external target " + o.target.endpoint
 	}

@@ -161,3 +161,37 @@ func TestStepsAndStagesEnd(t *testing.T) {
 		t.Errorf("constant rate: %v, want the default %v", d, DefaultLoadDuration)
 	}
 }
+
+// TestLoadFindsTheMocksCeilingSteps: against a ceiling that changes and
+// that the client is not told, the load takes nearly all of what the mock
+// had left, and the summary says how much.
+func TestLoadFindsTheMocksCeilingSteps(t *testing.T) {
+	dir := t.TempDir()
+	sc := filepath.Join(dir, "sc.json")
+	os.WriteFile(sc, []byte(`{"name":"stepping","ceiling_steps":"80:1s,40:1m"}`), 0o644)
+	e, out, errOut := testEnv(nil)
+	err := run(context.Background(), []string{"load", "--scenario", sc, "--rate", "100", "--duration", "7s", "--progress", "none",
+		"--report", filepath.Join(dir, "r.csv"), "--summary-json", "-"}, e)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	var doc reports.Document
+	if jerr := json.Unmarshal([]byte(out.String()), &doc); jerr != nil {
+		t.Fatalf("summary JSON on stdout: %v\n%s\n%s", jerr, out, errOut)
+	}
+	if doc.ServerCeiling != nil {
+		t.Errorf("server_ceiling %v for a ceiling that changes, want null", *doc.ServerCeiling)
+	}
+	// 80 calls/s left for the first second, then 40: counted from 5 s
+	// after the change, the last (partial) second left out. One second
+	// is measured, which a probe can cost a few calls: the controller's
+	// goal is checked on long runs by TestPacerTakesWhatTheAppHasLeft and
+	// make bench-quota.
+	q := doc.Quota
+	if q == nil || q.Seconds < 1 || q.Share < 0.8 || q.Share > 1.0001 || q.Throttled > 0.05 {
+		t.Fatalf("quota %+v, want >= 80 %% of what was left and few throttled\n%s", q, errOut)
+	}
+	if doc.Throttles == 0 || !strings.Contains(errOut.String(), "of the calls the service had left") {
+		t.Errorf("throttles %d; the text summary does not say how much of the quota the run took:\n%s", doc.Throttles, errOut)
+	}
+}

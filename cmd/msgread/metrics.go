@@ -34,7 +34,7 @@ type runCollector struct {
 	mu   sync.Mutex
 	pace pace // sampled every second, for the ETA
 
-	rows, rowsRead, calls, retries, throttles, inFlight, rate, target, remaining, eta, latency, started, input, info *prometheus.Desc
+	rows, rowsRead, calls, retries, throttles, inFlight, rate, target, quota, remaining, eta, latency, started, input, info *prometheus.Desc
 }
 
 func newRunCollector(runner *batch.Runner, command string, start time.Time, total int64) *runCollector {
@@ -50,6 +50,7 @@ func newRunCollector(runner *batch.Runner, command string, start time.Time, tota
 		inFlight:  d("calls_in_flight", "Calls sent and not yet answered."),
 		rate:      d("pacer_rate_calls_per_second", "The pacer's rate now (below the target after a slow-down)."),
 		target:    d("target_rate_calls_per_second", "The rate the profile asks for now."),
+		quota:     d("quota_left_calls_per_second", "The calls a second the service has left, as the pacer last learned it (only after a 'slow down')."),
 		remaining: d("rows_remaining", "Input rows not finished yet (only when the input's size is known)."),
 		eta:       d("eta_seconds", "Time the remaining rows take at the rate of the last minute, skipped rows left out (only when known)."),
 		latency:   d("call_duration_seconds", "Latency of each answered call, from its send."),
@@ -61,7 +62,7 @@ func newRunCollector(runner *batch.Runner, command string, start time.Time, tota
 
 // Describe sends every metric's description.
 func (c *runCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.rows, c.rowsRead, c.calls, c.retries, c.throttles, c.inFlight, c.rate, c.target, c.remaining, c.eta, c.latency, c.started, c.input, c.info} {
+	for _, d := range []*prometheus.Desc{c.rows, c.rowsRead, c.calls, c.retries, c.throttles, c.inFlight, c.rate, c.target, c.quota, c.remaining, c.eta, c.latency, c.started, c.input, c.info} {
 		ch <- d
 	}
 }
@@ -95,6 +96,9 @@ func (c *runCollector) Collect(ch chan<- prometheus.Metric) {
 	gauge(c.inFlight, float64(p.InFlight))
 	gauge(c.rate, p.Rate)
 	gauge(c.target, p.Target)
+	if p.QuotaLeft > 0 {
+		gauge(c.quota, p.QuotaLeft)
+	}
 	gauge(c.started, float64(c.start.UnixNano())/1e9)
 	gauge(c.info, 1, versionString(), c.command)
 	if c.total >= 0 {

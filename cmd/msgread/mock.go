@@ -40,7 +40,7 @@ func (m *mockFlags) config(cfg mockserver.Config) (mockserver.Config, error) {
 	sc.Apply(&cfg)
 	cfg.Seed = m.seed
 	if m.ceiling.set {
-		cfg.Ceiling = m.ceiling.v
+		cfg.Ceiling, cfg.CeilingSteps = m.ceiling.v, "" // a steady ceiling replaces the steps
 		if m.ceiling.v == 0 {
 			cfg.Ceiling = -1
 		}
@@ -145,7 +145,10 @@ func (o *mockOptions) run(ctx context.Context, e *env) error {
 // describe names the scenario, seed and ceiling in effect, for banners.
 func (m *mockFlags) describe(cfg mockserver.Config) string {
 	ceiling := "no ceiling"
-	if cfg.Ceiling > 0 {
+	switch {
+	case cfg.CeilingSteps != "" && cfg.Ceiling >= 0:
+		ceiling = "ceiling in steps " + cfg.CeilingSteps + " (calls/s:for, repeating)"
+	case cfg.Ceiling > 0:
 		ceiling = fmt.Sprintf("ceiling %d/s", cfg.Ceiling)
 	}
 	return fmt.Sprintf("scenario %s (seed %d), %s", m.scenario, m.seed, ceiling)

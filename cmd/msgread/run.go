@@ -139,6 +139,8 @@ func (o *runOptions) run(ctx context.Context, e *env) error {
 	x := ending{runErr: runErr, closeErr: files.Close()}
 	x.accountErr = account(&sum, in, files)
 	x.mark(&sum)
+	seconds := runner.Timeline()
+	ceilings := tgt.quota(&sum, seconds)
 
 	sum.WriteText(e.stderr)
 	fmt.Fprintf(e.stderr, "  report: %s\n  failed rows: %s\n", files.ReportPath, files.FailedPath)
@@ -148,7 +150,7 @@ func (o *runOptions) run(ctx context.Context, e *env) error {
 	judge(e, &sum, o.engine.thresholds.get(false))
 	_, _, _, ended := in.Counts()
 	out.write(e, reports.Page{Title: "msgread run report", Scenario: runScenario(tgt, o.target), Seed: o.target.mock.seed, Ceiling: tgt.ceiling(),
-		Summary: sum, Timeline: runner.Timeline(), Bounds: o.engine.profile.Bounds(), Generated: time.Now()})
+		Ceilings: ceilings, Summary: sum, Timeline: seconds, Bounds: o.engine.profile.Bounds(), Generated: time.Now()})
 	info := reports.RunInfo{Command: "run", StartedAt: now, FinishedAt: time.Now(), TotalRows: in.rowsEstimate(), InputEnded: ended,
 		ServerCeiling: tgt.ceiling(), Mock: tgt.info}
 	return finish(e, out.summary, sum, x, info)

@@ -57,12 +57,27 @@ type target struct {
 }
 
 // ceiling is the target's own limit in calls per second when known (the
-// bundled mock's), else zero.
+// bundled mock's) and steady, else zero.
 func (t *target) ceiling() float64 {
-	if t.mock == nil {
+	if t.mock == nil || t.mock.Config().CeilingSteps != "" {
 		return 0
 	}
 	return float64(max(t.mock.Config().Ceiling, 0))
+}
+
+// quota measures the run's use of what the mock had left in each second of
+// its timeline, and returns the mock's ceiling in each second for the
+// chart; nothing for another target, or a mock with no ceiling.
+func (t *target) quota(sum *reports.Summary, tl []reports.Second) (ceilings []float64) {
+	if t.mock == nil || t.mock.Config().Ceiling < 0 {
+		return nil
+	}
+	ceilings = make([]float64, len(tl))
+	for i, s := range tl {
+		ceilings[i] = float64(t.mock.CeilingAt(time.Unix(s.Unix, 0).Add(time.Second / 2)))
+	}
+	sum.Quota = reports.MeasureQuota(tl, func(s reports.Second) float64 { return ceilings[s.At] })
+	return ceilings
 }
 
 // resolve starts the in-process mock, or checks the real target's

@@ -1,0 +1,47 @@
+package reports
+
+// QuotaUse is how much of what the service had left a run took.
+type QuotaUse struct {
+	// Share is the calls the service accepted over the calls it had left
+	// (the least of its ceiling and the intended rate), counted from
+	// SettleSeconds after each change of what it had left, so that each
+	// change is judged once the pacer had time to find it.
+	Share float64 `json:"share_of_available"`
+	// Throttled is the share of the run's calls answered "slow down".
+	Throttled float64 `json:"throttled_share"`
+	// Seconds counts the seconds Share was measured over.
+	Seconds int `json:"seconds_measured"`
+}
+
+// SettleSeconds is how long after a change of the available rate the
+// quota share starts counting again.
+const SettleSeconds = 5
+
+// MeasureQuota measures a timeline against available, the calls per
+// second the service had left in each of its seconds; nil when no second
+// was measured. The last second, cut short by the run's end, is left out.
+func MeasureQuota(tl []Second, available func(Second) float64) *QuotaUse {
+	if len(tl) > 1 {
+		tl = tl[:len(tl)-1]
+	}
+	var got, avail float64
+	var sent, throttled, seconds int
+	last, changed := -1.0, 0
+	for i, s := range tl {
+		sent += s.Sent
+		throttled += s.Throttled
+		a := min(available(s), s.Intended)
+		if a != last {
+			last, changed = a, i
+		}
+		if i-changed >= SettleSeconds && a > 0 {
+			got += float64(s.Sent - s.Throttled)
+			avail += a
+			seconds++
+		}
+	}
+	if seconds == 0 || sent == 0 {
+		return nil
+	}
+	return &QuotaUse{Share: got / avail, Throttled: float64(throttled) / float64(sent), Seconds: seconds}
+}
