@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 # STAMP names each run's outputs anew: msgread never overwrites a file.
 STAMP   := $(shell date +%Y%m%d-%H%M%S)
 
-.PHONY: demo build test vet lint fmt mock fuzz bench bench-mock bench-quota crashtest regress htmlcheck clean
+.PHONY: demo build test vet lint fmt mock fuzz bench bench-mock bench-quota bench-vegeta crashtest regress htmlcheck clean
 
 # demo runs the sample input (3000 rows, 6 of them invalid on purpose) against
 # the bundled mock at the API's 200 calls/s, writing a report under out/.
@@ -76,6 +76,12 @@ bench:
 # runs each (about 6 minutes).
 bench-quota:
 	scripts/bench-quota.sh
+
+# bench-vegeta compares calls per client CPU-second with vegeta v12.13.0
+# (installed with go install) against the same mock: 64 workers, no ceiling,
+# 15 s each, three runs each, alternating (about 2 minutes).
+bench-vegeta:
+	scripts/bench-vegeta.sh
 
 # bench-mock measures the mock with wrk (apt-get install wrk): throughput with
 # latency off and UserSigs verified, against a bare net/http server, and peak

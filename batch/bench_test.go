@@ -183,3 +183,48 @@ func openBenchInput(b *testing.B, path string) (*batch.Input, func()) {
 
 // benchMemoryRows are the input lengths BenchmarkRunMemory compares.
 var benchMemoryRows = []int{100_000, 1_000_000, 3_000_000}
+
+// BenchmarkCheckMemory checks a 10 M-row file as msgread gen writes it (10 000
+// users: about 480 000 duplicate pairs) and reports the peak resident set
+// and the time. Targets (issue 13): at most 128 MB and 15 s.
+// MSGREAD_BENCH_LINES changes the row count.
+func BenchmarkCheckMemory(b *testing.B) {
+	rows := 10_000_000
+	if s := os.Getenv("MSGREAD_BENCH_LINES"); s != "" {
+		fmt.Sscan(s, &rows)
+	}
+	path := filepath.Join(b.TempDir(), "in.csv")
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	if err := batch.Generate(context.Background(), w, batch.GenConfig{Rows: int64(rows), Seed: 1}); err != nil {
+		b.Fatal(err)
+	}
+	w.Flush()
+	f.Close()
+	open := func() (*batch.Input, error) {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		b.Cleanup(func() { f.Close() })
+		return batch.NewInput(f)
+	}
+	b.ResetTimer()
+	for range b.N {
+		runtime.GC()
+		peak := memtest.Sample()
+		start := time.Now()
+		res, err := batch.Check(context.Background(), open, rows, func(batch.Finding) {})
+		elapsed := time.Since(start)
+		_, _, rss := peak()
+		if err != nil || res.Rows != rows || res.Duplicates == 0 {
+			b.Fatalf("%v: %+v", err, res)
+		}
+		b.ReportMetric(float64(rss)/(1<<20), "peak-RSS-MB")
+		b.ReportMetric(elapsed.Seconds(), "s")
+		b.ReportMetric(float64(res.Duplicates), "duplicates")
+	}
+}

@@ -3,8 +3,11 @@ package batch
 import (
 	"context"
 	"errors"
+	"fmt"
 	"hash/maphash"
 	"io"
+	"runtime"
+	"slices"
 	"time"
 )
 
@@ -24,45 +27,145 @@ type Finding struct {
 	DuplicateOf int
 }
 
-// Check reads every row of in without calling anything and hands each
-// invalid or duplicate row to found, in input order. Duplicates are found
-// by a 64-bit hash of each distinct valid pair, kept in memory. It returns
-// ctx's error when ctx is done first, or the input's error.
-func Check(ctx context.Context, in Source, found func(Finding)) (CheckResult, error) {
-	var res CheckResult
-	seed := maphash.MakeSeed()
-	first := map[uint64]int{}
-	for {
-		if err := ctx.Err(); err != nil {
-			return res, err
-		}
-		r, err := in.Next()
-		if errors.Is(err, io.EOF) {
-			_, _, res.Blank, _ = in.Counts()
-			return res, nil
-		}
-		if err != nil {
-			return res, err
-		}
-		res.Rows++
-		if r.Invalid != "" {
-			res.Invalid++
-			found(Finding{Row: r})
-			continue
-		}
-		res.Valid++
-		var h maphash.Hash
-		h.SetSeed(seed)
+// Check reads every row of the input without calling anything and hands
+// each invalid or duplicate row to found, in input order. open opens the
+// input from its start; Check reads it twice. rows, when known (else 0),
+// sizes its memory at once.
+//
+// The first pass decodes every row and keeps a 32-bit fingerprint of each
+// valid row's pair (4 bytes a row) and a bit for each invalid row; sorted,
+// the fingerprints show which came more than once. The second pass decodes
+// only the invalid rows and those whose fingerprint came again, and
+// compares the latter's pairs exactly, so every duplicate is found with the
+// line of its first row and no pair is taken for another's duplicate. It
+// returns ctx's error when ctx is done first, or the input's error.
+func Check(ctx context.Context, open func() (*Input, error), rows int, found func(Finding)) (CheckResult, error) {
+	var h maphash.Hash // one seed for both passes
+	fingerprint := func(r Row) uint32 {
+		h.Reset()
 		h.WriteString(r.ReportAccount)
 		h.WriteByte(0)
 		h.WriteString(r.PeerAccount)
-		key := h.Sum64()
-		if line, dup := first[key]; dup {
-			res.Duplicates++
-			found(Finding{Row: r, DuplicateOf: line})
-			continue
+		x := h.Sum64()
+		return uint32(x ^ x>>32)
+	}
+
+	// Pass 1: a fingerprint a valid row, a bit an invalid one.
+	in, err := open()
+	if err != nil {
+		return CheckResult{}, err
+	}
+	fps := make([]uint32, 0, max(rows, 0))
+	var invalid []uint64
+	if err := eachRow(ctx, in, nil, func(r Row) {
+		i := len(fps)
+		var fp uint32
+		if r.Invalid != "" {
+			for len(invalid) <= i/64 {
+				invalid = append(invalid, 0)
+			}
+			invalid[i/64] |= 1 << (i % 64)
+		} else {
+			fp = fingerprint(r)
 		}
-		first[key] = r.Line
+		fps = append(fps, fp)
+	}); err != nil {
+		return CheckResult{}, err
+	}
+	isInvalid := func(i int) bool { return i/64 < len(invalid) && invalid[i/64]&(1<<(i%64)) != 0 }
+	// Collect at the turns: the first pass's garbage (its decoded rows)
+	// goes before the fingerprints are sorted, and the fingerprints before
+	// the second pass, which keeps a bit a row: the rows to decode again,
+	// invalid ones and those whose fingerprint came twice. The arrays hold
+	// no pointers: these collections cost little.
+	runtime.GC()
+	again := repeated(fps, isInvalid)
+	n := len(fps)
+	decode := invalid
+	for len(decode) < (n+63)/64 {
+		decode = append(decode, 0)
+	}
+	for i, fp := range fps {
+		if _, ok := slices.BinarySearch(again, fp); ok && !isInvalid(i) {
+			decode[i/64] |= 1 << (i % 64)
+		}
+	}
+	fps, again = nil, nil
+	runtime.GC()
+
+	// Pass 2: the findings, in input order.
+	if in, err = open(); err != nil {
+		return CheckResult{}, err
+	}
+	res := CheckResult{Rows: n}
+	first := map[string]int{}
+	seen := 0
+	err = eachRow(ctx, in, func(i int) bool { return i >= n || decode[i/64]&(1<<(i%64)) != 0 }, func(r Row) {
+		seen++
+		switch {
+		case r.Invalid != "":
+			res.Invalid++
+			found(Finding{Row: r})
+		case r.ReportAccount == "" || seen > n:
+			// Not decoded: valid, its pair seen once. (Past the first
+			// pass's rows, the input changed: see below.)
+		default:
+			key := r.ReportAccount + "\x00" + r.PeerAccount
+			if line, dup := first[key]; dup {
+				res.Duplicates++
+				found(Finding{Row: r, DuplicateOf: line})
+			} else {
+				first[key] = r.Line
+			}
+		}
+	})
+	res.Valid = res.Rows - res.Invalid
+	_, _, res.Blank, _ = in.Counts()
+	if err == nil && seen != n {
+		err = fmt.Errorf("%w: the input changed while it was checked (%d rows, then %d)", ErrBadInput, n, seen)
+	}
+	return res, err
+}
+
+// repeated returns, sorted, the fingerprints of valid rows that come more
+// than once. It sorts them a sixteenth at a time (by their top 4 bits), so
+// that its scratch space is a sixteenth of the fingerprints'.
+func repeated(fps []uint32, isInvalid func(int) bool) []uint32 {
+	var again, part []uint32
+	for top := range uint32(16) {
+		part = part[:0]
+		for i, fp := range fps {
+			if fp>>28 == top && !isInvalid(i) {
+				part = append(part, fp)
+			}
+		}
+		slices.Sort(part)
+		for i := 1; i < len(part); i++ {
+			if part[i] == part[i-1] && (len(again) == 0 || again[len(again)-1] != part[i]) {
+				again = append(again, part[i])
+			}
+		}
+	}
+	return again
+}
+
+// eachRow hands each row of in to f until the end, ctx is done or the input
+// fails; decode, when set, says which rows to decode (see NextIf).
+func eachRow(ctx context.Context, in *Input, decode func(int) bool, f func(Row)) error {
+	for n := 0; ; n++ {
+		if n%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		r, err := in.NextIf(decode)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		f(r)
 	}
 }
 

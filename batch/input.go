@@ -94,7 +94,12 @@ func NewInputContext(ctx context.Context, r io.Reader) (*Input, error) {
 // rows: Next passes over them and counts them (Blank). An invalid row comes
 // with Invalid set. Any other error wraps ErrBadInput: the file could not be
 // read on.
-func (in *Input) Next() (Row, error) {
+func (in *Input) Next() (Row, error) { return in.NextIf(nil) }
+
+// NextIf is Next that decodes the row only when decode, given the row's
+// index (from 0, blank lines not counted), says so; a row not decoded comes
+// with its Line only, for a second pass over an input already checked.
+func (in *Input) NextIf(decode func(row int) bool) (Row, error) {
 	for {
 		l, err := in.lines.Next()
 		if errors.Is(err, io.EOF) {
@@ -112,6 +117,9 @@ func (in *Input) Next() (Row, error) {
 			continue
 		}
 		in.rows++
+		if decode != nil && !decode(in.rows-1) {
+			return Row{Line: l.Num}, nil
+		}
 		if l.TooLong {
 			return Row{Line: l.Num, Invalid: fmt.Sprintf("the line is longer than %d bytes", csvline.DefaultMaxLine)}, nil
 		}

@@ -16,7 +16,7 @@ const (
 	DefaultWindowSlack = 2 * time.Millisecond
 	// QuotaMargin is how far under the estimated available rate the pacer
 	// holds, for the other traffic's wobble.
-	QuotaMargin = 0.01
+	QuotaMargin = 0.005
 	// probeBudget is the share of the calls sent that refusals may cost: a
 	// probe that finds the ceiling costs the calls in flight when it is
 	// refused, so the pacer probes again once the calls sent since pay

@@ -91,7 +91,7 @@ func TestPacerHoldsUnderTheRefusedCallThenProbes(t *testing.T) {
 	// The 120th call of a second (nth 119) refused: 119 were left.
 	p.Throttle(now, booking{second: 1000, nth: 119})
 	if s := p.Stats(); s.Rate != 119*(1-QuotaMargin) || s.Throttles != 1 || s.Estimate != 119 {
-		t.Fatalf("after a refusal: %+v, want the rate 1%% under 119", s)
+		t.Fatalf("after a refusal: %+v, want the rate QuotaMargin under 119", s)
 	}
 	// Later calls of the same second are refused too: nothing new.
 	p.Throttle(now.Add(10*time.Millisecond), booking{second: 1000, nth: 150})

@@ -46,12 +46,17 @@ func TestCheck(t *testing.T) {
 
 func TestCheckReadsStdin(t *testing.T) {
 	e, out, _ := testEnv(nil)
-	e.stdin = strings.NewReader("Report_Account,Peer_Account\r\na,b\r\n")
+	// Read twice: the second pass reads a temporary copy, removed after.
+	before, _ := filepath.Glob(filepath.Join(os.TempDir(), "msgread-check-*"))
+	e.stdin = strings.NewReader("Report_Account,Peer_Account\r\na,b\r\nc,d\r\na,b\r\n")
 	if err := run(context.Background(), []string{"check", "-"}, e); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "1 rows: 1 valid") {
+	if !strings.Contains(out.String(), "line 4: duplicate of line 2 (a → b)") || !strings.Contains(out.String(), "3 rows: 3 valid, 0 invalid; 1 duplicate pairs") {
 		t.Errorf("output: %s", out)
+	}
+	if after, _ := filepath.Glob(filepath.Join(os.TempDir(), "msgread-check-*")); len(after) > len(before) {
+		t.Errorf("the temporary copy was left behind: %v", after)
 	}
 }
 
