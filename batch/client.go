@@ -12,7 +12,9 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -57,7 +59,14 @@ type Client struct {
 	cfg      ClientConfig
 	endpoint *url.URL
 	http     *http.Client
+	url      *url.URL    // endpoint with the API's path
+	header   http.Header // every request's, read only
+	query    atomic.Pointer[sigQuery]
 }
+
+// sigQuery is the query string of the UserSig in use, up to the random
+// number: built once a UserSig, not once a call.
+type sigQuery struct{ sig, prefix string }
 
 // NewClient validates cfg and returns a Client.
 func NewClient(cfg ClientConfig) (*Client, error) {
@@ -99,7 +108,8 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		t.IdleConnTimeout = 90 * time.Second
 		hc = &http.Client{Transport: t}
 	}
-	return &Client{cfg: cfg, endpoint: u, http: hc}, nil
+	return &Client{cfg: cfg, endpoint: u, http: hc, url: chatapi.RequestURL(u),
+		header: http.Header{"Content-Type": {"application/json"}}}, nil
 }
 
 // Result is the outcome of one call, as data: a refused or failed call is not
@@ -149,16 +159,19 @@ func (c *Client) MarkRead(ctx context.Context, req chatapi.Request) Result {
 	if err != nil {
 		return Result{Class: chatapi.ClassFatal, Err: err}
 	}
-	body, err := json.Marshal(req)
-	if err != nil {
-		return Result{Class: chatapi.ClassFatal, Err: fmt.Errorf("batch: encoding request: %w", err)}
+	body := req.AppendJSON(make([]byte, 0, 128))
+	q := c.query.Load()
+	if q == nil || q.sig != sig {
+		q = &sigQuery{sig: sig, prefix: chatapi.QueryPrefix(c.cfg.SDKAppID, c.cfg.Admin, sig)}
+		c.query.Store(q)
 	}
-	rawURL := chatapi.BuildURL(c.endpoint, c.cfg.SDKAppID, c.cfg.Admin, sig, c.cfg.Random())
+	u := *c.url
+	u.RawQuery = string(strconv.AppendUint(append(make([]byte, 0, len(q.prefix)+10), q.prefix...), uint64(c.cfg.Random()), 10))
 
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	start := time.Now()
-	res := c.do(ctx, rawURL, body)
+	res := c.do(ctx, &u, body)
 	res.Latency = time.Since(start)
 	if sig != "" && strings.Contains(res.Info, sig) {
 		res.Info = strings.ReplaceAll(res.Info, sig, "REDACTED")
@@ -169,12 +182,15 @@ func (c *Client) MarkRead(ctx context.Context, req chatapi.Request) Result {
 	return res
 }
 
-func (c *Client) do(ctx context.Context, rawURL string, body []byte) Result {
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, rawURL, bytes.NewReader(body))
-	if err != nil {
-		return Result{Class: chatapi.ClassFatal, Err: redactErr(err)}
-	}
-	hreq.Header.Set("Content-Type", "application/json")
+func (c *Client) do(ctx context.Context, u *url.URL, body []byte) Result {
+	// As http.NewRequestWithContext builds it, without parsing the URL
+	// again: the URL and the header are the client's own.
+	hreq := (&http.Request{
+		Method: http.MethodPost, URL: u, Host: u.Host, Header: c.header,
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Body: io.NopCloser(bytes.NewReader(body)), ContentLength: int64(len(body)),
+		GetBody: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil },
+	}).WithContext(ctx)
 	resp, err := c.http.Do(hreq)
 	if err != nil {
 		return Result{Class: chatapi.ClassRetry, Err: redactErr(err), Unreachable: unreachable(err, hreq.URL.Host)}
@@ -186,8 +202,7 @@ func (c *Client) do(ctx context.Context, rawURL string, body []byte) Result {
 	if err != nil {
 		return Result{Class: chatapi.ClassRetry, HTTPStatus: resp.StatusCode, Err: redactErr(err)}
 	}
-	res := DecodeResponse(resp.StatusCode, data)
-	return res
+	return DecodeResponse(resp.StatusCode, data)
 }
 
 // ErrMalformedResponse is wrapped by a Result's Err when a 200 answer is not
@@ -206,6 +221,9 @@ const maxServerText = 200
 // a refused request: ClassFatal. Server text is redacted and cut short.
 func DecodeResponse(status int, body []byte) Result {
 	res := Result{HTTPStatus: status}
+	if status == http.StatusOK && bytes.Equal(bytes.TrimSpace(body), chatapi.OKEnvelope) {
+		return res // the common answer: ClassOK, code 0
+	}
 	if status != http.StatusOK {
 		res.Err = fmt.Errorf("batch: HTTP status %d %s%s", status, http.StatusText(status), snippet(body))
 		switch {

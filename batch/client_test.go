@@ -206,3 +206,13 @@ func FuzzDecodeResponse(f *testing.F) {
 		}
 	})
 }
+
+// TestDecodeOKFastPath: the OK envelope taken without parsing decodes as
+// the parsed one does.
+func TestDecodeOKFastPath(t *testing.T) {
+	fast := batch.DecodeResponse(200, []byte("{\"ActionStatus\":\"OK\",\"ErrorInfo\":\"\",\"ErrorCode\":0}\n"))
+	parsed := batch.DecodeResponse(200, []byte(`{"ErrorCode":0,"ActionStatus":"OK","ErrorInfo":""}`))
+	if fast.Class != parsed.Class || fast.Code != parsed.Code || fast.Info != parsed.Info || fast.Throttle != parsed.Throttle || fast.Err != nil || parsed.Err != nil {
+		t.Fatalf("fast %+v, parsed %+v", fast, parsed)
+	}
+}

@@ -33,18 +33,21 @@ type row struct {
 // Writer writes report rows as CSV, one line a row: no cell holds a raw line
 // break (see Cell). It is not safe for concurrent use: one goroutine owns it.
 type Writer struct {
-	buf  *bufio.Writer
-	csv  *gocsv.SafeCSVWriter
-	rows [1]row
+	buf   *bufio.Writer
+	csv   *csv.Writer
+	cells [11]string // one row's, reused
 }
 
 // NewWriter returns a Writer on w. When header is true it writes the header
 // row first (false when appending to an existing report).
 func NewWriter(w io.Writer, header bool) (*Writer, error) {
 	buf := bufio.NewWriterSize(w, 64<<10)
-	rw := &Writer{buf: buf, csv: gocsv.NewSafeCSVWriter(csv.NewWriter(buf))}
+	rw := &Writer{buf: buf, csv: csv.NewWriter(buf)}
 	if header {
-		if err := gocsv.MarshalCSV([]row{}, rw.csv); err != nil {
+		// gocsv writes the header from row's tags; the rows go straight
+		// to encoding/csv in the same order (row's fields'), without
+		// reflection a row.
+		if err := gocsv.MarshalCSV([]row{}, gocsv.NewSafeCSVWriter(rw.csv)); err != nil {
 			return nil, err
 		}
 	}
@@ -53,8 +56,10 @@ func NewWriter(w io.Writer, header bool) (*Writer, error) {
 
 // Write adds one row; it reaches w on Flush or when the buffer fills.
 func (w *Writer) Write(r Record) error {
-	w.rows[0] = r.cells()
-	return gocsv.MarshalCSVWithoutHeaders(w.rows[:], w.csv)
+	c := r.cells()
+	w.cells = [11]string{c.Line, c.ReportAccount, c.PeerAccount, c.MsgReadTime, c.Status, c.ErrorCode, c.ErrorInfo,
+		c.HTTPStatus, c.Attempts, c.LatencyMS, c.FinishedAt}
+	return w.csv.Write(w.cells[:])
 }
 
 // Flush writes the buffered rows to the underlying writer.

@@ -2,6 +2,9 @@ package reports_test
 
 import (
 	"bytes"
+	"encoding/csv"
+	"maps"
+	"slices"
 	"errors"
 	"os"
 	"path/filepath"
@@ -106,5 +109,33 @@ func TestSummaryText(t *testing.T) {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("summary lacks %q:\n%s", want, b.String())
 		}
+	}
+}
+
+// TestWriterCellsFollowTheHeader: the rows are written without gocsv's
+// reflection, so each cell must still sit under its own header name.
+func TestWriterCellsFollowTheHeader(t *testing.T) {
+	var b bytes.Buffer
+	w, err := reports.NewWriter(&b, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(reports.Record{Line: 7, ReportAccount: "alice", PeerAccount: "bob", MsgReadTime: "1700000000", Status: reports.StatusFailed,
+		ErrorCode: 70107, HasCode: true, ErrorInfo: "no, \"such\" account", HTTPStatus: 200, Attempts: 3, Latency: 42 * time.Millisecond,
+		FinishedAt: time.Date(2026, 12, 3, 8, 0, 0, 5e6, time.UTC)})
+	w.Flush()
+	recs, err := csv.NewReader(&b).ReadAll()
+	if err != nil || len(recs) != 2 {
+		t.Fatalf("%v: %q", err, recs)
+	}
+	got := map[string]string{}
+	for i, name := range recs[0] {
+		got[name] = recs[1][i]
+	}
+	want := map[string]string{"line": "7", "report_account": "alice", "peer_account": "bob", "msg_read_time": "1700000000", "status": "failed",
+		"error_code": "70107", "error_info": `no, "such" account`, "http_status": "200", "attempts": "3", "latency_ms": "42",
+		"finished_at": "2026-12-03T08:00:00.005Z"}
+	if !slices.Equal(recs[0], reports.Header) || !maps.Equal(got, want) {
+		t.Fatalf("header %q, cells %v; want %v", recs[0], got, want)
 	}
 }

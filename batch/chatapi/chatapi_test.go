@@ -1,6 +1,7 @@
 package chatapi_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"os"
@@ -174,5 +175,25 @@ func TestSecretNeverPrints(t *testing.T) {
 	}
 	if !chatapi.NewSecret("").IsZero() || s.IsZero() {
 		t.Error("IsZero is wrong")
+	}
+}
+
+// TestAppendJSONIsMarshal: the request body is json.Marshal's, byte for
+// byte, whatever the strings hold.
+func TestAppendJSONIsMarshal(t *testing.T) {
+	odd := []string{"", "user1", "a\"b", `a\b`, "<script>", "a&b", "tab\there", "\x00", "é", "\u2028", "\xff", "1748543774", "x y"}
+	for _, r := range odd {
+		for _, p := range odd {
+			for _, tm := range []string{"", "1700000000", "<"} {
+				req := chatapi.Request{ReportAccount: r, PeerAccount: p, MsgReadTime: tm}
+				want, _ := json.Marshal(req)
+				if got := req.AppendJSON([]byte("prefix")); string(got) != "prefix"+string(want) {
+					t.Fatalf("%+v: AppendJSON %s, json.Marshal %s", req, got[6:], want)
+				}
+			}
+		}
+	}
+	if ok, _ := json.Marshal(chatapi.NewResponse(chatapi.CodeOK)); string(ok) != string(chatapi.OKEnvelope) {
+		t.Fatalf("OKEnvelope %s differs from the OK response %s", chatapi.OKEnvelope, ok)
 	}
 }

@@ -21,17 +21,25 @@ func RedactURL(rawURL string) string { return sigParam.ReplaceAllString(rawURL, 
 // "https://console.tim.qq.com", optionally with a path prefix) with the query
 // parameters escaped.
 func BuildURL(endpoint *url.URL, sdkappid uint64, identifier, usersig string, random uint32) string {
+	u := RequestURL(endpoint)
+	u.RawQuery = QueryPrefix(sdkappid, identifier, usersig) + formatUint(uint64(random))
+	return u.String()
+}
+
+// RequestURL returns endpoint with the API's path and no query.
+func RequestURL(endpoint *url.URL) *url.URL {
 	u := *endpoint
 	u.Path = strings.TrimSuffix(u.Path, "/") + Path
-	u.RawPath = ""
-	q := url.Values{}
-	q.Set(ParamSDKAppID, formatUint(sdkappid))
-	q.Set(ParamIdentifier, identifier)
-	q.Set(ParamUserSig, usersig)
-	q.Set(ParamRandom, formatUint(uint64(random)))
-	q.Set(ParamContentType, ContentTypeJSON)
-	u.RawQuery = q.Encode()
-	return u.String()
+	u.RawPath, u.RawQuery, u.Fragment = "", "", ""
+	return &u
+}
+
+// QueryPrefix returns a request's query string up to the random number,
+// which the caller appends: the part that stays the same while the UserSig
+// does, escaped as url.Values escapes it.
+func QueryPrefix(sdkappid uint64, identifier, usersig string) string {
+	return ParamSDKAppID + "=" + formatUint(sdkappid) + "&" + ParamIdentifier + "=" + url.QueryEscape(identifier) +
+		"&" + ParamUserSig + "=" + url.QueryEscape(usersig) + "&" + ParamContentType + "=" + ContentTypeJSON + "&" + ParamRandom + "="
 }
 
 // RedactText returns text from the service (an ErrorInfo, a body) made fit

@@ -6,6 +6,7 @@
 package chatapi
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"unicode"
@@ -37,6 +38,42 @@ type Request struct {
 	// marked read. Empty means "now" and is omitted from the body.
 	MsgReadTime string `json:"MsgReadTime,omitempty"`
 }
+
+// AppendJSON appends the request's JSON body to dst, byte for byte as
+// json.Marshal writes it, without reflection when its strings need no
+// escaping (as valid UserIDs and times do not).
+func (r Request) AppendJSON(dst []byte) []byte {
+	if !jsonPlain(r.ReportAccount) || !jsonPlain(r.PeerAccount) || !jsonPlain(r.MsgReadTime) {
+		b, _ := json.Marshal(r) // three strings: it cannot fail
+		return append(dst, b...)
+	}
+	dst = append(dst, `{"Report_Account":"`...)
+	dst = append(dst, r.ReportAccount...)
+	dst = append(dst, `","Peer_Account":"`...)
+	dst = append(dst, r.PeerAccount...)
+	if r.MsgReadTime != "" {
+		dst = append(dst, `","MsgReadTime":"`...)
+		dst = append(dst, r.MsgReadTime...)
+	}
+	return append(dst, `"}`...)
+}
+
+// jsonPlain reports whether json.Marshal writes s as it is: printable
+// ASCII, without the quote, the backslash and the characters it escapes
+// for HTML (<, >, &).
+func jsonPlain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c > 0x7e, c == '"', c == '\\', c == '<', c == '>', c == '&':
+			return false
+		}
+	}
+	return true
+}
+
+// OKEnvelope is the service's answer to a call that succeeded, as it sends
+// it; a decoder may take it without parsing.
+var OKEnvelope = []byte(`{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}`)
 
 // Action statuses of a Response.
 const (

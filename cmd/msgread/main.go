@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 )
 
@@ -100,11 +101,34 @@ type env struct {
 func main() {
 	ctx, second := interrupts()
 	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, lookupEnv: os.LookupEnv, signals: second}
+	stopProfile := cpuProfile(os.Getenv("MSGREAD_CPUPROFILE"))
 	err := run(ctx, os.Args[1:], e)
+	stopProfile()
 	if err != nil && !errors.Is(err, errSilent) && !errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintln(os.Stderr, "msgread:", err)
 	}
 	os.Exit(exitCode(err))
+}
+
+// cpuProfile writes a CPU profile of the whole command to path, for
+// developers (go tool pprof); nothing when path is empty. A profile that
+// cannot be started is said once on stderr and the command runs on.
+func cpuProfile(path string) (stop func()) {
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err == nil {
+		err = pprof.StartCPUProfile(f)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "msgread: MSGREAD_CPUPROFILE:", err)
+		if f != nil {
+			f.Close()
+		}
+		return func() {}
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }
 }
 
 // interrupts handles SIGINT and SIGTERM: the first cancels the returned
