@@ -3,11 +3,11 @@ package reports_test
 import (
 	"bytes"
 	"encoding/csv"
-	"maps"
-	"slices"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
