@@ -106,6 +106,9 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		t.MaxIdleConns = cfg.MaxConns
 		t.MaxIdleConnsPerHost = cfg.MaxConns
 		t.IdleConnTimeout = 90 * time.Second
+		// The answers are a few dozen bytes: no gzip header to send, no
+		// reader to wrap around each body.
+		t.DisableCompression = true
 		hc = &http.Client{Transport: t}
 	}
 	return &Client{cfg: cfg, endpoint: u, http: hc, url: chatapi.RequestURL(u),
@@ -196,13 +199,36 @@ func (c *Client) do(ctx context.Context, u *url.URL, body []byte) Result {
 		return Result{Class: chatapi.ClassRetry, Err: redactErr(err), Unreachable: unreachable(err, hreq.URL.Host)}
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
-	// Drain a little of any excess so the connection can be reused.
-	_, _ = io.CopyN(io.Discard, resp.Body, maxResponseBytes)
+	data, ended, err := readBody(resp.Body)
+	if !ended {
+		// Drain a little of any excess so the connection can be reused.
+		_, _ = io.CopyN(io.Discard, resp.Body, maxResponseBytes)
+	}
 	if err != nil {
 		return Result{Class: chatapi.ClassRetry, HTTPStatus: resp.StatusCode, Err: redactErr(err)}
 	}
 	return DecodeResponse(resp.StatusCode, data)
+}
+
+// readBody reads at most maxResponseBytes of body; ended says it reached
+// the end. The answers are a few dozen bytes: one small buffer, grown only
+// for a larger one.
+func readBody(body io.Reader) (data []byte, ended bool, err error) {
+	data = make([]byte, 0, 256)
+	for len(data) < maxResponseBytes {
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+		n, err := body.Read(data[len(data):min(cap(data), maxResponseBytes)])
+		data = data[:len(data)+n]
+		if errors.Is(err, io.EOF) {
+			return data, true, nil
+		}
+		if err != nil {
+			return data, false, err
+		}
+	}
+	return data, false, nil
 }
 
 // ErrMalformedResponse is wrapped by a Result's Err when a 200 answer is not

@@ -310,8 +310,10 @@ func (r *Runner) start(w *run, in Source, notFinished *atomic.Int64) (results <-
 		workers.Add(1)
 		g.Go(func() error {
 			defer workers.Done()
+			calls, cancel := context.WithCancel(w.calls)
+			defer cancel()
 			for row := range rows {
-				rec, done := w.process(row)
+				rec, done := w.process(calls, row)
 				if !done {
 					notFinished.Add(1)
 					continue

@@ -40,8 +40,10 @@ func (w *run) resent(line int) bool {
 
 // process takes one row to its report row: skipped and invalid rows at
 // once, the others through the attempt loop and the retry policy. done is
-// false when the run stopped before the row finished.
-func (w *run) process(row Row) (rec reports.Record, done bool) {
+// false when the run stopped before the row finished. calls is the
+// worker's own child of w.calls: each call's timeout hangs from it, not
+// from a context all the workers share and would contend for.
+func (w *run) process(calls context.Context, row Row) (rec reports.Record, done bool) {
 	rec = reports.Record{Line: row.Line, ReportAccount: row.ReportAccount, PeerAccount: row.PeerAccount, MsgReadTime: row.MsgReadTime}
 	switch {
 	case row.done:
@@ -61,7 +63,7 @@ func (w *run) process(row Row) (rec reports.Record, done bool) {
 	retries := 0
 	for attempt := 1; ; attempt++ {
 		sent := w.cfg.Clock.Now()
-		res, called, ok := w.attempt(attempt, req, row.Line)
+		res, called, ok := w.attempt(calls, attempt, req, row.Line)
 		if !ok {
 			if attempt > 1 || called {
 				w.meter.sentNotFinished.Add(1)
@@ -109,7 +111,7 @@ func (w *run) process(row Row) (rec reports.Record, done bool) {
 // attempt waits for a ticket and makes one call; called says whether the
 // call went out, and ok is false when the run stopped first, or stopped the
 // call.
-func (w *run) attempt(n int, req chatapi.Request, line int) (res Result, called, ok bool) {
+func (w *run) attempt(calls context.Context, n int, req chatapi.Request, line int) (res Result, called, ok bool) {
 	t, ok := <-w.disp.tickets
 	if !ok {
 		return Result{}, false, false
@@ -122,11 +124,11 @@ func (w *run) attempt(n int, req chatapi.Request, line int) (res Result, called,
 	w.disp.pacer.Sent(t.slot, t.at, now)
 	w.disp.sent()
 	w.meter.sent(n, t.intended, now)
-	res = w.cfg.Caller.MarkRead(w.calls, req)
+	res = w.cfg.Caller.MarkRead(calls, req)
 	if !t.probe && res.Class == chatapi.ClassFatal && chatapi.Lookup(res.Code).PerRowAfterProbe {
 		res.Class = chatapi.ClassPerRow // after the probe, about this row only
 	}
-	aborted := w.calls.Err() != nil
+	aborted := calls.Err() != nil
 	answeredAt := w.cfg.Clock.Now()
 	w.meter.answered(res, t.intended, answeredAt, aborted)
 	if !aborted {
