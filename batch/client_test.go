@@ -216,3 +216,29 @@ func TestDecodeOKFastPath(t *testing.T) {
 		t.Fatalf("fast %+v, parsed %+v", fast, parsed)
 	}
 }
+
+// TestClientOverTLS: the request the client builds itself (not through
+// http.NewRequest) goes over HTTPS as the real service is reached, with its
+// Host, path, query and Content-Type.
+func TestClientOverTLS(t *testing.T) {
+	seen := make(chan *http.Request, 1)
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		seen <- r
+		io.WriteString(w, `{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}`)
+	}))
+	defer srv.Close()
+	signer, _ := batch.NewSigner(batch.SignerConfig{SDKAppID: 1400000000, Admin: "administrator", Key: chatapi.NewSecret(testKey)})
+	c, err := batch.NewClient(batch.ClientConfig{Endpoint: srv.URL, SDKAppID: 1400000000, Admin: "administrator", Signer: signer, HTTPClient: srv.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := c.MarkRead(context.Background(), pairAB); res.Class != chatapi.ClassOK || res.Err != nil {
+		t.Fatalf("over TLS: %+v", res)
+	}
+	r := <-seen
+	if r.TLS == nil || r.Host != strings.TrimPrefix(srv.URL, "https://") || r.URL.Path != chatapi.Path ||
+		r.Header.Get("Content-Type") != "application/json" || r.URL.Query().Get("sdkappid") != "1400000000" {
+		t.Errorf("request over TLS %v, host %s, %s %v", r.TLS != nil, r.Host, r.URL, r.Header)
+	}
+}
