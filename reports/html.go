@@ -386,7 +386,7 @@ func distributionChart(q []Quantile) template.HTML {
 			{name: "from the intended send", color: "#ff7f0e", dashed: true, points: intended},
 		},
 		hover: func(i int) string {
-			name := "p" + trimFloat(math.Round(q[i].Percentile*100)/100)
+			name := "p" + trimFloat(math.Round(q[i].Percentile*1000)/1000) // p99.987 and p99.99 apart
 			if q[i].Percentile >= 100 {
 				name = "max"
 			}

@@ -2,6 +2,7 @@ package reports_test
 
 import (
 	"bytes"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -45,6 +46,14 @@ func TestWriteHTML(t *testing.T) {
 		if !strings.Contains(html, want) {
 			t.Errorf("HTML lacks %q", want)
 		}
+	}
+	// Every point of the distribution has its own name (p99.987, p99.99).
+	names := map[string]bool{}
+	for _, m := range regexp.MustCompile(`<title>(p[0-9.]+|max)\n`).FindAllStringSubmatch(html, -1) {
+		if names[m[1]] {
+			t.Errorf("two points of the distribution are both called %s", m[1])
+		}
+		names[m[1]] = true
 	}
 	if n := strings.Count(html, "<svg"); n != 5 {
 		t.Errorf("%d charts, want 5", n)
