@@ -79,8 +79,12 @@ type CeilingStep struct {
 	For   time.Duration
 }
 
-// maxCeilingSteps bounds a scenario's steps.
-const maxCeilingSteps = 1000
+// maxCeilingSteps and maxCeilingStep bound a scenario's steps (and so the
+// length of their cycle).
+const (
+	maxCeilingSteps = 1000
+	maxCeilingStep  = 24 * time.Hour
+)
 
 // ParseCeilingSteps reads "200:20s,120:20s,60:20s": each step's calls per
 // second and how long it lasts. The steps repeat.
@@ -100,8 +104,8 @@ func ParseCeilingSteps(s string) ([]CeilingStep, error) {
 			return nil, fmt.Errorf("ceiling_steps: %q: the calls a second must be a whole number of at least 1", part)
 		}
 		d, err := time.ParseDuration(dur)
-		if err != nil || d < time.Second {
-			return nil, fmt.Errorf("ceiling_steps: %q: each step lasts at least 1s", part)
+		if err != nil || d < time.Second || d > maxCeilingStep {
+			return nil, fmt.Errorf("ceiling_steps: %q: each step lasts from 1s to %v", part, maxCeilingStep)
 		}
 		steps = append(steps, CeilingStep{Limit: n, For: d})
 	}

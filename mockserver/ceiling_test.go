@@ -32,7 +32,7 @@ func TestCeilingStepsChangeAndRepeat(t *testing.T) {
 }
 
 func TestParseCeilingStepsRefusesNonsense(t *testing.T) {
-	for _, bad := range []string{"", "200", "200:", ":20s", "0:20s", "-5:20s", "NaN:20s", "1.5:20s", "200:0s", "200:500ms", "200:20x", "200:20s,"} {
+	for _, bad := range []string{"", "200", "200:", ":20s", "0:20s", "-5:20s", "NaN:20s", "1.5:20s", "200:0s", "200:500ms", "200:20x", "200:20s,", "200:25h", "200:9223372036s"} {
 		if _, err := ParseCeilingSteps(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
