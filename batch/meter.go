@@ -29,17 +29,20 @@ type Meter struct {
 
 	rowsRead, attempts, retries, inFlight, late, resent, sentNotFinished atomic.Int64
 	byStatus                                                             [5]atomic.Int64
+	// ok counts the answers with code 0, the common case, without the
+	// lock that the other codes' map takes; first and last are the first
+	// and last send (Unix nanoseconds; the last is a maximum).
+	ok, first, last atomic.Int64
 
 	perSecond   *persecond.Counter // calls started per clock second
 	lat         *latency.Histogram // from the actual send
 	latIntended *latency.Histogram // from the intended send (open model)
 	timeline    *timeline
 
-	mu          sync.Mutex
-	codes       map[string]int    // answers of every attempt, by code or failure
-	classes     map[string]string // the class of each code's answers
-	unknown     map[string]string // codes not in the table, with the server's first text
-	first, last time.Time         // the first and last call sent
+	mu      sync.Mutex
+	codes   map[string]int    // answers of every attempt but ok, by code or failure
+	classes map[string]string // the class of each code's answers
+	unknown map[string]string // codes not in the table, with the server's first text
 }
 
 // maxUnknownCodes bounds the unknown codes the summary lists.
@@ -67,12 +70,11 @@ func (m *Meter) sent(attempt int, intended, sent time.Time) {
 		m.late.Add(1)
 	}
 	m.timeline.sent(sent, late)
-	m.mu.Lock()
-	if m.first.IsZero() {
-		m.first = sent
+	ns := sent.UnixNano()
+	for first := m.first.Load(); (first == 0 || ns < first) && !m.first.CompareAndSwap(first, ns); first = m.first.Load() {
 	}
-	m.last = sent
-	m.mu.Unlock()
+	for last := m.last.Load(); ns > last && !m.last.CompareAndSwap(last, ns); last = m.last.Load() {
+	}
 }
 
 // answered counts the answer res to the attempt due at intended, at
@@ -86,6 +88,10 @@ func (m *Meter) answered(res Result, intended, answered time.Time, aborted bool)
 	m.lat.Record(res.Latency)
 	m.latIntended.Record(answered.Sub(intended))
 	m.timeline.answered(answered, res, answered.Sub(intended))
+	if res.Err == nil && res.Code == chatapi.CodeOK {
+		m.ok.Add(1)
+		return
+	}
 	key := "network"
 	switch {
 	case res.Err == nil:
@@ -107,6 +113,17 @@ func (m *Meter) answered(res Result, intended, answered time.Time, aborted bool)
 	m.mu.Unlock()
 }
 
+// answers returns copies of the answers by code and their classes, code 0
+// included; the caller holds mu.
+func (m *Meter) answers() (codes map[string]int, classes map[string]string) {
+	codes, classes = maps.Clone(m.codes), maps.Clone(m.classes)
+	if n := m.ok.Load(); n > 0 {
+		key := strconv.Itoa(chatapi.CodeOK)
+		codes[key], classes[key] = int(n), chatapi.ClassOK.String()
+	}
+	return codes, classes
+}
+
 // finished counts a row written to the report.
 func (m *Meter) finished(rec reports.Record) { m.byStatus[statusIndex(rec.Status)].Add(1) }
 
@@ -115,10 +132,12 @@ func (m *Meter) fill(sum *reports.Summary, now time.Time) {
 	sum.Attempts = int(m.attempts.Load())
 	sum.Retries = int(m.retries.Load())
 	sum.Wall = now.Sub(m.start)
+	var first, last time.Time // zero when no call was sent
+	if m.last.Load() != 0 {
+		first, last = time.Unix(0, m.first.Load()), time.Unix(0, m.last.Load())
+	}
 	m.mu.Lock()
-	first, last := m.first, m.last
-	sum.AttemptCodes = maps.Clone(m.codes)
-	sum.AttemptClasses = maps.Clone(m.classes)
+	sum.AttemptCodes, sum.AttemptClasses = m.answers()
 	if len(m.unknown) > 0 {
 		sum.UnknownCodes = maps.Clone(m.unknown)
 	}
@@ -205,9 +224,10 @@ func (r *Runner) Answers() []Answer {
 	m := r.meter
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	out := make([]Answer, 0, len(m.codes))
-	for code, n := range m.codes {
-		out = append(out, Answer{Code: code, Class: m.classes[code], N: int64(n)})
+	codes, classes := m.answers()
+	out := make([]Answer, 0, len(codes))
+	for code, n := range codes {
+		out = append(out, Answer{Code: code, Class: classes[code], N: int64(n)})
 	}
 	return out
 }
