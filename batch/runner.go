@@ -63,6 +63,13 @@ type Source interface {
 	Counts() (lines, rows, blank int, ended bool)
 }
 
+// Pusher is an Output that can hand the rows it buffered to the operating
+// system without syncing them to disk (cheap, unlike Flush): a process
+// killed after a Push has lost none of those rows.
+type Pusher interface {
+	Push() error
+}
+
 // Output receives the report rows. One goroutine calls it.
 type Output interface {
 	Write(reports.Record) error
@@ -363,30 +370,54 @@ func (r *Runner) read(ctx context.Context, in Source, rows chan<- Row, notFinish
 }
 
 // writeAll writes results to out as they come, flushing every FlushEvery
-// of the run's clock, and applies the failure-rate stop.
+// of the run's clock, and applies the failure-rate stop. When out is a
+// Pusher, whatever it buffered is pushed whenever no row is waiting: a
+// killed process then loses only the rows of a burst still being written,
+// as when every row was written at once, while a busy run writes in blocks.
 func (r *Runner) writeAll(results <-chan reports.Record, out Output, sum *reports.Summary, stop context.CancelCauseFunc) error {
 	flush := r.cfg.Clock.After(r.cfg.FlushEvery)
-	stopped := false
+	pusher, _ := out.(Pusher)
+	stopped, pending := false, false
 	for {
+		var rec reports.Record
+		var ok bool
 		select {
-		case rec, ok := <-results:
-			if !ok {
-				return out.Flush()
-			}
-			if err := out.Write(rec); err != nil {
-				return err
-			}
-			sum.Add(rec)
-			r.meter.finished(rec)
-			if sent, failed := sum.Sent(); !stopped && sent >= r.cfg.MinRows && float64(failed) > r.cfg.MaxFailureRate*float64(sent) {
-				stopped = true
-				stop(&FailureRateError{Failed: failed, Sent: sent, Limit: r.cfg.MaxFailureRate, TopCode: topCode(sum.ByCode)})
-			}
+		case rec, ok = <-results:
 		case <-flush:
 			if err := out.Flush(); err != nil {
 				return err
 			}
-			flush = r.cfg.Clock.After(r.cfg.FlushEvery)
+			pending, flush = false, r.cfg.Clock.After(r.cfg.FlushEvery)
+			continue
+		default:
+			if pending && pusher != nil {
+				if err := pusher.Push(); err != nil {
+					return err
+				}
+			}
+			pending = false
+			select {
+			case rec, ok = <-results:
+			case <-flush:
+				if err := out.Flush(); err != nil {
+					return err
+				}
+				flush = r.cfg.Clock.After(r.cfg.FlushEvery)
+				continue
+			}
+		}
+		if !ok {
+			return out.Flush()
+		}
+		if err := out.Write(rec); err != nil {
+			return err
+		}
+		pending = true
+		sum.Add(rec)
+		r.meter.finished(rec)
+		if sent, failed := sum.Sent(); !stopped && sent >= r.cfg.MinRows && float64(failed) > r.cfg.MaxFailureRate*float64(sent) {
+			stopped = true
+			stop(&FailureRateError{Failed: failed, Sent: sent, Limit: r.cfg.MaxFailureRate, TopCode: topCode(sum.ByCode)})
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -523,5 +524,58 @@ func TestRunnerRunsOnce(t *testing.T) {
 	}
 	if _, err := r.Run(context.Background(), input(t, "a,b,"), &memOutput{}); !errors.Is(err, batch.ErrRanTwice) {
 		t.Fatalf("second Run: %v, want ErrRanTwice", err)
+	}
+}
+
+// pushedOutput records which rows were pushed to the operating system
+// before the next row came.
+type pushedOutput struct {
+	memOutput
+	pushedRows []int // len(rows) at each Push
+}
+
+func (p *pushedOutput) Push() error {
+	p.mu.Lock()
+	p.pushedRows = append(p.pushedRows, len(p.rows))
+	p.mu.Unlock()
+	return nil
+}
+
+// TestRunnerPushesWhenIdle: rows are handed to the file as soon as the
+// writer has nothing waiting, not only at the one-second flush, so a killed
+// run loses only rows still being written (the crash test's chain of
+// resumes relies on it for the skipped lines a new report carries over).
+func TestRunnerPushesWhenIdle(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	sc := newScript()
+	sc.block = make(chan struct{})
+	r, err := batch.New(batch.Config{Caller: sc, Profile: batch.Constant(1e6), Workers: 1, Clock: newFakeClock()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := &pushedOutput{}
+	done := make(chan error, 1)
+	go func() {
+		_, err := r.Run(context.Background(), input(t, "a,x,", "b,x,"), out)
+		done <- err
+	}()
+	// The first row is answered at once; the second call blocks. The
+	// writer, idle, must push the first row while the second is pending.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		out.mu.Lock()
+		pushed := slices.Contains(out.pushedRows, 1)
+		out.mu.Unlock()
+		if pushed {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the first row was not pushed while the writer waited: pushes at %v", out.pushedRows)
+		}
+		runtime.Gosched()
+	}
+	close(sc.block)
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }

@@ -265,6 +265,19 @@ func (f *Files) Write(r Record) error {
 // them.
 func (f *Files) Counts() (written, carried int) { return f.written, f.carried }
 
+// Push hands the buffered rows of both files to the operating system
+// without syncing them: a killed process loses none of them (a crash of
+// the machine may, up to the last Flush).
+func (f *Files) Push() error {
+	if err := f.report.Flush(); err != nil {
+		return err
+	}
+	if f.failed == nil {
+		return nil
+	}
+	return f.failed.Flush()
+}
+
 // Flush writes the buffered rows and syncs both files to disk, so that a
 // crash loses at most the rows since the last Flush.
 func (f *Files) Flush() error {
