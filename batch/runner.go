@@ -371,9 +371,11 @@ func (r *Runner) read(ctx context.Context, in Source, rows chan<- Row, notFinish
 
 // writeAll writes results to out as they come, flushing every FlushEvery
 // of the run's clock, and applies the failure-rate stop. When out is a
-// Pusher, whatever it buffered is pushed whenever no row is waiting: a
-// killed process then loses only the rows of a burst still being written,
-// as when every row was written at once, while a busy run writes in blocks.
+// Pusher and it holds skipped rows, they are pushed whenever no row is
+// waiting: a new report must carry the lines done before over at once, for
+// a run killed in its first second leaves the next resume only this report
+// to know them by. Other rows lost to a kill are merely sent again; they
+// go in blocks and at the flush.
 func (r *Runner) writeAll(results <-chan reports.Record, out Output, sum *reports.Summary, stop context.CancelCauseFunc) error {
 	flush := r.cfg.Clock.After(r.cfg.FlushEvery)
 	pusher, _ := out.(Pusher)
@@ -412,7 +414,7 @@ func (r *Runner) writeAll(results <-chan reports.Record, out Output, sum *report
 		if err := out.Write(rec); err != nil {
 			return err
 		}
-		pending = true
+		pending = pending || rec.Status == reports.StatusSkipped
 		sum.Add(rec)
 		r.meter.finished(rec)
 		if sent, failed := sum.Sent(); !stopped && sent >= r.cfg.MinRows && float64(failed) > r.cfg.MaxFailureRate*float64(sent) {

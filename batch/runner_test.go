@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -541,36 +540,41 @@ func (p *pushedOutput) Push() error {
 	return nil
 }
 
-// TestRunnerPushesWhenIdle: rows are handed to the file as soon as the
-// writer has nothing waiting, not only at the one-second flush, so a killed
-// run loses only rows still being written (the crash test's chain of
-// resumes relies on it for the skipped lines a new report carries over).
-func TestRunnerPushesWhenIdle(t *testing.T) {
+// TestRunnerPushesSkippedRowsWhenIdle: the skipped lines a resumed run
+// carries over are handed to the file as soon as the writer has nothing
+// waiting, not at the one-second flush: a run killed before it would leave
+// the next resume without them, and it would send them again (the crash
+// test's chain of resumes caught that).
+func TestRunnerPushesSkippedRowsWhenIdle(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	sc := newScript()
 	sc.block = make(chan struct{})
-	r, err := batch.New(batch.Config{Caller: sc, Profile: batch.Constant(1e6), Workers: 1, Clock: newFakeClock()})
+	res, err := reports.LoadResume(strings.NewReader(strings.Join(reports.Header, ",") + "\n" + "2,a,x,,ok,0,,200,1,1,2026-11-25T10:00:00.000Z\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := batch.New(batch.Config{Caller: sc, Profile: batch.Constant(1e6), Workers: 1, Clock: newFakeClock(), Resume: res})
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := &pushedOutput{}
 	done := make(chan error, 1)
 	go func() {
-		_, err := r.Run(context.Background(), input(t, "a,x,", "b,x,"), out)
+		_, err := r.Run(context.Background(), input(t, "a,x,", "b,x,", "c,x,"), out)
 		done <- err
 	}()
-	// The first row is answered at once; the second call blocks. The
-	// writer, idle, must push the first row while the second is pending.
+	// Line 2 is skipped; line 3's call is answered (the probe), line 4's
+	// blocks. The writer, idle, must have pushed the skipped row.
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		out.mu.Lock()
-		pushed := slices.Contains(out.pushedRows, 1)
+		pushed := len(out.pushedRows) > 0 && out.pushedRows[0] >= 1
 		out.mu.Unlock()
 		if pushed {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the first row was not pushed while the writer waited: pushes at %v", out.pushedRows)
+			t.Fatalf("the skipped row was not pushed while the writer waited: pushes at %v", out.pushedRows)
 		}
 		runtime.Gosched()
 	}
