@@ -369,57 +369,48 @@ func (r *Runner) read(ctx context.Context, in Source, rows chan<- Row, notFinish
 	return nil
 }
 
+// pushAfter is how soon skipped rows written to a Pusher are pushed.
+const pushAfter = 10 * time.Millisecond
+
 // writeAll writes results to out as they come, flushing every FlushEvery
 // of the run's clock, and applies the failure-rate stop. When out is a
-// Pusher and it holds skipped rows, they are pushed whenever no row is
-// waiting: a new report must carry the lines done before over at once, for
-// a run killed in its first second leaves the next resume only this report
-// to know them by. Other rows lost to a kill are merely sent again; they
-// go in blocks and at the flush.
+// Pusher, skipped rows are pushed within pushAfter: a new report must carry
+// the lines done before over at once, for a run killed in its first second
+// leaves the next resume only this report to know them by. Other rows lost
+// to a kill are merely sent again; they go in blocks and at the flush.
 func (r *Runner) writeAll(results <-chan reports.Record, out Output, sum *reports.Summary, stop context.CancelCauseFunc) error {
 	flush := r.cfg.Clock.After(r.cfg.FlushEvery)
 	pusher, _ := out.(Pusher)
-	stopped, pending := false, false
+	var push <-chan time.Time // armed while skipped rows wait in out's buffer
+	stopped := false
 	for {
-		var rec reports.Record
-		var ok bool
 		select {
-		case rec, ok = <-results:
+		case rec, ok := <-results:
+			if !ok {
+				return out.Flush()
+			}
+			if err := out.Write(rec); err != nil {
+				return err
+			}
+			if rec.Status == reports.StatusSkipped && pusher != nil && push == nil {
+				push = r.cfg.Clock.After(pushAfter)
+			}
+			sum.Add(rec)
+			r.meter.finished(rec)
+			if sent, failed := sum.Sent(); !stopped && sent >= r.cfg.MinRows && float64(failed) > r.cfg.MaxFailureRate*float64(sent) {
+				stopped = true
+				stop(&FailureRateError{Failed: failed, Sent: sent, Limit: r.cfg.MaxFailureRate, TopCode: topCode(sum.ByCode)})
+			}
+		case <-push:
+			push = nil
+			if err := pusher.Push(); err != nil {
+				return err
+			}
 		case <-flush:
 			if err := out.Flush(); err != nil {
 				return err
 			}
-			pending, flush = false, r.cfg.Clock.After(r.cfg.FlushEvery)
-			continue
-		default:
-			if pending && pusher != nil {
-				if err := pusher.Push(); err != nil {
-					return err
-				}
-			}
-			pending = false
-			select {
-			case rec, ok = <-results:
-			case <-flush:
-				if err := out.Flush(); err != nil {
-					return err
-				}
-				flush = r.cfg.Clock.After(r.cfg.FlushEvery)
-				continue
-			}
-		}
-		if !ok {
-			return out.Flush()
-		}
-		if err := out.Write(rec); err != nil {
-			return err
-		}
-		pending = pending || rec.Status == reports.StatusSkipped
-		sum.Add(rec)
-		r.meter.finished(rec)
-		if sent, failed := sum.Sent(); !stopped && sent >= r.cfg.MinRows && float64(failed) > r.cfg.MaxFailureRate*float64(sent) {
-			stopped = true
-			stop(&FailureRateError{Failed: failed, Sent: sent, Limit: r.cfg.MaxFailureRate, TopCode: topCode(sum.ByCode)})
+			flush = r.cfg.Clock.After(r.cfg.FlushEvery)
 		}
 	}
 }

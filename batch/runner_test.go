@@ -540,12 +540,12 @@ func (p *pushedOutput) Push() error {
 	return nil
 }
 
-// TestRunnerPushesSkippedRowsWhenIdle: the skipped lines a resumed run
-// carries over are handed to the file as soon as the writer has nothing
-// waiting, not at the one-second flush: a run killed before it would leave
-// the next resume without them, and it would send them again (the crash
-// test's chain of resumes caught that).
-func TestRunnerPushesSkippedRowsWhenIdle(t *testing.T) {
+// TestRunnerPushesSkippedRows: the skipped lines a resumed run carries over
+// are handed to the file within pushAfter (10 ms), not at the one-second
+// flush: a run killed before it would leave the next resume without them,
+// and it would send them again (the crash test's chain of resumes caught
+// that).
+func TestRunnerPushesSkippedRows(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	sc := newScript()
 	sc.block = make(chan struct{})
@@ -553,7 +553,8 @@ func TestRunnerPushesSkippedRowsWhenIdle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := batch.New(batch.Config{Caller: sc, Profile: batch.Constant(1e6), Workers: 1, Clock: newFakeClock(), Resume: res})
+	clk := newFakeClock()
+	r, err := batch.New(batch.Config{Caller: sc, Profile: batch.Constant(1e6), Workers: 1, Clock: clk, Resume: res})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -564,7 +565,7 @@ func TestRunnerPushesSkippedRowsWhenIdle(t *testing.T) {
 		done <- err
 	}()
 	// Line 2 is skipped; line 3's call is answered (the probe), line 4's
-	// blocks. The writer, idle, must have pushed the skipped row.
+	// blocks. Within 10 ms of the clock the skipped row must be pushed.
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		out.mu.Lock()
@@ -576,6 +577,7 @@ func TestRunnerPushesSkippedRowsWhenIdle(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the skipped row was not pushed while the writer waited: pushes at %v", out.pushedRows)
 		}
+		clk.Advance(10 * time.Millisecond)
 		runtime.Gosched()
 	}
 	close(sc.block)
