@@ -52,12 +52,15 @@ const maxWindowCalls = 100_000
 // from the "slow down" answers: the service counts calls in clock seconds,
 // so a call refused as the k-th of ours in its second says that k calls
 // were what that second had left. The pacer then holds QuotaMargin under
-// that estimate; the window stops the rest of the second at once. After a
-// hold it probes upward, 2 % first and doubling each second that passes
-// without a refusal, so a ceiling that rose is found in a few seconds and
-// one that did not costs the calls in flight when the probe is refused.
-// Each probe that finds the same ceiling doubles the next hold (up to
-// maxHold), so a steady ceiling is probed rarely.
+// that estimate; the window stops the rest of the second at once. After
+// minHold it probes upward: 25 % above the rate, then a step twice the last
+// each window that passes without a refusal (50 %, then doubling), so a
+// ceiling that rose is found in a few seconds. A refusal tells the ceiling
+// exactly, so a bold step costs no more than a timid one: the calls in
+// flight when it is refused. Those refused to probes are paid from a budget
+// of probeBudget of the calls booked: the next probe waits until it can be
+// paid for, but never longer than maxHold. A drop of the ceiling is not
+// charged: it is not of the pacer's making.
 //
 // Next is for the one goroutine that paces; Throttle, Sent and Stats are
 // safe from any.
