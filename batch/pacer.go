@@ -17,15 +17,15 @@ const (
 	// QuotaMargin is how far under the estimated available rate the pacer
 	// holds, for the other traffic's wobble.
 	QuotaMargin = 0.005
-	// probeBudget is the share of the calls sent that refusals may cost: a
-	// probe that finds the ceiling costs the calls in flight when it is
-	// refused, so the pacer probes again once the calls sent since pay
-	// for another like it, but not before minHold nor after maxHold. Time
-	// at the profile's own rate saves up for the probes of a lean time.
+	// probeBudget is the share of the calls booked that refused probes may
+	// cost: a probe that finds the ceiling costs the calls in flight when
+	// it is refused, so the pacer probes again once the budget pays for
+	// another like the last, but not before minHold nor after maxHold.
+	// Time at the profile's own rate saves up for the probes of a lean time.
 	probeBudget      = 0.003
 	minHold, maxHold = 2 * time.Second, 5 * time.Second
-	// firstGain is the first probe's step above the rate (10 %); each clean
-	// second doubles it. A refusal tells the ceiling exactly, so a bold
+	// firstGain is the first probe's step above the rate (25 %); each clean
+	// window doubles it. A refusal tells the ceiling exactly, so a bold
 	// step costs no more than a timid one.
 	firstGain = 0.25
 	// minPacedRate is the lowest rate self-throttling goes down to.
