@@ -183,13 +183,15 @@ func TestLoadFindsTheMocksCeilingSteps(t *testing.T) {
 		t.Errorf("server_ceiling %v for a ceiling that changes, want null", *doc.ServerCeiling)
 	}
 	// 80 calls/s left for the first second, then 40: counted from 5 s
-	// after the change, the last (partial) second left out. One second
-	// is measured, which a probe can cost a few calls: the controller's
-	// goal is checked on long runs by TestPacerTakesWhatTheAppHasLeft and
-	// make bench-quota.
+	// after the change, the last (partial) second left out. One or two
+	// seconds are measured: a probe can cost a few calls, and the run's
+	// seconds (from its start) straddle the mock's clock seconds, so a
+	// measured second can hold a few calls of the next (a share a little
+	// over 1). The controller's goal is checked on long runs by
+	// TestPacerTakesWhatTheAppHasLeft and make bench-quota.
 	q := doc.Quota
-	if q == nil || q.Seconds < 1 || q.Share < 0.8 || q.Share > 1.0001 || q.Throttled > 0.05 {
-		t.Fatalf("quota %+v, want >= 80 %% of what was left and few throttled\n%s", q, errOut)
+	if q == nil || q.Seconds < 1 || q.Share < 0.8 || q.Share > 1.2 || q.Throttled > 0.05 {
+		t.Fatalf("quota %+v, want about all of what was left and few throttled\n%s", q, errOut)
 	}
 	if doc.Throttles == 0 || !strings.Contains(errOut.String(), "of the calls the service had left") {
 		t.Errorf("throttles %d; the text summary does not say how much of the quota the run took:\n%s", doc.Throttles, errOut)
