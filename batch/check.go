@@ -80,13 +80,16 @@ func Check(ctx context.Context, open func() (*Input, error), rows int, found fun
 	// no pointers: these collections cost little.
 	runtime.GC()
 	again := repeated(fps, isInvalid)
+	// The rows to decode again: the invalid ones (their bits), and those
+	// whose fingerprint came twice. An invalid row's fingerprint is 0; if
+	// 0 came twice among valid rows, its bit is set already.
 	n := len(fps)
 	decode := invalid
 	for len(decode) < (n+63)/64 {
 		decode = append(decode, 0)
 	}
 	for i, fp := range fps {
-		if _, ok := slices.BinarySearch(again, fp); ok && !isInvalid(i) {
+		if _, ok := slices.BinarySearch(again, fp); ok {
 			decode[i/64] |= 1 << (i % 64)
 		}
 	}

@@ -56,12 +56,11 @@ type ClientConfig struct {
 
 // Client calls admin_set_msg_read. It is safe for concurrent use.
 type Client struct {
-	cfg      ClientConfig
-	endpoint *url.URL
-	http     *http.Client
-	url      *url.URL    // endpoint with the API's path
-	header   http.Header // every request's, read only
-	query    atomic.Pointer[sigQuery]
+	cfg    ClientConfig
+	http   *http.Client
+	url    *url.URL    // the endpoint with the API's path
+	header http.Header // every request's, read only
+	query  atomic.Pointer[sigQuery]
 }
 
 // sigQuery is the query string of the UserSig in use, up to the random
@@ -111,7 +110,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		t.DisableCompression = true
 		hc = &http.Client{Transport: t}
 	}
-	return &Client{cfg: cfg, endpoint: u, http: hc, url: chatapi.RequestURL(u),
+	return &Client{cfg: cfg, http: hc, url: chatapi.RequestURL(u),
 		header: http.Header{"Content-Type": {"application/json"}}}, nil
 }
 

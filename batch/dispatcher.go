@@ -93,10 +93,8 @@ func (d *dispatcher) run(ctx context.Context) {
 		}
 		b := d.pacer.book(now)
 		at := b.at
-		if at.After(now) {
-			// Held by the pacer (its rate or its window): sent when meant,
-			// so the schedule moves to it and only omission counts late.
-			d.sched.next = max(d.sched.next, at.Sub(d.start))
+		held := at.After(now)
+		if held {
 			// The tickets out must be sent before the clock moves on to
 			// this one: their send times belong in the window, and on a
 			// fake clock a sleep past them would make them late.
@@ -111,12 +109,7 @@ func (d *dispatcher) run(ctx context.Context) {
 				return
 			}
 		}
-		// Nor may a call be meant later than the pacer lets it go: the
-		// schedule's step has the window's slack in it, the limiter's not,
-		// and a schedule running behind would make latency from the
-		// intended send shorter than from the actual one.
-		d.sched.next = min(d.sched.next, at.Sub(d.start))
-		t := ticket{intended: d.start.Add(d.sched.take()), probe: probing, booking: b}
+		t := ticket{intended: d.start.Add(d.sched.book(at.Sub(d.start), held)), probe: probing, booking: b}
 		d.pending.Add(1)
 		select {
 		case d.tickets <- t:

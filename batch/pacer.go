@@ -84,13 +84,12 @@ type Pacer struct {
 	estimate  float64   // calls a second the app has left; 0: never refused
 	evidence  booking   // the refused booking the estimate comes from
 	refusedAt time.Time // when it was refused
-	cost      int64     // the calls refused since, that one included
 	gain      float64
 	nextProbe time.Time
 	probing   bool  // the rate is above what the last refusal showed
 	booked    int64 // calls booked
 	spent     int64 // calls refused to probes
-	probeCost int64 // what the last probe cost
+	probeCost int64 // the calls the last refused probe cost
 
 	throttles int
 	lowest    float64
@@ -176,10 +175,9 @@ func (p *Pacer) Throttle(now time.Time, b booking) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if b.second == p.evidence.second && b.nth >= p.evidence.nth && p.estimate > 0 {
-		p.cost++ // the calls in flight when the second ran out
-		if p.probing {
+		if p.probing { // a call in flight when the probe's second ran out
 			p.spent++
-			p.probeCost = p.cost
+			p.probeCost++
 		}
 		return
 	}
@@ -190,7 +188,7 @@ func (p *Pacer) Throttle(now time.Time, b booking) {
 		p.spent++
 		p.probeCost = 1
 	}
-	p.estimate, p.evidence, p.refusedAt, p.cost = max(float64(b.nth), minPacedRate), b, now, 1
+	p.estimate, p.evidence, p.refusedAt = max(float64(b.nth), minPacedRate), b, now
 	p.set(now, min(max(p.estimate*(1-QuotaMargin), minPacedRate), p.ceiling))
 	p.throttles++
 	p.gain, p.nextProbe = firstGain, now.Add(minHold)

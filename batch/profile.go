@@ -275,6 +275,22 @@ type schedule struct {
 	next    time.Duration // since the start
 }
 
+// book returns the intended time (since the start) of the next call, which
+// the pacer booked for at; held says the pacer held it past when it was
+// asked for (its rate or its window). A held call is meant when it goes:
+// the schedule moves to it, so that only omission counts late. And no call
+// is meant later than the pacer lets it go: the schedule's step has the
+// window's slack in it, the limiter's not, and a schedule running behind
+// would make latency from the intended send shorter than from the actual
+// one.
+func (s *schedule) book(at time.Duration, held bool) time.Duration {
+	if held {
+		s.next = at
+	}
+	s.next = min(s.next, at)
+	return s.take()
+}
+
 // take returns the intended time (since the start) of the next call.
 func (s *schedule) take() time.Duration {
 	at := s.next

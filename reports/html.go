@@ -256,7 +256,7 @@ func (p plot) svg() template.HTML {
 
 // overTime is a plot of one point a second of a run, with round time ticks,
 // the rate's changes marked and each second's values on hover.
-func overTime(title, unit string, seconds int, ss []series, bounds []time.Duration, logY bool, digits int) plot {
+func overTime(title, unit string, seconds int, ss []series, bounds []time.Duration, logY bool) plot {
 	x := func(i int) float64 {
 		if seconds <= 1 {
 			return 0
@@ -277,7 +277,7 @@ func overTime(title, unit string, seconds int, ss []series, bounds []time.Durati
 		t.WriteString("at " + clock(i))
 		for _, s := range ss {
 			if i < len(s.points) {
-				fmt.Fprintf(&t, "\n%s: %s", s.name, strconv.FormatFloat(s.points[i], 'f', digits, 64))
+				fmt.Fprintf(&t, "\n%s: %s", s.name, strconv.FormatFloat(s.points[i], 'f', 1, 64))
 			}
 		}
 		return t.String()
@@ -343,7 +343,7 @@ func rateChart(p Page) template.HTML {
 	if len(ceiling) > 0 {
 		ss = append(ss, series{name: "service ceiling", color: "#d62728", dashed: true, points: ceiling})
 	}
-	return overTime("Calls per second against the ceiling", "calls/s", n, ss, p.Bounds, false, 1).svg()
+	return overTime("Calls per second against the ceiling", "calls/s", n, ss, p.Bounds, false).svg()
 }
 
 func latencyChart(tl []Second, bounds []time.Duration) template.HTML {
@@ -356,7 +356,7 @@ func latencyChart(tl []Second, bounds []time.Duration) template.HTML {
 		{name: "p90", color: "#2ca02c", points: p90},
 		{name: "p99", color: "#ff7f0e", points: p99},
 		{name: "max", color: "#d62728", dashed: true, points: top},
-	}, bounds, true, 1).svg()
+	}, bounds, true).svg()
 }
 
 // distributionChart draws the latency distribution of every call as
@@ -410,10 +410,10 @@ func errorShareChart(tl []Second, bounds []time.Duration) template.HTML {
 		}
 	}
 	return overTime("Answers not ok, as a share of each second's answers, by class", "% of answers", len(tl), []series{
-		{name: "retry (transient: retried)", color: "#ff7f0e", points: retry},
-		{name: "per-row (the row failed)", color: "#9467bd", points: perRow},
-		{name: "fatal (the run stops)", color: "#d62728", points: fatal},
-	}, bounds, false, 1).svg()
+		{name: "retry (transient: retried)", color: colorRetry, points: retry},
+		{name: "per-row (the row failed)", color: colorPerRow, points: perRow},
+		{name: "fatal (the run stops)", color: colorFatal, points: fatal},
+	}, bounds, false).svg()
 }
 
 // CodeRow is one error code of a run, for the legend of the error chart.
@@ -484,15 +484,23 @@ func errorChart(rows []CodeRow) template.HTML {
 	return template.HTML(b.String())
 }
 
-// classColor matches the bars to the lines of the errors-over-time chart.
+// The colours of the answers' classes, in the errors-over-time lines and
+// the errors-by-code bars alike.
+const (
+	colorRetry  = "#ff7f0e"
+	colorPerRow = "#9467bd"
+	colorFatal  = "#d62728"
+)
+
+// classColor is the colour of a class's bars.
 func classColor(class string) string {
 	switch class {
 	case "retry", "renew":
-		return "#ff7f0e"
+		return colorRetry
 	case "fatal":
-		return "#d62728"
+		return colorFatal
 	}
-	return "#9467bd"
+	return colorPerRow
 }
 
 func describeCode(code string) string {

@@ -141,7 +141,9 @@ func TestRedactURL(t *testing.T) {
 
 func TestBuildURLEscapes(t *testing.T) {
 	base, _ := url.Parse("https://example.test/prefix/")
-	got := chatapi.BuildURL(base, 1400000000, "a&b c", "x+y/z=", 4294967295)
+	req := chatapi.RequestURL(base)
+	req.RawQuery = chatapi.QueryPrefix(1400000000, "a&b c", "x+y/z=") + "4294967295"
+	got := req.String()
 	u, err := url.Parse(got)
 	if err != nil {
 		t.Fatal(err)

@@ -17,16 +17,9 @@ var sigParam = regexp.MustCompile(`(?i)(^|[^A-Za-z0-9_])(usersig(?:=|%3D|":\s*")
 // valid URL too.
 func RedactURL(rawURL string) string { return sigParam.ReplaceAllString(rawURL, "${1}${2}REDACTED") }
 
-// BuildURL returns the request URL for endpoint (a base such as
-// "https://console.tim.qq.com", optionally with a path prefix) with the query
-// parameters escaped.
-func BuildURL(endpoint *url.URL, sdkappid uint64, identifier, usersig string, random uint32) string {
-	u := RequestURL(endpoint)
-	u.RawQuery = QueryPrefix(sdkappid, identifier, usersig) + formatUint(uint64(random))
-	return u.String()
-}
-
-// RequestURL returns endpoint with the API's path and no query.
+// RequestURL returns endpoint (a base such as "https://console.tim.qq.com",
+// optionally with a path prefix) with the API's path and no query; a
+// request's query is QueryPrefix and then its random number.
 func RequestURL(endpoint *url.URL) *url.URL {
 	u := *endpoint
 	u.Path = strings.TrimSuffix(u.Path, "/") + Path

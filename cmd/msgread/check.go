@@ -108,18 +108,14 @@ func (o *checkOptions) sources(ctx context.Context, e *env) (open func() (*batch
 			return nil, 0, done, err
 		}
 		closers = append(closers, in.close)
-		opened := 0
-		return func() (*batch.Input, error) {
-			if opened++; opened == 1 {
-				return in.Input, nil
-			}
+		return twice(in.Input, func() (*batch.Input, error) {
 			again, closeAgain, _, err := in.reopen()
 			if err != nil {
 				return nil, err
 			}
 			closers = append(closers, closeAgain)
 			return again, nil
-		}, int(max(in.rowsEstimate(), 0)), done, nil
+		}), int(max(in.rowsEstimate(), 0)), done, nil
 	}
 	var r io.Reader = e.stdin
 	name := "standard input"
@@ -140,11 +136,7 @@ func (o *checkOptions) sources(ctx context.Context, e *env) (open func() (*batch
 	if err != nil {
 		return nil, 0, done, inputError(name, err)
 	}
-	opened := 0
-	return func() (*batch.Input, error) {
-		if opened++; opened == 1 {
-			return first, nil
-		}
+	return twice(first, func() (*batch.Input, error) {
 		if err := w.Flush(); err != nil {
 			return nil, &spoolError{name: spool.Name(), err: err}
 		}
@@ -152,7 +144,20 @@ func (o *checkOptions) sources(ctx context.Context, e *env) (open func() (*batch
 			return nil, err
 		}
 		return batch.NewInput(spool)
-	}, 0, done, nil
+	}), 0, done, nil
+}
+
+// twice returns an opener for batch.Check's two passes: first, already
+// open, then again's reading from the start.
+func twice(first *batch.Input, again func() (*batch.Input, error)) func() (*batch.Input, error) {
+	opened := false
+	return func() (*batch.Input, error) {
+		if !opened {
+			opened = true
+			return first, nil
+		}
+		return again()
+	}
 }
 
 // spoolWriter names the temporary copy in a write error (a full disk), so
