@@ -2,6 +2,7 @@ package batch
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -47,7 +48,10 @@ type ClientConfig struct {
 	// MaxConns sizes the keep-alive pool; zero means DefaultMaxConns. Set it
 	// to the number of concurrent callers.
 	MaxConns int
-	// HTTPClient replaces the client built from MaxConns, for tests.
+	// HTTPClient replaces the client built from MaxConns, for tests. Only
+	// its Transport is used (nil means http.DefaultTransport): calls go
+	// straight to it, so redirects are not followed and the client's
+	// Timeout does not apply (Timeout above does).
 	HTTPClient *http.Client
 	// Random returns the random query parameter; nil means a uniform draw over
 	// the full uint32 range.
@@ -56,8 +60,12 @@ type ClientConfig struct {
 
 // Client calls admin_set_msg_read. It is safe for concurrent use.
 type Client struct {
-	cfg    ClientConfig
-	http   *http.Client
+	cfg ClientConfig
+	// rt makes the calls. The client calls the transport itself: an
+	// http.Client would only add, each call, the redirect machinery (the
+	// API never redirects, and following one would carry the UserSig to
+	// another address) and a cancel timer the call's context already is.
+	rt     http.RoundTripper
 	url    *url.URL    // the endpoint with the API's path
 	header http.Header // every request's, read only
 	query  atomic.Pointer[sigQuery]
@@ -99,8 +107,10 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 			RedactEndpoint(cfg.Endpoint), u.Scheme, u.Host)
 	}
 	u.RawQuery, u.Fragment = "", ""
-	hc := cfg.HTTPClient
-	if hc == nil {
+	var rt http.RoundTripper
+	if hc := cfg.HTTPClient; hc != nil {
+		rt = cmp.Or[http.RoundTripper](hc.Transport, http.DefaultTransport)
+	} else {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.MaxIdleConns = cfg.MaxConns
 		t.MaxIdleConnsPerHost = cfg.MaxConns
@@ -108,9 +118,9 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		// The answers are a few dozen bytes: no gzip header to send, no
 		// reader to wrap around each body.
 		t.DisableCompression = true
-		hc = &http.Client{Transport: t}
+		rt = t
 	}
-	return &Client{cfg: cfg, http: hc, url: chatapi.RequestURL(u),
+	return &Client{cfg: cfg, rt: rt, url: chatapi.RequestURL(u),
 		header: http.Header{"Content-Type": {"application/json"}}}, nil
 }
 
@@ -161,19 +171,19 @@ func (c *Client) MarkRead(ctx context.Context, req chatapi.Request) Result {
 	if err != nil {
 		return Result{Class: chatapi.ClassFatal, Err: err}
 	}
-	body := req.AppendJSON(make([]byte, 0, 128))
 	q := c.query.Load()
 	if q == nil || q.sig != sig {
 		q = &sigQuery{sig: sig, prefix: chatapi.QueryPrefix(c.cfg.SDKAppID, c.cfg.Admin, sig)}
 		c.query.Store(q)
 	}
-	u := *c.url
-	u.RawQuery = string(strconv.AppendUint(append(make([]byte, 0, len(q.prefix)+10), q.prefix...), uint64(c.cfg.Random()), 10))
+	cl := &call{url: *c.url}
+	cl.url.RawQuery = string(strconv.AppendUint(append(cl.buf[:0], q.prefix...), uint64(c.cfg.Random()), 10))
+	cl.body = req.AppendJSON(cl.buf[:0])
 
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	start := time.Now()
-	res := c.do(ctx, &u, body)
+	res := c.do(ctx, cl)
 	res.Latency = time.Since(start)
 	if sig != "" && strings.Contains(res.Info, sig) {
 		res.Info = strings.ReplaceAll(res.Info, sig, "REDACTED")
@@ -184,21 +194,46 @@ func (c *Client) MarkRead(ctx context.Context, req chatapi.Request) Result {
 	return res
 }
 
-func (c *Client) do(ctx context.Context, u *url.URL, body []byte) Result {
+// call holds what one call needs beyond MarkRead's frame, in one
+// allocation: the request's URL, a buffer for its query and then its body,
+// and one for the answer.
+type call struct {
+	url    url.URL
+	body   []byte
+	reader bytes.Reader
+	buf    [384]byte
+	answer [128]byte
+}
+
+func (c *Client) do(ctx context.Context, cl *call) Result {
 	// As http.NewRequestWithContext builds it, without parsing the URL
-	// again: the URL and the header are the client's own.
+	// again: the URL and the header are the client's own. The body stays a
+	// *bytes.Reader in a NopCloser: net/http sends such a known in-memory
+	// body in the same write as the header.
+	body := cl.body
+	cl.reader.Reset(body)
 	hreq := (&http.Request{
-		Method: http.MethodPost, URL: u, Host: u.Host, Header: c.header,
+		Method: http.MethodPost, URL: &cl.url, Host: cl.url.Host, Header: c.header,
 		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Body: io.NopCloser(bytes.NewReader(body)), ContentLength: int64(len(body)),
+		Body: io.NopCloser(&cl.reader), ContentLength: int64(len(body)),
 		GetBody: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil },
 	}).WithContext(ctx)
-	resp, err := c.http.Do(hreq)
+	resp, err := c.rt.RoundTrip(hreq)
 	if err != nil {
+		// Worded as http.Client words it (the URL is redacted below).
+		err = &url.Error{Op: "Post", URL: cl.url.String(), Err: err}
 		return Result{Class: chatapi.ClassRetry, Err: redactErr(err), Unreachable: unreachable(err, hreq.URL.Host)}
 	}
 	defer resp.Body.Close()
-	data, ended, err := readBody(resp.Body)
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		res := DecodeResponse(resp.StatusCode, nil)
+		if to := resp.Header.Get("Location"); to != "" {
+			res.Err = fmt.Errorf("%w, to %s: give the address it names as the endpoint (redirects are not followed: they would carry the UserSig elsewhere)",
+				res.Err, chatapi.RedactText(RedactEndpoint(to), maxServerText))
+		}
+		return res
+	}
+	data, ended, err := readBody(resp.Body, cl.answer[:0])
 	if !ended {
 		// Drain a little of any excess so the connection can be reused.
 		_, _ = io.CopyN(io.Discard, resp.Body, maxResponseBytes)
@@ -209,11 +244,10 @@ func (c *Client) do(ctx context.Context, u *url.URL, body []byte) Result {
 	return DecodeResponse(resp.StatusCode, data)
 }
 
-// readBody reads at most maxResponseBytes of body; ended says it reached
-// the end. The answers are a few dozen bytes: one small buffer, grown only
+// readBody reads at most maxResponseBytes of body into data; ended says it
+// reached the end. The answers are a few dozen bytes: data is grown only
 // for a larger one.
-func readBody(body io.Reader) (data []byte, ended bool, err error) {
-	data = make([]byte, 0, 256)
+func readBody(body io.Reader, data []byte) (_ []byte, ended bool, err error) {
 	for len(data) < maxResponseBytes {
 		if len(data) == cap(data) {
 			data = append(data, 0)[:len(data)]

@@ -147,6 +147,32 @@ func TestClientTimeoutIsRetryAndRedacted(t *testing.T) {
 	}
 }
 
+// A redirect is not followed (it would carry the UserSig to the address it
+// names): the call is refused, and the error names where it pointed with
+// any UserSig there redacted.
+func TestClientDoesNotFollowRedirects(t *testing.T) {
+	followed := make(chan struct{}, 1)
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { followed <- struct{}{} }))
+	defer elsewhere.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, elsewhere.URL+r.URL.Path+"?"+r.URL.RawQuery, http.StatusTemporaryRedirect)
+	}))
+	defer srv.Close()
+	res := plainClient(t, srv.URL, time.Second).MarkRead(context.Background(), pairAB)
+	if res.Class != chatapi.ClassFatal || res.HTTPStatus != http.StatusTemporaryRedirect || res.Err == nil {
+		t.Fatalf("result %+v, want a refused call with status 307", res)
+	}
+	msg := res.Err.Error()
+	if !strings.Contains(msg, elsewhere.URL) || !strings.Contains(msg, "usersig=REDACTED") || strings.Contains(msg, "eAE") {
+		t.Errorf("error %q must name the redirect's target with its UserSig redacted", msg)
+	}
+	select {
+	case <-followed:
+		t.Error("the redirect was followed")
+	default:
+	}
+}
+
 func TestClientCancelled(t *testing.T) {
 	srv, _ := fakeAPI(t, 200, `{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}`)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -36,6 +36,10 @@ type Writer struct {
 	buf   *bufio.Writer
 	csv   *csv.Writer
 	cells [11]string // one row's, reused
+	// The finished_at text of the last second written, up to its
+	// milliseconds: rows finish many a second, so most reuse it.
+	second     int64
+	secondText string
 }
 
 // NewWriter returns a Writer on w. When header is true it writes the header
@@ -56,7 +60,7 @@ func NewWriter(w io.Writer, header bool) (*Writer, error) {
 
 // Write adds one row; it reaches w on Flush or when the buffer fills.
 func (w *Writer) Write(r Record) error {
-	c := r.cells()
+	c := r.cells(w.finishedAt)
 	w.cells = [11]string{c.Line, c.ReportAccount, c.PeerAccount, c.MsgReadTime, c.Status, c.ErrorCode, c.ErrorInfo,
 		c.HTTPStatus, c.Attempts, c.LatencyMS, c.FinishedAt}
 	return w.csv.Write(w.cells[:])
@@ -71,7 +75,26 @@ func (w *Writer) Flush() error {
 	return w.buf.Flush()
 }
 
-func (r Record) cells() row {
+// finishedAt formats t as TimeFormat does, reusing the text of the last
+// second written.
+func (w *Writer) finishedAt(t time.Time) string {
+	t = t.UTC()
+	if sec := t.Unix(); sec != w.second || w.secondText == "" {
+		full := t.Format(TimeFormat)
+		w.second, w.secondText = sec, ""
+		if len(full) == len("2006-01-02T15:04:05.000Z") { // a four-digit year
+			w.secondText = full[:len("2006-01-02T15:04:05.")]
+		}
+		return full
+	}
+	var ms [4]byte
+	n := t.Nanosecond() / int(time.Millisecond)
+	ms[0], ms[1], ms[2], ms[3] = byte('0'+n/100), byte('0'+n/10%10), byte('0'+n%10), 'Z'
+	return w.secondText + string(ms[:])
+}
+
+// cells turns r into report cells; finishedAt formats its finished time.
+func (r Record) cells(finishedAt func(time.Time) string) row {
 	c := row{
 		Line:          strconv.Itoa(r.Line),
 		ReportAccount: Cell(r.ReportAccount),
@@ -89,7 +112,7 @@ func (r Record) cells() row {
 		c.HTTPStatus = strconv.Itoa(r.HTTPStatus)
 	}
 	if !r.FinishedAt.IsZero() {
-		c.FinishedAt = r.FinishedAt.UTC().Format(TimeFormat)
+		c.FinishedAt = finishedAt(r.FinishedAt)
 	}
 	return c
 }
