@@ -126,8 +126,10 @@ type Config struct {
 // Runner sends the rows of a source through the rate ceiling and writes one
 // report row for each row that finishes. Create one per run with New.
 //
-// One row's path: a reader goroutine takes it from the Source and asks the
-// Resume whether it is done; a worker takes it, and for each attempt waits
+// One row's path: a free worker pulls it from the Source through the feed,
+// which asks the Resume whether it is done (no row is read ahead, so none
+// is read that the run does not finish or count); for each attempt the
+// worker waits
 // for a ticket from the dispatcher (the one goroutine that paces), calls,
 // and retries by the answer's class; the finished report row goes to the
 // writer goroutine (this Run's own), which writes it and counts it. The
@@ -293,20 +295,13 @@ func (r *Runner) Run(ctx context.Context, in Source, out Output) (reports.Summar
 	return sum, err
 }
 
-// start launches the reader, the dispatcher and the workers. Finished rows
-// come on results, which closes once every worker is done; wait returns
-// when every goroutine started has ended.
+// start launches the dispatcher and the workers. Finished rows come on
+// results, which closes once every worker is done; wait returns when every
+// goroutine started has ended.
 func (r *Runner) start(w *run, in Source, notFinished *atomic.Int64) (results <-chan reports.Record, wait func()) {
-	rows := make(chan Row, r.cfg.Workers)
 	out := make(chan reports.Record, r.cfg.Workers)
+	f := &feed{in: in, resume: r.cfg.Resume, meter: r.meter, notFinished: notFinished}
 	var g errgroup.Group
-	g.Go(func() error {
-		defer close(rows)
-		if err := r.read(w.dispatch, in, rows, notFinished); err != nil && w.dispatch.Err() == nil {
-			w.stop(err)
-		}
-		return nil
-	})
 	tickets, stopTickets := context.WithCancel(w.dispatch)
 	g.Go(func() error {
 		w.disp.run(tickets)
@@ -319,7 +314,14 @@ func (r *Runner) start(w *run, in Source, notFinished *atomic.Int64) (results <-
 			defer workers.Done()
 			calls, cancel := context.WithCancel(w.calls)
 			defer cancel()
-			for row := range rows {
+			for {
+				row, err := f.next(w.dispatch)
+				if err != nil {
+					if !errors.Is(err, io.EOF) && w.dispatch.Err() == nil {
+						w.stop(err)
+					}
+					return nil
+				}
 				rec, done := w.process(calls, row)
 				if !done {
 					notFinished.Add(1)
@@ -327,7 +329,6 @@ func (r *Runner) start(w *run, in Source, notFinished *atomic.Int64) (results <-
 				}
 				out <- rec
 			}
-			return nil
 		})
 	}
 	go func() {
@@ -341,32 +342,50 @@ func (r *Runner) start(w *run, in Source, notFinished *atomic.Int64) (results <-
 	}
 }
 
-// read hands the source's rows to the workers, in order, each marked done
-// or not by the resume: a resume that refuses a row stops the run there,
-// before any later row is handed out. A row read but not handed out counts
-// as not finished.
-func (r *Runner) read(ctx context.Context, in Source, rows chan<- Row, notFinished *atomic.Int64) error {
-	for ctx.Err() == nil {
-		row, err := in.Next()
-		if errors.Is(err, io.EOF) {
-			lines, _, _, _ := in.Counts()
-			return r.cfg.Resume.Finish(lines)
-		}
-		if err != nil {
-			return err
-		}
-		r.meter.rowsRead.Add(1)
-		if row.done, err = r.cfg.Resume.Skip(row.Line, row.ReportAccount, row.PeerAccount); err != nil {
-			notFinished.Add(1)
-			return err
-		}
-		select {
-		case rows <- row:
-		case <-ctx.Done():
-			notFinished.Add(1)
-		}
+// feed hands the source's rows to the workers, in order, each marked done
+// or not by the resume. The workers pull from it in turn: no goroutine
+// between the file and them, no hand-off a row. A resume that refuses a
+// row stops the feed there, before any later row is handed out.
+type feed struct {
+	mu          sync.Mutex
+	in          Source
+	resume      *reports.Resume
+	meter       *Meter
+	notFinished *atomic.Int64
+	err         error // once set, every next returns it
+}
+
+// next returns the next row; io.EOF once the source ended (and the resume
+// accepted its end), or the error that ended the feed. Once ctx is done no
+// row is read.
+func (f *feed) next(ctx context.Context) (Row, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err != nil {
+		return Row{}, f.err
 	}
-	return nil
+	if err := ctx.Err(); err != nil {
+		return Row{}, err
+	}
+	row, err := f.in.Next()
+	switch {
+	case errors.Is(err, io.EOF):
+		lines, _, _, _ := f.in.Counts()
+		if f.err = f.resume.Finish(lines); f.err == nil {
+			f.err = io.EOF
+		}
+		return Row{}, f.err
+	case err != nil:
+		f.err = err
+		return Row{}, err
+	}
+	f.meter.rowsRead.Add(1)
+	if row.done, err = f.resume.Skip(row.Line, row.ReportAccount, row.PeerAccount); err != nil {
+		f.notFinished.Add(1)
+		f.err = err
+		return Row{}, err
+	}
+	return row, nil
 }
 
 // pushAfter is how soon skipped rows written to a Pusher are pushed.
