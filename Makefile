@@ -79,7 +79,7 @@ bench-quota:
 
 # bench-vegeta compares calls per client CPU-second with vegeta v12.13.0
 # (installed with go install) against the same mock: 64 workers, no ceiling,
-# 15 s each, three runs each, alternating (about 2 minutes).
+# 15 s each, five runs each, alternating which goes first (about 3 minutes).
 bench-vegeta:
 	scripts/bench-vegeta.sh
 
