@@ -69,6 +69,9 @@ type Client struct {
 	url    *url.URL    // the endpoint with the API's path
 	header http.Header // every request's, read only
 	query  atomic.Pointer[sigQuery]
+	// deadlines bound the calls in time, cheaply for callers that make
+	// them one at a time under a context of their own.
+	deadlines deadlines
 }
 
 // sigQuery is the query string of the UserSig in use, up to the random
@@ -163,7 +166,9 @@ func (r Result) Describe() string {
 
 // MarkRead sends one request and returns its outcome. It blocks for at most
 // the configured timeout, less if ctx is done first; when ctx is done the
-// Result is ClassRetry with Err wrapping ctx's error. When the service says
+// Result is ClassRetry with Err wrapping ctx's error. Calls made one at a
+// time under a context of the caller's own (a child of the run's, say)
+// cost least: they share one timer. When the service says
 // the UserSig expired, MarkRead drops it from the Signer, so that the next
 // call signs anew.
 func (c *Client) MarkRead(ctx context.Context, req chatapi.Request) Result {
@@ -180,8 +185,8 @@ func (c *Client) MarkRead(ctx context.Context, req chatapi.Request) Result {
 	cl.url.RawQuery = string(strconv.AppendUint(append(cl.buf[:0], q.prefix...), uint64(c.cfg.Random()), 10))
 	cl.body = req.AppendJSON(cl.buf[:0])
 
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
-	defer cancel()
+	ctx, release := c.deadlines.bound(ctx, c.cfg.Timeout)
+	defer release()
 	start := time.Now()
 	res := c.do(ctx, cl)
 	res.Latency = time.Since(start)
@@ -220,6 +225,9 @@ func (c *Client) do(ctx context.Context, cl *call) Result {
 	}).WithContext(ctx)
 	resp, err := c.rt.RoundTrip(hreq)
 	if err != nil {
+		if cause := context.Cause(ctx); errors.Is(cause, context.DeadlineExceeded) {
+			err = cause // the call ran out of time, however net/http words it
+		}
 		// Worded as http.Client words it (the URL is redacted below).
 		err = &url.Error{Op: "Post", URL: cl.url.String(), Err: err}
 		return Result{Class: chatapi.ClassRetry, Err: redactErr(err), Unreachable: unreachable(err, hreq.URL.Host)}
