@@ -235,9 +235,9 @@ func (c *Client) do(ctx context.Context, cl *call) Result {
 	defer resp.Body.Close()
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		res := DecodeResponse(resp.StatusCode, nil)
-		if to := resp.Header.Get("Location"); to != "" {
-			res.Err = fmt.Errorf("%w, to %s: give the address it names as the endpoint (redirects are not followed: they would carry the UserSig elsewhere)",
-				res.Err, chatapi.RedactText(RedactEndpoint(to), maxServerText))
+		if to, err := resp.Location(); err == nil {
+			res.Err = fmt.Errorf("%w, to %s%s (redirects are not followed: they would carry the UserSig elsewhere)",
+				res.Err, chatapi.RedactText(RedactEndpoint(to.String()), maxServerText), endpointHint(to))
 		}
 		return res
 	}
@@ -320,6 +320,16 @@ func DecodeResponse(status int, body []byte) Result {
 	code := chatapi.Lookup(res.Code)
 	res.Class, res.Throttle = code.Class, code.Throttle
 	return res
+}
+
+// endpointHint names the endpoint a redirect to the API at to suggests, as
+// ": give ... as the endpoint", or "" when to is not the API's address.
+func endpointHint(to *url.URL) string {
+	base, ok := strings.CutSuffix(to.Path, chatapi.Path)
+	if !ok || (to.Scheme != "http" && to.Scheme != "https") {
+		return ""
+	}
+	return ": give " + RedactEndpoint((&url.URL{Scheme: to.Scheme, User: to.User, Host: to.Host, Path: base}).String()) + " as the endpoint"
 }
 
 // snippet quotes the start of a body that is not the envelope, redacted.

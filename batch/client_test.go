@@ -163,7 +163,8 @@ func TestClientDoesNotFollowRedirects(t *testing.T) {
 		t.Fatalf("result %+v, want a refused call with status 307", res)
 	}
 	msg := res.Err.Error()
-	if !strings.Contains(msg, elsewhere.URL) || !strings.Contains(msg, "usersig=REDACTED") || strings.Contains(msg, "eAE") {
+	if !strings.Contains(msg, elsewhere.URL+chatapi.Path) || !strings.Contains(msg, "give "+elsewhere.URL+" as the endpoint") ||
+		!strings.Contains(msg, "usersig=REDACTED") || strings.Contains(msg, "eAE") {
 		t.Errorf("error %q must name the redirect's target with its UserSig redacted", msg)
 	}
 	select {
