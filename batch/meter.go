@@ -33,6 +33,7 @@ type Meter struct {
 	// lock that the other codes' map takes; first and last are the first
 	// and last send (Unix nanoseconds; the last is a maximum).
 	ok, first, last atomic.Int64
+	lastFirst       atomic.Int64 // the last first try's send (a maximum), likewise
 
 	perSecond   *persecond.Counter // calls started per clock second
 	lat         *latency.Histogram // from the actual send
@@ -74,6 +75,10 @@ func (m *Meter) sent(attempt int, intended, sent time.Time) {
 	for first := m.first.Load(); (first == 0 || ns < first) && !m.first.CompareAndSwap(first, ns); first = m.first.Load() {
 	}
 	for last := m.last.Load(); ns > last && !m.last.CompareAndSwap(last, ns); last = m.last.Load() {
+	}
+	if attempt == 1 {
+		for last := m.lastFirst.Load(); ns > last && !m.lastFirst.CompareAndSwap(last, ns); last = m.lastFirst.Load() {
+		}
 	}
 }
 
@@ -132,6 +137,9 @@ func (m *Meter) fill(sum *reports.Summary, now time.Time) {
 	sum.Attempts = int(m.attempts.Load())
 	sum.Retries = int(m.retries.Load())
 	sum.Wall = now.Sub(m.start)
+	if lf := m.lastFirst.Load(); lf != 0 {
+		sum.Offering = time.Unix(0, lf).Sub(m.start)
+	}
 	var first, last time.Time // zero when no call was sent
 	if m.last.Load() != 0 {
 		first, last = time.Unix(0, m.first.Load()), time.Unix(0, m.last.Load())

@@ -1,5 +1,7 @@
 package reports
 
+import "time"
+
 // QuotaUse is how much of what the service had left a run took.
 type QuotaUse struct {
 	// Share is the calls the service accepted over the calls it had left
@@ -19,17 +21,24 @@ const SettleSeconds = 5
 
 // MeasureQuota measures a timeline against available, the calls per
 // second the service had left in each of its seconds; nil when no second
-// was measured. The last second, cut short by the run's end, is left out.
-func MeasureQuota(tl []Second, available func(Second) float64) *QuotaUse {
+// was measured. Share counts only the seconds over by offering: after it
+// the run sent no first try (its calls in flight and their retries were
+// draining), and what it left then was not refused to it. Throttled counts
+// the whole run. The last second, cut short by the run's end, is left out
+// of both.
+func MeasureQuota(tl []Second, available func(Second) float64, offering time.Duration) *QuotaUse {
 	if len(tl) > 1 {
 		tl = tl[:len(tl)-1]
 	}
-	var got, avail float64
-	var sent, throttled, seconds int
-	last, changed := -1.0, 0
-	for i, s := range tl {
+	var sent, throttled int
+	for _, s := range tl {
 		sent += s.Sent
 		throttled += s.Throttled
+	}
+	var got, avail float64
+	seconds := 0
+	last, changed := -1.0, 0
+	for i, s := range tl[:min(len(tl), max(int(offering/time.Second), 0))] {
 		a := min(available(s), s.Intended)
 		if a != last {
 			last, changed = a, i

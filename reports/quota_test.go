@@ -3,6 +3,7 @@ package reports_test
 import (
 	"math"
 	"testing"
+	"time"
 
 	"github.com/msgread/msgread/reports"
 )
@@ -26,7 +27,7 @@ func TestMeasureQuota(t *testing.T) {
 		}
 		return 100
 	}
-	q := reports.MeasureQuota(tl, left)
+	q := reports.MeasureQuota(tl, left, 20*time.Second)
 	if q == nil {
 		t.Fatal("nothing measured")
 	}
@@ -38,7 +39,20 @@ func TestMeasureQuota(t *testing.T) {
 	if want := 40 / float64(sent); math.Abs(q.Throttled-want) > 1e-9 {
 		t.Errorf("throttled %v, want %v", q.Throttled, want)
 	}
-	if reports.MeasureQuota(tl[:4], left) != nil {
+	if reports.MeasureQuota(tl[:4], left, 20*time.Second) != nil {
 		t.Error("a run shorter than the settling time measured something")
+	}
+
+	// Once no first try went out (at 17.5 s), the seconds draining the
+	// calls in flight send little, and are not counted against the run.
+	for i := 17; i < len(tl); i++ {
+		tl[i].Sent = 3
+	}
+	q = reports.MeasureQuota(tl, left, 17500*time.Millisecond)
+	if want := (5*99 + 2*49) / 600.0; q == nil || q.Seconds != 7 || math.Abs(q.Share-want) > 1e-9 {
+		t.Errorf("with a drain from 17 s: %+v, want share %v over 7 s", q, want)
+	}
+	if sent := 2*120 + 9*99 + 6*49 + 3*3; math.Abs(q.Throttled-40/float64(sent)) > 1e-9 {
+		t.Errorf("throttled %v, want it over the whole run (%d calls)", q.Throttled, sent)
 	}
 }

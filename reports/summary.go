@@ -62,8 +62,11 @@ type Summary struct {
 	// Attempts counts every call, retries included.
 	Attempts int `json:"attempts"`
 	Retries  int `json:"retries"`
-	// Wall is the run's duration.
-	Wall time.Duration `json:"-"`
+	// Wall is the run's duration; Offering, how long into it first tries
+	// were still sent (the rest was the calls in flight and their retries
+	// draining).
+	Wall     time.Duration `json:"-"`
+	Offering time.Duration `json:"-"`
 	// Ceiling is the configured rate, calls per second; Rate the achieved one
 	// over the span of the calls, and RateRatio their ratio.
 	Ceiling   float64 `json:"ceiling_per_second"`

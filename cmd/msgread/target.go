@@ -77,7 +77,7 @@ func (t *target) quota(sum *reports.Summary, tl []reports.Second) (ceilings []fl
 	for i, s := range tl {
 		ceilings[i] = float64(t.mock.CeilingAt(time.Unix(s.Unix, 0).Add(time.Second / 2)))
 	}
-	sum.Quota = reports.MeasureQuota(tl, func(s reports.Second) float64 { return ceilings[s.At] })
+	sum.Quota = reports.MeasureQuota(tl, func(s reports.Second) float64 { return ceilings[s.At] }, sum.Offering)
 	return ceilings
 }
 
