@@ -21,7 +21,8 @@ const SettleSeconds = 5
 
 // MeasureQuota measures a timeline against available, the calls per
 // second the service had left in each of its seconds; nil when no second
-// was measured. Share counts only the seconds over by offering: after it
+// was measured. Share counts only the seconds over by offering (to the
+// nearest second): after it
 // the run sent no first try (its calls in flight and their retries were
 // draining), and what it left then was not refused to it. Throttled counts
 // the whole run. The last second, cut short by the run's end, is left out
@@ -38,7 +39,10 @@ func MeasureQuota(tl []Second, available func(Second) float64, offering time.Dur
 	var got, avail float64
 	seconds := 0
 	last, changed := -1.0, 0
-	for i, s := range tl[:min(len(tl), max(int(offering/time.Second), 0))] {
+	// The last first try goes out just before a load's end (7.99 s of an
+	// 8 s load): the seconds are those it reached, to the nearest.
+	offered := max(int((offering+time.Second/2)/time.Second), 0)
+	for i, s := range tl[:min(len(tl), offered)] {
 		a := min(available(s), s.Intended)
 		if a != last {
 			last, changed = a, i

@@ -43,12 +43,13 @@ func TestMeasureQuota(t *testing.T) {
 		t.Error("a run shorter than the settling time measured something")
 	}
 
-	// Once no first try went out (at 17.5 s), the seconds draining the
-	// calls in flight send little, and are not counted against the run.
+	// Once no first try went out (the last at 16.99 s), the seconds
+	// draining the calls in flight send little, and are not counted
+	// against the run.
 	for i := 17; i < len(tl); i++ {
 		tl[i].Sent = 3
 	}
-	q = reports.MeasureQuota(tl, left, 17500*time.Millisecond)
+	q = reports.MeasureQuota(tl, left, 16990*time.Millisecond)
 	if want := (5*99 + 2*49) / 600.0; q == nil || q.Seconds != 7 || math.Abs(q.Share-want) > 1e-9 {
 		t.Errorf("with a drain from 17 s: %+v, want share %v over 7 s", q, want)
 	}
