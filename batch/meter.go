@@ -136,7 +136,7 @@ func (m *Meter) finished(rec reports.Record) { m.byStatus[statusIndex(rec.Status
 func (m *Meter) fill(sum *reports.Summary, now time.Time) {
 	sum.Attempts = int(m.attempts.Load())
 	sum.Retries = int(m.retries.Load())
-	sum.Wall = now.Sub(m.start)
+	sum.Wall, sum.Started = now.Sub(m.start), m.start
 	if lf := m.lastFirst.Load(); lf != 0 {
 		sum.Offering = time.Unix(0, lf).Sub(m.start)
 	}

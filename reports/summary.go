@@ -67,6 +67,9 @@ type Summary struct {
 	// draining).
 	Wall     time.Duration `json:"-"`
 	Offering time.Duration `json:"-"`
+	// Started is when the run started, on its clock: the timeline's
+	// seconds count from it (their Unix is this second's start, truncated).
+	Started time.Time `json:"-"`
 	// Ceiling is the configured rate, calls per second; Rate the achieved one
 	// over the span of the calls, and RateRatio their ratio.
 	Ceiling   float64 `json:"ceiling_per_second"`

@@ -73,11 +73,21 @@ func (t *target) quota(sum *reports.Summary, tl []reports.Second) (ceilings []fl
 	if t.mock == nil || t.mock.Config().Ceiling < 0 {
 		return nil
 	}
-	ceilings = make([]float64, len(tl))
-	for i, s := range tl {
-		ceilings[i] = float64(t.mock.CeilingAt(time.Unix(s.Unix, 0).Add(time.Second / 2)))
-	}
+	ceilings = ceilingsOver(tl, sum.Started, t.mock.CeilingAt)
 	sum.Quota = reports.MeasureQuota(tl, func(s reports.Second) float64 { return ceilings[s.At] }, sum.Offering)
+	return ceilings
+}
+
+// ceilingsOver reads ceilingAt in the middle of each second of a timeline
+// that started at started. To the nanosecond: a second's Unix is
+// truncated, and read from it a run that started half a second into its
+// clock second would meet each of the mock's steps a second early (and
+// count a second of the new step against the old ceiling).
+func ceilingsOver(tl []reports.Second, started time.Time, ceilingAt func(time.Time) int) []float64 {
+	ceilings := make([]float64, len(tl))
+	for i, s := range tl {
+		ceilings[i] = float64(ceilingAt(started.Add(time.Duration(s.At)*time.Second + time.Second/2)))
+	}
 	return ceilings
 }
 
