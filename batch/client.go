@@ -168,9 +168,9 @@ func (r Result) Describe() string {
 // the configured timeout, less if ctx is done first; when ctx is done the
 // Result is ClassRetry with Err wrapping ctx's error. Calls made one at a
 // time under a context of the caller's own (a child of the run's, say)
-// cost least: they share one timer. When the service says
-// the UserSig expired, MarkRead drops it from the Signer, so that the next
-// call signs anew.
+// cost least: they share one timer. When the service says the UserSig
+// expired, MarkRead drops it from the Signer, so that the next call signs
+// anew.
 func (c *Client) MarkRead(ctx context.Context, req chatapi.Request) Result {
 	sig, err := c.cfg.Signer.UserSig()
 	if err != nil {

@@ -23,8 +23,7 @@ type deadlines struct {
 
 // deadline is one parent's reusable child context and timer.
 type deadline struct {
-	parent context.Context
-	busy   atomic.Bool // a call is under it
+	busy atomic.Bool // a call is under it
 
 	// Owned by the call that set busy.
 	ctx    context.Context
@@ -44,7 +43,7 @@ func (ds *deadlines) bound(parent context.Context, d time.Duration) (context.Con
 	}
 	v, ok := ds.m.Load(parent)
 	if !ok {
-		nd := &deadline{parent: parent}
+		nd := &deadline{}
 		if v, ok = ds.m.LoadOrStore(parent, nd); !ok && parent.Done() != nil {
 			// Forget the parent once it is done, with its context and timer.
 			context.AfterFunc(parent, func() {

@@ -74,11 +74,15 @@ func (m *Meter) sent(attempt int, intended, sent time.Time) {
 	ns := sent.UnixNano()
 	for first := m.first.Load(); (first == 0 || ns < first) && !m.first.CompareAndSwap(first, ns); first = m.first.Load() {
 	}
-	for last := m.last.Load(); ns > last && !m.last.CompareAndSwap(last, ns); last = m.last.Load() {
-	}
+	storeMax(&m.last, ns)
 	if attempt == 1 {
-		for last := m.lastFirst.Load(); ns > last && !m.lastFirst.CompareAndSwap(last, ns); last = m.lastFirst.Load() {
-		}
+		storeMax(&m.lastFirst, ns)
+	}
+}
+
+// storeMax raises v to n if n is greater. Safe from any goroutine.
+func storeMax(v *atomic.Int64, n int64) {
+	for old := v.Load(); n > old && !v.CompareAndSwap(old, n); old = v.Load() {
 	}
 }
 

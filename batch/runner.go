@@ -129,10 +129,10 @@ type Config struct {
 // One row's path: a free worker pulls it from the Source through the feed,
 // which asks the Resume whether it is done (no row is read ahead, so none
 // is read that the run does not finish or count); for each attempt the
-// worker waits
-// for a ticket from the dispatcher (the one goroutine that paces), calls,
-// and retries by the answer's class; the finished report row goes to the
-// writer goroutine (this Run's own), which writes it and counts it. The
+// worker waits for a ticket from the dispatcher (the one goroutine that
+// paces), calls, and retries by the answer's class; the finished report
+// row goes to the writer goroutine (this Run's own), which writes it and
+// counts it. The
 // Meter sees every attempt and every row.
 type Runner struct {
 	cfg Config

@@ -22,11 +22,10 @@ const SettleSeconds = 5
 // MeasureQuota measures a timeline against available, the calls per
 // second the service had left in each of its seconds; nil when no second
 // was measured. Share counts only the seconds over by offering (to the
-// nearest second): after it
-// the run sent no first try (its calls in flight and their retries were
-// draining), and what it left then was not refused to it. Throttled counts
-// the whole run. The last second, cut short by the run's end, is left out
-// of both.
+// nearest second): after it the run sent no first try (its calls in flight
+// and their retries were draining), and what it left then was not refused
+// to it. Throttled counts the whole run. The last second, cut short by the
+// run's end, is left out of both.
 func MeasureQuota(tl []Second, available func(Second) float64, offering time.Duration) *QuotaUse {
 	if len(tl) > 1 {
 		tl = tl[:len(tl)-1]
