@@ -329,7 +329,8 @@ func endpointHint(to *url.URL) string {
 	if !ok || (to.Scheme != "http" && to.Scheme != "https") {
 		return ""
 	}
-	return ": give " + RedactEndpoint((&url.URL{Scheme: to.Scheme, User: to.User, Host: to.Host, Path: base}).String()) + " as the endpoint"
+	endpoint := RedactEndpoint((&url.URL{Scheme: to.Scheme, User: to.User, Host: to.Host, Path: base}).String())
+	return ": give " + chatapi.RedactText(endpoint, maxServerText) + " as the endpoint"
 }
 
 // snippet quotes the start of a body that is not the envelope, redacted.

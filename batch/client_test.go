@@ -174,6 +174,21 @@ func TestClientDoesNotFollowRedirects(t *testing.T) {
 	}
 }
 
+// A redirect's address is server text: however long, the error quotes it
+// cut short, the endpoint it suggests too.
+func TestClientCutsALongRedirect(t *testing.T) {
+	long := "https://evil.example/" + strings.Repeat("a", 20000) + chatapi.Path
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Location", long)
+		w.WriteHeader(http.StatusFound)
+	}))
+	defer srv.Close()
+	res := plainClient(t, srv.URL, time.Second).MarkRead(context.Background(), pairAB)
+	if msg := res.Describe(); res.Class != chatapi.ClassFatal || len(msg) > 1000 || !strings.Contains(msg, "as the endpoint") {
+		t.Fatalf("class %v, %d bytes: %.200s", res.Class, len(msg), msg)
+	}
+}
+
 func TestClientCancelled(t *testing.T) {
 	srv, _ := fakeAPI(t, 200, `{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}`)
 	ctx, cancel := context.WithCancel(context.Background())
