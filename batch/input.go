@@ -282,7 +282,7 @@ func CheckResume(ctx context.Context, in *Input, res *reports.Resume) error {
 		if err != nil {
 			return err
 		}
-		if _, err := res.Skip(row.Line, row.ReportAccount, row.PeerAccount); err != nil {
+		if _, err := res.Skip(row.Line, row.ReportAccount, row.PeerAccount, row.MsgReadTime); err != nil {
 			return err
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/msgread/msgread/batch/chatapi"
+	"github.com/msgread/msgread/internal/crashpoint"
 	"github.com/msgread/msgread/reports"
 	"golang.org/x/sync/errgroup"
 )
@@ -63,11 +64,12 @@ type Source interface {
 	Counts() (lines, rows, blank int, ended bool)
 }
 
-// Pusher is an Output that can hand the rows it buffered to the operating
-// system without syncing them to disk (cheap, unlike Flush): a process
-// killed after a Push has lost none of those rows.
-type Pusher interface {
-	Push() error
+// SendLogger is an Output that logs each line before its first call (see
+// reports.SendLog), so that a later resume knows which lines an earlier
+// run sent. Sending is called from the workers, concurrently; an error
+// stops the run before that call goes out.
+type SendLogger interface {
+	Sending(line int) error
 }
 
 // Output receives the report rows. One goroutine calls it.
@@ -101,9 +103,8 @@ type Config struct {
 	Clock Clock
 	// Resume is the old report of the run this one continues: each input
 	// row is asked of it, and its done lines are reported as skipped, not
-	// sent. A line below its highest that is sent again may have reached
-	// the API before (its report row was lost or it failed), and is
-	// counted as re-sent. Nil means a fresh run.
+	// sent. A line it says was sent before (its report row was lost or it
+	// failed) is counted as re-sent when sent again. Nil means a fresh run.
 	Resume *reports.Resume
 	// StopAfter, when positive, stops dispatching once the run is that old;
 	// the run then ends normally, with the rows still queued not finished.
@@ -257,6 +258,7 @@ func (r *Runner) Run(ctx context.Context, in Source, out Output) (reports.Summar
 
 	w := &run{cfg: r.cfg, meter: r.meter, dispatch: dispatch, calls: calls, stop: stop,
 		disp: newDispatcher(clock, pacer, r.cfg, start, stop)}
+	w.sendLog, _ = out.(SendLogger)
 	var notFinished atomic.Int64
 	results, wait := r.start(w, in, &notFinished)
 
@@ -266,6 +268,7 @@ func (r *Runner) Run(ctx context.Context, in Source, out Output) (reports.Summar
 		stop(outErr)
 		abort()
 		for range results {
+			notFinished.Add(1) // finished, never given to out
 		}
 	}
 	wait()
@@ -380,7 +383,7 @@ func (f *feed) next(ctx context.Context) (Row, error) {
 		return Row{}, err
 	}
 	f.meter.rowsRead.Add(1)
-	if row.done, err = f.resume.Skip(row.Line, row.ReportAccount, row.PeerAccount); err != nil {
+	if row.done, err = f.resume.Skip(row.Line, row.ReportAccount, row.PeerAccount, row.MsgReadTime); err != nil {
 		f.notFinished.Add(1)
 		f.err = err
 		return Row{}, err
@@ -388,42 +391,30 @@ func (f *feed) next(ctx context.Context) (Row, error) {
 	return row, nil
 }
 
-// pushAfter is how soon skipped rows written to a Pusher are pushed.
-const pushAfter = 10 * time.Millisecond
-
 // writeAll writes results to out as they come, flushing every FlushEvery
-// of the run's clock, and applies the failure-rate stop. When out is a
-// Pusher, skipped rows are pushed within pushAfter: a new report must carry
-// the lines done before over at once, for a run killed in its first second
-// leaves the next resume only this report to know them by. Other rows lost
-// to a kill are merely sent again; they go in blocks and at the flush.
+// of the run's clock, and applies the failure-rate stop. Rows lost to a
+// kill between flushes are merely sent again: the lines done before the
+// run are in the report before it starts (reports.Open).
 func (r *Runner) writeAll(results <-chan reports.Record, out Output, sum *reports.Summary, stop context.CancelCauseFunc) error {
 	flush := r.cfg.Clock.After(r.cfg.FlushEvery)
-	pusher, _ := out.(Pusher)
-	var push <-chan time.Time // armed while skipped rows wait in out's buffer
 	stopped := false
 	for {
 		select {
 		case rec, ok := <-results:
 			if !ok {
+				crashpoint.Hit("final")
 				return out.Flush()
 			}
+			// Counted before it is written: a row given to out that never
+			// reaches its file is moved to not finished by Account.
+			sum.Add(rec)
+			r.meter.finished(rec)
 			if err := out.Write(rec); err != nil {
 				return err
 			}
-			if rec.Status == reports.StatusSkipped && pusher != nil && push == nil {
-				push = r.cfg.Clock.After(pushAfter)
-			}
-			sum.Add(rec)
-			r.meter.finished(rec)
 			if sent, failed := sum.Sent(); !stopped && sent >= r.cfg.MinRows && float64(failed) > r.cfg.MaxFailureRate*float64(sent) {
 				stopped = true
 				stop(&FailureRateError{Failed: failed, Sent: sent, Limit: r.cfg.MaxFailureRate, TopCode: topCode(sum.ByCode)})
-			}
-		case <-push:
-			push = nil
-			if err := pusher.Push(); err != nil {
-				return err
 			}
 		case <-flush:
 			if err := out.Flush(); err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/msgread/msgread/batch/chatapi"
+	"github.com/msgread/msgread/internal/crashpoint"
 	"github.com/msgread/msgread/reports"
 )
 
@@ -20,6 +21,9 @@ type run struct {
 	dispatch, calls context.Context
 	stop            context.CancelCauseFunc
 
+	// sendLog, when set, logs each line before its first call.
+	sendLog SendLogger
+
 	fatalOnce sync.Once
 	fatalErr  *FatalError // the answer that stopped the run, once set
 }
@@ -30,12 +34,6 @@ func (w *run) fatal(res Result, line int) {
 		w.fatalErr = newFatalError(res, line)
 		w.stop(w.fatalErr)
 	})
-}
-
-// resent says whether a line sent now may have reached the API in the run
-// resumed (it is below that report's highest line).
-func (w *run) resent(line int) bool {
-	return w.cfg.Resume != nil && line <= w.cfg.Resume.MaxLine
 }
 
 // process takes one row to its report row: skipped and invalid rows at
@@ -54,9 +52,6 @@ func (w *run) process(calls context.Context, row Row) (rec reports.Record, done 
 		return rec, true
 	case w.dispatch.Err() != nil:
 		return rec, false
-	}
-	if w.resent(row.Line) {
-		w.meter.resent.Add(1)
 	}
 	req := chatapi.Request{ReportAccount: row.ReportAccount, PeerAccount: row.PeerAccount, MsgReadTime: row.ReadTime}
 	renewed := false
@@ -116,7 +111,7 @@ func (w *run) attempt(calls context.Context, n int, req chatapi.Request, line in
 	if !ok {
 		return Result{}, false, false
 	}
-	if w.cfg.Clock.SleepUntil(w.dispatch, t.at) != nil {
+	if w.cfg.Clock.SleepUntil(w.dispatch, t.at) != nil || !w.firstSend(n, line) {
 		w.disp.sent()
 		return Result{}, false, false
 	}
@@ -125,6 +120,7 @@ func (w *run) attempt(calls context.Context, n int, req chatapi.Request, line in
 	w.disp.sent()
 	w.meter.sent(n, t.intended, now)
 	res = w.cfg.Caller.MarkRead(calls, req)
+	crashpoint.Hit("answered")
 	if !t.probe && res.Class == chatapi.ClassFatal && chatapi.Lookup(res.Code).PerRowAfterProbe {
 		res.Class = chatapi.ClassPerRow // after the probe, about this row only
 	}
@@ -144,6 +140,25 @@ func (w *run) attempt(calls context.Context, n int, req chatapi.Request, line in
 		w.disp.probeDone(probeOutcome{answered: res.Err == nil && res.Class != chatapi.ClassRenew, unreachable: res.Unreachable})
 	}
 	return res, true, !aborted
+}
+
+// firstSend logs a line's first call before it goes out, and counts it as
+// re-sent when an earlier run of a resumed chain sent it. false means the
+// log could not be written: the run stops, and the call does not go out.
+func (w *run) firstSend(attempt, line int) bool {
+	if attempt > 1 {
+		return true
+	}
+	if w.sendLog != nil {
+		if err := w.sendLog.Sending(line); err != nil {
+			w.stop(err)
+			return false
+		}
+	}
+	if w.cfg.Resume.SentBefore(line) {
+		w.meter.resent.Add(1)
+	}
+	return true
 }
 
 // backoff returns the wait before retry number attempt: full jitter (jitter

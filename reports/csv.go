@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gocarina/gocsv"
+	"github.com/msgread/msgread/internal/crashpoint"
 	"github.com/msgread/msgread/internal/csvline"
 )
 
@@ -33,6 +34,7 @@ type row struct {
 // Writer writes report rows as CSV, one line a row: no cell holds a raw line
 // break (see Cell). It is not safe for concurrent use: one goroutine owns it.
 type Writer struct {
+	out   *countingWriter
 	buf   *bufio.Writer
 	csv   *csv.Writer
 	cells [11]string // one row's, reused
@@ -45,8 +47,9 @@ type Writer struct {
 // NewWriter returns a Writer on w. When header is true it writes the header
 // row first (false when appending to an existing report).
 func NewWriter(w io.Writer, header bool) (*Writer, error) {
-	buf := bufio.NewWriterSize(w, 64<<10)
-	rw := &Writer{buf: buf, csv: csv.NewWriter(buf)}
+	out := &countingWriter{w: w}
+	buf := bufio.NewWriterSize(out, 64<<10)
+	rw := &Writer{out: out, buf: buf, csv: csv.NewWriter(buf)}
 	if header {
 		// gocsv writes the header from row's tags; the rows go straight
 		// to encoding/csv in the same order (row's fields'), without
@@ -59,10 +62,43 @@ func NewWriter(w io.Writer, header bool) (*Writer, error) {
 }
 
 // Write adds one row; it reaches w on Flush or when the buffer fills.
+// After an error, every Write and Flush fails.
 func (w *Writer) Write(r Record) error {
 	c := r.cells(w.finishedAt)
 	w.cells = [11]string{c.Line, c.ReportAccount, c.PeerAccount, c.MsgReadTime, c.Status, c.ErrorCode, c.ErrorInfo,
 		c.HTTPStatus, c.Attempts, c.LatencyMS, c.FinishedAt}
+	if err := w.csv.Write(w.cells[:]); err != nil {
+		return err
+	}
+	w.csv.Flush() // into buf: Offset counts the row
+	return w.csv.Error()
+}
+
+// Offset is how many bytes the rows written so far take, buffered or not.
+func (w *Writer) Offset() int64 { return w.out.n + int64(w.buf.Buffered()) }
+
+// Landed is how many bytes the underlying writer took: a row whose end is
+// past it never reached the file.
+func (w *Writer) Landed() int64 { return w.out.n }
+
+// countingWriter counts the bytes its writer took, on error too.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// carry writes a done row of an old report as skipped in a new one, its
+// cells as the old report has them (the read time that was sent, when it
+// was done).
+func (w *Writer) carry(c doneRow) error {
+	w.cells = [11]string{c.Line, c.ReportAccount, c.PeerAccount, c.MsgReadTime, string(StatusSkipped), "", "", "", "0", "0", c.FinishedAt}
+	crashpoint.Hit("carry")
 	return w.csv.Write(w.cells[:])
 }
 

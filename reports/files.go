@@ -1,14 +1,20 @@
 package reports
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
+
+	"github.com/msgread/msgread/internal/crashpoint"
 )
 
 // ErrExists is wrapped when an output file is there already: msgread never
@@ -40,6 +46,9 @@ type Plan struct {
 	// Stopped, when set, is asked while a long report loads: true ends Open
 	// with ErrStopped (an interrupt).
 	Stopped func() bool
+	// SendLog keeps the report's send log (REPORT.sent), which a resume
+	// reads to count exactly the lines it sends again.
+	SendLog bool
 }
 
 // Files are the files of one run, made by Open under one rule: an output
@@ -66,14 +75,40 @@ type Files struct {
 	named      map[string]string
 	extra      []*os.File
 
+	sends *SendLog
+
+	// holdsDone says the report holds the lines done before this run (it
+	// is appended to, or was born with them): skipped rows are not written.
+	holdsDone bool
 	// written counts the rows in the report's file; carried the skipped
-	// lines an appended report holds already.
+	// lines it holds already.
 	written, carried int
+	// pending are the rows written since the report's last good flush,
+	// each with its end in the file; lost those a write error kept out of
+	// the file.
+	pending []pendingRow
+	lost    []Record
+}
+
+// pendingRow is a row on its way to the report's file.
+type pendingRow struct {
+	end int64
+	rec Record
 }
 
 // Open locks and loads the resumed report (if any), then creates or opens
-// the report and creates the failed-rows file. Its errors name the file and
-// wrap ErrExists, ErrSamePath, ErrLocked or ErrNotReport where they apply.
+// the report, its send log (with Plan.SendLog) and the failed-rows file.
+// Its errors name the file and wrap ErrExists, ErrSamePath, ErrLocked or
+// ErrNotReport where they apply.
+//
+// The chain of reports keeps one rule: the report a run writes holds every
+// line done before it, from before its first call. A report appended to
+// holds them already; a new report is born with them: the old report's
+// done lines are copied into REPORT.partial as skipped rows (with the read
+// time that was sent), synced, and only then linked to the report's name.
+// A process killed during the copy leaves no report, so the next resume
+// can only name the old one; a killed run's report, whatever the moment,
+// lists every done line of the chain.
 func Open(p Plan) (_ *Files, err error) {
 	f := &Files{ReportPath: p.Report, named: map[string]string{}}
 	defer func() {
@@ -85,28 +120,17 @@ func Open(p Plan) (_ *Files, err error) {
 		if err := f.lock(p.Resume, p.Holder); err != nil {
 			return nil, err
 		}
-		old, err := os.Open(p.Resume)
-		if err != nil {
-			return nil, err
-		}
-		f.Resume, err = loadResume(old, p.Stopped)
-		old.Close()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", p.Resume, err)
-		}
 		f.Appending = sameFile(p.Resume, p.Report)
 	}
 	if f.Appending {
-		if err := f.name(p.Report, "the report"); err != nil {
-			return nil, err
-		}
-		err = f.openAppend()
+		err = f.openAppend(p)
 	} else {
-		err = f.createReport(p.Holder)
+		err = f.createReport(p)
 	}
 	if err != nil {
 		return nil, err
 	}
+	defer crashpoint.Hit("opened")
 	if p.NoFailed {
 		return f, nil
 	}
@@ -147,22 +171,189 @@ func (f *Files) lock(path, holder string) error {
 	return nil
 }
 
-func (f *Files) createReport(holder string) error {
-	if err := f.lock(f.ReportPath, holder); err != nil {
+// createReport makes a new report: empty for a fresh run, born with the
+// resumed report's done lines for a resume (see Open).
+func (f *Files) createReport(p Plan) error {
+	if err := f.lock(p.Report, p.Holder); err != nil {
 		return err
 	}
-	rf, err := f.create(f.ReportPath, "the report")
+	if p.Resume == "" {
+		rf, err := f.create(p.Report, "the report")
+		if err != nil {
+			return err
+		}
+		f.reportFile = rf
+		if f.report, err = NewWriter(rf, true); err != nil {
+			return err
+		}
+		return f.createSendLog(p, nil)
+	}
+	if err := f.name(p.Report, "the report"); err != nil {
+		return err
+	}
+	if _, err := os.Lstat(p.Report); err == nil {
+		return fmt.Errorf("%s %w: msgread never overwrites a file; choose another path, or move it away", p.Report, ErrExists)
+	}
+	partial := p.Report + ".partial"
+	if err := removeStale(partial, strings.Join(Header, ",")); err != nil {
+		return err
+	}
+	rf, err := f.create(partial, "the report being made")
 	if err != nil {
 		return err
 	}
 	f.reportFile = rf
-	f.report, err = NewWriter(rf, true)
-	return err
+	if f.report, err = NewWriter(rf, true); err != nil {
+		return err
+	}
+	if err := f.loadResume(p, f.report.carry); err != nil {
+		return err
+	}
+	crashpoint.Hit("carried")
+	if err := f.createSendLog(p, f.Resume); err != nil {
+		return err
+	}
+	if err := f.Flush(); err != nil {
+		return fmt.Errorf("%s: %w", partial, err)
+	}
+	if err := os.Link(partial, p.Report); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("%s %w: msgread never overwrites a file; choose another path, or move it away", p.Report, ErrExists)
+		}
+		return fmt.Errorf("%s: %w", p.Report, err)
+	}
+	f.created = append(f.created, p.Report)
+	os.Remove(partial)
+	f.created = slices.DeleteFunc(f.created, func(c string) bool { return c == partial })
+	f.holdsDone = true
+	return syncDir(filepath.Dir(p.Report))
+}
+
+// loadResume loads the resumed report and its send log; carry, when set,
+// receives each done row.
+func (f *Files) loadResume(p Plan, carry func(doneRow) error) error {
+	old, err := openRegular(p.Resume)
+	if err != nil {
+		return err
+	}
+	f.Resume, err = loadResume(old, p.Stopped, carry)
+	old.Close()
+	if err != nil {
+		if errors.Is(err, ErrStopped) {
+			return err
+		}
+		return fmt.Errorf("%s: %w", p.Resume, err)
+	}
+	logf, err := openRegular(SendLogPath(p.Resume))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil // an older msgread's report: SentBefore guesses
+	}
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	return f.Resume.readSendLog(logf, logf.Name())
+}
+
+// createSendLog makes the new report's send log, starting with the lines
+// the resumed report's log has sent and not done (res nil: none). A chain
+// whose old report has no log gets none: its lines sent before are not
+// known.
+func (f *Files) createSendLog(p Plan, res *Resume) error {
+	if !p.SendLog || (res != nil && !res.SendLog) {
+		return nil
+	}
+	path := SendLogPath(p.Report)
+	if err := removeStale(path, strings.TrimSuffix(sendLogHeader, "\n")); err != nil {
+		return err
+	}
+	lf, err := f.create(path, "the send log")
+	if err != nil {
+		return err
+	}
+	f.sends = &SendLog{f: lf}
+	w := bufio.NewWriter(lf)
+	w.WriteString(sendLogHeader)
+	if res != nil {
+		res.sent.each(func(line int) error {
+			w.WriteString(strconv.Itoa(line))
+			return w.WriteByte('\n')
+		})
+	}
+	if err := w.Flush(); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
+// removeStale removes a file left by a killed run of this report (we hold
+// its lock): one that is empty or starts with head. Any other file there
+// is not msgread's, and stays: creating ours then fails with ErrExists.
+func removeStale(path, head string) error {
+	b, err := readHead(path, len(head))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if len(b) == 0 || strings.HasPrefix(head, string(b)) {
+		return os.Remove(path)
+	}
+	return nil
+}
+
+func readHead(path string, n int) ([]byte, error) {
+	file, err := openRegular(path)
+	if err != nil {
+		return nil, err
+	}
+	defer file.Close()
+	b := make([]byte, n)
+	k, err := io.ReadFull(file, b)
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		err = nil
+	}
+	return b[:k], err
+}
+
+// openRegular opens a file to read that must be a regular file: a FIFO or
+// a device named by mistake is refused at once instead of blocking or
+// reading forever.
+func openRegular(path string) (*os.File, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	return os.Open(path)
+}
+
+// syncDir puts a directory's entries (a new link) on disk.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
+		return fmt.Errorf("syncing %s: %w", dir, err)
+	}
+	return nil
 }
 
 // openAppend opens the resumed report to add rows to it, after cutting a
-// torn last line (the rule LoadResume applied: that row is done again).
-func (f *Files) openAppend() error {
+// torn last line (the rule LoadResume applied: that row is done again),
+// and its send log likewise.
+func (f *Files) openAppend(p Plan) error {
+	if err := f.name(p.Report, "the report"); err != nil {
+		return err
+	}
+	if err := f.loadResume(p, nil); err != nil {
+		return err
+	}
 	rf, err := os.OpenFile(f.ReportPath, os.O_RDWR, 0)
 	if err != nil {
 		return err
@@ -175,6 +366,41 @@ func (f *Files) openAppend() error {
 		return err
 	}
 	f.report, err = NewWriter(rf, f.Resume.Complete == 0)
+	f.holdsDone = true
+	if err != nil {
+		return err
+	}
+	return f.appendSendLog(p)
+}
+
+// appendSendLog opens the appended report's send log to add to it (its
+// torn last line cut), or makes one for a report with no rows yet.
+func (f *Files) appendSendLog(p Plan) error {
+	path := SendLogPath(p.Report)
+	switch {
+	case !p.SendLog:
+		return nil
+	case !f.Resume.SendLog && f.Resume.Rows == 0:
+		return f.createSendLog(p, nil)
+	case !f.Resume.SendLog:
+		return nil // an older msgread's report: its sends are not known
+	}
+	if err := f.name(path, "the send log"); err != nil {
+		return err
+	}
+	lf, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	f.sends = &SendLog{f: lf}
+	if err := lf.Truncate(f.Resume.sendLogComplete); err != nil {
+		return fmt.Errorf("%s: cutting its torn last line: %w", path, err)
+	}
+	if f.Resume.sendLogComplete == 0 {
+		_, err = lf.WriteString(sendLogHeader)
+	} else {
+		_, err = lf.Seek(0, io.SeekEnd)
+	}
 	return err
 }
 
@@ -243,64 +469,115 @@ func sameFile(a, b string) bool {
 
 // Write adds r to the report, and to the failed-rows file when r failed or
 // gave up (invalid rows would fail again as they are, so they stay out). A
-// skipped line is not written again to the report it is appended to, which
-// holds it already.
+// skipped line is not written again to a report that holds it already.
 func (f *Files) Write(r Record) error {
-	if f.Appending && r.Status == StatusSkipped {
+	if f.holdsDone && r.Status == StatusSkipped {
 		f.carried++
 		return nil
 	}
 	if err := f.report.Write(r); err != nil {
-		return err
+		f.lost = append(f.lost, Record{Status: r.Status, HasCode: r.HasCode, ErrorCode: r.ErrorCode})
+		return f.settle(err)
 	}
 	f.written++
+	f.pending = append(f.pending, pendingRow{end: f.report.Offset(), rec: Record{Status: r.Status, HasCode: r.HasCode, ErrorCode: r.ErrorCode}})
 	if f.failed != nil && (r.Status == StatusFailed || r.Status == StatusGaveUp) {
-		return f.failed.Write(r)
+		if err := f.failed.Write(r); err != nil {
+			return &WriteError{Path: f.FailedPath, Err: err}
+		}
 	}
 	return nil
 }
+
+// settle, after the report's write error err, keeps as written only the
+// rows whose every byte reached the file: the others are lost (Unwritten
+// returns them), and a resume sends them again. A row cut by the error is
+// the file's torn last line, which a resume leaves out. It returns err,
+// naming the report.
+func (f *Files) settle(err error) error {
+	landed := f.report.Landed()
+	i := 0
+	for i < len(f.pending) && f.pending[i].end <= landed {
+		i++
+	}
+	for _, p := range f.pending[i:] {
+		f.lost = append(f.lost, p.rec)
+	}
+	f.written -= len(f.pending) - i
+	f.pending = f.pending[:0]
+	var we *WriteError
+	if errors.As(err, &we) {
+		return err
+	}
+	return &WriteError{Path: f.ReportPath, Err: err}
+}
+
+// WriteError is a write to a run's output file that failed (a full disk,
+// a quota, an I/O error): the run stops on it, and a resume sends the rows
+// it lost.
+type WriteError struct {
+	Path string
+	Err  error
+}
+
+func (e *WriteError) Error() string {
+	return fmt.Sprintf("writing %s: %v", e.Path, unwrapPathError(e.Err))
+}
+
+func (e *WriteError) Unwrap() error { return e.Err }
+
+// unwrapPathError drops an *fs.PathError's own naming of the path, which
+// WriteError names already.
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// Unwritten returns the rows given to Write that never reached the report's
+// file (only Status, HasCode and ErrorCode are kept), after a write error.
+func (f *Files) Unwritten() []Record { return f.lost }
 
 // Counts returns the rows written to the report's file by this run and the
 // skipped lines it did not write again because the appended report holds
 // them.
 func (f *Files) Counts() (written, carried int) { return f.written, f.carried }
 
-// Push hands the buffered rows of both files to the operating system
-// without syncing them: a killed process loses none of them (a crash of
-// the machine may, up to the last Flush).
-func (f *Files) Push() error {
-	if err := f.report.Flush(); err != nil {
-		return err
-	}
-	if f.failed == nil {
-		return nil
-	}
-	return f.failed.Flush()
-}
-
 // Flush writes the buffered rows and syncs both files to disk, so that a
 // crash loses at most the rows since the last Flush.
 func (f *Files) Flush() error {
-	if err := f.report.Flush(); err != nil {
-		return err
+	if f.sends != nil {
+		if err := f.sends.Sync(); err != nil {
+			return err
+		}
 	}
+	if err := f.report.Flush(); err != nil {
+		return f.settle(err)
+	}
+	f.pending = f.pending[:0]
 	if err := f.reportFile.Sync(); err != nil {
-		return err
+		return &WriteError{Path: f.ReportPath, Err: err}
 	}
 	if f.failed == nil {
 		return nil
 	}
 	if err := f.failed.Flush(); err != nil {
-		return err
+		return &WriteError{Path: f.FailedPath, Err: err}
 	}
-	return f.failedFile.Sync()
+	if err := f.failedFile.Sync(); err != nil {
+		return &WriteError{Path: f.FailedPath, Err: err}
+	}
+	return nil
 }
 
 // Close flushes and closes the report and the failed-rows file, and drops
 // the locks. Files made with Create are the caller's to close.
 func (f *Files) Close() error {
+	crashpoint.Hit("close")
 	err := f.Flush()
-	for _, x := range []*os.File{f.reportFile, f.failedFile} {
+	for _, x := range []*os.File{f.reportFile, f.failedFile, f.sendFile()} {
 		if x == nil {
 			continue
 		}
@@ -316,7 +593,7 @@ func (f *Files) Close() error {
 // the files this run created (never the report it was to append to),
 // closes everything and drops the locks.
 func (f *Files) Abandon() {
-	for _, x := range append([]*os.File{f.reportFile, f.failedFile}, f.extra...) {
+	for _, x := range append([]*os.File{f.reportFile, f.failedFile, f.sendFile()}, f.extra...) {
 		if x != nil {
 			x.Close()
 		}
@@ -325,6 +602,22 @@ func (f *Files) Abandon() {
 		os.Remove(p)
 	}
 	f.release()
+}
+
+// Sending logs line in the send log before its first call (see SendLog);
+// nil without one. Safe from several goroutines.
+func (f *Files) Sending(line int) error {
+	if f.sends == nil {
+		return nil
+	}
+	return f.sends.Sending(line)
+}
+
+func (f *Files) sendFile() *os.File {
+	if f.sends == nil {
+		return nil
+	}
+	return f.sends.f
 }
 
 func (f *Files) release() {

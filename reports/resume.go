@@ -19,9 +19,10 @@ import (
 // Failed, gave-up and invalid lines are read from the input again: a row
 // fixed in the input since is sent.
 //
-// Every done line keeps a 16-bit fingerprint of its pair, so each skipped
-// line is checked against the input, not a sample: a shifted or edited
-// input mismatches on its first changed done line. A fingerprint is never
+// Every done line keeps a 16-bit fingerprint of its pair and its
+// msg_read_time cell, so each skipped line is checked against the input,
+// not a sample: a shifted or edited input (a changed read time included)
+// mismatches on its first changed done line. A fingerprint is never
 // 0, so 0 means "not done" and no bitmap is needed. Lines live in pages of
 // 65,536 fingerprints (128 KB), made only where the report has lines (10 M
 // lines take about 20 MB) and, on unix, mapped outside the Go heap.
@@ -46,6 +47,13 @@ type Resume struct {
 	// append starts.
 	Complete int64
 
+	// SendLog is set when the report's send log was read: SentBefore then
+	// knows each line an earlier run sent; without it, it guesses.
+	SendLog bool
+	sent    bitset // lines sent before and not done (with SendLog)
+	// sendLogComplete is the send log's length without a torn last line.
+	sendLogComplete int64
+
 	cursor  int // the last input line Skip was asked about
 	checked int // done lines Skip has met
 	mapped  *mappings
@@ -58,13 +66,15 @@ type page [1 << pageShift]uint16
 // LoadResume reads an old report. A torn last line is left out (Torn says
 // so); any other line that is not a report row is an error naming its line
 // in the report. An empty file is a report with no rows.
-func LoadResume(r io.Reader) (*Resume, error) { return loadResume(r, nil) }
+func LoadResume(r io.Reader) (*Resume, error) { return loadResume(r, nil, nil) }
 
 // ErrStopped is returned when a long load was asked to stop.
 var ErrStopped = errors.New("reports: stopped")
 
-// loadResume is LoadResume, asking stopped (if set) every 65,536 rows.
-func loadResume(r io.Reader, stopped func() bool) (*Resume, error) {
+// loadResume is LoadResume, asking stopped (if set) every 65,536 rows and
+// handing each done row to carry (if set): the rows a new report carries
+// over.
+func loadResume(r io.Reader, stopped func() bool, carry func(doneRow) error) (*Resume, error) {
 	rr, err := newReportReader[doneRow](r)
 	if err != nil {
 		return nil, err
@@ -89,7 +99,12 @@ func loadResume(r io.Reader, stopped func() bool) (*Resume, error) {
 		res.MaxLine = max(res.MaxLine, line)
 		switch Status(c.Status) {
 		case StatusOK, StatusSkipped:
-			res.add(line, res.fingerprint(Uncell(c.ReportAccount), Uncell(c.PeerAccount)))
+			res.add(line, res.fingerprint(Uncell(c.ReportAccount), Uncell(c.PeerAccount), Uncell(c.MsgReadTime)))
+			if carry != nil {
+				if err := carry(c); err != nil {
+					return nil, err
+				}
+			}
 		case StatusInvalid:
 			res.Invalid++
 		case StatusFailed, StatusGaveUp:
@@ -105,20 +120,24 @@ func loadResume(r io.Reader, stopped func() bool) (*Resume, error) {
 
 // doneRow is the part of a report row a resume reads: a resume reads
 // reports of tens of millions of rows, and gocsv's cost grows with the
-// fields it fills.
+// fields it fills. Its cells are as the report has them (see Cell).
 type doneRow struct {
 	Line          string `csv:"line"`
 	ReportAccount string `csv:"report_account"`
 	PeerAccount   string `csv:"peer_account"`
+	MsgReadTime   string `csv:"msg_read_time"`
 	Status        string `csv:"status"`
+	FinishedAt    string `csv:"finished_at"`
 }
 
-func (r *Resume) fingerprint(report, peer string) uint16 {
+func (r *Resume) fingerprint(report, peer, readTime string) uint16 {
 	var h maphash.Hash
 	h.SetSeed(r.seed)
 	h.WriteString(report)
 	h.WriteByte(0)
 	h.WriteString(peer)
+	h.WriteByte(0)
+	h.WriteString(readTime)
 	return uint16(max(h.Sum64()&0xffff, 1)) // 0 is "not done"
 }
 
@@ -156,10 +175,11 @@ func (r *Resume) Done() int {
 }
 
 // Skip answers for one input row, in input order: true when its line is
-// done. A done line whose pair is not the input's is a *MismatchError, and
-// so is a done line the input passed over (it is blank there): resuming
-// with that input would skip the wrong rows. A nil *Resume skips nothing.
-func (r *Resume) Skip(line int, report, peer string) (bool, error) {
+// done. A done line whose pair or msg_read_time cell is not the input's is
+// a *MismatchError, and so is a done line the input passed over (it is
+// blank there): resuming with that input would skip the wrong rows, or
+// report as done a read time never sent. A nil *Resume skips nothing.
+func (r *Resume) Skip(line int, report, peer, readTime string) (bool, error) {
 	if r == nil {
 		return false, nil
 	}
@@ -176,8 +196,8 @@ func (r *Resume) Skip(line int, report, peer string) (bool, error) {
 	if !done {
 		return false, nil
 	}
-	if fp != r.fingerprint(report, peer) {
-		return false, &MismatchError{Line: line, ReportAccount: report, PeerAccount: peer}
+	if fp != r.fingerprint(report, peer, readTime) {
+		return false, &MismatchError{Line: line, ReportAccount: report, PeerAccount: peer, MsgReadTime: readTime}
 	}
 	r.checked++
 	return true, nil
@@ -237,8 +257,8 @@ func (r *Resume) firstDoneAfter(line int) int {
 // MismatchError stops a resumed run whose input is not the one the old
 // report was made from: skipping its lines would skip the wrong rows.
 type MismatchError struct {
-	Line                       int
-	ReportAccount, PeerAccount string
+	Line                                    int
+	ReportAccount, PeerAccount, MsgReadTime string
 	// Blank is set when the input has no row on the line (it is blank).
 	Blank bool
 }
@@ -247,8 +267,8 @@ func (e *MismatchError) Error() string {
 	if e.Blank {
 		return fmt.Sprintf("input line %d is blank, but the resumed report has it done: resume with the input file the report was made from", e.Line)
 	}
-	return fmt.Sprintf("input line %d is %s → %s, but the resumed report has another pair on that line: resume with the input file the report was made from",
-		e.Line, e.ReportAccount, e.PeerAccount)
+	return fmt.Sprintf("input line %d is %s → %s at msg_read_time %q, but the resumed report has another pair or read time on that line: resume with the input file the report was made from (a read time changed since is sent by a fresh run, not a resume)",
+		e.Line, e.ReportAccount, e.PeerAccount, e.MsgReadTime)
 }
 
 // LineError refuses a resumed report that names a line the input does not

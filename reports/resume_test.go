@@ -52,7 +52,7 @@ func TestTornTailAtEveryOffset(t *testing.T) {
 			t.Fatalf("cut %d: torn %v, appending %v", cut, files.Resume.Torn, files.Appending)
 		}
 		for line := 2; line <= n+1; line++ {
-			skip, err := files.Resume.Skip(line, fmt.Sprintf("u%d", line-2), fmt.Sprintf("p,\"%d\"", line-2))
+			skip, err := files.Resume.Skip(line, fmt.Sprintf("u%d", line-2), fmt.Sprintf("p,\"%d\"", line-2), "=1")
 			if err != nil {
 				t.Fatalf("cut %d: line %d: %v", cut, line, err)
 			}
@@ -145,7 +145,7 @@ func TestResumeSkipChecksEveryDoneLine(t *testing.T) {
 			if line == changed {
 				peer = "other"
 			}
-			if _, err := res.Skip(line, fmt.Sprintf("u%d", line), peer); err != nil {
+			if _, err := res.Skip(line, fmt.Sprintf("u%d", line), peer, ""); err != nil {
 				if !errors.As(err, &mm) || mm.Line != changed {
 					t.Fatalf("changed line %d: %v", changed, err)
 				}
@@ -156,11 +156,20 @@ func TestResumeSkipChecksEveryDoneLine(t *testing.T) {
 			t.Errorf("a change on done line %d went unseen", changed)
 		}
 	}
+	// A done line whose read time was edited: skipping it would report a
+	// time never sent.
+	res.Rewind()
+	res.Skip(2, "u2", "p2", "")
+	res.Skip(3, "u3", "p3", "")
+	var edited *reports.MismatchError
+	if _, err := res.Skip(4, "u4", "p4", "1600000000"); !errors.As(err, &edited) || edited.Line != 4 || !strings.Contains(err.Error(), `"1600000000"`) {
+		t.Errorf("an edited msg_read_time: %v", err)
+	}
 	// A done line that is blank in the input, or past its end.
 	res.Rewind()
-	res.Skip(2, "u2", "p2")
+	res.Skip(2, "u2", "p2", "")
 	var mm *reports.MismatchError
-	if _, err := res.Skip(4, "u4", "p4"); !errors.As(err, &mm) || mm.Line != 3 || !mm.Blank {
+	if _, err := res.Skip(4, "u4", "p4", ""); !errors.As(err, &mm) || mm.Line != 3 || !mm.Blank {
 		t.Errorf("a done line passed over: %v", err)
 	}
 	var le *reports.LineError
@@ -168,7 +177,7 @@ func TestResumeSkipChecksEveryDoneLine(t *testing.T) {
 		t.Errorf("CheckLines: %v", err)
 	}
 	res.Rewind()
-	res.Skip(2, "u2", "p2")
+	res.Skip(2, "u2", "p2", "")
 	if err := res.Finish(2); !errors.As(err, &le) || le.Line != 3 {
 		t.Errorf("Finish: %v", err)
 	}

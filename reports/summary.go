@@ -145,7 +145,21 @@ var ErrUnbalanced = errors.New("BUG: the report does not account for every input
 // skipped lines carried over in an appended report) and checks the
 // promise: every input row read ends in the report exactly once, or is
 // not finished.
-func (s *Summary) Account(written, carried int) error {
+//
+// unwritten are the rows given to the report that never reached its file
+// (a write error): they move from their status to not finished, so that
+// the summary's counts are the file's.
+func (s *Summary) Account(written, carried int, unwritten []Record) error {
+	for _, r := range unwritten {
+		s.Rows--
+		s.ByStatus[r.Status]--
+		if code := strconv.Itoa(r.ErrorCode); r.HasCode {
+			if s.ByCode[code]--; s.ByCode[code] <= 0 {
+				delete(s.ByCode, code)
+			}
+		}
+		s.NotFinished++
+	}
 	s.Reported, s.CarriedOver = written, carried
 	if s.InputRows == written+carried+s.NotFinished {
 		return nil

@@ -277,10 +277,14 @@ func (x ending) stop() *reports.Stop {
 	var line *reports.LineError
 	var unreachable *batch.UnreachableError
 	var outage *batch.OutageError
+	var write *reports.WriteError
 	code := "error"
 	switch {
 	case x.accountErr != nil:
 		return &reports.Stop{Code: "unaccounted", Message: x.accountErr.Error()}
+	case errors.As(err, &write) || (err == nil && errors.As(x.closeErr, &write)):
+		return &reports.Stop{Code: "output_error", Message: write.Error() +
+			"; the report holds every row it shows, and a resume (once the cause is fixed) sends the rest"}
 	case err == nil && x.closeErr != nil:
 		return &reports.Stop{Code: "output_error", Message: "writing the report: " + x.closeErr.Error()}
 	case err == nil:

@@ -29,10 +29,13 @@ Transient answers are retried with backoff; a fatal one (wrong key, region or
 admin) stops the run at once with exit 3.
 
 A crashed or interrupted run continues with --resume OLD_REPORT: lines ok in it
-are not sent again (each is checked against the input first); everything else is
-read again. With --report OLD the new rows are appended to it; with a new
---report the old lines appear there as skipped, so the newest report of a chain
-lists every line.
+are not sent again (each is checked against the input first, its pair and its
+msg_read_time); everything else is read again. With --report OLD the new rows
+are appended to it; a new --report is made holding the old done lines, as
+skipped, before the first call: whenever a run dies, its report lists every line
+done so far, and the next resume names it. REPORT.sent, beside each report, logs
+every line before its first call, so that a resume counts exactly the rows it
+sends again.
 
 Thresholds for CI (--max-p99, --min-rate, --max-failed, --max-gave-up) are
 checked at the end: the run finishes, names each breached one and exits 4.
@@ -101,7 +104,7 @@ func (o *runOptions) run(ctx context.Context, e *env) error {
 	if reportPath == "" {
 		reportPath = filepath.Join("out", "report-"+now.Format(stampLayout)+".csv")
 	}
-	files, err := openFiles(ctx, reports.Plan{Report: reportPath, Failed: o.failed, Resume: o.resume, Holder: "msgread run", Now: now})
+	files, err := openFiles(ctx, reports.Plan{Report: reportPath, Failed: o.failed, Resume: o.resume, Holder: "msgread run", Now: now, SendLog: true})
 	if err != nil {
 		return err
 	}
@@ -202,9 +205,12 @@ func printResume(e *env, path string, files *reports.Files) {
 	if res.Torn {
 		torn = "; its torn last line is done again"
 	}
-	mode := "the old lines appear as skipped in the new report"
+	mode := "the new report was made holding its done lines, as skipped"
 	if files.Appending {
 		mode = "appending to it"
+	}
+	if !res.SendLog {
+		torn += "; it has no send log beside it (an older msgread's), so lines sent again are counted up to its highest line"
 	}
 	fmt.Fprintf(e.stderr, "msgread run: resuming %s (%s): %d lines done are skipped; %d failed or gave up and %d invalid are read again%s\n",
 		path, mode, res.Done(), res.Redo, res.Invalid, torn)
@@ -214,7 +220,8 @@ func printResume(e *env, path string, files *reports.Files) {
 // the report or not finished, and that the input reader saw every line a
 // regular file has (in is nil for synthetic rows).
 func account(sum *reports.Summary, in *inputFile, files *reports.Files) error {
-	if err := sum.Account(files.Counts()); err != nil || in == nil {
+	written, carried := files.Counts()
+	if err := sum.Account(written, carried, files.Unwritten()); err != nil || in == nil {
 		return err
 	}
 	lines, _, _, ended := in.Counts()

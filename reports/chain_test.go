@@ -1,0 +1,137 @@
+package reports_test
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/msgread/msgread/reports"
+)
+
+// oldReport writes a report of lines 2..n+1, every third failed, the rest
+// ok, and its send log naming every line plus two sent and never reported
+// (n+2 and n+3, in flight when the run died), with a torn last line.
+func oldReport(t *testing.T, dir string, n int) string {
+	t.Helper()
+	path := filepath.Join(dir, "old.csv")
+	var b strings.Builder
+	b.WriteString(strings.Join(reports.Header, ",") + "\n")
+	var log strings.Builder
+	log.WriteString("# msgread send log: the input lines sent, each before its first call\n")
+	for line := 2; line <= n+1; line++ {
+		st := "ok"
+		if line%3 == 0 {
+			st = "failed"
+		}
+		fmt.Fprintf(&b, "%d,u%d,p%d,%d,%s,0,,200,1,1,2026-11-25T10:00:00.000Z\n", line, line, line, 1600000000+line, st)
+		fmt.Fprintf(&log, "%d\n", line)
+	}
+	fmt.Fprintf(&log, "%d\n%d\n%d", n+2, n+3, n+4) // n+4 torn: its call never went out
+	os.WriteFile(path, []byte(b.String()), 0o600)
+	os.WriteFile(reports.SendLogPath(path), []byte(log.String()), 0o600)
+	return path
+}
+
+// TestNewReportIsBornWithTheDoneLines: a resume into a new report finds,
+// the moment Open returns and before any row is written, every done line
+// of the old report in the new one, as skipped with the read time that was
+// sent; and the new send log holds the lines sent and not done.
+func TestNewReportIsBornWithTheDoneLines(t *testing.T) {
+	dir := t.TempDir()
+	old := oldReport(t, dir, 300)
+	path := filepath.Join(dir, "new.csv")
+	files, err := reports.Open(reports.Plan{Report: path, Resume: old, NoFailed: true, SendLog: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer files.Close()
+	f, err := os.Open(path) // read while the run holds it, as a kill would leave it
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := reports.ReadAll(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 200 {
+		t.Fatalf("the new report holds %d rows, want the 200 done lines", len(recs))
+	}
+	for _, r := range recs {
+		if r.Status != reports.StatusSkipped || r.Line%3 == 0 || r.MsgReadTime != fmt.Sprint(1600000000+r.Line) {
+			t.Fatalf("carried row %+v", r)
+		}
+	}
+	if _, err := os.Stat(path + ".partial"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the partial file is left: %v", err)
+	}
+	res := files.Resume
+	for line, want := range map[int]bool{2: false, 3: true, 301: false, 302: true, 303: true, 304: false, 305: false} {
+		if got := res.SentBefore(line); got != want {
+			t.Errorf("SentBefore(%d) = %v, want %v", line, got, want)
+		}
+	}
+	data, _ := os.ReadFile(reports.SendLogPath(path))
+	if lines := strings.Split(strings.TrimSpace(string(data)), "\n"); len(lines) != 1+100+2 {
+		t.Errorf("the new send log has %d lines, want its header, the 100 failed lines and the 2 in flight:\n%.300s", len(lines), data)
+	}
+}
+
+// TestInterruptedCarryLeavesNoReport: a run stopped while it carries the
+// done lines over leaves no report (and no partial file), so the next
+// resume can only name the old one.
+func TestInterruptedCarryLeavesNoReport(t *testing.T) {
+	dir := t.TempDir()
+	old := oldReport(t, dir, 1<<17) // the load asks Stopped every 65,536 rows
+	path := filepath.Join(dir, "new.csv")
+	asked := 0
+	_, err := reports.Open(reports.Plan{Report: path, Resume: old, NoFailed: true, SendLog: true,
+		Stopped: func() bool { asked++; return asked > 1 }})
+	if !errors.Is(err, reports.ErrStopped) {
+		t.Fatalf("Open: %v, want ErrStopped", err)
+	}
+	for _, p := range []string{path, path + ".partial", reports.SendLogPath(path)} {
+		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s is there after an interrupted carry-over", filepath.Base(p))
+		}
+	}
+	// A partial file a killed run left is replaced, not a reason to stop.
+	os.WriteFile(path+".partial", []byte(strings.Join(reports.Header, ",")+"\n2,u2,p2"), 0o600)
+	files, err := reports.Open(reports.Plan{Report: path, Resume: old, NoFailed: true, SendLog: true})
+	if err != nil {
+		t.Fatalf("after a killed carry-over: %v", err)
+	}
+	files.Close()
+	// Anything else by that name is not msgread's: it stays.
+	other := filepath.Join(dir, "other.csv")
+	os.WriteFile(other+".partial", []byte("my notes"), 0o600)
+	if _, err := reports.Open(reports.Plan{Report: other, Resume: old, NoFailed: true}); !errors.Is(err, reports.ErrExists) {
+		t.Errorf("a foreign .partial file: %v, want ErrExists", err)
+	}
+	if data, _ := os.ReadFile(other + ".partial"); string(data) != "my notes" {
+		t.Errorf("a foreign file was touched: %q", data)
+	}
+}
+
+// TestAppendCutsTheSendLogsTornLine: appending to a report whose send log
+// ends in a torn line cuts it, so that the next line logged is not glued
+// to it (a torn "12" and a new "345" would read as line 12345).
+func TestAppendCutsTheSendLogsTornLine(t *testing.T) {
+	dir := t.TempDir()
+	old := oldReport(t, dir, 30)
+	files, err := reports.Open(reports.Plan{Report: old, Resume: old, NoFailed: true, SendLog: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := files.Sending(7); err != nil {
+		t.Fatal(err)
+	}
+	files.Close()
+	data, _ := os.ReadFile(reports.SendLogPath(old))
+	if !strings.HasSuffix(string(data), "\n32\n33\n7\n") {
+		t.Errorf("send log ends %q", data[max(0, len(data)-20):])
+	}
+}

@@ -1,0 +1,160 @@
+package reports
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"math/bits"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// The send log is a report's sidecar, REPORT.sent: the input lines sent by
+// the runs writing the report, one decimal line number a line, each written
+// (handed to the operating system) before that line's first call goes out.
+// A process killed at any moment has logged every line it sent, so a resume
+// knows exactly which of the lines it sends an earlier run had sent too:
+// the summary's re-sent count. It never decides what is skipped: only the
+// report's ok lines do.
+//
+// A new report's send log starts with the lines of the old log that the
+// old report did not finish ok (they were sent, and the new run may send
+// them again), so the log of the newest report of a chain speaks for the
+// whole chain.
+
+// sendLogHeader is the send log's first line; a file beside a report that
+// does not start with it is not msgread's, and never replaced.
+const sendLogHeader = "# msgread send log: the input lines sent, each before its first call\n"
+
+// SendLogPath is the send log's path for a report's.
+func SendLogPath(report string) string { return report + ".sent" }
+
+// SendLog appends lines to a report's send log. Safe from several
+// goroutines: the workers log their own lines.
+type SendLog struct {
+	mu  sync.Mutex
+	f   *os.File
+	buf []byte
+}
+
+// Sending logs line before its first call: when it returns nil, the line
+// is in the operating system's hands (a kill loses it no more), not yet on
+// disk (Sync does that).
+func (l *SendLog) Sending(line int) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.buf = strconv.AppendInt(l.buf[:0], int64(line), 10)
+	l.buf = append(l.buf, '\n')
+	if _, err := l.f.Write(l.buf); err != nil {
+		return &WriteError{Path: l.f.Name(), Err: err}
+	}
+	return nil
+}
+
+// Sync puts the log on disk.
+func (l *SendLog) Sync() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.f.Sync(); err != nil {
+		return &WriteError{Path: l.f.Name(), Err: err}
+	}
+	return nil
+}
+
+func (l *SendLog) close() error { return l.f.Close() }
+
+// readSendLog reads a send log into r: each line logged that r does not
+// have done is marked sent. A torn last line (a kill while writing it) is
+// left out: its call had not gone out.
+func (r *Resume) readSendLog(in io.Reader, name string) error {
+	br := bufio.NewReaderSize(in, 64<<10)
+	head, err := br.ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	if head != sendLogHeader {
+		if strings.HasPrefix(sendLogHeader, head) && errors.Is(err, io.EOF) {
+			r.SendLog = true // made, and killed before its header was whole
+			return nil
+		}
+		return fmt.Errorf("%s is not a msgread send log", name)
+	}
+	r.sendLogComplete = int64(len(head))
+	for num := 2; ; num++ {
+		text, err := br.ReadSlice('\n')
+		if errors.Is(err, io.EOF) {
+			break // nothing, or a torn last line
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		r.sendLogComplete += int64(len(text))
+		line, perr := parseLine(string(bytes.TrimSuffix(text, []byte("\n"))))
+		if perr != nil {
+			return fmt.Errorf("%s line %d: %w", name, num, perr)
+		}
+		if _, done := r.lookup(line); !done {
+			r.sent.set(line)
+		}
+	}
+	r.SendLog = true
+	return nil
+}
+
+// SentBefore says whether an earlier run of the chain may have sent line:
+// with a send log, exactly when it logged the line; without one (a report
+// of an older msgread, or a log moved away), for every line up to the
+// report's highest.
+func (r *Resume) SentBefore(line int) bool {
+	if r == nil {
+		return false
+	}
+	if r.SendLog {
+		return r.sent.has(line)
+	}
+	return line <= r.MaxLine
+}
+
+// bitset is a set of line numbers, a bit a line, in pages of 65,536 lines
+// made where lines are: a log naming line 10^12 costs one page, not a
+// terabit.
+type bitset map[int]*[1 << (pageShift - 6)]uint64
+
+func (b *bitset) set(i int) {
+	if *b == nil {
+		*b = bitset{}
+	}
+	p := (*b)[i>>pageShift]
+	if p == nil {
+		p = new([1 << (pageShift - 6)]uint64)
+		(*b)[i>>pageShift] = p
+	}
+	p[i&(1<<pageShift-1)>>6] |= 1 << (i & 63)
+}
+
+func (b bitset) has(i int) bool {
+	p := b[i>>pageShift]
+	return p != nil && p[i&(1<<pageShift-1)>>6]&(1<<(i&63)) != 0
+}
+
+// each calls fn for each line in the set, in order.
+func (b bitset) each(fn func(int) error) error {
+	keys := slices.Sorted(maps.Keys(b))
+	for _, k := range keys {
+		for w, word := range b[k] {
+			for word != 0 {
+				if err := fn(k<<pageShift | w<<6 | bits.TrailingZeros64(word)); err != nil {
+					return err
+				}
+				word &= word - 1
+			}
+		}
+	}
+	return nil
+}
