@@ -7,6 +7,8 @@ import (
 	"io"
 	"runtime"
 	"slices"
+
+	"github.com/msgread/msgread/internal/safetext"
 )
 
 // Resume is what a run knows of the report of an earlier run it continues.
@@ -248,7 +250,7 @@ func (e *MismatchError) Error() string {
 		return fmt.Sprintf("input line %d is blank, but the resumed report has it done: resume with the input file the report was made from", e.Line)
 	}
 	return fmt.Sprintf("input line %d is %s → %s, but the resumed report has another pair on that line: resume with the input file the report was made from",
-		e.Line, e.ReportAccount, e.PeerAccount)
+		e.Line, safetext.Quote(e.ReportAccount), safetext.Quote(e.PeerAccount))
 }
 
 // LineError refuses a resumed report that names a line the input does not

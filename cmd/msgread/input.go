@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/msgread/msgread/batch"
+	"github.com/msgread/msgread/internal/safetext"
 )
 
 // inputFile is an opened INPUT: its rows, and its line count when it is a
@@ -88,9 +89,12 @@ func openInput(ctx context.Context, e *env, path string) (*inputFile, error) {
 }
 
 func inputError(name string, err error) error {
+	if errors.Is(err, context.Canceled) {
+		return &exitError{code: exitInterrupted, err: errors.New("interrupted while reading the input's header")}
+	}
 	msg := err.Error()
 	if errors.Is(err, batch.ErrBadInput) {
-		msg = fmt.Sprintf("input %s is not usable: %s", name, strings.TrimPrefix(msg, batch.ErrBadInput.Error()+": "))
+		msg = fmt.Sprintf("input %s is not usable: %s", safetext.Quote(name), strings.TrimPrefix(msg, batch.ErrBadInput.Error()+": "))
 	}
 	return usageError(msg)
 }
