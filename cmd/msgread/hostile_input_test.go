@@ -195,3 +195,28 @@ func TestResumeMismatchQuotesTheInput(t *testing.T) {
 		t.Fatalf("exit %d (%q), want 3 naming line 2 quoted\n%q", exitCode(err), err, stderr)
 	}
 }
+
+// TestHugeFileWithoutLineEndsIsRefusedAtOnce: a regular file of 64 GiB of
+// NULs (sparse) is refused by its header, before its lines are counted.
+func TestHugeFileWithoutLineEndsIsRefusedAtOnce(t *testing.T) {
+	huge := filepath.Join(t.TempDir(), "zeros.csv")
+	f, err := os.Create(huge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(64 << 30); err != nil {
+		t.Skip("no sparse file here:", err)
+	}
+	f.Close()
+	for _, cmd := range []string{"run", "check"} {
+		start := time.Now()
+		args := []string{"check", huge}
+		if cmd == "run" {
+			args = []string{"run", "--mock", "--progress", "none", "--report", filepath.Join(t.TempDir(), "r.csv"), huge}
+		}
+		_, _, err := runWithin(t, nil, args...)
+		if exitCode(err) != exitUsage || !strings.Contains(err.Error(), "NUL") || time.Since(start) > 5*time.Second {
+			t.Errorf("%s: exit %d (%v) after %v, want 2 naming the NULs at once", cmd, exitCode(err), err, time.Since(start))
+		}
+	}
+}

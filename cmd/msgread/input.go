@@ -68,7 +68,15 @@ func openInput(ctx context.Context, e *env, path string) (*inputFile, error) {
 	}
 	lines := int64(-1)
 	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
-		lines, err = countLines(ctx, f)
+		// The header first: a file that is no CSV (gigabytes of NULs, say)
+		// is refused at once, not after its lines are counted.
+		if _, err := batch.NewInputContext(ctx, f); err != nil {
+			f.Close()
+			return nil, inputError(path, err)
+		}
+		if _, err = f.Seek(0, io.SeekStart); err == nil {
+			lines, err = countLines(ctx, f)
+		}
 		if err == nil {
 			_, err = f.Seek(0, io.SeekStart)
 		}
