@@ -1,10 +1,10 @@
 package batch
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"github.com/msgread/msgread/reports"
 	"io"
 	"os"
 	"strconv"
@@ -13,6 +13,8 @@ import (
 
 	"github.com/msgread/msgread/batch/chatapi"
 	"github.com/msgread/msgread/internal/csvline"
+	"github.com/msgread/msgread/internal/safetext"
+	"github.com/msgread/msgread/reports"
 )
 
 // Row is one data row of the input.
@@ -29,6 +31,10 @@ type Row struct {
 	ReadTime string
 	// Invalid says why the row cannot be sent; "" for a valid row.
 	Invalid string
+	// Raw is a valid row's line as the input has it, its line end
+	// included (none for a last line without one): what the failed-rows
+	// file copies. "" for invalid and synthetic rows.
+	Raw string
 
 	// done is set by the runner for a line an earlier run finished.
 	done bool
@@ -50,8 +56,17 @@ type inputRow struct {
 }
 
 // ErrBadInput is wrapped by the errors of an input file that cannot be read
-// as a whole: no header, a required column missing, or unreadable.
+// as a whole: no header, a required column missing, not UTF-8 text of
+// lines, or unreadable.
 var ErrBadInput = errors.New("batch: bad input file")
+
+// MaxLineRead is how far Input reads in search of a data line's end. A line
+// longer than csvline.DefaultMaxLine is an invalid row, and reading goes on
+// at the next line; a line with no end within MaxLineRead bytes ends the
+// input with an error, for an endless stream without a newline (/dev/zero
+// after a header) would be read for ever. The header must end within
+// csvline.DefaultMaxLine.
+const MaxLineRead = 64 << 20
 
 // Input reads the rows of an input CSV, one physical line a row: line N of
 // the file is always row N, and a line that does not parse (a stray quote,
@@ -63,6 +78,10 @@ type Input struct {
 	dec         *csvline.Decoder[inputRow]
 	rows, blank int
 	ended       bool
+	// names are the header's cells folded as they are matched, to know a
+	// repeated header; headerLine is the header's line as the file has it.
+	names      []string
+	headerLine []byte
 }
 
 // NewInput reads the header of the CSV in r and checks that the required
@@ -81,6 +100,9 @@ func NewInputContext(ctx context.Context, r io.Reader) (*Input, error) {
 	in := &Input{lines: csvline.NewReader(r, 0)}
 	in.lines.Stopped = func() bool { return ctx.Err() != nil }
 	header, err := in.readHeader()
+	if errors.Is(err, csvline.ErrStopped) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return nil, fmt.Errorf("batch: input: reading stopped in the header: %w", context.Canceled)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -109,6 +131,13 @@ func (in *Input) NextIf(decode func(row int) bool) (Row, error) {
 		if errors.Is(err, csvline.ErrStopped) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return Row{}, fmt.Errorf("batch: input: reading stopped after line %d: %w", in.lines.Lines(), context.Canceled)
 		}
+		if errors.Is(err, csvline.ErrNoLineEnd) {
+			why := "not a CSV of lines"
+			if cause := notText(l.Text); cause != "" {
+				why = cause
+			}
+			return Row{}, fmt.Errorf("%w: line %d has no line end within %d MiB: %s", ErrBadInput, l.Num, MaxLineRead>>20, why)
+		}
 		if err != nil {
 			return Row{}, fmt.Errorf("%w: after line %d: %v", ErrBadInput, in.lines.Lines(), err)
 		}
@@ -127,8 +156,40 @@ func (in *Input) NextIf(decode func(row int) bool) (Row, error) {
 		if err != nil {
 			return Row{Line: l.Num, Invalid: fmt.Sprintf("%v: %s", err, excerpt(l.Text))}, nil
 		}
-		return rec.row(l.Num), nil
+		if in.repeatsHeader(rec, l.Text) {
+			return Row{Line: l.Num, ReportAccount: rec.ReportAccount, PeerAccount: rec.PeerAccount, MsgReadTime: rec.MsgReadTime,
+				Invalid: "repeated header"}, nil
+		}
+		r := rec.row(l.Num)
+		if r.Invalid == "" {
+			r.Raw = string(l.Raw)
+		}
+		return r, nil
 	}
+}
+
+// HeaderLine returns the input's header line as the file has it, its line
+// end included: the first line of the failed-rows file.
+func (in *Input) HeaderLine() []byte { return in.headerLine }
+
+// repeatsHeader reports whether a data line is the header again (a file
+// concatenated from several exports): its cells, folded as the header's
+// names are, are the header's. Only a line whose report_account cell is
+// that name is split again, so the check costs valid rows nothing.
+func (in *Input) repeatsHeader(rec inputRow, text []byte) bool {
+	if foldName(rec.ReportAccount) != ColReportAccount {
+		return false
+	}
+	cells, err := csvline.Fields(text)
+	if err != nil || len(cells) != len(in.names) {
+		return false
+	}
+	for i, c := range cells {
+		if foldName(c) != in.names[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // Counts says how much of the input Next has read: every physical line
@@ -151,10 +212,39 @@ var headerAliases = map[string]string{
 	"msgreadtime": ColMsgReadTime,
 }
 
-// readHeader reads the first line that is not blank and folds its names:
-// case, a BOM, the MsgReadTime spelling; a column msgread does not read is
-// named "" (ignored).
+// foldName folds a header cell as columns are matched: a BOM, spaces
+// around it, case, the MsgReadTime spelling.
+func foldName(name string) string {
+	key := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(name, "\uFEFF")))
+	if alias, ok := headerAliases[key]; ok {
+		key = alias
+	}
+	return key
+}
+
+// notText says why a line's bytes are no UTF-8 text of lines, as far as its
+// start shows, or "" when they may be: another encoding, NUL bytes (a
+// binary file, /dev/zero), or lone CR line ends.
+func notText(text []byte) string {
+	switch {
+	case bytes.HasPrefix(text, []byte{0xFF, 0xFE, 0, 0}), bytes.HasPrefix(text, []byte{0, 0, 0xFE, 0xFF}):
+		return "it is UTF-32 (it starts with a UTF-32 byte order mark): save it as UTF-8"
+	case bytes.HasPrefix(text, []byte{0xFF, 0xFE}), bytes.HasPrefix(text, []byte{0xFE, 0xFF}):
+		return "it is UTF-16 (it starts with a UTF-16 byte order mark): save it as UTF-8"
+	case bytes.IndexByte(text, 0) >= 0:
+		return "it holds NUL bytes: not a text file, or UTF-16 without a byte order mark (save it as UTF-8)"
+	case bytes.IndexByte(text, '\r') >= 0:
+		return "its lines end with a lone CR (a Mac-style CSV, such as Excel's \"CSV (Macintosh)\"), which is not read as a line end: save it with LF or CRLF line ends"
+	}
+	return ""
+}
+
+// readHeader reads the first line that is not blank and folds its names
+// (foldName); a column msgread does not read is named "" (ignored). The
+// header must end within csvline.DefaultMaxLine bytes, and be text.
 func (in *Input) readHeader() ([]string, error) {
+	in.lines.EndWithin = csvline.DefaultMaxLine + 2 // and a CRLF
+	defer func() { in.lines.EndWithin = MaxLineRead }()
 	var l csvline.Line
 	for {
 		var err error
@@ -162,12 +252,25 @@ func (in *Input) readHeader() ([]string, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("%w: it is empty: a header row naming %s and %s is required", ErrBadInput, ColReportAccount, ColPeerAccount)
 		}
+		if errors.Is(err, csvline.ErrNoLineEnd) {
+			if why := notText(l.Text); why != "" {
+				return nil, fmt.Errorf("%w: %s", ErrBadInput, why)
+			}
+			return nil, fmt.Errorf("%w: line %d has no line end within %d bytes: a header row naming %s and %s is required (is it a CSV file?)",
+				ErrBadInput, l.Num, csvline.DefaultMaxLine, ColReportAccount, ColPeerAccount)
+		}
+		if errors.Is(err, csvline.ErrStopped) {
+			return nil, err
+		}
 		if err != nil {
-			return nil, fmt.Errorf("%w: header: %v", ErrBadInput, err)
+			return nil, fmt.Errorf("%w: header: %w", ErrBadInput, err)
 		}
 		if !l.Blank() {
 			break
 		}
+	}
+	if why := notText(l.Text); why != "" {
+		return nil, fmt.Errorf("%w: %s", ErrBadInput, why)
 	}
 	if l.TooLong {
 		return nil, fmt.Errorf("%w: header (line %d) is longer than %d bytes", ErrBadInput, l.Num, csvline.DefaultMaxLine)
@@ -176,16 +279,13 @@ func (in *Input) readHeader() ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: header (line %d): %v", ErrBadInput, l.Num, err)
 	}
+	in.headerLine = bytes.Clone(l.Raw)
 	seen := map[string]int{}
 	header := make([]string, len(rec))
+	in.names = make([]string, len(rec))
 	for i, name := range rec {
-		if i == 0 {
-			name = strings.TrimPrefix(name, "\uFEFF")
-		}
-		key := strings.ToLower(strings.TrimSpace(name))
-		if alias, ok := headerAliases[key]; ok {
-			key = alias
-		}
+		key := foldName(name)
+		in.names[i] = key
 		switch key {
 		case ColReportAccount, ColPeerAccount, ColMsgReadTime:
 			if prev, dup := seen[key]; dup {
@@ -199,7 +299,7 @@ func (in *Input) readHeader() ([]string, error) {
 	}
 	for _, col := range []string{ColReportAccount, ColPeerAccount} {
 		if _, ok := seen[col]; !ok {
-			return nil, fmt.Errorf("%w: header (line %d) has no %s column (found: %.200s)", ErrBadInput, l.Num, col, strings.Join(rec, ","))
+			return nil, fmt.Errorf("%w: header (line %d) has no %s column (found: %s)", ErrBadInput, l.Num, col, safetext.QuoteCut(strings.Join(rec, ","), 200))
 		}
 	}
 	return header, nil
@@ -233,7 +333,7 @@ func CheckAccount(id string) string { return chatapi.CheckUserID(id) }
 
 // ParseReadTime turns a msg_read_time cell into decimal Unix seconds: "" stays
 // "" (the service then uses now), digits are seconds, and an RFC 3339 time is
-// converted. Values with 13, 16 or 19 digits are refused as milliseconds,
+// converted (a leap second, :60, as the next second). Values with 13, 16 or 19 digits are refused as milliseconds,
 // microseconds or nanoseconds.
 func ParseReadTime(s string) (string, error) {
 	if s == "" {
@@ -254,7 +354,7 @@ func ParseReadTime(s string) (string, error) {
 		}
 		return strconv.FormatInt(n, 10), nil
 	}
-	t, err := time.Parse(time.RFC3339, s)
+	t, err := parseRFC3339(s)
 	if err != nil {
 		return "", fmt.Errorf("%q is neither Unix seconds nor an RFC 3339 time", s)
 	}
@@ -262,6 +362,25 @@ func ParseReadTime(s string) (string, error) {
 		return "", fmt.Errorf("%q is before 1970", s)
 	}
 	return strconv.FormatInt(t.Unix(), 10), nil
+}
+
+// parseRFC3339 is time.Parse(time.RFC3339, s) that also takes a leap
+// second, which RFC 3339 allows (2016-12-31T23:59:60Z) and Go refuses: Unix
+// time has no second 60, so it is read as the next second, the one Unix
+// clocks show after it (2017-01-01T00:00:00Z), as a time after all of the
+// leap second's moments. Any minute may hold it: which ones had a leap
+// second is not checked.
+func parseRFC3339(s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339, s)
+	// "2006-01-02T15:04:05": the seconds are bytes 17 and 18.
+	if err == nil || len(s) < 20 || s[16] != ':' || s[17:19] != "60" {
+		return t, err
+	}
+	t, err2 := time.Parse(time.RFC3339, s[:17]+"59"+s[19:])
+	if err2 != nil {
+		return t, err
+	}
+	return t.Add(time.Second), nil
 }
 
 // CheckResume reads the whole input through res before a resumed run

@@ -41,7 +41,9 @@ func TestInputHeaderSpellingsBOMAndCRLF(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			rows := readAll(t, csv)
-			want := batch.Row{Line: 2, ReportAccount: "alice", PeerAccount: "bob", MsgReadTime: "1700000000", ReadTime: "1700000000"}
+			// Raw is the data line as the file has it, line end included.
+			raw := csv[strings.IndexByte(csv, '\n')+1:]
+			want := batch.Row{Line: 2, ReportAccount: "alice", PeerAccount: "bob", MsgReadTime: "1700000000", ReadTime: "1700000000", Raw: raw}
 			if len(rows) != 1 || rows[0] != want {
 				t.Fatalf("rows = %+v, want [%+v]", rows, want)
 			}

@@ -42,7 +42,7 @@ func (w *run) fatal(res Result, line int) {
 // worker's own child of w.calls: each call's timeout hangs from it, not
 // from a context all the workers share and would contend for.
 func (w *run) process(calls context.Context, row Row) (rec reports.Record, done bool) {
-	rec = reports.Record{Line: row.Line, ReportAccount: row.ReportAccount, PeerAccount: row.PeerAccount, MsgReadTime: row.MsgReadTime}
+	rec = reports.Record{Line: row.Line, ReportAccount: row.ReportAccount, PeerAccount: row.PeerAccount, MsgReadTime: row.MsgReadTime, Raw: row.Raw}
 	switch {
 	case row.done:
 		rec.Status, rec.FinishedAt = reports.StatusSkipped, w.cfg.Clock.Now()

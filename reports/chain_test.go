@@ -85,7 +85,7 @@ func TestNewReportIsBornWithTheDoneLines(t *testing.T) {
 // resume can only name the old one.
 func TestInterruptedCarryLeavesNoReport(t *testing.T) {
 	dir := t.TempDir()
-	old := oldReport(t, dir, 1<<17) // the load asks Stopped every 65,536 rows
+	old := oldReport(t, dir, 1<<13) // the load asks Stopped every 4,096 rows
 	path := filepath.Join(dir, "new.csv")
 	asked := 0
 	_, err := reports.Open(reports.Plan{Report: path, Resume: old, NoFailed: true, SendLog: true,

@@ -37,6 +37,10 @@ type Plan struct {
 	// NoFailed leaves the failed-rows file out (a load test's rows are
 	// synthetic).
 	NoFailed bool
+	// InputHeader is the input's header line as the file has it: the
+	// failed-rows file starts with it and copies each row's line
+	// (Record.Raw). Nil writes FailedHeader and the rows' cells.
+	InputHeader []byte
 	// Resume is the old report to continue, "" for a fresh run.
 	Resume string
 	// Holder names the run in the lock files, for another run's message.
@@ -158,7 +162,7 @@ func Open(p Plan) (_ *Files, err error) {
 		return nil, err
 	}
 	f.failedFile = ff
-	f.failed, err = NewFailedWriter(ff)
+	f.failed, err = NewFailedWriter(ff, p.InputHeader)
 	return f, err
 }
 

@@ -45,6 +45,10 @@ type Record struct {
 	// Latency of the last attempt.
 	Latency    time.Duration
 	FinishedAt time.Time
+	// Raw is the row's input line as the file has it, line end included,
+	// for the failed-rows file; "" for synthetic rows. It is no report
+	// column.
+	Raw string
 }
 
 // Header is the report's header row.

@@ -7,6 +7,9 @@ import (
 	"io"
 	"runtime"
 	"slices"
+	"strconv"
+
+	"github.com/msgread/msgread/internal/safetext"
 )
 
 // Resume is what a run knows of the report of an earlier run it continues.
@@ -71,7 +74,7 @@ func LoadResume(r io.Reader) (*Resume, error) { return loadResume(r, nil, nil) }
 // ErrStopped is returned when a long load was asked to stop.
 var ErrStopped = errors.New("reports: stopped")
 
-// loadResume is LoadResume, asking stopped (if set) every 65,536 rows and
+// loadResume is LoadResume, asking stopped (if set) every 4,096 rows and
 // handing each done row to carry (if set): the rows a new report carries
 // over.
 func loadResume(r io.Reader, stopped func() bool, carry func(doneRow) error) (*Resume, error) {
@@ -88,7 +91,7 @@ func loadResume(r io.Reader, stopped func() bool, carry func(doneRow) error) (*R
 		if err != nil {
 			return nil, err
 		}
-		if stopped != nil && res.Rows%(1<<16) == 0 && stopped() {
+		if stopped != nil && res.Rows%(1<<12) == 0 && stopped() {
 			return nil, ErrStopped
 		}
 		line, err := parseLine(c.Line)
@@ -267,8 +270,8 @@ func (e *MismatchError) Error() string {
 	if e.Blank {
 		return fmt.Sprintf("input line %d is blank, but the resumed report has it done: resume with the input file the report was made from", e.Line)
 	}
-	return fmt.Sprintf("input line %d is %s → %s at msg_read_time %q, but the resumed report has another pair or read time on that line: resume with the input file the report was made from (a read time changed since is sent by a fresh run, not a resume)",
-		e.Line, e.ReportAccount, e.PeerAccount, e.MsgReadTime)
+	return fmt.Sprintf("input line %d is %s → %s at msg_read_time %s, but the resumed report has another pair or read time on that line: resume with the input file the report was made from (a read time changed since is sent by a fresh run, not a resume)",
+		e.Line, safetext.Quote(e.ReportAccount), safetext.Quote(e.PeerAccount), strconv.Quote(e.MsgReadTime))
 }
 
 // LineError refuses a resumed report that names a line the input does not

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/msgread/msgread/batch"
+	"github.com/msgread/msgread/internal/safetext"
 )
 
 const checkAbout = `
@@ -65,7 +66,7 @@ func (o *checkOptions) run(ctx context.Context, e *env) error {
 		if f.Invalid != "" {
 			fmt.Fprintf(e.stdout, "line %d: invalid: %s\n", f.Line, f.Invalid)
 		} else {
-			fmt.Fprintf(e.stdout, "line %d: duplicate of line %d (%s → %s)\n", f.Line, f.DuplicateOf, f.ReportAccount, f.PeerAccount)
+			fmt.Fprintf(e.stdout, "line %d: duplicate of line %d (%s → %s)\n", f.Line, f.DuplicateOf, safetext.Quote(f.ReportAccount), safetext.Quote(f.PeerAccount))
 		}
 	})
 	switch {

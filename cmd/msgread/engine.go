@@ -326,6 +326,10 @@ func (x ending) exit(sum reports.Summary) error {
 	case stop == nil:
 	case stop.Code == "aborted" || stop.Code == "interrupted":
 		return &exitError{code: exitInterrupted, err: errors.New(stop.Message)}
+	case stop.Code == "input_error" && sum.Attempts == 0:
+		// An input that goes bad before the first call (a header, then a
+		// line with no end) is refused as a bad file is: nothing was sent.
+		return &exitError{code: exitUsage, err: errors.New(stop.Message)}
 	default:
 		return &exitError{code: exitAborted, err: errors.New(stop.Message)}
 	}

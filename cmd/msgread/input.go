@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/msgread/msgread/batch"
+	"github.com/msgread/msgread/internal/safetext"
 )
 
 // inputFile is an opened INPUT: its rows, and its line count when it is a
@@ -67,7 +68,15 @@ func openInput(ctx context.Context, e *env, path string) (*inputFile, error) {
 	}
 	lines := int64(-1)
 	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
-		lines, err = countLines(ctx, f)
+		// The header first: a file that is no CSV (gigabytes of NULs, say)
+		// is refused at once, not after its lines are counted.
+		if _, err := batch.NewInputContext(ctx, f); err != nil {
+			f.Close()
+			return nil, inputError(path, err)
+		}
+		if _, err = f.Seek(0, io.SeekStart); err == nil {
+			lines, err = countLines(ctx, f)
+		}
 		if err == nil {
 			_, err = f.Seek(0, io.SeekStart)
 		}
@@ -88,9 +97,12 @@ func openInput(ctx context.Context, e *env, path string) (*inputFile, error) {
 }
 
 func inputError(name string, err error) error {
+	if errors.Is(err, context.Canceled) {
+		return &exitError{code: exitInterrupted, err: errors.New("interrupted while reading the input's header")}
+	}
 	msg := err.Error()
 	if errors.Is(err, batch.ErrBadInput) {
-		msg = fmt.Sprintf("input %s is not usable: %s", name, strings.TrimPrefix(msg, batch.ErrBadInput.Error()+": "))
+		msg = fmt.Sprintf("input %s is not usable: %s", safetext.Quote(name), strings.TrimPrefix(msg, batch.ErrBadInput.Error()+": "))
 	}
 	return usageError(msg)
 }

@@ -104,7 +104,8 @@ func (o *runOptions) run(ctx context.Context, e *env) error {
 	if reportPath == "" {
 		reportPath = filepath.Join("out", "report-"+now.Format(stampLayout)+".csv")
 	}
-	files, err := openFiles(ctx, reports.Plan{Report: reportPath, Failed: o.failed, Resume: o.resume, Holder: "msgread run", Now: now, SendLog: true})
+	files, err := openFiles(ctx, reports.Plan{Report: reportPath, Failed: o.failed, Resume: o.resume, Holder: "msgread run", Now: now,
+		SendLog: true, InputHeader: in.HeaderLine()})
 	if err != nil {
 		return err
 	}

@@ -95,7 +95,7 @@ func TestRunAgainstEndpoint(t *testing.T) {
 		t.Errorf("mock marked %d pairs, want 300", n)
 	}
 	failed, _ := os.ReadFile(filepath.Join(dir, "r.failed.csv"))
-	if string(failed) != "report_account,peer_account,msg_read_time\n" {
+	if string(failed) != "Report_Account,Peer_Account,MsgReadTime\n" {
 		t.Errorf("failed-rows file %q: invalid rows stay out of it", failed)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "s.json")); err != nil {

@@ -22,6 +22,10 @@ const DefaultMaxLine = 64 << 10
 // ErrStopped is returned by Next when Stopped said so.
 var ErrStopped = errors.New("csvline: stopped")
 
+// ErrNoLineEnd is returned by Next when a line has no line end within the
+// Reader's EndWithin bytes; the Reader cannot go on past it.
+var ErrNoLineEnd = errors.New("csvline: no line end")
+
 // Line is one physical line of the file.
 type Line struct {
 	// Num is the line's number, the first line being 1.
@@ -35,6 +39,11 @@ type Line struct {
 	// TooLong is set when the line was longer than the Reader's limit; Text
 	// then holds its start, and the rest of it was skipped.
 	TooLong bool
+	// Raw is the line as it was read, its line end included: the bytes of
+	// the file, for a copy of the line elsewhere. It holds at most the
+	// Reader's limit and two bytes, and is valid until the next call to
+	// Next.
+	Raw []byte
 }
 
 // Blank reports whether the line holds nothing but spaces and tabs.
@@ -48,6 +57,12 @@ type Reader struct {
 	// read past (endless input without a newline, say): true ends Next
 	// with ErrStopped.
 	Stopped func() bool
+	// EndWithin, when positive, bounds how far Next reads in search of a
+	// line's end: a line with none within EndWithin bytes ends Next with
+	// ErrNoLineEnd (and the line's start in Text), for an endless stream
+	// without a newline (/dev/zero) would otherwise be read for ever. Zero
+	// reads on, however long the line.
+	EndWithin int64
 
 	br     *bufio.Reader
 	max    int
@@ -83,6 +98,10 @@ func (r *Reader) Next() (Line, error) {
 			if r.Stopped != nil && r.Stopped() {
 				return Line{}, ErrStopped
 			}
+			if r.EndWithin > 0 && consumed > r.EndWithin {
+				text := trimEnd(r.buf)
+				return Line{Num: r.num + 1, Text: text[:min(len(text), r.max)], TooLong: true}, ErrNoLineEnd
+			}
 			continue
 		case errors.Is(err, io.EOF) && consumed == 0:
 			return Line{}, io.EOF
@@ -91,7 +110,7 @@ func (r *Reader) Next() (Line, error) {
 		}
 		r.num++
 		r.offset += consumed
-		line := Line{Num: r.num, Text: trimEnd(r.buf), Newline: err == nil}
+		line := Line{Num: r.num, Text: trimEnd(r.buf), Newline: err == nil, Raw: r.buf}
 		if line.Newline {
 			r.ended = r.offset
 		}

@@ -63,3 +63,15 @@ func TestDecoderNeverReadsPastItsLine(t *testing.T) {
 		t.Errorf("after an open quote: %+v, %v", c, err)
 	}
 }
+
+func TestReaderEndWithin(t *testing.T) {
+	text := "a,b\n" + strings.Repeat("x", 200<<10)
+	r := csvline.NewReader(strings.NewReader(text+"\nc,d\n"), 10)
+	r.EndWithin = 100 << 10
+	if l, err := r.Next(); err != nil || string(l.Text) != "a,b" || string(l.Raw) != "a,b\n" {
+		t.Fatalf("line 1: %+v, %v", l, err)
+	}
+	if l, err := r.Next(); !errors.Is(err, csvline.ErrNoLineEnd) || l.Num != 2 || string(l.Text) != "xxxxxxxxxx" {
+		t.Fatalf("line 2: %+v, %v; want ErrNoLineEnd with its start", l, err)
+	}
+}

@@ -1,0 +1,219 @@
+package batch_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/msgread/msgread/batch"
+)
+
+// repeat is an endless stream of one byte with no line end, after an
+// optional head.
+type repeat struct {
+	head []byte
+	b    byte
+}
+
+func (r *repeat) Read(p []byte) (int, error) {
+	if len(r.head) > 0 {
+		n := copy(p, r.head)
+		r.head = r.head[n:]
+		return n, nil
+	}
+	for i := range p {
+		p[i] = r.b
+	}
+	return len(p), nil
+}
+
+// within runs f and fails the test if it has not returned within a minute
+// (a hang guard; f returns at once when all is well).
+func within(t *testing.T, f func() error) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- f() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(time.Minute):
+		t.Fatal("still reading after a minute")
+		return nil
+	}
+}
+
+// TestInputWithNoLineEndIsRefused: an input that yields no line end within
+// the line cap, as a pipe, a device or a regular file, is refused at once
+// with ErrBadInput, never read for ever; after a header, a data line with
+// no end within MaxLineRead ends the input the same way.
+func TestInputWithNoLineEndIsRefused(t *testing.T) {
+	header := func(r io.Reader) error {
+		_, err := batch.NewInputContext(context.Background(), r)
+		return err
+	}
+	for name, src := range map[string]io.Reader{
+		"endless x":     &repeat{b: 'x'},
+		"endless NULs":  &repeat{b: 0},
+		"endless comma": &repeat{b: ','},
+	} {
+		t.Run(name, func(t *testing.T) {
+			err := within(t, func() error { return header(src) })
+			if !errors.Is(err, batch.ErrBadInput) || bytes.IndexByte([]byte(err.Error()), 0) >= 0 {
+				t.Fatalf("err %q, want ErrBadInput", err)
+			}
+		})
+	}
+	t.Run("/dev/zero", func(t *testing.T) {
+		f, err := os.Open("/dev/zero")
+		if err != nil {
+			t.Skip(err)
+		}
+		defer f.Close()
+		err = within(t, func() error { return header(f) })
+		if !errors.Is(err, batch.ErrBadInput) || !strings.Contains(err.Error(), "NUL") {
+			t.Fatalf("err %v, want ErrBadInput naming the NULs", err)
+		}
+	})
+	t.Run("regular file", func(t *testing.T) {
+		path := t.TempDir() + "/x.csv"
+		os.WriteFile(path, bytes.Repeat([]byte("x"), 1<<20), 0o644)
+		f, _ := os.Open(path)
+		defer f.Close()
+		if err := header(f); !errors.Is(err, batch.ErrBadInput) {
+			t.Fatalf("err %v, want ErrBadInput", err)
+		}
+	})
+	t.Run("endless data line", func(t *testing.T) {
+		in, err := batch.NewInput(&repeat{head: []byte("report_account,peer_account\na,b\n"), b: 'x'})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r, err := in.Next(); err != nil || r.Line != 2 {
+			t.Fatalf("line 2: %+v, %v", r, err)
+		}
+		err = within(t, func() error { _, err := in.Next(); return err })
+		if !errors.Is(err, batch.ErrBadInput) || !strings.Contains(err.Error(), "line 3 has no line end") {
+			t.Fatalf("err %v, want ErrBadInput naming line 3", err)
+		}
+	})
+}
+
+// TestInputHeaderGivesWayToCancel: a header that never comes (an idle
+// pipe) or never ends gives way to the context at once.
+func TestInputHeaderGivesWayToCancel(t *testing.T) {
+	idle := &endless{header: true, idle: make(chan struct{})}
+	defer close(idle.idle)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := within(t, func() error { _, err := batch.NewInputContext(ctx, idle); return err })
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v, want context.Canceled", err)
+	}
+}
+
+// TestInputNotUTF8TextIsNamed: a UTF-16 or UTF-32 file, NUL bytes and lone
+// CR line ends are refused with their cause named, and no raw NUL or CR in
+// the message.
+func TestInputNotUTF8TextIsNamed(t *testing.T) {
+	utf16le := func(s string) string {
+		var b strings.Builder
+		b.WriteString("\xff\xfe")
+		for _, c := range s {
+			b.WriteByte(byte(c))
+			b.WriteByte(0)
+		}
+		return b.String()
+	}
+	utf16be := func(s string) string {
+		var b strings.Builder
+		b.WriteString("\xfe\xff")
+		for _, c := range s {
+			b.WriteByte(0)
+			b.WriteByte(byte(c))
+		}
+		return b.String()
+	}
+	for name, c := range map[string]struct{ csv, want string }{
+		"UTF-16 LE":          {utf16le("report_account,peer_account\r\na,b\r\n"), "UTF-16"},
+		"UTF-16 BE":          {utf16be("report_account,peer_account\na,b\n"), "UTF-16"},
+		"UTF-32 LE":          {"\xff\xfe\x00\x00r\x00\x00\x00", "UTF-32"},
+		"NUL in header":      {"report_account\x00,peer_account\na,b\n", "NUL"},
+		"lone CR":            {"report_account,peer_account\ra,b\rc,d\re,f\r", "lone CR"},
+		"lone CR, no last":   {"report_account,peer_account\ra,b", "lone CR"},
+		"lone CR, long file": {"report_account,peer_account\r" + strings.Repeat("abcdefgh,ijklmnop\r", 10000), "lone CR"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := batch.NewInput(strings.NewReader(c.csv))
+			if !errors.Is(err, batch.ErrBadInput) || !strings.Contains(err.Error(), c.want) || strings.ContainsAny(err.Error(), "\x00\r") {
+				t.Fatalf("err %q, want ErrBadInput naming %s", err, c.want)
+			}
+		})
+	}
+	// A header alone with a CR line end is a header, not a lone CR.
+	if rows := readAll(t, "report_account,peer_account\r"); len(rows) != 0 {
+		t.Errorf("rows %+v", rows)
+	}
+}
+
+// TestInputRepeatedHeaderIsInvalid: a line equal to the header (cells
+// folded as the header is matched) is an invalid row, whatever the
+// columns; a row that merely starts like it is not.
+func TestInputRepeatedHeaderIsInvalid(t *testing.T) {
+	for name, c := range map[string]struct {
+		csv     string
+		invalid []int // lines
+	}{
+		"two columns":      {"report_account,peer_account\na,b\nreport_account,peer_account\nc,d\n", []int{3}},
+		"another spelling": {"report_account,peer_account,msg_read_time\na,b,1\nReport_Account, Peer_Account ,MsgReadTime\n", []int{3}},
+		"BOM and quotes":   {"\ufeffReport_Account,Peer_Account,note\r\na,b,x\r\n\ufeffReport_Account,\"Peer_Account\",NOTE\r\n", []int{3}},
+		"not the header":   {"report_account,peer_account,note\nreport_account,peer_account,hi\n", nil},
+		"peer differs":     {"report_account,peer_account\nreport_account,peer\n", nil},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var got []int
+			for _, r := range readAll(t, c.csv) {
+				if r.Invalid == "repeated header" {
+					got = append(got, r.Line)
+				} else if r.Invalid != "" {
+					t.Errorf("line %d: %s", r.Line, r.Invalid)
+				}
+			}
+			if len(got) != len(c.invalid) || (len(got) > 0 && got[0] != c.invalid[0]) {
+				t.Fatalf("repeated headers at %v, want %v", got, c.invalid)
+			}
+		})
+	}
+}
+
+// TestReadTimeLeapSecond: RFC 3339's leap second is the next second.
+func TestReadTimeLeapSecond(t *testing.T) {
+	for in, want := range map[string]string{
+		"2016-12-31T23:59:60Z":      "1483228800",
+		"2016-12-31T23:59:60.5Z":    "1483228800",
+		"2017-01-01T07:59:60+08:00": "1483228800",
+		"2016-12-31T23:59:59Z":      "1483228799",
+	} {
+		if got, err := batch.ParseReadTime(in); got != want || err != nil {
+			t.Errorf("%s: %q, %v; want %s", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"2016-12-31T23:59:61Z", "2016-12-31T23:60:60Z", "2016-12-31T24:59:60Z"} {
+		if got, err := batch.ParseReadTime(bad); err == nil {
+			t.Errorf("%s: %q, want an error", bad, got)
+		}
+	}
+}
+
+// TestInputTextInErrorsIsQuoted: a header's escape sequences reach no
+// error raw.
+func TestInputTextInErrorsIsQuoted(t *testing.T) {
+	_, err := batch.NewInput(strings.NewReader("\x1b[2Jwho,\x1b]0;pwned\x07whom\na,b\n"))
+	if !errors.Is(err, batch.ErrBadInput) || strings.ContainsAny(err.Error(), "\x1b\x07") || !strings.Contains(err.Error(), `\x1b[2J`) {
+		t.Fatalf("err %q, want the header quoted", err)
+	}
+}
