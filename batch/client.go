@@ -103,11 +103,11 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	}
 	u, err := url.Parse(cfg.Endpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("batch: client: endpoint %q is not an http(s) URL", RedactEndpoint(cfg.Endpoint))
+		return nil, fmt.Errorf("batch: client: endpoint %q is not an http(s) URL", chatapi.RedactEndpoint(cfg.Endpoint))
 	}
 	if strings.Contains(u.Path, chatapi.Path) {
 		return nil, fmt.Errorf("batch: client: endpoint %q holds the API's path: give the service's base URL, such as %s://%s",
-			RedactEndpoint(cfg.Endpoint), u.Scheme, u.Host)
+			chatapi.RedactEndpoint(cfg.Endpoint), u.Scheme, u.Host)
 	}
 	u.RawQuery, u.Fragment = "", ""
 	var rt http.RoundTripper
@@ -237,7 +237,7 @@ func (c *Client) do(ctx context.Context, cl *call) Result {
 		res := DecodeResponse(resp.StatusCode, nil)
 		if to, err := resp.Location(); err == nil {
 			res.Err = fmt.Errorf("%w, to %s%s (redirects are not followed: they would carry the UserSig elsewhere)",
-				res.Err, chatapi.RedactText(RedactEndpoint(to.String()), maxServerText), endpointHint(to))
+				res.Err, chatapi.RedactText(chatapi.RedactEndpoint(to.String()), maxServerText), endpointHint(to))
 		}
 		return res
 	}
@@ -329,7 +329,7 @@ func endpointHint(to *url.URL) string {
 	if !ok || (to.Scheme != "http" && to.Scheme != "https") {
 		return ""
 	}
-	endpoint := RedactEndpoint((&url.URL{Scheme: to.Scheme, User: to.User, Host: to.Host, Path: base}).String())
+	endpoint := chatapi.RedactEndpoint((&url.URL{Scheme: to.Scheme, User: to.User, Host: to.Host, Path: base}).String())
 	return ": give " + chatapi.RedactText(endpoint, maxServerText) + " as the endpoint"
 }
 
@@ -339,21 +339,6 @@ func snippet(body []byte) string {
 		return ""
 	}
 	return fmt.Sprintf(": %q", chatapi.RedactText(string(body), 80))
-}
-
-// RedactEndpoint masks a password in an endpoint URL, for banners and
-// errors.
-func RedactEndpoint(endpoint string) string {
-	u, err := url.Parse(endpoint)
-	if err != nil || u.User == nil {
-		if i := strings.Index(endpoint, "@"); i >= 0 {
-			if j := strings.Index(endpoint, "://"); j >= 0 && j < i {
-				return endpoint[:j+3] + "xxxxx@" + endpoint[i+1:]
-			}
-		}
-		return endpoint
-	}
-	return u.Redacted()
 }
 
 // unreachable says why a call got no answer from host, in words.
@@ -386,7 +371,7 @@ func redactErr(err error) error {
 	var uerr *url.Error
 	if errors.As(err, &uerr) {
 		clean := *uerr
-		clean.URL = chatapi.RedactURL(RedactEndpoint(uerr.URL))
+		clean.URL = chatapi.RedactEndpoint(uerr.URL)
 		var nerr net.Error
 		if errors.As(uerr.Err, &nerr) && nerr.Timeout() {
 			return fmt.Errorf("batch: request timed out: %w", &clean)
