@@ -75,8 +75,29 @@ type Client struct {
 }
 
 // sigQuery is the query string of the UserSig in use, up to the random
-// number: built once a UserSig, not once a call.
-type sigQuery struct{ sig, prefix string }
+// number: built once a UserSig, not once a call. sent holds it and the
+// few before it, whose calls may still be answered.
+type sigQuery struct {
+	sig, prefix string
+	sent        *chatapi.SentSigs
+}
+
+// keptSigs is how many UserSigs, the one in use included, the client cuts
+// out of the server's text by value.
+const keptSigs = 4
+
+// nextQuery returns the query of sig, which follows old (nil at first).
+func (c *Client) nextQuery(old *sigQuery, sig string) *sigQuery {
+	sigs := []string{sig}
+	if old != nil {
+		for _, s := range old.sent.Sigs() {
+			if len(sigs) < keptSigs && s != sig {
+				sigs = append(sigs, s)
+			}
+		}
+	}
+	return &sigQuery{sig: sig, prefix: chatapi.QueryPrefix(c.cfg.SDKAppID, c.cfg.Admin, sig), sent: chatapi.NewSentSigs(sigs...)}
+}
 
 // NewClient validates cfg and returns a Client.
 func NewClient(cfg ClientConfig) (*Client, error) {
@@ -178,7 +199,7 @@ func (c *Client) MarkRead(ctx context.Context, req chatapi.Request) Result {
 	}
 	q := c.query.Load()
 	if q == nil || q.sig != sig {
-		q = &sigQuery{sig: sig, prefix: chatapi.QueryPrefix(c.cfg.SDKAppID, c.cfg.Admin, sig)}
+		q = c.nextQuery(q, sig)
 		c.query.Store(q)
 	}
 	cl := &call{url: *c.url}
@@ -190,8 +211,10 @@ func (c *Client) MarkRead(ctx context.Context, req chatapi.Request) Result {
 	start := time.Now()
 	res := c.do(ctx, cl)
 	res.Latency = time.Since(start)
-	if sig != "" && strings.Contains(res.Info, sig) {
-		res.Info = strings.ReplaceAll(res.Info, sig, "REDACTED")
+	if res.Info != "" || res.Err != nil {
+		// Only reported text pays for the search: an OK answer has none.
+		res.Info = q.sent.Redact(res.Info)
+		res.Err = redactSigs(res.Err, q.sent)
 	}
 	if res.Class == chatapi.ClassRenew {
 		c.cfg.Signer.Invalidate(sig)
@@ -365,6 +388,30 @@ func unreachable(err error, host string) string {
 	}
 	return "cannot reach " + host
 }
+
+// redactSigs returns err with every UserSig of sent cut out of its text
+// (which may quote the server: a body, a redirect's address, a malformed
+// answer net/http saw); it wraps what err wraps.
+func redactSigs(err error, sent *chatapi.SentSigs) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if clean := sent.Redact(msg); clean != msg {
+		return &redactedError{msg: clean, err: err}
+	}
+	return err
+}
+
+// redactedError is an error whose text was redacted; Unwrap still gives
+// the error it came from, for errors.Is and errors.As.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
 
 // redactErr removes the UserSig from the URL that net/http puts in its errors.
 func redactErr(err error) error {
