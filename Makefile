@@ -60,6 +60,7 @@ FUZZTIME ?= 30s
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzMarkRead$$' -fuzztime $(FUZZTIME) ./mockserver
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeResponse$$' -fuzztime $(FUZZTIME) ./batch
+	$(GO) test -run '^$$' -fuzz '^FuzzSentSigsRedact$$' -fuzztime $(FUZZTIME) ./batch/chatapi
 	$(GO) test -run '^$$' -fuzz '^FuzzInput$$' -fuzztime $(FUZZTIME) ./batch
 	$(GO) test -run '^$$' -fuzz '^FuzzLoadResume$$' -fuzztime $(FUZZTIME) ./reports
 

@@ -75,8 +75,29 @@ type Client struct {
 }
 
 // sigQuery is the query string of the UserSig in use, up to the random
-// number: built once a UserSig, not once a call.
-type sigQuery struct{ sig, prefix string }
+// number: built once a UserSig, not once a call. sent holds it and the
+// few before it, whose calls may still be answered.
+type sigQuery struct {
+	sig, prefix string
+	sent        *chatapi.SentSigs
+}
+
+// keptSigs is how many UserSigs, the one in use included, the client cuts
+// out of the server's text by value.
+const keptSigs = 4
+
+// nextQuery returns the query of sig, which follows old (nil at first).
+func (c *Client) nextQuery(old *sigQuery, sig string) *sigQuery {
+	sigs := []string{sig}
+	if old != nil {
+		for _, s := range old.sent.Sigs() {
+			if len(sigs) < keptSigs && s != sig {
+				sigs = append(sigs, s)
+			}
+		}
+	}
+	return &sigQuery{sig: sig, prefix: chatapi.QueryPrefix(c.cfg.SDKAppID, c.cfg.Admin, sig), sent: chatapi.NewSentSigs(sigs...)}
+}
 
 // NewClient validates cfg and returns a Client.
 func NewClient(cfg ClientConfig) (*Client, error) {
@@ -103,11 +124,11 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	}
 	u, err := url.Parse(cfg.Endpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("batch: client: endpoint %q is not an http(s) URL", RedactEndpoint(cfg.Endpoint))
+		return nil, fmt.Errorf("batch: client: endpoint %q is not an http(s) URL", chatapi.RedactEndpoint(cfg.Endpoint))
 	}
 	if strings.Contains(u.Path, chatapi.Path) {
 		return nil, fmt.Errorf("batch: client: endpoint %q holds the API's path: give the service's base URL, such as %s://%s",
-			RedactEndpoint(cfg.Endpoint), u.Scheme, u.Host)
+			chatapi.RedactEndpoint(cfg.Endpoint), u.Scheme, u.Host)
 	}
 	u.RawQuery, u.Fragment = "", ""
 	var rt http.RoundTripper
@@ -178,7 +199,7 @@ func (c *Client) MarkRead(ctx context.Context, req chatapi.Request) Result {
 	}
 	q := c.query.Load()
 	if q == nil || q.sig != sig {
-		q = &sigQuery{sig: sig, prefix: chatapi.QueryPrefix(c.cfg.SDKAppID, c.cfg.Admin, sig)}
+		q = c.nextQuery(q, sig)
 		c.query.Store(q)
 	}
 	cl := &call{url: *c.url}
@@ -190,8 +211,10 @@ func (c *Client) MarkRead(ctx context.Context, req chatapi.Request) Result {
 	start := time.Now()
 	res := c.do(ctx, cl)
 	res.Latency = time.Since(start)
-	if sig != "" && strings.Contains(res.Info, sig) {
-		res.Info = strings.ReplaceAll(res.Info, sig, "REDACTED")
+	if res.Info != "" || res.Err != nil {
+		// Only reported text pays for the search: an OK answer has none.
+		res.Info = q.sent.Redact(res.Info)
+		res.Err = redactSigs(res.Err, q.sent)
 	}
 	if res.Class == chatapi.ClassRenew {
 		c.cfg.Signer.Invalidate(sig)
@@ -237,7 +260,7 @@ func (c *Client) do(ctx context.Context, cl *call) Result {
 		res := DecodeResponse(resp.StatusCode, nil)
 		if to, err := resp.Location(); err == nil {
 			res.Err = fmt.Errorf("%w, to %s%s (redirects are not followed: they would carry the UserSig elsewhere)",
-				res.Err, chatapi.RedactText(RedactEndpoint(to.String()), maxServerText), endpointHint(to))
+				res.Err, chatapi.RedactText(chatapi.RedactEndpoint(to.String()), maxServerText), endpointHint(to))
 		}
 		return res
 	}
@@ -329,7 +352,7 @@ func endpointHint(to *url.URL) string {
 	if !ok || (to.Scheme != "http" && to.Scheme != "https") {
 		return ""
 	}
-	endpoint := RedactEndpoint((&url.URL{Scheme: to.Scheme, User: to.User, Host: to.Host, Path: base}).String())
+	endpoint := chatapi.RedactEndpoint((&url.URL{Scheme: to.Scheme, User: to.User, Host: to.Host, Path: base}).String())
 	return ": give " + chatapi.RedactText(endpoint, maxServerText) + " as the endpoint"
 }
 
@@ -339,21 +362,6 @@ func snippet(body []byte) string {
 		return ""
 	}
 	return fmt.Sprintf(": %q", chatapi.RedactText(string(body), 80))
-}
-
-// RedactEndpoint masks a password in an endpoint URL, for banners and
-// errors.
-func RedactEndpoint(endpoint string) string {
-	u, err := url.Parse(endpoint)
-	if err != nil || u.User == nil {
-		if i := strings.Index(endpoint, "@"); i >= 0 {
-			if j := strings.Index(endpoint, "://"); j >= 0 && j < i {
-				return endpoint[:j+3] + "xxxxx@" + endpoint[i+1:]
-			}
-		}
-		return endpoint
-	}
-	return u.Redacted()
 }
 
 // unreachable says why a call got no answer from host, in words.
@@ -381,12 +389,36 @@ func unreachable(err error, host string) string {
 	return "cannot reach " + host
 }
 
+// redactSigs returns err with every UserSig of sent cut out of its text
+// (which may quote the server: a body, a redirect's address, a malformed
+// answer net/http saw); it wraps what err wraps.
+func redactSigs(err error, sent *chatapi.SentSigs) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if clean := sent.Redact(msg); clean != msg {
+		return &redactedError{msg: clean, err: err}
+	}
+	return err
+}
+
+// redactedError is an error whose text was redacted; Unwrap still gives
+// the error it came from, for errors.Is and errors.As.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+
 // redactErr removes the UserSig from the URL that net/http puts in its errors.
 func redactErr(err error) error {
 	var uerr *url.Error
 	if errors.As(err, &uerr) {
 		clean := *uerr
-		clean.URL = chatapi.RedactURL(RedactEndpoint(uerr.URL))
+		clean.URL = chatapi.RedactEndpoint(uerr.URL)
 		var nerr net.Error
 		if errors.As(uerr.Err, &nerr) && nerr.Timeout() {
 			return fmt.Errorf("batch: request timed out: %w", &clean)

@@ -187,29 +187,37 @@ func (st Stages) String() string {
 // longer than zero.
 func ParseStages(s string) (Stages, error) {
 	var st Stages
-	for _, part := range strings.Split(s, ",") {
+	parts := strings.Split(s, ",")
+	for _, part := range parts {
+		// A stage is named as typed, and within the whole when there are
+		// several: an empty one ("100:10s,") says little on its own.
+		name := fmt.Sprintf("stage %q", part)
+		if len(parts) > 1 {
+			name += fmt.Sprintf(" of %q", s)
+		}
 		target, length, ok := strings.Cut(strings.TrimSpace(part), ":")
 		if !ok {
-			return nil, fmt.Errorf("stage %q is not TARGET:DURATION, such as 200:1m", part)
+			return nil, fmt.Errorf("%s is not TARGET:DURATION, such as 200:1m", name)
 		}
 		f, err := strconv.ParseFloat(strings.TrimSpace(target), 64)
 		if err != nil || !(f >= 0) || math.IsInf(f, 0) {
-			return nil, fmt.Errorf("stage %q: the target rate is not a number of calls/s, 0 or more", part)
+			return nil, fmt.Errorf("%s: the target rate %q is not a number of calls/s, 0 or more", name, strings.TrimSpace(target))
 		}
 		d, err := time.ParseDuration(strings.TrimSpace(length))
 		if err != nil || d < 0 {
-			return nil, fmt.Errorf("stage %q: the duration is not a length of time such as 30s or 1m", part)
+			return nil, fmt.Errorf("%s: the duration %q is not a length of time such as 30s or 1m", name, strings.TrimSpace(length))
 		}
 		st = append(st, Stage{Target: f, For: d})
 	}
 	if st.Length() <= 0 {
-		return nil, errors.New("stages last no time at all")
+		return nil, fmt.Errorf("stages %q last no time at all", s)
 	}
 	return st, nil
 }
 
 // Errors of ParseProfile that a caller may want to explain with its own
-// names for the step and the ramp's length.
+// names for the step and the ramp's length. ParseProfile wraps them with
+// the rate as given.
 var (
 	ErrNoStep     = errors.New("a rate in steps needs the length of a step")
 	ErrNoRampSpan = errors.New("a ramp needs the time to ramp over")
@@ -217,23 +225,26 @@ var (
 
 // ParseProfile reads a rate: "200" (constant), "100,200,300" (steps of
 // step), or "50:300" (a ramp over rampOver). Every rate must be a positive,
-// finite number.
+// finite number. Its errors quote s.
 func ParseProfile(s string, step, rampOver time.Duration) (Profile, error) {
-	num := func(v string) (float64, error) {
+	num := func(what, v string) (float64, error) {
 		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
 		if err != nil || !(f > 0) || math.IsInf(f, 0) {
-			return 0, fmt.Errorf("rate %q is not a positive number", v)
+			if what == "" {
+				return 0, fmt.Errorf("rate %q is not a positive number", v)
+			}
+			return 0, fmt.Errorf("rate %q in %s %q is not a positive number", v, what, s)
 		}
 		return f, nil
 	}
 	switch {
 	case strings.Contains(s, ","):
 		if step <= 0 {
-			return nil, ErrNoStep
+			return nil, fmt.Errorf("steps %q: %w", s, ErrNoStep)
 		}
 		var rates []float64
 		for _, part := range strings.Split(s, ",") {
-			f, err := num(part)
+			f, err := num("steps", part)
 			if err != nil {
 				return nil, err
 			}
@@ -242,20 +253,20 @@ func ParseProfile(s string, step, rampOver time.Duration) (Profile, error) {
 		return Steps{Rates: rates, Step: step}, nil
 	case strings.Contains(s, ":"):
 		from, to, _ := strings.Cut(s, ":")
-		a, err := num(from)
+		a, err := num("ramp", from)
 		if err != nil {
 			return nil, err
 		}
-		b, err := num(to)
+		b, err := num("ramp", to)
 		if err != nil {
 			return nil, err
 		}
 		if rampOver <= 0 {
-			return nil, ErrNoRampSpan
+			return nil, fmt.Errorf("ramp %q: %w", s, ErrNoRampSpan)
 		}
 		return Ramp{From: a, To: b, Over: rampOver}, nil
 	}
-	f, err := num(s)
+	f, err := num("", s)
 	if err != nil {
 		return nil, err
 	}

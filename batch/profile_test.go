@@ -1,6 +1,8 @@
 package batch
 
 import (
+	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -86,5 +88,60 @@ func TestStages(t *testing.T) {
 	steps := Steps{Rates: []float64{100, 200, 300}, Step: 10 * time.Second}
 	if steps.Length() != 30*time.Second || len(steps.Bounds()) != 2 {
 		t.Errorf("steps: length %v, bounds %v", steps.Length(), steps.Bounds())
+	}
+}
+
+// TestParseErrorsNameWhatWasTyped: every error of ParseProfile and
+// ParseStages quotes the rate or the stages as given, not an example.
+func TestParseErrorsNameWhatWasTyped(t *testing.T) {
+	for _, tt := range []struct {
+		in         string
+		step, ramp time.Duration
+		want       []string
+	}{
+		{"fast", time.Second, time.Second, []string{`"fast"`}},
+		{"100,x", time.Second, time.Second, []string{`"x"`, `"100,x"`}},
+		{"1,2", 0, time.Second, []string{`"1,2"`}},
+		{"1:", time.Second, time.Second, []string{`""`, `"1:"`}},
+		{"5:5", time.Second, 0, []string{`"5:5"`}},
+		{"5:5", time.Second, -time.Second, []string{`"5:5"`}},
+	} {
+		_, err := ParseProfile(tt.in, tt.step, tt.ramp)
+		if err == nil {
+			t.Errorf("%q (step %v, ramp %v) accepted", tt.in, tt.step, tt.ramp)
+			continue
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%q (step %v, ramp %v): %q does not name %s", tt.in, tt.step, tt.ramp, err, w)
+			}
+		}
+		if strings.Contains(err.Error(), "50:300") {
+			t.Errorf("%q: %q names an example, not the input", tt.in, err)
+		}
+	}
+	if _, err := ParseProfile("5:5", time.Second, 0); !errors.Is(err, ErrNoRampSpan) {
+		t.Errorf("a ramp with no span: %v, want ErrNoRampSpan", err)
+	}
+	if _, err := ParseProfile("1,2", 0, 0); !errors.Is(err, ErrNoStep) {
+		t.Errorf("steps with no step: %v, want ErrNoStep", err)
+	}
+	for in, want := range map[string][]string{
+		"100":           {`"100"`},
+		"100:10s,":      {`""`, `"100:10s,"`},
+		"x:10s,200:1m":  {`"x:10s"`, `"x"`, `"x:10s,200:1m"`},
+		"100:10s,5:ten": {`"5:ten"`, `"ten"`},
+		"100:0s,200:0s": {`"100:0s,200:0s"`},
+	} {
+		_, err := ParseStages(in)
+		if err == nil {
+			t.Errorf("stages %q accepted", in)
+			continue
+		}
+		for _, w := range want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("stages %q: %q does not name %s", in, err, w)
+			}
+		}
 	}
 }

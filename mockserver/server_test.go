@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -380,5 +381,63 @@ func TestReadoutToken(t *testing.T) {
 	srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/mock/stats", nil))
 	if rec.Code != http.StatusOK {
 		t.Errorf("/mock/stats needs no token: %d", rec.Code)
+	}
+}
+
+// TestRandomIsAnyNonEmptyValue: like the service (API.md, addendum 1), the
+// mock takes any non-empty random, numeric or not, in range or not; an
+// empty or missing one is 60002.
+func TestRandomIsAnyNonEmptyValue(t *testing.T) {
+	sig := devSig(t)
+	body := `{"Report_Account":"a","Peer_Account":"b"}`
+	for _, tt := range []struct {
+		name   string
+		random *string // nil: no random parameter at all
+		code   int
+	}{
+		{"a uint32", ptr("7"), 0},
+		{"the largest uint32", ptr("4294967295"), 0},
+		{"beyond uint32", ptr("4294967296"), 0},
+		{"negative", ptr("-1"), 0},
+		{"letters", ptr("abc"), 0},
+		{"PHP uniqid's hex", ptr("5f3a9c1e2b7d4"), 0},
+		{"empty", ptr(""), chatapi.CodeHTTPParse},
+		{"missing", nil, chatapi.CodeHTTPParse},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newMock(t, mockserver.Config{Scenario: mockserver.Scenario{Ceiling: -1}})
+			q, _ := url.ParseQuery(apiQuery(sig))
+			q.Del("random")
+			if tt.random != nil {
+				q.Set("random", *tt.random)
+			}
+			if code, _ := serve(t, srv, "POST", chatapi.Path+"?"+q.Encode(), body); code != tt.code {
+				t.Errorf("random %v: code %d, want %d", tt.random, code, tt.code)
+			}
+		})
+	}
+}
+
+func ptr(s string) *string { return &s }
+
+// TestREADMESaysWhatTheMockDoesWithRandom: the README's table of the mock's
+// checks says what the code does (TestRandomIsAnyNonEmptyValue), as its
+// prose does: a random that is no uint32 is taken.
+func TestREADMESaysWhatTheMockDoesWithRandom(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var row string
+	for _, line := range strings.Split(string(readme), "\n") {
+		if strings.HasPrefix(line, "| ") && strings.HasSuffix(line, "| 60002 |") {
+			row = line
+		}
+	}
+	if !strings.Contains(row, "`random` missing or empty") || strings.Contains(row, "uint32") {
+		t.Errorf("the README's 60002 row %q must say a random missing or empty, and nothing of uint32", row)
+	}
+	if !strings.Contains(string(readme), "any non-empty `random`") {
+		t.Error("the README's prose no longer says the mock takes any non-empty random")
 	}
 }

@@ -8,9 +8,10 @@ import (
 )
 
 // sigParam finds a usersig parameter and its value anywhere in text: in a
-// URL's query (after ? or &), escaped (%3D), as a JSON field, or in free
-// prose; but not inside a longer name such as "xusersig".
-var sigParam = regexp.MustCompile(`(?i)(^|[^A-Za-z0-9_])(usersig(?:=|%3D|":\s*"))[A-Za-z0-9*_\-+/=%.]+`)
+// URL's query (after ? or &, or their escapes %3F and %26), escaped (%3D),
+// as a JSON field, or in free prose; but not inside a longer name such as
+// "xusersig".
+var sigParam = regexp.MustCompile(`(?i)(^|[^A-Za-z0-9_]|%3F|%26)(usersig(?:=|%3D|":\s*"))[A-Za-z0-9*_\-+/=%.]+`)
 
 // RedactURL returns rawURL with the value of its usersig parameter replaced by
 // "REDACTED", for logs and error messages. It works on text that is not a

@@ -180,7 +180,7 @@ func TestEndpointMistakes(t *testing.T) {
 	}
 }
 
-// TestSecretsStayOut: a password in the endpoint is masked in the banner, a
+// TestSecretsStayOut: the userinfo of the endpoint is masked in the banner, a
 // key given to --secret-key-file is not echoed, and reports are 0600.
 func TestSecretsStayOut(t *testing.T) {
 	_, srv := newScripted(t, nil)
@@ -191,7 +191,7 @@ func TestSecretsStayOut(t *testing.T) {
 	if err := run(context.Background(), []string{"run", "--endpoint", ep, "--progress", "none", "--report", report, in}, e); err != nil {
 		t.Fatalf("%v\n%s", err, errOut)
 	}
-	if strings.Contains(errOut.String(), "hunter2") || !strings.Contains(errOut.String(), "ops:xxxxx@") {
+	if strings.Contains(errOut.String(), "hunter2") || !strings.Contains(errOut.String(), "//xxxxx@") {
 		t.Errorf("banner:\n%s", errOut)
 	}
 	if st, err := os.Stat(report); err != nil || st.Mode().Perm() != 0o600 {

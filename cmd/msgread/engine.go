@@ -76,7 +76,7 @@ func (f *rateFlags) parse(rampDefault time.Duration) error {
 	}
 	profile, err := batch.ParseProfile(f.rate, f.step, ramp)
 	if err != nil {
-		return profileError(err)
+		return profileError(f.rate, err)
 	}
 	f.profile = profile
 	return nil

@@ -58,13 +58,14 @@ func describeBreaches(breaches []reports.Verdict) []string {
 	return out
 }
 
-// profileError explains a --rate that does not parse.
-func profileError(err error) error {
+// profileError explains a --rate that does not parse, quoting rate as the
+// user gave it.
+func profileError(rate string, err error) error {
 	switch {
 	case errors.Is(err, batch.ErrNoStep):
-		return usageError("--rate: a rate in steps (100,200,300) needs --step")
+		return usageError(fmt.Sprintf("--rate: the steps %q need a --step longer than zero", rate))
 	case errors.Is(err, batch.ErrNoRampSpan):
-		return usageError("--rate: a ramp (50:300) needs --ramp (or, for load, --duration) to ramp over")
+		return usageError(fmt.Sprintf("--rate: a ramp %q needs a --ramp longer than zero (or, for load, a --duration) to ramp over", rate))
 	}
 	return usageError("--rate: " + err.Error())
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/msgread/msgread/batch"
+	"github.com/msgread/msgread/batch/chatapi"
 	"github.com/msgread/msgread/reports"
 )
 
@@ -192,7 +193,7 @@ func (o *loadOptions) run(ctx context.Context, e *env) error {
 	page := reports.Page{Title: "msgread load report", Scenario: o.target.mock.scenario, Seed: o.target.mock.seed, Ceiling: ceiling,
 		Ceilings: ceilings, Summary: sum, Timeline: seconds, Bounds: o.engine.profile.Bounds(), Projection: proj, Generated: time.Now()}
 	if tgt.mock == nil {
-		page.Scenario = "external target " + o.target.endpoint
+		page.Scenario = "external target " + chatapi.RedactEndpoint(o.target.endpoint)
 	}
 	fmt.Fprintf(e.stderr, "  report: %s\n", files.ReportPath)
 	out.write(e, page)

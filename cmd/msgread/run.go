@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/msgread/msgread/batch"
+	"github.com/msgread/msgread/batch/chatapi"
 	"github.com/msgread/msgread/reports"
 )
 
@@ -240,5 +241,5 @@ func runScenario(tgt *target, t targetFlags) string {
 	if t.region != "" {
 		return "region " + t.region
 	}
-	return "endpoint " + t.endpoint
+	return "endpoint " + chatapi.RedactEndpoint(t.endpoint)
 }

@@ -133,7 +133,7 @@ func (t *targetFlags) resolve(e *env, name string, maxRate float64, timeout time
 				fmt.Fprintf(e.stderr, "msgread %s: warning: --rate %g is above the API's documented ceiling of 200 calls/s; expect 60007 answers\n", name, maxRate)
 			}
 		}
-		banner = fmt.Sprintf("against %s as %s of app %d", batch.RedactEndpoint(endpoint), admin, t.app.sdkappid)
+		banner = fmt.Sprintf("against %s as %s of app %d", chatapi.RedactEndpoint(endpoint), admin, t.app.sdkappid)
 		tuneGC(e)
 		if t.region != "" {
 			banner += fmt.Sprintf("\nmsgread %s: note: the webhook C2C.CallbackAfterMsgReport, if enabled, fires for every call: warn the owner of the app's callback endpoint", name)

@@ -1,0 +1,109 @@
+package batch_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/msgread/msgread/batch/chatapi"
+)
+
+// sigLeak returns a run of chatapi.MinEcho characters of sig, as sent or
+// escaped, that text holds across line breaks and spaces, or "".
+func sigLeak(text, sig string) string {
+	flat := strings.NewReplacer(" ", "", "\t", "", "\r", "", "\n", "", `\n`, "", `\r`, "").Replace(text)
+	once := url.QueryEscape(sig)
+	for _, form := range []string{sig, once, url.QueryEscape(once)} {
+		for i := 0; i+chatapi.MinEcho <= len(form); i++ {
+			if g := form[i : i+chatapi.MinEcho]; strings.Contains(flat, g) {
+				return g
+			}
+		}
+	}
+	return ""
+}
+
+// echoing is a service that echoes the UserSig it was sent back in the
+// form its Report_Account names.
+// It returns the last UserSig it saw.
+func echoing(t *testing.T) (*httptest.Server, func() string) {
+	var mu sync.Mutex
+	var last string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct{ Report_Account string }
+		body, _ := io.ReadAll(r.Body)
+		json.Unmarshal(body, &req)
+		sig := r.URL.Query().Get("usersig")
+		mu.Lock()
+		last = sig
+		mu.Unlock()
+		info := func(text string) {
+			b, _ := json.Marshal(map[string]any{"ActionStatus": "FAIL", "ErrorCode": 70402, "ErrorInfo": text})
+			w.Write(b)
+		}
+		switch req.Report_Account {
+		case "raw":
+			info("refused " + sig)
+		case "colon":
+			info("usersig: " + sig)
+		case "escaped":
+			info("query " + url.QueryEscape(r.URL.RawQuery))
+		case "quoted":
+			info(`sig "` + sig + `" refused`)
+		case "sig=":
+			info("sig=" + sig + "&random=1")
+		case "split":
+			info("usersig=" + sig[:120] + "\n" + sig[120:])
+		case "http 500":
+			w.WriteHeader(http.StatusInternalServerError)
+			io.WriteString(w, "<pre>upstream saw usersig: "+sig+"</pre>")
+		case "malformed":
+			io.WriteString(w, "<html>"+sig[:190]+"</html>")
+		case "redirect":
+			w.Header().Set("Location", "https://elsewhere.example/"+sig+chatapi.Path)
+			w.WriteHeader(http.StatusFound)
+		case "broken HTTP":
+			conn, buf, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				fmt.Fprintf(buf, "XTTP/1.1 %s\r\n\r\n", sig)
+				buf.Flush()
+				conn.Close()
+			}
+		default:
+			info("")
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv, func() string { mu.Lock(); defer mu.Unlock(); return last }
+}
+
+// TestClientRedactsEchoedUserSigs: whatever form a service echoes the
+// UserSig in, in its ErrorInfo, its body, a redirect or a broken answer,
+// no run of 16 of its characters is left in the Result.
+func TestClientRedactsEchoedUserSigs(t *testing.T) {
+	srv, lastSig := echoing(t)
+	c := plainClient(t, srv.URL, time.Second)
+	for _, form := range []string{"raw", "colon", "escaped", "quoted", "sig=", "split", "http 500", "malformed", "redirect", "broken HTTP"} {
+		t.Run(form, func(t *testing.T) {
+			res := c.MarkRead(context.Background(), chatapi.Request{ReportAccount: form, PeerAccount: "p"})
+			if res.Describe() == "" {
+				t.Fatalf("result %+v: no text to check", res)
+			}
+			sig := lastSig()
+			if len(sig) < 100 {
+				t.Fatalf("the service saw UserSig %q", sig)
+			}
+			if g := sigLeak(res.Describe()+" "+res.Info, sig); g != "" {
+				t.Errorf("%q still holds %q of the UserSig", res.Describe(), g)
+			}
+		})
+	}
+}
