@@ -67,8 +67,6 @@ func (l *SendLog) Sync() error {
 	return nil
 }
 
-func (l *SendLog) close() error { return l.f.Close() }
-
 // readSendLog reads a send log into r: each line logged that r does not
 // have done is marked sent. A torn last line (a kill while writing it) is
 // left out: its call had not gone out.
