@@ -131,13 +131,21 @@ func cpuProfile(path string) (stop func()) {
 	return func() { pprof.StopCPUProfile(); f.Close() }
 }
 
-// interrupts handles SIGINT and SIGTERM: the first cancels the returned
-// context (a run drains its calls in flight and flushes its report), the
-// second is passed on (a run stops its calls in flight), and the third ends
-// the process at once, whatever it is doing.
+// interrupts handles SIGINT, SIGTERM and SIGHUP (a closed terminal or ssh
+// session, which would otherwise end the process at once, unflushed): the
+// first cancels the returned context (a run drains its calls in flight and
+// flushes its report), the second is passed on (a run stops its calls in
+// flight), and the third ends the process at once, whatever it is doing.
+// A signal the process was started with ignored (SIGHUP under nohup, SIGINT
+// in a background job) stays ignored: Notify would catch it again.
 func interrupts() (context.Context, <-chan os.Signal) {
 	sigs := make(chan os.Signal, 3)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(sigs, syscall.SIGTERM)
+	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGHUP} {
+		if !signal.Ignored(sig) {
+			signal.Notify(sigs, sig)
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	second := make(chan os.Signal, 1)
 	go func() {

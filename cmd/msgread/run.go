@@ -40,8 +40,9 @@ checked at the end: the run finishes, names each breached one and exits 4.
 Exit: 0 all ok; 1 some rows failed, gave up or were invalid; 2 usage, input or
 output-file error, nothing sent; 3 stopped by a fatal answer, the failure-rate
 limit or a resume given another input; 4 a threshold was not met; 130
-interrupted (Ctrl-C drains calls in flight and flushes the report; a second
-Ctrl-C stops at once).
+interrupted (Ctrl-C, SIGTERM or SIGHUP drains calls in flight and flushes the
+report; a second one stops them at once). A closed terminal sends SIGHUP: run a
+long migration under nohup, systemd-run or tmux (see the README).
 
 Examples:
   msgread run --mock testdata/sample.csv
