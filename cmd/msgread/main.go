@@ -100,12 +100,13 @@ type env struct {
 
 func main() {
 	ctx, second := interrupts()
-	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, lookupEnv: os.LookupEnv, signals: second}
+	survivePipes()
+	e := &env{stdin: os.Stdin, stdout: newConsole(os.Stdout), stderr: newConsole(os.Stderr), lookupEnv: os.LookupEnv, signals: second}
 	stopProfile := cpuProfile(os.Getenv("MSGREAD_CPUPROFILE"))
 	err := run(ctx, os.Args[1:], e)
 	stopProfile()
 	if err != nil && !errors.Is(err, errSilent) && !errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintln(os.Stderr, "msgread:", err)
+		fmt.Fprintln(e.stderr, "msgread:", err)
 	}
 	os.Exit(exitCode(err))
 }
@@ -163,6 +164,15 @@ func interrupts() (context.Context, <-chan os.Signal) {
 		}
 	}()
 	return ctx, second
+}
+
+// survivePipes keeps a closed standard output or error from ending the
+// process: a Go program dies of SIGPIPE when it writes to a broken pipe on
+// file descriptor 1 or 2, unless SIGPIPE is passed to Notify; then the
+// write returns EPIPE, and the console drops what follows. The channel is
+// never read: Notify does not block on a full one.
+func survivePipes() {
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 }
 
 // run dispatches args to a subcommand.

@@ -124,3 +124,80 @@ func TestBinaryHangupIgnoredUnderNohup(t *testing.T) {
 		t.Fatalf("exit %d, want 130 after SIGTERM\n%s", code, &stderr)
 	}
 }
+
+// TestBinaryClosedConsoleNeverStopsARun: "msgread run … 2>&1 | head -1":
+// standard output and error are one pipe whose reader goes away after the
+// banner. The run carries on to its end: every row is in the report and
+// the summary file is whole. It died of SIGPIPE at the next progress line,
+// its report empty and its summary 0 bytes.
+func TestBinaryClosedConsoleNeverStopsARun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Scenario: mockserver.Scenario{Ceiling: -1}})
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	report, summary := filepath.Join(dir, "r.csv"), filepath.Join(dir, "s.json")
+	const rows = 600
+	cmd := exec.Command(bin, "run", "--endpoint", srv.URL(), "--rate", "400", "--progress", "log", "--log-every", "1s",
+		"--report", report, "--summary-json", summary, writeInput(t, rows))
+	cmd.Env = append(os.Environ(), "MSGREAD_SECRET_KEY="+testKey)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = w, w
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	first := make([]byte, 1)
+	var banner strings.Builder
+	for !strings.Contains(banner.String(), "\n") {
+		if _, err := r.Read(first); err != nil {
+			t.Fatalf("no banner: %v", err)
+		}
+		banner.Write(first)
+	}
+	r.Close() // head -1 has its line
+	var none syncBuffer
+	if code := waitExit(t, cmd, 20*time.Second, &none); code != exitOK {
+		t.Fatalf("exit %d after its console closed, want 0 (banner %q)", code, banner.String())
+	}
+	if got := readReport(t, report); len(got) != rows || len(srv.Marks()) != rows {
+		t.Errorf("%d rows reported, %d pairs marked; want %d", len(got), len(srv.Marks()), rows)
+	}
+	if doc := readSummary(t, summary); doc.Reported != rows || doc.ExitCode != exitOK {
+		t.Errorf("summary: %d reported, exit %d", doc.Reported, doc.ExitCode)
+	}
+}
+
+// TestConsoleDropsWritesAfterItsFirstError: the first failed write returns
+// its error, and later ones are dropped, never passed on.
+func TestConsoleDropsWritesAfterItsFirstError(t *testing.T) {
+	w := &failingWriter{}
+	c := newConsole(w)
+	if _, err := c.Write([]byte("a")); err != nil || w.calls != 1 {
+		t.Fatalf("a good write: %v, %d calls", err, w.calls)
+	}
+	w.fail = true
+	if _, err := c.Write([]byte("b")); err == nil {
+		t.Error("the first failure is not returned")
+	}
+	if n, err := c.Write([]byte("cd")); n != 2 || err != nil || w.calls != 2 {
+		t.Errorf("after a failure: %d, %v, %d calls; want 2, nil, no call", n, err, w.calls)
+	}
+}
+
+type failingWriter struct {
+	fail  bool
+	calls int
+}
+
+func (f *failingWriter) Write(p []byte) (int, error) {
+	f.calls++
+	if f.fail {
+		return 0, syscall.EPIPE
+	}
+	return len(p), nil
+}
