@@ -22,6 +22,27 @@ type inputFile struct {
 	// before the run (fast, for the progress bar and the resume's checks);
 	// -1 for standard input, a pipe or a device, which are read once.
 	lines int64
+	// at is the file's size and modification time when its lines were
+	// counted, to tell an input that changed during the run.
+	at os.FileInfo
+}
+
+// changed says how a regular file input changed since its lines were
+// counted, when it did: rows appended while the run read it (they are
+// read, sent and reported like the rest: a run reads its input to the end
+// it finds), or a file cut or rewritten. "" when it did not change.
+func (in *inputFile) changed(read int) string {
+	if in.lines < 0 || in.at == nil {
+		return ""
+	}
+	now, err := os.Stat(in.path)
+	if err == nil && now.Size() == in.at.Size() && now.ModTime().Equal(in.at.ModTime()) {
+		return ""
+	}
+	if int64(read) > in.lines {
+		return fmt.Sprintf("the input grew during the run: it had %d lines at the start, and %d were read to its end; the rows added were sent and reported too", in.lines, read)
+	}
+	return fmt.Sprintf("the input changed during the run: it had %d lines at the start, and %d were read to its end", in.lines, read)
 }
 
 // rowsEstimate is the number of data rows for the progress bar, -1 unknown.
@@ -66,7 +87,8 @@ func openInput(ctx context.Context, e *env, path string) (*inputFile, error) {
 		return nil, usageError(fmt.Sprintf("input: %v", err))
 	}
 	lines := int64(-1)
-	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+	st, err := f.Stat()
+	if err == nil && st.Mode().IsRegular() {
 		lines, err = countLines(ctx, f)
 		if err == nil {
 			_, err = f.Seek(0, io.SeekStart)
@@ -84,7 +106,7 @@ func openInput(ctx context.Context, e *env, path string) (*inputFile, error) {
 		f.Close()
 		return nil, inputError(path, err)
 	}
-	return &inputFile{Input: in, path: path, close: f.Close, lines: lines}, nil
+	return &inputFile{Input: in, path: path, close: f.Close, lines: lines, at: st}, nil
 }
 
 func inputError(name string, err error) error {

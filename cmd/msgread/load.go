@@ -177,7 +177,7 @@ func (o *loadOptions) run(ctx context.Context, e *env) error {
 	begun := time.Now()
 	sum, runErr := drive(ctx, e, "load", runner, src, files, total, &o.engine)
 	x := ending{runErr: runErr, closeErr: files.Close()}
-	x.accountErr = account(&sum, fileIn, files)
+	x.accountErr = account(e, "load", &sum, fileIn, files)
 	x.mark(&sum)
 	seconds := runner.Timeline()
 	ceilings := tgt.quota(&sum, seconds)

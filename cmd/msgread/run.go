@@ -18,7 +18,9 @@ INPUT has a header row with report_account and peer_account (or Report_Account,
 Peer_Account) and optionally msg_read_time (MsgReadTime): Unix seconds or RFC 3339;
 empty means now. One line is one row. Every row ends in the report (--report)
 exactly once, as ok, failed, gave_up or invalid; the rows to try again also go to
---failed, in the input's format.
+--failed, in the input's format. A file that grows during the run is read to the
+end the reader finds: rows appended before it gets there are sent and reported
+too (a note says the input grew); rows appended later wait for a --resume.
 
 Target: --mock runs the bundled mock in-process (no account needed); otherwise
 --region or --endpoint, with --sdkappid, --admin and the secret key from
@@ -138,7 +140,7 @@ func (o *runOptions) run(ctx context.Context, e *env) error {
 
 	sum, runErr := drive(ctx, e, "run", runner, in.Input, files, in.rowsEstimate(), &o.engine)
 	x := ending{runErr: runErr, closeErr: files.Close()}
-	x.accountErr = account(&sum, in, files)
+	x.accountErr = account(e, "run", &sum, in, files)
 	x.mark(&sum)
 	seconds := runner.Timeline()
 	ceilings := tgt.quota(&sum, seconds)
@@ -213,16 +215,22 @@ func printResume(e *env, path string, files *reports.Files) {
 
 // account checks, at the end of a run, that every input row it read is in
 // the report or not finished, and that the input reader saw every line a
-// regular file has (in is nil for synthetic rows).
-func account(sum *reports.Summary, in *inputFile, files *reports.Files) error {
+// regular file has (in is nil for synthetic rows). A file that changed
+// during the run (rows appended to it) was read to the end it had when the
+// reader reached it: that is no fault, and the note says so on stderr.
+func account(e *env, name string, sum *reports.Summary, in *inputFile, files *reports.Files) error {
 	if err := sum.Account(files.Counts()); err != nil || in == nil {
 		return err
 	}
 	lines, _, _, ended := in.Counts()
-	if ended && in.lines >= 0 && int64(lines) != in.lines {
-		return fmt.Errorf("%w: the input has %d lines, but %d were read; please report this", reports.ErrUnbalanced, in.lines, lines)
+	if !ended || in.lines < 0 || int64(lines) == in.lines {
+		return nil
 	}
-	return nil
+	if note := in.changed(lines); note != "" {
+		fmt.Fprintf(e.stderr, "msgread %s: note: %s\n", name, note)
+		return nil
+	}
+	return fmt.Errorf("%w: the input has %d lines, but %d were read; please report this", reports.ErrUnbalanced, in.lines, lines)
 }
 
 // runScenario names what a run was aimed at, for the HTML report.
