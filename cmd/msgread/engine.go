@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"net"
+	"os"
 	"strings"
 	"time"
 
@@ -157,6 +158,13 @@ const stampLayout = "20060102-150405"
 // refusals to exit 2.
 func openFiles(ctx context.Context, p reports.Plan) (*reports.Files, error) {
 	p.Stopped = func() bool { return ctx.Err() != nil }
+	if p.Resume != "" {
+		// A report to resume is a file a run wrote, locked and maybe
+		// appended to: a named pipe would block its open, a device never end.
+		if st, err := os.Stat(p.Resume); err == nil && !st.Mode().IsRegular() {
+			return nil, usageError(fmt.Sprintf("--resume %s is not a regular file (it names a report msgread wrote)", p.Resume))
+		}
+	}
 	files, err := reports.Open(p)
 	if err == nil {
 		return files, nil

@@ -82,7 +82,10 @@ func openInput(ctx context.Context, e *env, path string) (*inputFile, error) {
 		}
 		return &inputFile{Input: in, path: path, close: func() error { return nil }, lines: -1}, nil
 	}
-	f, err := os.Open(path)
+	f, err := openRead(ctx, path)
+	if ierr := interruptedOpening(ctx, err, "the input"); ierr != nil {
+		return nil, ierr
+	}
 	if err != nil {
 		return nil, usageError(fmt.Sprintf("input: %v", err))
 	}

@@ -115,7 +115,7 @@ func (o *loadOptions) validate(args []string) error {
 }
 
 func (o *loadOptions) run(ctx context.Context, e *env) error {
-	tgt, err := o.target.resolve(e, "load", o.engine.profile.Max(), o.engine.timeout, o.engine.workers)
+	tgt, err := o.target.resolve(ctx, e, "load", o.engine.profile.Max(), o.engine.timeout, o.engine.workers)
 	if err != nil {
 		return err
 	}

@@ -92,7 +92,7 @@ func (o *runOptions) run(ctx context.Context, e *env) error {
 		return err
 	}
 	defer in.close()
-	tgt, err := o.target.resolve(e, "run", o.engine.profile.Max(), o.engine.timeout, o.engine.workers)
+	tgt, err := o.target.resolve(ctx, e, "run", o.engine.profile.Max(), o.engine.timeout, o.engine.workers)
 	if err != nil {
 		return err
 	}
