@@ -87,7 +87,7 @@ func openInput(ctx context.Context, e *env, path string) (*inputFile, error) {
 		return nil, ierr
 	}
 	if err != nil {
-		return nil, usageError(fmt.Sprintf("input: %v", err))
+		return nil, stopped(exitUsage, stopInput, fmt.Errorf("input: %w", err))
 	}
 	lines := int64(-1)
 	st, err := f.Stat()
@@ -101,7 +101,7 @@ func openInput(ctx context.Context, e *env, path string) (*inputFile, error) {
 			if ctx.Err() != nil {
 				return nil, &exitError{code: exitInterrupted, err: errors.New("interrupted while counting the input's lines")}
 			}
-			return nil, usageError(fmt.Sprintf("input %s: %v", path, err))
+			return nil, stopped(exitUsage, stopInput, fmt.Errorf("input %s: %w", path, err))
 		}
 	}
 	in, err := batch.NewInputContext(ctx, f)
@@ -117,7 +117,7 @@ func inputError(name string, err error) error {
 	if errors.Is(err, batch.ErrBadInput) {
 		msg = fmt.Sprintf("input %s is not usable: %s", name, strings.TrimPrefix(msg, batch.ErrBadInput.Error()+": "))
 	}
-	return usageError(msg)
+	return stopped(exitUsage, stopInput, errors.New(msg))
 }
 
 // countLines counts the physical lines of r: newline bytes, plus one for a

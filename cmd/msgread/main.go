@@ -56,7 +56,8 @@ var commands = []command{
 }
 
 // parse builds the command's flags, reads them from args and the
-// environment, and validates them with the arguments.
+// environment, and validates them with the arguments. The options come
+// back with a validation's error, nil with a flag's.
 func (c command) parse(e *env, args []string) (options, error) {
 	fs, o := c.flags()
 	rest, err := parseFlags(fs, e, args)
@@ -68,7 +69,7 @@ func (c command) parse(e *env, args []string) (options, error) {
 		return nil, err
 	}
 	if err := o.validate(rest); err != nil {
-		return nil, err
+		return o, err // the options, for the summary of the exit
 	}
 	return o, nil
 }
@@ -175,8 +176,9 @@ func survivePipes() {
 	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 }
 
-// run dispatches args to a subcommand.
-func run(ctx context.Context, args []string, e *env) error {
+// run dispatches args to a subcommand. A command with a summary JSON
+// makes it once its flags parse, and every exit after that writes it.
+func run(ctx context.Context, args []string, e *env) (err error) {
 	if len(args) == 0 {
 		usage(e.stderr)
 		return usageError("no command given")
@@ -202,6 +204,13 @@ func run(ctx context.Context, args []string, e *env) error {
 		return usageError(fmt.Sprintf("unknown command %q (msgread help lists the commands)", name))
 	}
 	o, err := c.parse(e, args[1:])
+	if s, ok := o.(summarizer); ok {
+		out, serr := s.openSummary(e)
+		if serr != nil {
+			return errors.Join(err, serr) // the first cause first
+		}
+		defer func() { out.ended(e, err) }()
+	}
 	if err != nil {
 		return err
 	}
@@ -238,9 +247,11 @@ Run "msgread help COMMAND" (or "msgread COMMAND -h") for a command's flags, and
 `)
 }
 
-// exitError carries an exit code with an error.
+// exitError carries an exit code with an error, and the stop code the
+// summary JSON gives it ("" by the exit code).
 type exitError struct {
 	code int
+	stop string
 	err  error
 }
 

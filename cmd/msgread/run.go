@@ -86,6 +86,12 @@ func (o *runOptions) validate(args []string) error {
 	return o.target.validate()
 }
 
+func (o *runOptions) openSummary(e *env) (out *summaryOutput, err error) {
+	o.engine.summary, err = openSummary(e, "run", o.engine.summaryJSON, map[string]string{
+		"the input": o.input, "--report": o.engine.report, "--failed": o.failed, "--resume": o.resume, "--timeline": o.timeline, "--html": o.html})
+	return o.engine.summary, err
+}
+
 func (o *runOptions) run(ctx context.Context, e *env) error {
 	in, err := openInput(ctx, e, o.input)
 	if err != nil {
@@ -115,7 +121,7 @@ func (o *runOptions) run(ctx context.Context, e *env) error {
 		}
 	}()
 	out := loadOutputs{files: files}
-	if err := out.create(e, o.timeline, o.html, o.engine.summaryJSON); err != nil {
+	if err := out.create(e, o.timeline, o.html); err != nil {
 		started = true // create abandoned the files
 		return err
 	}
@@ -156,7 +162,7 @@ func (o *runOptions) run(ctx context.Context, e *env) error {
 		Ceilings: ceilings, Summary: sum, Timeline: seconds, Bounds: o.engine.profile.Bounds(), Generated: time.Now()})
 	info := reports.RunInfo{Command: "run", StartedAt: now, FinishedAt: time.Now(), TotalRows: in.rowsEstimate(), InputEnded: ended,
 		ServerCeiling: tgt.ceiling(), Mock: tgt.info}
-	return finish(e, out.summary, sum, x, info)
+	return finish(e, o.engine.summary, sum, x, info)
 }
 
 // checkResume checks the resumed report against the input before the first
@@ -169,7 +175,7 @@ func checkResume(ctx context.Context, e *env, in *inputFile, res *reports.Resume
 	}
 	if in.lines >= 0 {
 		if err := res.CheckLines(int(in.lines)); err != nil {
-			return usageError("--resume: " + err.Error())
+			return stopped(exitUsage, stopMismatch, fmt.Errorf("--resume: %w", err))
 		}
 	}
 	again, closeAgain, ok, err := in.reopen()
@@ -185,15 +191,18 @@ func checkResume(ctx context.Context, e *env, in *inputFile, res *reports.Resume
 	}
 	err = batch.CheckResume(ctx, again, res)
 	var line *reports.LineError
+	var mismatch *reports.MismatchError
 	switch {
 	case err == nil:
 		return nil
 	case errors.As(err, &line):
-		return usageError("--resume: " + err.Error())
+		return stopped(exitUsage, stopMismatch, fmt.Errorf("--resume: %w", err))
 	case ctx.Err() != nil:
 		return &exitError{code: exitInterrupted, err: errors.New("interrupted before the first call")}
+	case errors.As(err, &mismatch):
+		return stopped(exitAborted, stopMismatch, fmt.Errorf("stopped before the first call: %w", err))
 	}
-	return &exitError{code: exitAborted, err: fmt.Errorf("stopped before the first call: %w", err)}
+	return stopped(exitAborted, stopInput, fmt.Errorf("stopped before the first call: %w", err))
 }
 
 func printResume(e *env, path string, files *reports.Files) {
