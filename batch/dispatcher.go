@@ -85,6 +85,13 @@ func (d *dispatcher) run(ctx context.Context) {
 	defer close(d.tickets)
 	probing, probeFails := true, 0
 	var pausedAt time.Time
+	// A pause that no answer ended (an interrupt, the outage budget) lasted
+	// until the run stopped: it counts to now.
+	defer func() {
+		if !pausedAt.IsZero() {
+			d.outageDuration.Add(int64(d.clock.Now().Sub(pausedAt)))
+		}
+	}()
 	for ctx.Err() == nil {
 		now := d.clock.Now()
 		if !probing && d.broken(now) {

@@ -110,3 +110,43 @@ func TestOutageBudgetStops(t *testing.T) {
 		t.Errorf("%d calls met the outage", c.lost)
 	}
 }
+
+// TestOutageSecondsCountAPauseNoAnswerEnded: a pause that no answer ended
+// is counted up to the moment the run stopped, whether the outage budget
+// stopped it or an interrupt did (it read "paused for 0 s").
+func TestOutageSecondsCountAPauseNoAnswerEnded(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		interrupt time.Duration // on the run's clock after the start; 0: none
+		min, max  float64
+	}{
+		// Down from 2 s; the breaker opens about BreakerAfter (5 s) later,
+		// and the budget stops the run once a probe finds 60 s without an
+		// answer (probes are up to 30 s apart).
+		{"outage budget", 0, 45, 75},
+		// Interrupted on the first probe 30 s after the start: paused
+		// about 23 s, give or take a probe's backoff.
+		{"interrupt", 30 * time.Second, 15, 55},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clock := newFakeClock()
+			t0 := clock.Now()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			c := &outageCaller{clock: clock, down: func(now time.Time) bool {
+				if tc.interrupt > 0 && now.Sub(t0) >= tc.interrupt {
+					cancel()
+				}
+				return now.Sub(t0) > 2*time.Second
+			}}
+			r, _ := batch.New(batch.Config{Caller: c, Profile: batch.Constant(200), Workers: 16, Clock: clock, OutageBudget: time.Minute})
+			sum, err := r.Run(ctx, input(t, rowsOf(4000)...), &memOutput{})
+			if err == nil {
+				t.Fatal("the run ended without an error")
+			}
+			if sum.Outages != 1 || sum.OutageSeconds < tc.min || sum.OutageSeconds > tc.max {
+				t.Errorf("%d outages, paused %.1f s; want one of %.0f-%.0f s (stopped by %v)", sum.Outages, sum.OutageSeconds, tc.min, tc.max, err)
+			}
+		})
+	}
+}

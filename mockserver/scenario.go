@@ -125,6 +125,13 @@ func LoadScenario(nameOrPath string) (Scenario, error) {
 	if err != nil {
 		return Scenario{}, fmt.Errorf("mockserver: scenario %q is neither built in (%s) nor a readable file: %w", nameOrPath, strings.Join(BuiltinNames(), ", "), err)
 	}
+	return DecodeScenario(nameOrPath, data)
+}
+
+// DecodeScenario decodes a scenario file's JSON, data, read from path by
+// the caller, under LoadScenario's rules.
+func DecodeScenario(path string, data []byte) (Scenario, error) {
+	nameOrPath := path
 	var s Scenario
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()

@@ -93,7 +93,10 @@ type Document struct {
 // Stop is why a run stopped early: Code is stable, for programs
 // ("interrupted", "aborted", "fatal_answer", "failure_rate",
 // "resume_mismatch", "unreachable", "outage_budget", "input_error",
-// "output_error", "unaccounted"); Message is for people.
+// "output_error", "unaccounted"; and for a command refused before its
+// first call, "usage_error" and "resume_error" as well as "input_error",
+// "output_error", "resume_mismatch" and "interrupted"); Message is for
+// people.
 type Stop struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`

@@ -121,7 +121,10 @@ func (o *checkOptions) sources(ctx context.Context, e *env) (open func() (*batch
 	var r io.Reader = e.stdin
 	name := "standard input"
 	if o.input != "-" {
-		f, err := os.Open(o.input)
+		f, err := openRead(ctx, o.input)
+		if ierr := interruptedOpening(ctx, err, "the input"); ierr != nil {
+			return nil, 0, done, ierr
+		}
 		if err != nil {
 			return nil, 0, done, usageError(fmt.Sprintf("input: %v", err))
 		}

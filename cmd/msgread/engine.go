@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"net"
+	"os"
 	"strings"
 	"time"
 
@@ -32,6 +33,7 @@ type engineFlags struct {
 	logFormat   string
 	metricsAddr string
 	thresholds  thresholdFlags
+	summary     *summaryOutput // made by the command's openSummary
 }
 
 // rateFlags are --rate, --step, --ramp and --stages, read the same way in
@@ -91,7 +93,7 @@ func (f *engineFlags) register(fs *flag.FlagSet, reportDefault string) {
 	fs.Float64Var(&f.maxFailure, "max-failure-rate", batch.DefaultMaxFailureRate, "stop (exit 3) once more than this `fraction` of the rows sent failed or gave up; 1 never stops")
 	fs.DurationVar(&f.outage, "outage-budget", batch.DefaultOutageBudget, "when the service cannot be reached, pause and probe it; stop (exit 3) once it has not answered for this long")
 	fs.StringVar(&f.report, "report", "", "report `path` (default "+reportDefault+"; never overwritten)")
-	fs.StringVar(&f.summaryJSON, "summary-json", "", "also write the summary as JSON to this `path` (- for standard output; never overwritten)")
+	fs.StringVar(&f.summaryJSON, "summary-json", "", "also write the summary as JSON to this `path` (- for standard output; never overwritten),\non every exit once the flags parse, refusals included (stop.code says why)")
 	fs.StringVar(&f.progress, "progress", "auto", "progress display: `auto|bar|log|none` (auto: a bar on a terminal, else a timestamped\nlog line every --log-every)")
 	fs.DurationVar(&f.logEvery, "log-every", DefaultLogEvery, "how often the log line is printed")
 	fs.StringVar(&f.logFormat, "log-format", "text", "the log line's format: `text|json` (json: one object a line, through log/slog;\n--progress auto then logs even on a terminal)")
@@ -157,6 +159,13 @@ const stampLayout = "20060102-150405"
 // refusals to exit 2.
 func openFiles(ctx context.Context, p reports.Plan) (*reports.Files, error) {
 	p.Stopped = func() bool { return ctx.Err() != nil }
+	if p.Resume != "" {
+		// A report to resume is a file a run wrote, locked and maybe
+		// appended to: a named pipe would block its open, a device never end.
+		if st, err := os.Stat(p.Resume); err == nil && !st.Mode().IsRegular() {
+			return nil, stopped(exitUsage, stopResume, fmt.Errorf("--resume %s is not a regular file (it names a report msgread wrote)", p.Resume))
+		}
+	}
 	files, err := reports.Open(p)
 	if err == nil {
 		return files, nil
@@ -165,9 +174,9 @@ func openFiles(ctx context.Context, p reports.Plan) (*reports.Files, error) {
 		return nil, &exitError{code: exitInterrupted, err: errors.New("interrupted while reading the resumed report")}
 	}
 	if p.Resume != "" && !errors.Is(err, reports.ErrExists) && !errors.Is(err, reports.ErrSamePath) && !errors.Is(err, reports.ErrLocked) {
-		return nil, usageError(fmt.Sprintf("--resume: %v", err))
+		return nil, stopped(exitUsage, stopResume, fmt.Errorf("--resume: %w", err))
 	}
-	return nil, usageError(fmt.Sprintf("cannot write the report: %v", err))
+	return nil, stopped(exitUsage, stopOutput, fmt.Errorf("cannot write the report: %w", err))
 }
 
 // createOutput creates one more output of the run under the report's rule
@@ -181,7 +190,7 @@ func createOutput(e *env, files *reports.Files, path, flag string) (io.WriteClos
 	}
 	f, err := files.Create(path, flag)
 	if err != nil {
-		return nil, usageError(fmt.Sprintf("%s: %v", flag, err))
+		return nil, stopped(exitUsage, stopOutput, fmt.Errorf("%s: %w", flag, err))
 	}
 	return f, nil
 }
@@ -197,16 +206,6 @@ func fill(out io.WriteCloser, write func(io.Writer) error) error {
 		err = cerr
 	}
 	return err
-}
-
-// writeSummary writes the summary JSON to out (nil: none) and closes it.
-func writeSummary(e *env, name string, out io.WriteCloser, doc reports.Document) {
-	if out == nil {
-		return
-	}
-	if err := fill(out, doc.Write); err != nil {
-		fmt.Fprintf(e.stderr, "msgread %s: writing --summary-json: %v\n", name, err)
-	}
 }
 
 // startMetrics serves the run's metrics when --metrics-addr is given; stop
@@ -345,9 +344,9 @@ func (x ending) exit(sum reports.Summary) error {
 // finish ends a judged run: the exit is worked out, and the summary JSON
 // written with the exit code the process ends with. It returns the error
 // main exits with.
-func finish(e *env, out io.WriteCloser, sum reports.Summary, x ending, info reports.RunInfo) error {
+func finish(e *env, out *summaryOutput, sum reports.Summary, x ending, info reports.RunInfo) error {
 	err := x.exit(sum)
 	info.Stop, info.ExitCode, info.Version = x.stop(), exitCode(err), versionString()
-	writeSummary(e, info.Command, out, reports.NewDocument(sum, info))
+	out.write(e, reports.NewDocument(sum, info))
 	return err
 }

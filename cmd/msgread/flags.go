@@ -1,11 +1,11 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/msgread/msgread/batch/chatapi"
@@ -110,9 +110,12 @@ const secretKeyEnv = "MSGREAD_SECRET_KEY"
 // loadSecretKey returns the secret key from MSGREAD_SECRET_KEY or the file
 // named by --secret-key-file (first line, spaces trimmed), and whether either
 // was given. Errors never contain the key.
-func loadSecretKey(e *env, file string) (chatapi.Secret, bool, error) {
+func loadSecretKey(ctx context.Context, e *env, file string) (chatapi.Secret, bool, error) {
 	if file != "" {
-		data, err := readSmallFile(file, 64<<10)
+		data, err := readSmallFile(ctx, file, 64<<10)
+		if ierr := interruptedOpening(ctx, err, "--secret-key-file"); ierr != nil {
+			return chatapi.Secret{}, false, ierr
+		}
 		if err != nil {
 			if looksLikeKey(file) {
 				// Someone gave the key itself: do not echo it back.
@@ -131,15 +134,6 @@ func loadSecretKey(e *env, file string) (chatapi.Secret, bool, error) {
 		return chatapi.NewSecret(strings.TrimSpace(v)), true, nil
 	}
 	return chatapi.Secret{}, false, nil
-}
-
-func readSmallFile(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, limit))
 }
 
 // looksLikeKey reports whether a --secret-key-file value looks like a secret

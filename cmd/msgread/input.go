@@ -23,6 +23,27 @@ type inputFile struct {
 	// before the run (fast, for the progress bar and the resume's checks);
 	// -1 for standard input, a pipe or a device, which are read once.
 	lines int64
+	// at is the file's size and modification time when its lines were
+	// counted, to tell an input that changed during the run.
+	at os.FileInfo
+}
+
+// changed says how a regular file input changed since its lines were
+// counted, when it did: rows appended while the run read it (they are
+// read, sent and reported like the rest: a run reads its input to the end
+// it finds), or a file cut or rewritten. "" when it did not change.
+func (in *inputFile) changed(read int) string {
+	if in.lines < 0 || in.at == nil {
+		return ""
+	}
+	now, err := os.Stat(in.path)
+	if err == nil && now.Size() == in.at.Size() && now.ModTime().Equal(in.at.ModTime()) {
+		return ""
+	}
+	if int64(read) > in.lines {
+		return fmt.Sprintf("the input grew during the run: it had %d lines at the start, and %d were read to its end; the rows added were sent and reported too", in.lines, read)
+	}
+	return fmt.Sprintf("the input changed during the run: it had %d lines at the start, and %d were read to its end", in.lines, read)
 }
 
 // rowsEstimate is the number of data rows for the progress bar, -1 unknown.
@@ -62,12 +83,16 @@ func openInput(ctx context.Context, e *env, path string) (*inputFile, error) {
 		}
 		return &inputFile{Input: in, path: path, close: func() error { return nil }, lines: -1}, nil
 	}
-	f, err := os.Open(path)
+	f, err := openRead(ctx, path)
+	if ierr := interruptedOpening(ctx, err, "the input"); ierr != nil {
+		return nil, ierr
+	}
 	if err != nil {
-		return nil, usageError(fmt.Sprintf("input: %v", err))
+		return nil, stopped(exitUsage, stopInput, fmt.Errorf("input: %w", err))
 	}
 	lines := int64(-1)
-	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+	st, err := f.Stat()
+	if err == nil && st.Mode().IsRegular() {
 		// The header first: a file that is no CSV (gigabytes of NULs, say)
 		// is refused at once, not after its lines are counted.
 		if _, err := batch.NewInputContext(ctx, f); err != nil {
@@ -85,7 +110,7 @@ func openInput(ctx context.Context, e *env, path string) (*inputFile, error) {
 			if ctx.Err() != nil {
 				return nil, &exitError{code: exitInterrupted, err: errors.New("interrupted while counting the input's lines")}
 			}
-			return nil, usageError(fmt.Sprintf("input %s: %v", path, err))
+			return nil, stopped(exitUsage, stopInput, fmt.Errorf("input %s: %w", path, err))
 		}
 	}
 	in, err := batch.NewInputContext(ctx, f)
@@ -93,7 +118,7 @@ func openInput(ctx context.Context, e *env, path string) (*inputFile, error) {
 		f.Close()
 		return nil, inputError(path, err)
 	}
-	return &inputFile{Input: in, path: path, close: f.Close, lines: lines}, nil
+	return &inputFile{Input: in, path: path, close: f.Close, lines: lines, at: st}, nil
 }
 
 func inputError(name string, err error) error {
@@ -104,7 +129,7 @@ func inputError(name string, err error) error {
 	if errors.Is(err, batch.ErrBadInput) {
 		msg = fmt.Sprintf("input %s is not usable: %s", safetext.Quote(name), strings.TrimPrefix(msg, batch.ErrBadInput.Error()+": "))
 	}
-	return usageError(msg)
+	return stopped(exitUsage, stopInput, errors.New(msg))
 }
 
 // countLines counts the physical lines of r: newline bytes, plus one for a

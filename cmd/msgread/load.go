@@ -115,8 +115,14 @@ func (o *loadOptions) validate(args []string) error {
 	return o.target.validate()
 }
 
+func (o *loadOptions) openSummary(e *env) (out *summaryOutput, err error) {
+	o.engine.summary, err = openSummary(e, "load", o.engine.summaryJSON, map[string]string{
+		"--input": o.input, "--report": o.engine.report, "--timeline": o.timeline, "--html": o.html})
+	return o.engine.summary, err
+}
+
 func (o *loadOptions) run(ctx context.Context, e *env) error {
-	tgt, err := o.target.resolve(e, "load", o.engine.profile.Max(), o.engine.timeout, o.engine.workers)
+	tgt, err := o.target.resolve(ctx, e, "load", o.engine.profile.Max(), o.engine.timeout, o.engine.workers)
 	if err != nil {
 		return err
 	}
@@ -178,7 +184,7 @@ func (o *loadOptions) run(ctx context.Context, e *env) error {
 	begun := time.Now()
 	sum, runErr := drive(ctx, e, "load", runner, src, files, total, &o.engine)
 	x := ending{runErr: runErr, closeErr: files.Close()}
-	x.accountErr = account(&sum, fileIn, files)
+	x.accountErr = account(e, "load", &sum, fileIn, files)
 	x.mark(&sum)
 	seconds := runner.Timeline()
 	ceilings := tgt.quota(&sum, seconds)
@@ -200,14 +206,14 @@ func (o *loadOptions) run(ctx context.Context, e *env) error {
 	_, _, _, ended := src.Counts()
 	info := reports.RunInfo{Command: "load", StartedAt: begun, FinishedAt: time.Now(), TotalRows: total, InputEnded: ended,
 		ServerCeiling: ceiling, Projection: &proj, Mock: tgt.info}
-	return finish(e, out.summary, sum, x, info)
+	return finish(e, o.engine.summary, sum, x, info)
 }
 
 // loadOutputs are the files a load test writes, all made before it starts.
 type loadOutputs struct {
-	files                   *reports.Files
-	timelinePath, htmlPath  string
-	timeline, html, summary io.WriteCloser
+	files                  *reports.Files
+	timelinePath, htmlPath string
+	timeline, html         io.WriteCloser
 }
 
 // openOutputs makes the report, timeline, HTML and summary files, named
@@ -220,12 +226,12 @@ func (o *loadOptions) openOutputs(ctx context.Context, e *env) (out loadOutputs,
 	if out.files, err = openFiles(ctx, reports.Plan{Report: reportPath, NoFailed: true, Holder: "msgread load"}); err != nil {
 		return out, err
 	}
-	return out, out.create(e, o.timeline, o.html, o.engine.summaryJSON)
+	return out, out.create(e, o.timeline, o.html)
 }
 
-// create makes the timeline, HTML and summary files beside the report
-// (named after it unless given); on failure it abandons every file.
-func (out *loadOutputs) create(e *env, timeline, html, summary string) (err error) {
+// create makes the timeline and HTML files beside the report (named after
+// it unless given); on failure it abandons every file.
+func (out *loadOutputs) create(e *env, timeline, html string) (err error) {
 	defer func() {
 		if err != nil {
 			out.files.Abandon()
@@ -253,10 +259,7 @@ func (out *loadOutputs) create(e *env, timeline, html, summary string) (err erro
 	if out.timeline, err = createOutput(e, out.files, out.timelinePath, "--timeline"); err != nil {
 		return err
 	}
-	if out.html, err = createOutput(e, out.files, out.htmlPath, "--html"); err != nil {
-		return err
-	}
-	out.summary, err = createOutput(e, out.files, summary, "--summary-json")
+	out.html, err = createOutput(e, out.files, out.htmlPath, "--html")
 	return err
 }
 

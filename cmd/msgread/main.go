@@ -56,7 +56,8 @@ var commands = []command{
 }
 
 // parse builds the command's flags, reads them from args and the
-// environment, and validates them with the arguments.
+// environment, and validates them with the arguments. The options come
+// back with a validation's error, nil with a flag's.
 func (c command) parse(e *env, args []string) (options, error) {
 	fs, o := c.flags()
 	rest, err := parseFlags(fs, e, args)
@@ -68,7 +69,7 @@ func (c command) parse(e *env, args []string) (options, error) {
 		return nil, err
 	}
 	if err := o.validate(rest); err != nil {
-		return nil, err
+		return o, err // the options, for the summary of the exit
 	}
 	return o, nil
 }
@@ -100,12 +101,13 @@ type env struct {
 
 func main() {
 	ctx, second := interrupts()
-	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, lookupEnv: os.LookupEnv, signals: second}
+	survivePipes()
+	e := &env{stdin: os.Stdin, stdout: newConsole(os.Stdout), stderr: newConsole(os.Stderr), lookupEnv: os.LookupEnv, signals: second}
 	stopProfile := cpuProfile(os.Getenv("MSGREAD_CPUPROFILE"))
 	err := run(ctx, os.Args[1:], e)
 	stopProfile()
 	if err != nil && !errors.Is(err, errSilent) && !errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintln(os.Stderr, "msgread:", err)
+		fmt.Fprintln(e.stderr, "msgread:", err)
 	}
 	os.Exit(exitCode(err))
 }
@@ -131,13 +133,21 @@ func cpuProfile(path string) (stop func()) {
 	return func() { pprof.StopCPUProfile(); f.Close() }
 }
 
-// interrupts handles SIGINT and SIGTERM: the first cancels the returned
-// context (a run drains its calls in flight and flushes its report), the
-// second is passed on (a run stops its calls in flight), and the third ends
-// the process at once, whatever it is doing.
+// interrupts handles SIGINT, SIGTERM and SIGHUP (a closed terminal or ssh
+// session, which would otherwise end the process at once, unflushed): the
+// first cancels the returned context (a run drains its calls in flight and
+// flushes its report), the second is passed on (a run stops its calls in
+// flight), and the third ends the process at once, whatever it is doing.
+// A signal the process was started with ignored (SIGHUP under nohup, SIGINT
+// in a background job) stays ignored: Notify would catch it again.
 func interrupts() (context.Context, <-chan os.Signal) {
 	sigs := make(chan os.Signal, 3)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(sigs, syscall.SIGTERM)
+	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGHUP} {
+		if !signal.Ignored(sig) {
+			signal.Notify(sigs, sig)
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	second := make(chan os.Signal, 1)
 	go func() {
@@ -157,8 +167,18 @@ func interrupts() (context.Context, <-chan os.Signal) {
 	return ctx, second
 }
 
-// run dispatches args to a subcommand.
-func run(ctx context.Context, args []string, e *env) error {
+// survivePipes keeps a closed standard output or error from ending the
+// process: a Go program dies of SIGPIPE when it writes to a broken pipe on
+// file descriptor 1 or 2, unless SIGPIPE is passed to Notify; then the
+// write returns EPIPE, and the console drops what follows. The channel is
+// never read: Notify does not block on a full one.
+func survivePipes() {
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+}
+
+// run dispatches args to a subcommand. A command with a summary JSON
+// makes it once its flags parse, and every exit after that writes it.
+func run(ctx context.Context, args []string, e *env) (err error) {
 	if len(args) == 0 {
 		usage(e.stderr)
 		return usageError("no command given")
@@ -184,6 +204,13 @@ func run(ctx context.Context, args []string, e *env) error {
 		return usageError(fmt.Sprintf("unknown command %q (msgread help lists the commands)", name))
 	}
 	o, err := c.parse(e, args[1:])
+	if s, ok := o.(summarizer); ok {
+		out, serr := s.openSummary(e)
+		if serr != nil {
+			return errors.Join(err, serr) // the first cause first
+		}
+		defer func() { out.ended(e, err) }()
+	}
 	if err != nil {
 		return err
 	}
@@ -220,9 +247,11 @@ Run "msgread help COMMAND" (or "msgread COMMAND -h") for a command's flags, and
 `)
 }
 
-// exitError carries an exit code with an error.
+// exitError carries an exit code with an error, and the stop code the
+// summary JSON gives it ("" by the exit code).
 type exitError struct {
 	code int
+	stop string
 	err  error
 }
 

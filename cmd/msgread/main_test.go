@@ -200,7 +200,7 @@ func TestRealRegionChecks(t *testing.T) {
 	o.app.sdkappid = 20000001
 	o.app.ttl = time.Hour
 	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-	tgt, err := o.resolve(e, "run", 300, time.Second, 4)
+	tgt, err := o.resolve(context.Background(), e, "run", 300, time.Second, 4)
 	if err != nil {
 		t.Fatal(err)
 	}

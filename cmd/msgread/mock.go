@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"net"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -31,9 +30,13 @@ func (m *mockFlags) register(fs *flag.FlagSet) {
 	fs.Uint64Var(&m.seed, "seed", 1, "`seed` of the mock's latency and fault draws: the same seed and input meet the same faults")
 }
 
-// config fills the mock's Config from the flags.
-func (m *mockFlags) config(cfg mockserver.Config) (mockserver.Config, error) {
-	sc, err := mockserver.LoadScenario(m.scenario)
+// config fills the mock's Config from the flags. Reading a scenario or
+// users file gives way to ctx (a named pipe with no writer).
+func (m *mockFlags) config(ctx context.Context, cfg mockserver.Config) (mockserver.Config, error) {
+	sc, err := m.loadScenario(ctx)
+	if ierr := interruptedOpening(ctx, err, "--scenario"); ierr != nil {
+		return cfg, ierr
+	}
 	if err != nil {
 		return cfg, usageError(fmt.Sprintf("--scenario: %v", err))
 	}
@@ -46,7 +49,10 @@ func (m *mockFlags) config(cfg mockserver.Config) (mockserver.Config, error) {
 		}
 	}
 	if m.users != "" {
-		f, err := os.Open(m.users)
+		f, err := openRead(ctx, m.users)
+		if ierr := interruptedOpening(ctx, err, "--users"); ierr != nil {
+			return cfg, ierr
+		}
 		if err != nil {
 			return cfg, usageError(fmt.Sprintf("--users: %v", err))
 		}
@@ -58,6 +64,22 @@ func (m *mockFlags) config(cfg mockserver.Config) (mockserver.Config, error) {
 		cfg.Users = users
 	}
 	return cfg, nil
+}
+
+// loadScenario returns the built-in scenario --scenario names, or reads
+// its file.
+func (m *mockFlags) loadScenario(ctx context.Context) (mockserver.Scenario, error) {
+	if _, builtin := mockserver.Builtins[m.scenario]; builtin {
+		return mockserver.LoadScenario(m.scenario)
+	}
+	data, err := readSmallFile(ctx, m.scenario, 1<<20)
+	if err != nil {
+		if ctx.Err() != nil {
+			return mockserver.Scenario{}, err
+		}
+		return mockserver.LoadScenario(m.scenario) // its error names the built-ins
+	}
+	return mockserver.DecodeScenario(m.scenario, data)
 }
 
 const mockAbout = `
@@ -99,14 +121,14 @@ func (o *mockOptions) validate(args []string) error {
 }
 
 func (o *mockOptions) run(ctx context.Context, e *env) error {
-	key, given, err := loadSecretKey(e, o.app.keyFile)
+	key, given, err := loadSecretKey(ctx, e, o.app.keyFile)
 	if err != nil {
 		return err
 	}
 	if !given {
 		key = mockserver.DevKey
 	}
-	cfg, err := o.mock.config(mockserver.Config{SDKAppID: o.app.sdkappid, Admins: o.app.admins.values, Key: key, ReadoutToken: o.token})
+	cfg, err := o.mock.config(ctx, mockserver.Config{SDKAppID: o.app.sdkappid, Admins: o.app.admins.values, Key: key, ReadoutToken: o.token})
 	if err != nil {
 		return err
 	}

@@ -4,14 +4,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"sync"
 	"time"
 
 	"github.com/msgread/msgread/batch"
 	"github.com/msgread/msgread/reports"
 	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
 )
 
 // DefaultLogEvery is how often the plain progress line is printed.
@@ -90,7 +88,7 @@ func startProgress(e *env, v progressView, total int64, snapshot func() batch.Pr
 	mode := v.mode
 	if mode == "auto" {
 		mode = "log"
-		if f, ok := e.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) && !v.json {
+		if isTerminal(e.stderr) && !v.json {
 			mode = "bar"
 		}
 	}

@@ -19,7 +19,9 @@ INPUT has a header row with report_account and peer_account (or Report_Account,
 Peer_Account) and optionally msg_read_time (MsgReadTime): Unix seconds or RFC 3339;
 empty means now. One line is one row. Every row ends in the report (--report)
 exactly once, as ok, failed, gave_up or invalid; the rows to try again also go to
---failed, in the input's format.
+--failed, in the input's format. A file that grows during the run is read to the
+end the reader finds: rows appended before it gets there are sent and reported
+too (a note says the input grew); rows appended later wait for a --resume.
 
 Target: --mock runs the bundled mock in-process (no account needed); otherwise
 --region or --endpoint, with --sdkappid, --admin and the secret key from
@@ -44,8 +46,9 @@ checked at the end: the run finishes, names each breached one and exits 4.
 Exit: 0 all ok; 1 some rows failed, gave up or were invalid; 2 usage, input or
 output-file error, nothing sent; 3 stopped by a fatal answer, the failure-rate
 limit or a resume given another input; 4 a threshold was not met; 130
-interrupted (Ctrl-C drains calls in flight and flushes the report; a second
-Ctrl-C stops at once).
+interrupted (Ctrl-C, SIGTERM or SIGHUP drains calls in flight and flushes the
+report; a second one stops them at once). A closed terminal sends SIGHUP: run a
+long migration under nohup, systemd-run or tmux (see the README).
 
 Examples:
   msgread run --mock testdata/sample.csv
@@ -87,13 +90,19 @@ func (o *runOptions) validate(args []string) error {
 	return o.target.validate()
 }
 
+func (o *runOptions) openSummary(e *env) (out *summaryOutput, err error) {
+	o.engine.summary, err = openSummary(e, "run", o.engine.summaryJSON, map[string]string{
+		"the input": o.input, "--report": o.engine.report, "--failed": o.failed, "--resume": o.resume, "--timeline": o.timeline, "--html": o.html})
+	return o.engine.summary, err
+}
+
 func (o *runOptions) run(ctx context.Context, e *env) error {
 	in, err := openInput(ctx, e, o.input)
 	if err != nil {
 		return err
 	}
 	defer in.close()
-	tgt, err := o.target.resolve(e, "run", o.engine.profile.Max(), o.engine.timeout, o.engine.workers)
+	tgt, err := o.target.resolve(ctx, e, "run", o.engine.profile.Max(), o.engine.timeout, o.engine.workers)
 	if err != nil {
 		return err
 	}
@@ -117,7 +126,7 @@ func (o *runOptions) run(ctx context.Context, e *env) error {
 		}
 	}()
 	out := loadOutputs{files: files}
-	if err := out.create(e, o.timeline, o.html, o.engine.summaryJSON); err != nil {
+	if err := out.create(e, o.timeline, o.html); err != nil {
 		started = true // create abandoned the files
 		return err
 	}
@@ -142,7 +151,7 @@ func (o *runOptions) run(ctx context.Context, e *env) error {
 
 	sum, runErr := drive(ctx, e, "run", runner, in.Input, files, in.rowsEstimate(), &o.engine)
 	x := ending{runErr: runErr, closeErr: files.Close()}
-	x.accountErr = account(&sum, in, files)
+	x.accountErr = account(e, "run", &sum, in, files)
 	x.mark(&sum)
 	seconds := runner.Timeline()
 	ceilings := tgt.quota(&sum, seconds)
@@ -158,7 +167,7 @@ func (o *runOptions) run(ctx context.Context, e *env) error {
 		Ceilings: ceilings, Summary: sum, Timeline: seconds, Bounds: o.engine.profile.Bounds(), Generated: time.Now()})
 	info := reports.RunInfo{Command: "run", StartedAt: now, FinishedAt: time.Now(), TotalRows: in.rowsEstimate(), InputEnded: ended,
 		ServerCeiling: tgt.ceiling(), Mock: tgt.info}
-	return finish(e, out.summary, sum, x, info)
+	return finish(e, o.engine.summary, sum, x, info)
 }
 
 // checkResume checks the resumed report against the input before the first
@@ -171,7 +180,7 @@ func checkResume(ctx context.Context, e *env, in *inputFile, res *reports.Resume
 	}
 	if in.lines >= 0 {
 		if err := res.CheckLines(int(in.lines)); err != nil {
-			return usageError("--resume: " + err.Error())
+			return stopped(exitUsage, stopMismatch, fmt.Errorf("--resume: %w", err))
 		}
 	}
 	again, closeAgain, ok, err := in.reopen()
@@ -187,15 +196,18 @@ func checkResume(ctx context.Context, e *env, in *inputFile, res *reports.Resume
 	}
 	err = batch.CheckResume(ctx, again, res)
 	var line *reports.LineError
+	var mismatch *reports.MismatchError
 	switch {
 	case err == nil:
 		return nil
 	case errors.As(err, &line):
-		return usageError("--resume: " + err.Error())
+		return stopped(exitUsage, stopMismatch, fmt.Errorf("--resume: %w", err))
 	case ctx.Err() != nil:
 		return &exitError{code: exitInterrupted, err: errors.New("interrupted before the first call")}
+	case errors.As(err, &mismatch):
+		return stopped(exitAborted, stopMismatch, fmt.Errorf("stopped before the first call: %w", err))
 	}
-	return &exitError{code: exitAborted, err: fmt.Errorf("stopped before the first call: %w", err)}
+	return stopped(exitAborted, stopInput, fmt.Errorf("stopped before the first call: %w", err))
 }
 
 func printResume(e *env, path string, files *reports.Files) {
@@ -220,17 +232,23 @@ func printResume(e *env, path string, files *reports.Files) {
 
 // account checks, at the end of a run, that every input row it read is in
 // the report or not finished, and that the input reader saw every line a
-// regular file has (in is nil for synthetic rows).
-func account(sum *reports.Summary, in *inputFile, files *reports.Files) error {
+// regular file has (in is nil for synthetic rows). A file that changed
+// during the run (rows appended to it) was read to the end it had when the
+// reader reached it: that is no fault, and the note says so on stderr.
+func account(e *env, name string, sum *reports.Summary, in *inputFile, files *reports.Files) error {
 	written, carried := files.Counts()
 	if err := sum.Account(written, carried, files.Unwritten()); err != nil || in == nil {
 		return err
 	}
 	lines, _, _, ended := in.Counts()
-	if ended && in.lines >= 0 && int64(lines) != in.lines {
-		return fmt.Errorf("%w: the input has %d lines, but %d were read; please report this", reports.ErrUnbalanced, in.lines, lines)
+	if !ended || in.lines < 0 || int64(lines) == in.lines {
+		return nil
 	}
-	return nil
+	if note := in.changed(lines); note != "" {
+		fmt.Fprintf(e.stderr, "msgread %s: note: %s\n", name, note)
+		return nil
+	}
+	return fmt.Errorf("%w: the input has %d lines, but %d were read; please report this", reports.ErrUnbalanced, in.lines, lines)
 }
 
 // runScenario names what a run was aimed at, for the HTML report.

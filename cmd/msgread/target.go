@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"flag"
@@ -94,7 +95,7 @@ func ceilingsOver(tl []reports.Second, started time.Time, ceilingAt func(time.Ti
 // resolve starts the in-process mock, or checks the real target's
 // credentials, and returns a client for it. maxRate is the run's highest
 // rate, for the warning above the API's ceiling.
-func (t *targetFlags) resolve(e *env, name string, maxRate float64, timeout time.Duration, workers int) (*target, error) {
+func (t *targetFlags) resolve(ctx context.Context, e *env, name string, maxRate float64, timeout time.Duration, workers int) (*target, error) {
 	admin := t.app.admins.values[0]
 	var endpoint, banner string
 	var key chatapi.Secret
@@ -103,7 +104,7 @@ func (t *targetFlags) resolve(e *env, name string, maxRate float64, timeout time
 		var raw [16]byte
 		rand.Read(raw[:])
 		key = chatapi.NewSecret(hex.EncodeToString(raw[:]))
-		cfg, err := t.mock.config(mockserver.Config{SDKAppID: t.app.sdkappid, Admins: []string{admin}, Key: key})
+		cfg, err := t.mock.config(ctx, mockserver.Config{SDKAppID: t.app.sdkappid, Admins: []string{admin}, Key: key})
 		if err != nil {
 			return nil, err
 		}
@@ -118,7 +119,7 @@ func (t *targetFlags) resolve(e *env, name string, maxRate float64, timeout time
 	} else {
 		var given bool
 		var err error
-		if key, given, err = loadSecretKey(e, t.app.keyFile); err != nil {
+		if key, given, err = loadSecretKey(ctx, e, t.app.keyFile); err != nil {
 			return nil, err
 		}
 		if !given {

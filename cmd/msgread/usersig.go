@@ -29,8 +29,8 @@ func (o *usersigOptions) validate(args []string) error {
 	return o.app.validate()
 }
 
-func (o *usersigOptions) run(_ context.Context, e *env) error {
-	key, given, err := loadSecretKey(e, o.app.keyFile)
+func (o *usersigOptions) run(ctx context.Context, e *env) error {
+	key, given, err := loadSecretKey(ctx, e, o.app.keyFile)
 	if err != nil {
 		return err
 	}

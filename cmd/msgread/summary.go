@@ -1,0 +1,119 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"time"
+
+	"github.com/msgread/msgread/reports"
+)
+
+// Stop codes of a command that ended before its run, beside the run's own
+// (see reports.Stop): the summary JSON names every exit with one.
+const (
+	stopUsage     = "usage_error"     // a flag, argument or setting (exit 2)
+	stopInput     = "input_error"     // the input cannot be read or has no usable header (exit 2)
+	stopOutput    = "output_error"    // an output cannot be made: it exists, is locked, is named twice (exit 2)
+	stopResume    = "resume_error"    // the report to resume cannot be used: missing, damaged, not a file (exit 2)
+	stopMismatch  = "resume_mismatch" // the report to resume does not match the input (exit 2 or 3)
+	stopInterrupt = "interrupted"     // interrupted before the first call (exit 130)
+)
+
+// stopped marks err with the stop code the summary JSON gives it.
+func stopped(code int, stop string, err error) error {
+	return &exitError{code: code, stop: stop, err: err}
+}
+
+// summaryOutput is --summary-json. It is made first, as soon as the flags
+// parse, so that every exit after that leaves a summary naming its stop
+// (CI reads it): a command that ends before its run writes one with no
+// rows and the stop's code. Made under the rule of every output (a new
+// file, never one that exists); one that cannot be made is not written.
+type summaryOutput struct {
+	w       io.WriteCloser // nil: none was asked for
+	command string
+	started time.Time
+	written bool
+}
+
+// openSummary makes the summary file at path ("" none, "-" standard
+// output). others are the run's other files by flag: the summary may not
+// name one of them.
+func openSummary(e *env, command, path string, others map[string]string) (*summaryOutput, error) {
+	s := &summaryOutput{command: command, started: time.Now()}
+	switch path {
+	case "":
+		return s, nil
+	case "-":
+		s.w = nopCloser{e.stdout}
+		return s, nil
+	}
+	for flag, other := range others {
+		if other != "" && other != "-" && samePath(path, other) {
+			return nil, stopped(exitUsage, stopOutput, fmt.Errorf("--summary-json: %s %v: as the summary and as %s", path, reports.ErrSamePath, flag))
+		}
+	}
+	f, err := reports.CreateNew(path)
+	if err != nil {
+		return nil, stopped(exitUsage, stopOutput, fmt.Errorf("--summary-json: %w", err))
+	}
+	s.w = f
+	return s, nil
+}
+
+func samePath(a, b string) bool {
+	absA, errA := filepath.Abs(a)
+	absB, errB := filepath.Abs(b)
+	return errA == nil && errB == nil && absA == absB
+}
+
+// write fills the summary with doc and closes it; nothing when none was
+// asked for. Only the first write counts.
+func (s *summaryOutput) write(e *env, doc reports.Document) {
+	if s == nil || s.w == nil || s.written {
+		return
+	}
+	s.written = true
+	if err := fill(s.w, doc.Write); err != nil {
+		fmt.Fprintf(e.stderr, "msgread %s: writing --summary-json: %v\n", s.command, err)
+	}
+}
+
+// ended writes the summary of a command that ended with err before its
+// run wrote one: no rows, and err's stop.
+func (s *summaryOutput) ended(e *env, err error) {
+	if s == nil || s.w == nil || s.written {
+		return
+	}
+	info := reports.RunInfo{Version: versionString(), Command: s.command, StartedAt: s.started, FinishedAt: time.Now(),
+		ExitCode: exitCode(err), Stop: earlyStop(err), TotalRows: -1}
+	s.write(e, reports.NewDocument(reports.NewSummary(), info))
+}
+
+// earlyStop is the stop of a command that ended with err before its run.
+func earlyStop(err error) *reports.Stop {
+	if err == nil {
+		return nil
+	}
+	var ee *exitError
+	code := stopUsage
+	switch {
+	case errors.As(err, &ee) && ee.stop != "":
+		code = ee.stop
+	case exitCode(err) == exitInterrupted:
+		code = stopInterrupt
+	}
+	msg := err.Error()
+	if errors.Is(err, errSilent) {
+		msg = "see the messages on standard error"
+	}
+	return &reports.Stop{Code: code, Message: msg}
+}
+
+// summarizer is the options of a command that writes a summary JSON.
+type summarizer interface {
+	// openSummary makes the command's --summary-json.
+	openSummary(e *env) (*summaryOutput, error)
+}
