@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -38,9 +39,11 @@ func crashSize() (rounds, rows int) {
 }
 
 // TestCrashResume is the crash test: a run on the flaky scenario's faults
-// and latency is killed with SIGKILL at random moments (the report is being
-// written all along), and each kill is followed by a resume, alternately
-// into a new report and appended to the old one, until a last run finishes.
+// and latency is killed at random moments (the report is being written all
+// along), with SIGKILL two times in three and SIGHUP (a closed terminal:
+// drain, flush, exit 130) the third, and each death is followed by a
+// resume, alternately into a new report and appended to the old one, until
+// a last run finishes.
 // Across the chain every line has exactly one final status, and the mock
 // holds every valid pair at its read time.
 func TestCrashResume(t *testing.T) {
@@ -108,8 +111,16 @@ func TestCrashResume(t *testing.T) {
 			break
 		}
 		time.Sleep(time.Duration(100+rng.IntN(1500)) * time.Millisecond)
-		cmd.Process.Kill() // SIGKILL: no draining, no flushing
-		cmd.Wait()
+		if round%3 == 2 {
+			cmd.Process.Signal(syscall.SIGHUP) // drains and flushes
+			cmd.Wait()
+			if code := cmd.ProcessState.ExitCode(); code != exitInterrupted && code != exitRowsFailed {
+				t.Fatalf("round %d: SIGHUP: exit %d, want 130 (or 1 had it finished)", round, code)
+			}
+		} else {
+			cmd.Process.Kill() // SIGKILL: no draining, no flushing
+			cmd.Wait()
+		}
 		// A new report exists once it holds the done lines of the old one:
 		// a run killed before that leaves none, and the next resumes from
 		// the newest report there is.
