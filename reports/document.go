@@ -90,17 +90,30 @@ type Document struct {
 	Mock *MockInfo `json:"mock"`
 }
 
-// Stop is why a run stopped early: Code is stable, for programs
-// ("interrupted", "aborted", "fatal_answer", "failure_rate",
-// "resume_mismatch", "unreachable", "outage_budget", "input_error",
-// "output_error", "unaccounted"; and for a command refused before its
-// first call, "usage_error" and "resume_error" as well as "input_error",
-// "output_error", "resume_mismatch" and "interrupted"); Message is for
-// people.
+// Stop is why a run stopped early: Code is stable, one of the Stop*
+// constants, for programs; Message is for people.
 type Stop struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 }
+
+// The stop codes of the summary JSON: why a run stopped early, or why a
+// command ended before its run (exit codes in parentheses).
+const (
+	StopInterrupted    = "interrupted"     // the first interrupt: calls in flight finished (130)
+	StopAborted        = "aborted"         // a second interrupt cut the calls in flight (130)
+	StopFatalAnswer    = "fatal_answer"    // the API said every later call would fail (3)
+	StopFailureRate    = "failure_rate"    // too many rows failed or gave up (3)
+	StopResumeMismatch = "resume_mismatch" // the resumed report does not match the input (2 or 3)
+	StopUnreachable    = "unreachable"     // the service never answered the first call (3)
+	StopOutageBudget   = "outage_budget"   // the service stayed unreachable past the budget (3)
+	StopInputError     = "input_error"     // the input cannot be read or has no usable header (2 or 3)
+	StopOutputError    = "output_error"    // an output cannot be made or written (2 or 3)
+	StopUnaccounted    = "unaccounted"     // a row the report cannot account for: a bug (3)
+	StopUsageError     = "usage_error"     // a flag, argument or setting (2)
+	StopResumeError    = "resume_error"    // the report to resume cannot be used (2)
+	StopError          = "error"           // anything else (3)
+)
 
 // Calls counts the calls made. Attempts = RowsSent + Retries, and RowsSent =
 // ok + failed + gave_up + SentNotFinished: a row sent whose retry was still

@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/msgread/msgread/batch/chatapi"
 )
 
 // Page is what the HTML report shows.
@@ -30,6 +28,10 @@ type Page struct {
 	Bounds     []time.Duration
 	Projection Projection
 	Generated  time.Time
+	// Explain says what an API error code means and its class, for the
+	// chart's legend; nil leaves the codes unexplained. (The codes' table
+	// is batch/chatapi's, which this package does not import.)
+	Explain func(code int) (meaning, class string)
 }
 
 // Projection scales a run to a migration's size.
@@ -58,7 +60,7 @@ func WriteHTML(w io.Writer, p Page) error {
 	if n := len(p.Timeline); n > 1 {
 		p.Timeline = p.Timeline[:n-1]
 	}
-	codes := codeRows(p.Summary.AttemptCodes, p.Summary.AttemptClasses)
+	codes := codeRows(p.Summary.AttemptCodes, p.Summary.AttemptClasses, p.Explain)
 	return pageTemplate.Execute(w, view{Page: p, Steps: stepRows(p.Timeline, p.Bounds),
 		RateChart:    rateChart(p),
 		LatencyChart: latencyChart(p.Timeline, p.Bounds),
@@ -424,7 +426,7 @@ type CodeRow struct {
 
 // codeRows lists the answers that were not ok by code, the most frequent
 // first, with what each code means.
-func codeRows(codes map[string]int, classes map[string]string) []CodeRow {
+func codeRows(codes map[string]int, classes map[string]string, explain func(int) (string, string)) []CodeRow {
 	var rows []CodeRow
 	for code, n := range codes {
 		if code == "0" || n <= 0 {
@@ -440,14 +442,14 @@ func codeRows(codes map[string]int, classes map[string]string) []CodeRow {
 			r.Meaning = "the service answered HTTP " + strings.TrimPrefix(code, "http ") + " without the API's JSON"
 		default:
 			c, err := strconv.Atoi(code)
-			if err != nil {
+			if err != nil || explain == nil {
 				r.Meaning = "unknown"
 				break
 			}
-			info := chatapi.Lookup(c)
-			r.Meaning = info.Info
+			meaning, class := explain(c)
+			r.Meaning = meaning
 			if r.Class == "" {
-				r.Class = info.Class.String()
+				r.Class = class
 			}
 		}
 		rows = append(rows, r)

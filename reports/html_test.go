@@ -24,7 +24,13 @@ func TestWriteHTML(t *testing.T) {
 	}
 	s.Thresholds = []reports.Verdict{{Name: "max_p99", LimitText: "1s", Text: "p99 <bad>", OK: false}, {Name: "min_rate", LimitText: "0.9", Text: "fine", OK: true}}
 	p := reports.Page{Bounds: []time.Duration{time.Second}, Title: "t <&>", Scenario: "flaky", Seed: 3, Ceiling: 200, Summary: s, Timeline: tl,
-		Projection: reports.Project(s, 10_000_000), Generated: time.Unix(0, 0)}
+		Projection: reports.Project(s, 10_000_000), Generated: time.Unix(0, 0),
+		Explain: func(code int) (string, string) {
+			if code == 70500 {
+				return "internal server error", "retry"
+			}
+			return "unknown error code", "per-row"
+		}}
 	var b bytes.Buffer
 	if err := reports.WriteHTML(&b, p); err != nil {
 		t.Fatal(err)

@@ -277,35 +277,35 @@ func (x ending) stop() *reports.Stop {
 	var unreachable *batch.UnreachableError
 	var outage *batch.OutageError
 	var write *reports.WriteError
-	code := "error"
+	code := reports.StopError
 	switch {
 	case x.accountErr != nil:
-		return &reports.Stop{Code: "unaccounted", Message: x.accountErr.Error()}
+		return &reports.Stop{Code: reports.StopUnaccounted, Message: x.accountErr.Error()}
 	case errors.As(err, &write) || (err == nil && errors.As(x.closeErr, &write)):
-		return &reports.Stop{Code: "output_error", Message: write.Error() +
+		return &reports.Stop{Code: reports.StopOutputError, Message: write.Error() +
 			"; the report holds every row it shows, and a resume (once the cause is fixed) sends the rest"}
 	case err == nil && x.closeErr != nil:
-		return &reports.Stop{Code: "output_error", Message: "writing the report: " + x.closeErr.Error()}
+		return &reports.Stop{Code: reports.StopOutputError, Message: "writing the report: " + x.closeErr.Error()}
 	case err == nil:
 		return nil
 	case errors.Is(err, batch.ErrAborted):
-		return &reports.Stop{Code: "aborted", Message: "stopped by a second interrupt: the calls in flight were cut off; the report holds every row that finished, and a resume sends the rest"}
+		return &reports.Stop{Code: reports.StopAborted, Message: "stopped by a second interrupt: the calls in flight were cut off; the report holds every row that finished, and a resume sends the rest"}
 	case errors.Is(err, context.Canceled):
-		return &reports.Stop{Code: "interrupted", Message: "interrupted: no new call started, the calls in flight finished, and the report holds every row that finished; a resume sends the rest"}
+		return &reports.Stop{Code: reports.StopInterrupted, Message: "interrupted: no new call started, the calls in flight finished, and the report holds every row that finished; a resume sends the rest"}
 	case errors.As(err, &fatal):
-		code = "fatal_answer"
+		code = reports.StopFatalAnswer
 	case errors.As(err, &failureRate):
-		code = "failure_rate"
+		code = reports.StopFailureRate
 	case errors.As(err, &mismatch), errors.As(err, &line):
-		code = "resume_mismatch"
+		code = reports.StopResumeMismatch
 	case errors.As(err, &unreachable):
-		code = "unreachable"
+		code = reports.StopUnreachable
 	case errors.As(err, &outage):
-		code = "outage_budget"
+		code = reports.StopOutageBudget
 	case errors.Is(err, batch.ErrBadInput):
-		code = "input_error"
+		code = reports.StopInputError
 	default:
-		return &reports.Stop{Code: "output_error", Message: "writing the report: " + err.Error()}
+		return &reports.Stop{Code: reports.StopOutputError, Message: "writing the report: " + err.Error()}
 	}
 	return &reports.Stop{Code: code, Message: explain(err).Error()}
 }
@@ -323,9 +323,9 @@ func (x ending) exit(sum reports.Summary) error {
 	breaches := describeBreaches(reports.Breaches(sum.Thresholds))
 	switch {
 	case stop == nil:
-	case stop.Code == "aborted" || stop.Code == "interrupted":
+	case stop.Code == reports.StopAborted || stop.Code == reports.StopInterrupted:
 		return &exitError{code: exitInterrupted, err: errors.New(stop.Message)}
-	case stop.Code == "input_error" && sum.Attempts == 0:
+	case stop.Code == reports.StopInputError && sum.Attempts == 0:
 		// An input that goes bad before the first call (a header, then a
 		// line with no end) is refused as a bad file is: nothing was sent.
 		return &exitError{code: exitUsage, err: errors.New(stop.Message)}

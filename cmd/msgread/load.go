@@ -265,6 +265,7 @@ func (out *loadOutputs) create(e *env, timeline, html string) (err error) {
 
 // write fills the timeline and the HTML report, and names the files.
 func (out loadOutputs) write(e *env, page reports.Page) {
+	page.Explain = explainCode
 	if err := fill(out.timeline, func(w io.Writer) error { return reports.WriteTimeline(w, page.Timeline) }); err != nil {
 		fmt.Fprintf(e.stderr, "msgread: writing the timeline: %v\n", err)
 	}
@@ -272,6 +273,12 @@ func (out loadOutputs) write(e *env, page reports.Page) {
 		fmt.Fprintf(e.stderr, "msgread: writing the HTML report: %v\n", err)
 	}
 	fmt.Fprintf(e.stderr, "  timeline: %s\n  HTML report: %s\n", out.timelinePath, out.htmlPath)
+}
+
+// explainCode says what an API error code means, for the HTML report.
+func explainCode(code int) (meaning, class string) {
+	c := chatapi.Lookup(code)
+	return c.Info, c.Class.String()
 }
 
 func exists(path string) bool {

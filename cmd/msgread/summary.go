@@ -10,15 +10,14 @@ import (
 	"github.com/msgread/msgread/reports"
 )
 
-// Stop codes of a command that ended before its run, beside the run's own
-// (see reports.Stop): the summary JSON names every exit with one.
+// Stop codes of a command that ended before its run (see reports.Stop).
 const (
-	stopUsage     = "usage_error"     // a flag, argument or setting (exit 2)
-	stopInput     = "input_error"     // the input cannot be read or has no usable header (exit 2)
-	stopOutput    = "output_error"    // an output cannot be made: it exists, is locked, is named twice (exit 2)
-	stopResume    = "resume_error"    // the report to resume cannot be used: missing, damaged, not a file (exit 2)
-	stopMismatch  = "resume_mismatch" // the report to resume does not match the input (exit 2 or 3)
-	stopInterrupt = "interrupted"     // interrupted before the first call (exit 130)
+	stopUsage     = reports.StopUsageError
+	stopInput     = reports.StopInputError
+	stopOutput    = reports.StopOutputError
+	stopResume    = reports.StopResumeError
+	stopMismatch  = reports.StopResumeMismatch
+	stopInterrupt = reports.StopInterrupted
 )
 
 // stopped marks err with the stop code the summary JSON gives it.
