@@ -54,11 +54,10 @@ type dispatcher struct {
 	sentOne chan struct{}
 
 	// Health, reported by the workers: when the service last answered (Unix
-	// nanoseconds on the run's clock; 0 before the first answer), the calls
-	// that failed to reach it since, and the last such failure's cause.
+	// nanoseconds on the run's clock; 0 before the first answer) and the
+	// calls that failed to reach it since.
 	lastAnswer     atomic.Int64
 	failsSince     atomic.Int64
-	cause          atomic.Value // string
 	outages        atomic.Int64
 	outageDuration atomic.Int64 // nanoseconds spent paused
 }
@@ -170,8 +169,22 @@ func (d *dispatcher) awaitSent(ctx context.Context) bool {
 	return true
 }
 
-// sent reports that a worker sent (or dropped) the call of a ticket.
-func (d *dispatcher) sent() {
+// used records that the worker holding ticket t sent its call at now.
+// Safe from any goroutine, as every method below is.
+func (d *dispatcher) used(t ticket, now time.Time) {
+	d.pacer.Sent(t.slot, t.at, now)
+	d.unused()
+}
+
+// throttle slows the pacer for a "slow down" answer to the call booked b:
+// the one way self-throttling reaches the pacer.
+func (d *dispatcher) throttle(now time.Time, b booking) {
+	d.pacer.Throttle(now, b)
+}
+
+// unused gives a ticket back that a worker did not send on (the run
+// stopped), and wakes the dispatcher as used does.
+func (d *dispatcher) unused() {
 	d.pending.Add(-1)
 	select {
 	case d.sentOne <- struct{}{}:
@@ -214,7 +227,6 @@ func (d *dispatcher) observe(res Result, at time.Time) {
 		d.failsSince.Store(0)
 	case res.Unreachable != "":
 		d.failsSince.Add(1)
-		d.cause.Store(res.Unreachable)
 	}
 }
 

@@ -154,11 +154,11 @@ func (m *Meter) fill(sum *reports.Summary, now time.Time) {
 		sum.UnknownCodes = maps.Clone(m.unknown)
 	}
 	m.mu.Unlock()
-	sum.Ceiling = meanRate(m.profile, last.Sub(m.start))
+	sum.TargetRate = meanRate(m.profile, last.Sub(m.start))
 	sum.Profile = m.profile.String()
 	if span := last.Sub(first).Seconds(); sum.Attempts > 1 && span > 0 {
 		sum.Rate = float64(sum.Attempts-1) / span
-		sum.RateRatio = sum.Rate / sum.Ceiling
+		sum.RateRatio = sum.Rate / sum.TargetRate
 	}
 	sum.PeakWindow = int(m.perSecond.Peak())
 	sum.Latency = reportLatency(m.lat.Percentiles())

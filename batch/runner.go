@@ -133,8 +133,7 @@ type Config struct {
 // worker waits for a ticket from the dispatcher (the one goroutine that
 // paces), calls, and retries by the answer's class; the finished report
 // row goes to the writer goroutine (this Run's own), which writes it and
-// counts it. The
-// Meter sees every attempt and every row.
+// counts it. The Meter sees every attempt and every row.
 type Runner struct {
 	cfg Config
 	ran atomic.Bool
@@ -256,7 +255,7 @@ func (r *Runner) Run(ctx context.Context, in Source, out Output) (reports.Summar
 		}()
 	}
 
-	w := &run{cfg: r.cfg, meter: r.meter, dispatch: dispatch, calls: calls, stop: stop,
+	w := &workers{cfg: r.cfg, meter: r.meter, dispatch: dispatch, calls: calls, stop: stop,
 		disp: newDispatcher(clock, pacer, r.cfg, start, stop)}
 	w.sendLog, _ = out.(SendLogger)
 	var notFinished atomic.Int64
@@ -301,7 +300,7 @@ func (r *Runner) Run(ctx context.Context, in Source, out Output) (reports.Summar
 // start launches the dispatcher and the workers. Finished rows come on
 // results, which closes once every worker is done; wait returns when every
 // goroutine started has ended.
-func (r *Runner) start(w *run, in Source, notFinished *atomic.Int64) (results <-chan reports.Record, wait func()) {
+func (r *Runner) start(w *workers, in Source, notFinished *atomic.Int64) (results <-chan reports.Record, wait func()) {
 	out := make(chan reports.Record, r.cfg.Workers)
 	f := &feed{in: in, resume: r.cfg.Resume, meter: r.meter, notFinished: notFinished}
 	var g errgroup.Group

@@ -11,8 +11,9 @@ import (
 	"github.com/msgread/msgread/reports"
 )
 
-// run is what the workers of one run share.
-type run struct {
+// workers is what the workers of one run share: the attempt loop and the
+// retry policy by error class, nothing else of the run.
+type workers struct {
 	cfg   Config
 	meter *Meter
 	disp  *dispatcher
@@ -29,7 +30,7 @@ type run struct {
 }
 
 // fatal stops the run with a fatal answer; the first one wins.
-func (w *run) fatal(res Result, line int) {
+func (w *workers) fatal(res Result, line int) {
 	w.fatalOnce.Do(func() {
 		w.fatalErr = newFatalError(res, line)
 		w.stop(w.fatalErr)
@@ -41,7 +42,7 @@ func (w *run) fatal(res Result, line int) {
 // false when the run stopped before the row finished. calls is the
 // worker's own child of w.calls: each call's timeout hangs from it, not
 // from a context all the workers share and would contend for.
-func (w *run) process(calls context.Context, row Row) (rec reports.Record, done bool) {
+func (w *workers) process(calls context.Context, row Row) (rec reports.Record, done bool) {
 	rec = reports.Record{Line: row.Line, ReportAccount: row.ReportAccount, PeerAccount: row.PeerAccount, MsgReadTime: row.MsgReadTime, Raw: row.Raw}
 	switch {
 	case row.done:
@@ -106,18 +107,17 @@ func (w *run) process(calls context.Context, row Row) (rec reports.Record, done 
 // attempt waits for a ticket and makes one call; called says whether the
 // call went out, and ok is false when the run stopped first, or stopped the
 // call.
-func (w *run) attempt(calls context.Context, n int, req chatapi.Request, line int) (res Result, called, ok bool) {
+func (w *workers) attempt(calls context.Context, n int, req chatapi.Request, line int) (res Result, called, ok bool) {
 	t, ok := <-w.disp.tickets
 	if !ok {
 		return Result{}, false, false
 	}
 	if w.cfg.Clock.SleepUntil(w.dispatch, t.at) != nil || !w.firstSend(n, line) {
-		w.disp.sent()
+		w.disp.unused()
 		return Result{}, false, false
 	}
 	now := w.cfg.Clock.Now()
-	w.disp.pacer.Sent(t.slot, t.at, now)
-	w.disp.sent()
+	w.disp.used(t, now)
 	w.meter.sent(n, t.intended, now)
 	res = w.cfg.Caller.MarkRead(calls, req)
 	crashpoint.Hit("answered")
@@ -131,7 +131,7 @@ func (w *run) attempt(calls context.Context, n int, req chatapi.Request, line in
 		w.disp.observe(res, answeredAt)
 	}
 	if res.Throttle {
-		w.disp.pacer.Throttle(w.cfg.Clock.Now(), t.booking)
+		w.disp.throttle(w.cfg.Clock.Now(), t.booking)
 	}
 	if res.Class == chatapi.ClassFatal {
 		w.fatal(res, line) // before the probe lets the next calls go
@@ -145,7 +145,7 @@ func (w *run) attempt(calls context.Context, n int, req chatapi.Request, line in
 // firstSend logs a line's first call before it goes out, and counts it as
 // re-sent when an earlier run of a resumed chain sent it. false means the
 // log could not be written: the run stops, and the call does not go out.
-func (w *run) firstSend(attempt, line int) bool {
+func (w *workers) firstSend(attempt, line int) bool {
 	if attempt > 1 {
 		return true
 	}

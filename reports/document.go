@@ -160,7 +160,7 @@ func NewDocument(s Summary, r RunInfo) Document {
 		InputRows: s.InputRows, BlankLines: s.BlankLines, Rows: map[Status]int{},
 		Reported: s.Reported, CarriedOver: s.CarriedOver, NotFinished: s.NotFinished,
 		RowsByErrorCode: nonNil(s.ByCode),
-		TargetRate:      s.Ceiling, AchievedRate: s.Rate, RateRatio: s.RateRatio, Profile: s.Profile,
+		TargetRate:      s.TargetRate, AchievedRate: s.Rate, RateRatio: s.RateRatio, Profile: s.Profile,
 		PeakInOneSecond: s.PeakWindow, Throttles: s.Throttles, LowestRate: s.LowestRate, Quota: s.Quota,
 		Latency: s.Latency, LatencyFromIntended: s.LatencyIntended, LateCalls: s.Late,
 		Outages: s.Outages, OutageSeconds: s.OutageSeconds, Resent: s.Resent,

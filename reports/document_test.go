@@ -25,7 +25,7 @@ func TestDocumentGolden(t *testing.T) {
 	s.Attempts, s.Retries, s.SentNotFinished = 3003, 9, 1
 	s.AttemptCodes = map[string]int{"0": 2990, "70107": 2, "90995": 6, "network": 5}
 	s.UnknownCodes = map[string]string{"71234": "a new code"}
-	s.Wall, s.Ceiling, s.Rate, s.RateRatio, s.Profile, s.PeakWindow = 15*time.Second, 200, 199.5, 0.9975, "200/s", 200
+	s.Wall, s.TargetRate, s.Rate, s.RateRatio, s.Profile, s.PeakWindow = 15*time.Second, 200, 199.5, 0.9975, "200/s", 200
 	s.Latency = reports.Latency{P50: 40.1, P90: 80.2, P99: 390.3, Max: 1200.4}
 	s.LatencyIntended = reports.Latency{P50: 41.1, P90: 81.2, P99: 391.3, Max: 1201.4}
 	s.Late, s.Throttles, s.LowestRate, s.Outages, s.OutageSeconds, s.Resent = 3, 1, 100, 1, 4.5, 7

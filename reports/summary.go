@@ -70,11 +70,12 @@ type Summary struct {
 	// Started is when the run started, on its clock: the timeline's
 	// seconds count from it (their Unix is this second's start, truncated).
 	Started time.Time `json:"-"`
-	// Ceiling is the configured rate, calls per second; Rate the achieved one
-	// over the span of the calls, and RateRatio their ratio.
-	Ceiling   float64 `json:"ceiling_per_second"`
-	Rate      float64 `json:"achieved_calls_per_second"`
-	RateRatio float64 `json:"rate_ratio"`
+	// TargetRate is the configured rate (--rate, the pacer's ceiling, not
+	// the service's), calls per second; Rate the achieved one over the span
+	// of the calls, and RateRatio their ratio.
+	TargetRate float64 `json:"ceiling_per_second"`
+	Rate       float64 `json:"achieved_calls_per_second"`
+	RateRatio  float64 `json:"rate_ratio"`
 	// PeakWindow is the most calls started within one clock second.
 	PeakWindow int `json:"peak_calls_in_one_second"`
 	// Latency of every call, from its actual send.
@@ -204,7 +205,7 @@ func (s Summary) WriteText(w io.Writer) error {
 		b.WriteString("\n")
 	}
 	fmt.Fprintf(&b, "  %d calls (%d retries) in %s; %.1f calls/s against a target of %.0f/s (%.1f%%), peak %d in one second\n",
-		s.Attempts, s.Retries, s.Wall.Round(time.Millisecond), s.Rate, s.Ceiling, 100*s.RateRatio, s.PeakWindow)
+		s.Attempts, s.Retries, s.Wall.Round(time.Millisecond), s.Rate, s.TargetRate, 100*s.RateRatio, s.PeakWindow)
 	if len(s.UnknownCodes) > 0 {
 		codes := make([]string, 0, len(s.UnknownCodes))
 		for c := range s.UnknownCodes {

@@ -50,7 +50,7 @@ func (t Thresholds) Check(s Summary) []Verdict {
 	}
 	if t.MinRate != nil {
 		out = append(out, Verdict{Name: "min_rate", Limit: *t.MinRate, Actual: s.RateRatio, OK: s.RateRatio >= *t.MinRate, LimitText: fmt.Sprint(*t.MinRate),
-			Text: fmt.Sprintf("the achieved rate was %.1f calls/s, %.3f of the target %.1f", s.Rate, s.RateRatio, s.Ceiling)})
+			Text: fmt.Sprintf("the achieved rate was %.1f calls/s, %.3f of the target %.1f", s.Rate, s.RateRatio, s.TargetRate)})
 	}
 	if t.MaxFailed != nil {
 		sent, bad := s.Sent()

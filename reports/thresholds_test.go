@@ -12,7 +12,7 @@ func TestThresholds(t *testing.T) {
 	s := reports.NewSummary()
 	s.ByStatus[reports.StatusOK], s.ByStatus[reports.StatusFailed], s.ByStatus[reports.StatusGaveUp] = 95, 3, 2
 	s.Latency.P99, s.LatencyIntended.P99 = 300, 1200
-	s.Rate, s.Ceiling, s.RateRatio = 190, 200, 0.95
+	s.Rate, s.TargetRate, s.RateRatio = 190, 200, 0.95
 	p99, rate, fail, gaveUp := 500*time.Millisecond, 0.9, 0.1, 5
 	all := reports.Thresholds{MaxP99: &p99, MinRate: &rate, MaxFailed: &fail, MaxGaveUp: &gaveUp}
 	vs := all.Check(s)

@@ -67,7 +67,7 @@ func (f *rateFlags) parse(rampDefault time.Duration) error {
 		}
 		st, err := batch.ParseStages(f.stages)
 		if err != nil {
-			return usageError("--stages: " + err.Error())
+			return usageErrorOf("--stages: ", err)
 		}
 		f.profile = st
 		return nil

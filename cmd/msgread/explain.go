@@ -67,5 +67,5 @@ func profileError(rate string, err error) error {
 	case errors.Is(err, batch.ErrNoRampSpan):
 		return usageError(fmt.Sprintf("--rate: a ramp %q needs a --ramp longer than zero (or, for load, a --duration) to ramp over", rate))
 	}
-	return usageError("--rate: " + err.Error())
+	return usageErrorOf("--rate: ", err)
 }

@@ -59,7 +59,7 @@ func (o *genOptions) validate(args []string) error {
 		return usageError("--invalid-rate must be a fraction from 0 to 1")
 	}
 	if err := o.cfg.Validate(); err != nil {
-		return usageError(err.Error())
+		return usageErrorOf("", err)
 	}
 	return nil
 }

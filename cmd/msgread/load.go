@@ -147,7 +147,7 @@ func (o *loadOptions) run(ctx context.Context, e *env) error {
 			total = -1
 		}
 		if src, err = batch.NewSynthetic(batch.GenConfig{Rows: o.rows, Users: o.population, Seed: o.target.mock.seed, InvalidRate: o.invalidRate}); err != nil {
-			return usageError(err.Error())
+			return usageErrorOf("", err)
 		}
 	}
 
@@ -166,7 +166,7 @@ func (o *loadOptions) run(ctx context.Context, e *env) error {
 	cfg.StopAfter = o.duration
 	runner, err := batch.New(cfg)
 	if err != nil {
-		return usageError(err.Error())
+		return usageErrorOf("", err)
 	}
 	stopMetrics, err := o.engine.startMetrics(e, "load", runner, total)
 	if err != nil {

@@ -265,6 +265,12 @@ func usageError(msg string) error {
 	return &exitError{code: exitUsage, err: errors.New(msg)}
 }
 
+// usageErrorOf is a usage error that keeps err's chain (errors.Is and As
+// see through it), its message after prefix ("" for none).
+func usageErrorOf(prefix string, err error) error {
+	return &exitError{code: exitUsage, err: fmt.Errorf("%s%w", prefix, err)}
+}
+
 func exitCode(err error) int {
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return exitOK

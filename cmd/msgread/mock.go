@@ -134,10 +134,10 @@ func (o *mockOptions) run(ctx context.Context, e *env) error {
 	}
 	srv, err := mockserver.New(cfg)
 	if err != nil {
-		return usageError(err.Error())
+		return usageErrorOf("", err)
 	}
 	if err := srv.Start(o.addr); err != nil {
-		return usageError(err.Error())
+		return usageErrorOf("", err)
 	}
 	if !loopback(o.addr) {
 		open := "its read-outs (/mock/state, /mock/reset, /metrics)"

@@ -137,7 +137,7 @@ func (o *runOptions) run(ctx context.Context, e *env) error {
 	cfg.Resume = files.Resume
 	runner, err := batch.New(cfg)
 	if err != nil {
-		return usageError(err.Error())
+		return usageErrorOf("", err)
 	}
 	stopMetrics, err := o.engine.startMetrics(e, "run", runner, in.rowsEstimate())
 	if err != nil {

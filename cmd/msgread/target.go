@@ -109,7 +109,7 @@ func (t *targetFlags) resolve(ctx context.Context, e *env, name string, maxRate 
 			return nil, err
 		}
 		if srv, err = mockserver.New(cfg); err != nil {
-			return nil, usageError(err.Error())
+			return nil, usageErrorOf("", err)
 		}
 		if err := srv.Start(""); err != nil {
 			return nil, err
@@ -128,7 +128,7 @@ func (t *targetFlags) resolve(ctx context.Context, e *env, name string, maxRate 
 		endpoint = t.endpoint
 		if t.region != "" {
 			if endpoint, err = chatapi.RegionEndpoint(t.region); err != nil {
-				return nil, usageError("--region: " + err.Error())
+				return nil, usageErrorOf("--region: ", err)
 			}
 			if maxRate > batch.DefaultRate {
 				fmt.Fprintf(e.stderr, "msgread %s: warning: --rate %g is above the API's documented ceiling of 200 calls/s; expect 60007 answers\n", name, maxRate)
@@ -180,11 +180,11 @@ func tuneGC(e *env) {
 func newClient(endpoint string, app uint64, admin string, key chatapi.Secret, ttl, timeout time.Duration, workers int) (*batch.Client, error) {
 	signer, err := batch.NewSigner(batch.SignerConfig{SDKAppID: app, Admin: admin, Key: key, TTL: ttl})
 	if err != nil {
-		return nil, usageError(err.Error())
+		return nil, usageErrorOf("", err)
 	}
 	client, err := batch.NewClient(batch.ClientConfig{Endpoint: endpoint, SDKAppID: app, Admin: admin, Signer: signer, Timeout: timeout, MaxConns: workers})
 	if err != nil {
-		return nil, usageError("--endpoint: " + err.Error())
+		return nil, usageErrorOf("--endpoint: ", err)
 	}
 	return client, nil
 }

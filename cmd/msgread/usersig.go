@@ -40,7 +40,7 @@ func (o *usersigOptions) run(ctx context.Context, e *env) error {
 	}
 	signer, err := batch.NewSigner(batch.SignerConfig{SDKAppID: o.app.sdkappid, Admin: o.app.admins.values[0], Key: key, TTL: o.app.ttl})
 	if err != nil {
-		return usageError(err.Error())
+		return usageErrorOf("", err)
 	}
 	sig, err := signer.UserSig()
 	if err != nil {
