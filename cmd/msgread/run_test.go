@@ -4,15 +4,19 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/msgread/msgread/batch/chatapi"
+	"github.com/msgread/msgread/internal/crashpoint"
 	"github.com/msgread/msgread/mockserver"
 	"github.com/msgread/msgread/reports"
 )
@@ -291,35 +295,35 @@ func TestBinarySecondInterrupt(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	bin := buildBinary(t)
-	dir := t.TempDir()
-	scenario := filepath.Join(dir, "hang.json")
-	os.WriteFile(scenario, []byte(`{"faults": [{"kind": "hang", "max": "60s", "probability": 1}]}`), 0o644)
-	cmd := exec.Command(bin, "run", "--mock", "--scenario", scenario, "--timeout", "60s", "--progress", "none",
-		"--report", filepath.Join(dir, "r.csv"), writeInput(t, 10))
+	arrived := make(chan struct{}, 100)
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body) // so that net/http sees the client go
+		arrived <- struct{}{}
+		<-r.Context().Done() // never answers
+	}))
+	t.Cleanup(hang.Close)
+	cmd := exec.Command(bin, "run", "--endpoint", hang.URL, "--timeout", "60s", "--progress", "none",
+		"--report", filepath.Join(t.TempDir(), "r.csv"), writeInput(t, 10))
+	cmd.Env = append(os.Environ(), "MSGREAD_SECRET_KEY="+testKey)
 	var stderr syncBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitOutput := func(what string) {
-		deadline := time.Now().Add(10 * time.Second)
-		for !strings.Contains(stderr.String(), what) {
-			if time.Now().After(deadline) {
-				cmd.Process.Kill()
-				t.Fatalf("no %q in:\n%s", what, stderr.String())
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); close(exited) }()
-	waitOutput("report ")
-	time.Sleep(100 * time.Millisecond) // the probe call is out, and hangs
+	select {
+	case <-arrived: // the probe call is out, and hangs
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("the probe call never came:\n%s", stderr.String())
+	}
 	cmd.Process.Signal(syscall.SIGINT)
+	waitFor(t, cmd, &stderr, "the first interrupt's word", func() bool { return strings.Contains(stderr.String(), "draining 1 calls in flight") })
 	select {
 	case <-exited:
 		t.Fatal("exited on the first interrupt without draining the call in flight")
-	case <-time.After(300 * time.Millisecond):
+	default:
 	}
 	start := time.Now()
 	cmd.Process.Signal(syscall.SIGINT)
@@ -334,6 +338,18 @@ func TestBinarySecondInterrupt(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "second interrupt") {
 		t.Errorf("stderr:\n%s", stderr.String())
+	}
+}
+
+// waitFor polls cond (every 5 ms, for at most 10 s) and fails the test,
+// killing cmd, when it never holds.
+func waitFor(t *testing.T, cmd *exec.Cmd, stderr *syncBuffer, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("waited in vain for %s:\n%s", what, stderr.String())
+		}
 	}
 }
 
@@ -361,26 +377,45 @@ func startIdleRun(t *testing.T) (cmd *exec.Cmd, stderr *syncBuffer, exited chan 
 	return cmd, stderr, exited, report
 }
 
-// TestBinaryThirdInterruptExitsAtOnce: three interrupts in a row end a run
-// at once, whatever it waits on (here an idle standard input, which the
-// first alone ends too since the input honours it).
+// TestBinaryThirdInterruptExitsAtOnce: a run stuck where neither the first
+// interrupt (drain) nor the second (cut the calls) can end it, here a
+// worker hung after its first answer by the test hook, ends on the third,
+// at once, with exit 130.
 func TestBinaryThirdInterruptExitsAtOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	cmd, stderr, exited, _ := startIdleRun(t)
-	for range 3 {
-		cmd.Process.Signal(syscall.SIGINT)
-		time.Sleep(50 * time.Millisecond)
+	bin := buildBinary(t)
+	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Scenario: mockserver.Scenario{Ceiling: -1}})
+	cmd := exec.Command(bin, "run", "--endpoint", srv.URL(), "--workers", "1", "--progress", "none",
+		"--report", filepath.Join(t.TempDir(), "r.csv"), writeInput(t, 10))
+	cmd.Env = append(os.Environ(), "MSGREAD_SECRET_KEY="+testKey, crashpoint.Env+"=answered:1:hang")
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
 	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	waitFor(t, cmd, &stderr, "the first call", func() bool { return srv.Stats().Requests >= 1 })
+	for i, word := range []string{"draining 1 calls in flight", "second interrupt: stopping calls in flight"} {
+		cmd.Process.Signal(syscall.SIGINT)
+		waitFor(t, cmd, &stderr, "interrupt "+strconv.Itoa(i+1)+"'s word", func() bool { return strings.Contains(stderr.String(), word) })
+		select {
+		case <-exited:
+			t.Fatalf("interrupt %d ended a run that only a third can end: the test proves nothing\n%s", i+1, stderr.String())
+		case <-time.After(200 * time.Millisecond): // it stays stuck
+		}
+	}
+	cmd.Process.Signal(syscall.SIGINT)
 	select {
 	case <-exited:
 	case <-time.After(5 * time.Second):
 		cmd.Process.Kill()
-		t.Fatalf("three interrupts did not end the process\n%s", stderr.String())
+		t.Fatalf("the third interrupt did not end the process\n%s", stderr.String())
 	}
-	if code := cmd.ProcessState.ExitCode(); code != exitInterrupted {
-		t.Fatalf("exit %d, want 130\n%s", code, stderr.String())
+	if code := cmd.ProcessState.ExitCode(); code != exitInterrupted || !strings.Contains(stderr.String(), "third interrupt") {
+		t.Fatalf("exit %d, want 130 with the third interrupt's word\n%s", code, stderr.String())
 	}
 }
 

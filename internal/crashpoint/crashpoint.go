@@ -2,7 +2,9 @@
 // the crash tests: with MSGREAD_CRASHPOINT=NAME or NAME:N in the
 // environment, the Nth call of Hit(NAME) (the first without N) kills the
 // process with SIGKILL, as kill -9 would: no deferred call runs, no buffer
-// is flushed. Unset, Hit costs a comparison.
+// is flushed. NAME:N:hang blocks the goroutine there for ever instead,
+// deaf to every cancellation (a stuck call, for the tests of the third
+// interrupt). Unset, Hit costs a comparison.
 package crashpoint
 
 import (
@@ -18,11 +20,15 @@ const Env = "MSGREAD_CRASHPOINT"
 var (
 	point string
 	nth   int64 = 1
+	hang  bool
 	hits  atomic.Int64
 )
 
 func init() {
 	v := os.Getenv(Env)
+	if rest, ok := strings.CutSuffix(v, ":hang"); ok {
+		v, hang = rest, true
+	}
 	name, n, ok := strings.Cut(v, ":")
 	if ok {
 		k, err := strconv.ParseInt(n, 10, 64)
@@ -39,6 +45,9 @@ func init() {
 func Hit(name string) {
 	if point == "" || name != point || hits.Add(1) != nth {
 		return
+	}
+	if hang {
+		select {}
 	}
 	p, err := os.FindProcess(os.Getpid())
 	if err == nil {
