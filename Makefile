@@ -64,7 +64,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzInput$$' -fuzztime $(FUZZTIME) ./batch
 	$(GO) test -run '^$$' -fuzz '^FuzzLoadResume$$' -fuzztime $(FUZZTIME) ./reports
 
-# bench measures the numbers the README quotes: the achieved rate against the
+# bench measures the numbers docs/benchmarks.md quotes: the achieved rate against the
 # ceiling over a 20 s run at 200 calls/s, peak memory over 100 k to 3 M rows
 # and of a resumed 10 M-row run, and how fast --resume loads a 10 M-line
 # report (MSGREAD_BENCH_LINES sets the 10 M).

@@ -420,11 +420,11 @@ func TestRandomIsAnyNonEmptyValue(t *testing.T) {
 
 func ptr(s string) *string { return &s }
 
-// TestREADMESaysWhatTheMockDoesWithRandom: the README's table of the mock's
-// checks says what the code does (TestRandomIsAnyNonEmptyValue), as its
-// prose does: a random that is no uint32 is taken.
-func TestREADMESaysWhatTheMockDoesWithRandom(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
+// TestDocsSayWhatTheMockDoesWithRandom: the table of the mock's checks in
+// docs/mock.md says what the code does (TestRandomIsAnyNonEmptyValue), as
+// its prose does: a random that is no uint32 is taken.
+func TestDocsSayWhatTheMockDoesWithRandom(t *testing.T) {
+	readme, err := os.ReadFile("../docs/mock.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -435,9 +435,9 @@ func TestREADMESaysWhatTheMockDoesWithRandom(t *testing.T) {
 		}
 	}
 	if !strings.Contains(row, "`random` missing or empty") || strings.Contains(row, "uint32") {
-		t.Errorf("the README's 60002 row %q must say a random missing or empty, and nothing of uint32", row)
+		t.Errorf("docs/mock.md's 60002 row %q must say a random missing or empty, and nothing of uint32", row)
 	}
 	if !strings.Contains(string(readme), "any non-empty `random`") {
-		t.Error("the README's prose no longer says the mock takes any non-empty random")
+		t.Error("docs/mock.md's prose no longer says the mock takes any non-empty random")
 	}
 }

@@ -12,7 +12,7 @@ import (
 const SchemaVersion = 1
 
 // Document is the summary JSON (--summary-json): the contract CI pipelines
-// and dashboards read. Every field is documented in the README; a golden
+// and dashboards read, documented in docs/report.md; a golden
 // file test keeps its shape.
 type Document struct {
 	SchemaVersion int       `json:"schema_version"`

@@ -15,16 +15,6 @@ import (
 	"syscall"
 )
 
-// Exit codes, as the README documents them.
-const (
-	exitOK          = 0
-	exitRowsFailed  = 1
-	exitUsage       = 2
-	exitAborted     = 3
-	exitThreshold   = 4
-	exitInterrupted = 130
-)
-
 // command is one subcommand: its name, a line of help, the words of its
 // -h, and its options. Each command's options register their flags,
 // validate them (and the arguments) before anything is opened or sent,
@@ -244,7 +234,9 @@ Every flag has an environment twin: --sdkappid is MSGREAD_SDKAPPID. The secret
 key comes from MSGREAD_SECRET_KEY or --secret-key-file, never from a flag value.
 Run "msgread help COMMAND" (or "msgread COMMAND -h") for a command's flags, and
 "msgread --version" for the version.
+
 `)
+	fmt.Fprint(w, exitCodesHelp())
 }
 
 // exitError carries an exit code with an error, and the stop code the

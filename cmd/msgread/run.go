@@ -13,7 +13,8 @@ import (
 	"github.com/msgread/msgread/reports"
 )
 
-const runAbout = `
+// runAbout is the help of "msgread run"; its exit codes come from exitCodes.
+var runAbout = `
 Marks the conversations of INPUT.csv read (INPUT may be - for standard input).
 INPUT has a header row with report_account and peer_account (or Report_Account,
 Peer_Account) and optionally msg_read_time (MsgReadTime): Unix seconds or RFC 3339;
@@ -43,13 +44,10 @@ sends again.
 Thresholds for CI (--max-p99, --min-rate, --max-failed, --max-gave-up) are
 checked at the end: the run finishes, names each breached one and exits 4.
 
-Exit: 0 all ok; 1 some rows failed, gave up or were invalid; 2 usage, input or
-output-file error, nothing sent; 3 stopped by a fatal answer, the failure-rate
-limit or a resume given another input; 4 a threshold was not met; 130
-interrupted (Ctrl-C, SIGTERM or SIGHUP drains calls in flight and flushes the
-report; a second one stops them at once). A closed terminal sends SIGHUP: run a
-long migration under nohup, systemd-run or tmux (see the README).
+A closed terminal sends SIGHUP: run a long migration under nohup, systemd-run
+or tmux (see docs/operating.md).
 
+` + exitCodesHelp() + `
 Examples:
   msgread run --mock testdata/sample.csv
   msgread run --mock --resume out/report-20260101-120000.csv testdata/sample.csv
