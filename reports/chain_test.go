@@ -69,7 +69,7 @@ func TestNewReportIsBornWithTheDoneLines(t *testing.T) {
 		t.Errorf("the partial file is left: %v", err)
 	}
 	res := files.Resume
-	for line, want := range map[int]bool{2: false, 3: true, 301: false, 302: true, 303: true, 304: false, 305: false} {
+	for line, want := range map[int]bool{2: true, 3: true, 301: true, 302: true, 303: true, 304: false, 305: false} {
 		if got := res.SentBefore(line); got != want {
 			t.Errorf("SentBefore(%d) = %v, want %v", line, got, want)
 		}
@@ -134,4 +134,51 @@ func TestAppendCutsTheSendLogsTornLine(t *testing.T) {
 	if !strings.HasSuffix(string(data), "\n32\n33\n7\n") {
 		t.Errorf("send log ends %q", data[max(0, len(data)-20):])
 	}
+}
+
+// TestChainRefusesItsOwnSidecarsAndOldReports: the files kept beside a
+// report cannot be named as outputs (a report named r.csv.partial would be
+// taken for a killed run's copy, and removed), a killed carry-over's
+// .partial cannot be resumed (it lacks done lines), and a report resumed
+// into a newer one cannot be resumed again while the newer one is there
+// (the lines done since would be sent again).
+func TestChainRefusesItsOwnSidecarsAndOldReports(t *testing.T) {
+	dir := t.TempDir()
+	old := oldReport(t, dir, 30)
+	for _, name := range []string{"n.csv.partial", "n.csv.sent", "n.csv.lock"} {
+		_, err := reports.Open(reports.Plan{Report: filepath.Join(dir, name), Resume: old, NoFailed: true, SendLog: true})
+		if !errors.Is(err, reports.ErrReserved) {
+			t.Errorf("--report %s: %v, want ErrReserved", name, err)
+		}
+	}
+	partial := filepath.Join(dir, "killed.csv.partial")
+	data, _ := os.ReadFile(old)
+	os.WriteFile(partial, data, 0o600)
+	if _, err := reports.Open(reports.Plan{Report: filepath.Join(dir, "x.csv"), Resume: partial, NoFailed: true}); !errors.Is(err, reports.ErrNotReport) || !strings.Contains(err.Error(), "unfinished copy") {
+		t.Errorf("--resume of a .partial: %v", err)
+	}
+
+	r2 := filepath.Join(dir, "r2.csv")
+	files, err := reports.Open(reports.Plan{Report: r2, Resume: old, NoFailed: true, SendLog: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files.Close()
+	for _, report := range []string{filepath.Join(dir, "r3.csv"), old} { // a new report, or appended
+		_, err := reports.Open(reports.Plan{Report: report, Resume: old, NoFailed: true, SendLog: true})
+		if !errors.Is(err, reports.ErrSuperseded) || !strings.Contains(err.Error(), "r2.csv") {
+			t.Errorf("resuming the old report again into %s: %v, want ErrSuperseded naming r2.csv", filepath.Base(report), err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "r3.csv")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a refused resume left r3.csv")
+	}
+	// The newer report gone (its owner removed it), the old one is the
+	// chain's newest again.
+	os.Remove(r2)
+	files, err = reports.Open(reports.Plan{Report: filepath.Join(dir, "r3.csv"), Resume: old, NoFailed: true, SendLog: true})
+	if err != nil {
+		t.Fatalf("with r2.csv gone: %v", err)
+	}
+	files.Close()
 }

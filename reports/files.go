@@ -24,6 +24,35 @@ var ErrExists = errors.New("already exists")
 // ErrSamePath is wrapped when two outputs of a run name one file.
 var ErrSamePath = errors.New("is named twice")
 
+// ErrReserved is wrapped when an output's path names one of the files
+// msgread keeps beside a report.
+var ErrReserved = errors.New("names a file msgread keeps beside a report")
+
+// ErrSuperseded is wrapped when the report to resume was resumed into a
+// newer one already.
+var ErrSuperseded = errors.New("is not the newest report of its chain")
+
+// The files msgread keeps beside a report REPORT: REPORT.partial while a
+// resume copies the old done lines into it, REPORT.sent (the send log)
+// and REPORT.lock.
+const (
+	partialSuffix = ".partial"
+	sentSuffix    = ".sent"
+	lockSuffix    = ".lock"
+)
+
+// CheckName refuses an output path that ends as the files msgread keeps
+// beside a report do: a report named r.csv.partial would be taken for a
+// killed run's unfinished copy, and removed.
+func CheckName(path string) error {
+	for _, suffix := range []string{partialSuffix, sentSuffix, lockSuffix} {
+		if strings.HasSuffix(path, suffix) {
+			return fmt.Errorf("%s %w (%s): choose a name that does not end in %s", path, ErrReserved, suffix, suffix)
+		}
+	}
+	return nil
+}
+
 // Plan says which files a run writes: its report, its failed-rows file, and
 // the old report it resumes, if any.
 type Plan struct {
@@ -120,7 +149,15 @@ func Open(p Plan) (_ *Files, err error) {
 			f.Abandon()
 		}
 	}()
+	for _, out := range []string{p.Report, p.Failed} {
+		if err := CheckName(out); err != nil {
+			return nil, err
+		}
+	}
 	if p.Resume != "" {
+		if strings.HasSuffix(p.Resume, partialSuffix) {
+			return nil, fmt.Errorf("%s %w: it is the unfinished copy a killed run was making of a new report (the report exists only once it is whole); resume the report that run resumed", p.Resume, ErrNotReport)
+		}
 		if err := f.lock(p.Resume, p.Holder); err != nil {
 			return nil, err
 		}
@@ -198,7 +235,7 @@ func (f *Files) createReport(p Plan) error {
 	if _, err := os.Lstat(p.Report); err == nil {
 		return fmt.Errorf("%s %w: msgread never overwrites a file; choose another path, or move it away", p.Report, ErrExists)
 	}
-	partial := p.Report + ".partial"
+	partial := p.Report + partialSuffix
 	if err := removeStale(partial, strings.Join(Header, ",")); err != nil {
 		return err
 	}
@@ -227,6 +264,9 @@ func (f *Files) createReport(p Plan) error {
 		return fmt.Errorf("%s: %w", p.Report, err)
 	}
 	f.created = append(f.created, p.Report)
+	if err := markResumed(f.Resume, p.Resume, p.Report); err != nil {
+		return fmt.Errorf("noting in %s that %s resumed it: %w", SendLogPath(p.Resume), p.Report, err)
+	}
 	os.Remove(partial)
 	f.created = slices.DeleteFunc(f.created, func(c string) bool { return c == partial })
 	f.holdsDone = true
@@ -235,7 +275,18 @@ func (f *Files) createReport(p Plan) error {
 
 // loadResume loads the resumed report and its send log; carry, when set,
 // receives each done row.
+//
+// The send log is read first: a report resumed into a newer one already
+// is refused before anything is copied.
 func (f *Files) loadResume(p Plan, carry func(doneRow) error) error {
+	log, err := readSendLogFile(SendLogPath(p.Resume))
+	if err != nil {
+		return err
+	}
+	if into := log.resumedIntoNow(); into != "" {
+		return fmt.Errorf("%s %w: it was resumed into %s, which holds its done lines and more; resume the newest report of the chain (%s, or the newest one resumed from it), or lines done since would be sent again",
+			p.Resume, ErrSuperseded, into, into)
+	}
 	old, err := openRegular(p.Resume)
 	if err != nil {
 		return err
@@ -248,15 +299,8 @@ func (f *Files) loadResume(p Plan, carry func(doneRow) error) error {
 		}
 		return fmt.Errorf("%s: %w", p.Resume, err)
 	}
-	logf, err := openRegular(SendLogPath(p.Resume))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil // an older msgread's report: SentBefore guesses
-	}
-	if err != nil {
-		return err
-	}
-	defer logf.Close()
-	return f.Resume.readSendLog(logf, logf.Name())
+	f.Resume.log = log
+	return nil
 }
 
 // createSendLog makes the new report's send log, starting with the lines
@@ -264,7 +308,7 @@ func (f *Files) loadResume(p Plan, carry func(doneRow) error) error {
 // whose old report has no log gets none: its lines sent before are not
 // known.
 func (f *Files) createSendLog(p Plan, res *Resume) error {
-	if !p.SendLog || (res != nil && !res.SendLog) {
+	if !p.SendLog || (res != nil && res.log == nil) {
 		return nil
 	}
 	path := SendLogPath(p.Report)
@@ -279,7 +323,10 @@ func (f *Files) createSendLog(p Plan, res *Resume) error {
 	w := bufio.NewWriter(lf)
 	w.WriteString(sendLogHeader)
 	if res != nil {
-		res.sent.each(func(line int) error {
+		res.log.sent.each(func(line int) error {
+			if _, done := res.lookup(line); done {
+				return nil // skipped from now on: never sent again
+			}
 			w.WriteString(strconv.Itoa(line))
 			return w.WriteByte('\n')
 		})
@@ -384,9 +431,9 @@ func (f *Files) appendSendLog(p Plan) error {
 	switch {
 	case !p.SendLog:
 		return nil
-	case !f.Resume.SendLog && f.Resume.Rows == 0:
+	case f.Resume.log == nil && f.Resume.Rows == 0:
 		return f.createSendLog(p, nil)
-	case !f.Resume.SendLog:
+	case f.Resume.log == nil:
 		return nil // an older msgread's report: its sends are not known
 	}
 	if err := f.name(path, "the send log"); err != nil {
@@ -397,10 +444,10 @@ func (f *Files) appendSendLog(p Plan) error {
 		return err
 	}
 	f.sends = &SendLog{f: lf}
-	if err := lf.Truncate(f.Resume.sendLogComplete); err != nil {
+	if err := lf.Truncate(f.Resume.log.complete); err != nil {
 		return fmt.Errorf("%s: cutting its torn last line: %w", path, err)
 	}
-	if f.Resume.sendLogComplete == 0 {
+	if f.Resume.log.complete == 0 {
 		_, err = lf.WriteString(sendLogHeader)
 	} else {
 		_, err = lf.Seek(0, io.SeekEnd)
@@ -413,6 +460,9 @@ func (f *Files) appendSendLog(p Plan) error {
 // of the run may name it. what names the file in errors ("" for "output").
 // The caller fills and closes it; Abandon closes and removes it.
 func (f *Files) Create(path, what string) (*os.File, error) {
+	if err := CheckName(path); err != nil {
+		return nil, err
+	}
 	file, err := f.create(path, what)
 	if err == nil {
 		f.extra = append(f.extra, file)

@@ -30,7 +30,7 @@ var ErrLocked = errors.New("is in use by another run")
 // LockFile takes the lock of the report at path without waiting. holder
 // says who takes it, for the message another run shows.
 func LockFile(path, holder string) (*Lock, error) {
-	lockPath := path + ".lock"
+	lockPath := path + lockSuffix
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, err
 	}

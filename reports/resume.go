@@ -50,12 +50,9 @@ type Resume struct {
 	// append starts.
 	Complete int64
 
-	// SendLog is set when the report's send log was read: SentBefore then
-	// knows each line an earlier run sent; without it, it guesses.
-	SendLog bool
-	sent    bitset // lines sent before and not done (with SendLog)
-	// sendLogComplete is the send log's length without a torn last line.
-	sendLogComplete int64
+	// log is the report's send log, nil when it has none: SentBefore then
+	// guesses.
+	log *sendLog
 
 	cursor  int // the last input line Skip was asked about
 	checked int // done lines Skip has met

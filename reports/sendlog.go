@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"math/bits"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,7 +35,7 @@ import (
 const sendLogHeader = "# msgread send log: the input lines sent, each before its first call\n"
 
 // SendLogPath is the send log's path for a report's.
-func SendLogPath(report string) string { return report + ".sent" }
+func SendLogPath(report string) string { return report + sentSuffix }
 
 // SendLog appends lines to a report's send log. Safe from several
 // goroutines: the workers log their own lines.
@@ -67,42 +69,106 @@ func (l *SendLog) Sync() error {
 	return nil
 }
 
-// readSendLog reads a send log into r: each line logged that r does not
-// have done is marked sent. A torn last line (a kill while writing it) is
-// left out: its call had not gone out.
-func (r *Resume) readSendLog(in io.Reader, name string) error {
-	br := bufio.NewReaderSize(in, 64<<10)
+// sendLog is what a report's send log says: the lines sent (done or not),
+// its length without a torn last line, and the newer report it was
+// resumed into, if any.
+type sendLog struct {
+	sent        bitset
+	complete    int64
+	resumedInto string
+}
+
+// HasSendLog says whether the resumed report has a send log.
+func (r *Resume) HasSendLog() bool { return r != nil && r.log != nil }
+
+// resumedIntoNow returns the newer report the log's report was resumed
+// into, while that report is there; "" otherwise (and for no log).
+func (l *sendLog) resumedIntoNow() string {
+	if l == nil || l.resumedInto == "" {
+		return ""
+	}
+	if _, err := os.Stat(l.resumedInto); err != nil {
+		return ""
+	}
+	return l.resumedInto
+}
+
+// readSendLogFile reads the send log at path; nil, nil when there is none
+// (a report of an older msgread). A torn last line (a kill while writing
+// it) is left out: its call had not gone out.
+func readSendLogFile(path string) (*sendLog, error) {
+	f, err := openRegular(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	l := &sendLog{}
+	br := bufio.NewReaderSize(f, 64<<10)
 	head, err := br.ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
-		return err
+		return nil, err
 	}
 	if head != sendLogHeader {
 		if strings.HasPrefix(sendLogHeader, head) && errors.Is(err, io.EOF) {
-			r.SendLog = true // made, and killed before its header was whole
-			return nil
+			return l, nil // made, and killed before its header was whole
 		}
-		return fmt.Errorf("%s is not a msgread send log", name)
+		return nil, fmt.Errorf("%s is not a msgread send log", path)
 	}
-	r.sendLogComplete = int64(len(head))
+	l.complete = int64(len(head))
 	for num := 2; ; num++ {
 		text, err := br.ReadSlice('\n')
 		if errors.Is(err, io.EOF) {
-			break // nothing, or a torn last line
+			return l, nil // nothing, or a torn last line
 		}
 		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
+			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		r.sendLogComplete += int64(len(text))
+		l.complete += int64(len(text))
+		if text[0] == '#' {
+			if into, ok := strings.CutPrefix(string(text[:len(text)-1]), resumedIntoPrefix); ok {
+				l.resumedInto = into
+			}
+			continue
+		}
 		line, perr := parseLine(string(bytes.TrimSuffix(text, []byte("\n"))))
 		if perr != nil {
-			return fmt.Errorf("%s line %d: %w", name, num, perr)
+			return nil, fmt.Errorf("%s line %d: %w", path, num, perr)
 		}
-		if _, done := r.lookup(line); !done {
-			r.sent.set(line)
-		}
+		l.sent.set(line)
 	}
-	r.SendLog = true
-	return nil
+}
+
+// resumedIntoPrefix starts the send log's line that names the report a
+// resume made from this one: from then on that report is the chain's
+// newest, and this one must not be resumed again.
+const resumedIntoPrefix = "# resumed into "
+
+// markResumed notes in the send log of the report resumed (res, read from
+// path's log) that the new report into now holds its done lines. Its torn
+// last line, if any, is cut first, as an append does.
+func markResumed(res *Resume, path, into string) error {
+	if res.log == nil || res.log.complete == 0 {
+		return nil // no log to note it in (an older msgread's report)
+	}
+	abs, err := filepath.Abs(into)
+	if err != nil {
+		abs = into
+	}
+	lf, err := os.OpenFile(SendLogPath(path), os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	defer lf.Close()
+	if err := lf.Truncate(res.log.complete); err != nil {
+		return err
+	}
+	if _, err := lf.WriteAt([]byte(resumedIntoPrefix+abs+"\n"), res.log.complete); err != nil {
+		return &WriteError{Path: lf.Name(), Err: err}
+	}
+	return lf.Sync()
 }
 
 // SentBefore says whether an earlier run of the chain may have sent line:
@@ -113,8 +179,8 @@ func (r *Resume) SentBefore(line int) bool {
 	if r == nil {
 		return false
 	}
-	if r.SendLog {
-		return r.sent.has(line)
+	if r.log != nil {
+		return r.log.sent.has(line)
 	}
 	return line <= r.MaxLine
 }

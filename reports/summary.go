@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/msgread/msgread/internal/safetext"
 )
 
 // Latency holds latency percentiles in milliseconds.
@@ -233,7 +235,7 @@ func (s Summary) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "  latency p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms\n", s.Latency.P50, s.Latency.P90, s.Latency.P99, s.Latency.Max)
 	if s.Stopped != "" {
-		fmt.Fprintf(&b, "  stopped early: %s\n", s.Stopped)
+		fmt.Fprintf(&b, "  stopped early: %s\n", safetext.Clean(s.Stopped))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -291,4 +292,45 @@ func TestRunOnAFullDisk(t *testing.T) {
 		t.Fatalf("resume: %v\n%s", err, out)
 	}
 	assertChain(t, in, []string{moved, filepath.Join(dir, "r2.csv")})
+}
+
+// TestSummaryOnAFullDiskIsNoSuccess: a run whose summary JSON or HTML
+// cannot be written on a full disk does not exit 0 (CI reads the summary):
+// exit 3, naming the file. Needs root to mount a tmpfs, and skips without.
+func TestSummaryOnAFullDiskIsNoSuccess(t *testing.T) {
+	small := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", small).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a small tmpfs (needs root): %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", small).Run() })
+	os.WriteFile(filepath.Join(small, "fill"), make([]byte, 64<<10), 0o600) // as full as it gets
+	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Scenario: mockserver.Scenario{Ceiling: -1}})
+	in := writeInput(t, 50)
+	for _, flag := range []string{"--summary-json", "--html"} {
+		t.Run(flag, func(t *testing.T) {
+			e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
+			out := filepath.Join(small, strings.TrimPrefix(flag, "--")+".out")
+			err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none",
+				"--report", filepath.Join(t.TempDir(), "r.csv"), flag, out, in}, e)
+			if exitCode(err) != exitAborted || !strings.Contains(err.Error()+errOut.String(), "no space left on device") {
+				t.Fatalf("exit %d (%v), want 3 naming the full disk\n%s", exitCode(err), err, errOut)
+			}
+		})
+	}
+}
+
+// TestPathsReachTheTerminalEscaped: a report path holding terminal escapes
+// (a colour, a title) is shown escaped on stderr, never raw.
+func TestPathsReachTheTerminalEscaped(t *testing.T) {
+	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Scenario: mockserver.Scenario{Ceiling: -1}})
+	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
+	report := filepath.Join(t.TempDir(), "rep\x1b[31m\x1b]0;T\a.csv")
+	err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none",
+		"--report", report, writeInput(t, 5)}, e)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	if strings.ContainsAny(errOut.String(), "\x1b\a") || !strings.Contains(errOut.String(), `rep\x1b[31m`) {
+		t.Errorf("stderr holds the path's escapes raw:\n%q", errOut.String())
+	}
 }

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"net"
 	"os"
 	"strings"
@@ -116,8 +115,8 @@ func (f *engineFlags) validate(rampDefault time.Duration) error {
 		return usageError("--timeout must be positive")
 	case f.minRows < 0:
 		return usageError("--min-rows must not be negative")
-	case !(f.maxFailure > 0) || math.IsInf(f.maxFailure, 0):
-		return usageError("--max-failure-rate must be a positive fraction (1 never stops)")
+	case !(f.maxFailure > 0 && f.maxFailure <= 1):
+		return usageError(fmt.Sprintf("--max-failure-rate %v: want a fraction above 0 and at most 1 (1 never stops)", f.maxFailure))
 	case f.logEvery < time.Second:
 		return usageError("--log-every must be at least 1s")
 	case f.outage < time.Second:
@@ -173,7 +172,7 @@ func openFiles(ctx context.Context, p reports.Plan) (*reports.Files, error) {
 	if errors.Is(err, reports.ErrStopped) {
 		return nil, &exitError{code: exitInterrupted, err: errors.New("interrupted while reading the resumed report")}
 	}
-	if p.Resume != "" && !errors.Is(err, reports.ErrExists) && !errors.Is(err, reports.ErrSamePath) && !errors.Is(err, reports.ErrLocked) {
+	if p.Resume != "" && !errors.Is(err, reports.ErrExists) && !errors.Is(err, reports.ErrSamePath) && !errors.Is(err, reports.ErrLocked) && !errors.Is(err, reports.ErrReserved) {
 		return nil, stopped(exitUsage, stopResume, fmt.Errorf("--resume: %w", err))
 	}
 	return nil, stopped(exitUsage, stopOutput, fmt.Errorf("cannot write the report: %w", err))
@@ -264,7 +263,7 @@ func rowsText(total int64) string {
 
 // ending is how a run ended: the runner's error, the report's close, and a
 // row the run cannot account for (a bug).
-type ending struct{ runErr, closeErr, accountErr error }
+type ending struct{ runErr, closeErr, accountErr, outputErr error }
 
 // stop says why the run stopped early, in words meant for people; nil when
 // it ran to its end.
@@ -286,6 +285,8 @@ func (x ending) stop() *reports.Stop {
 			"; the report holds every row it shows, and a resume (once the cause is fixed) sends the rest"}
 	case err == nil && x.closeErr != nil:
 		return &reports.Stop{Code: reports.StopOutputError, Message: "writing the report: " + x.closeErr.Error()}
+	case err == nil && x.outputErr != nil:
+		return &reports.Stop{Code: reports.StopOutputError, Message: x.outputErr.Error() + " (the report is whole)"}
 	case err == nil:
 		return nil
 	case errors.Is(err, batch.ErrAborted):
@@ -347,6 +348,10 @@ func (x ending) exit(sum reports.Summary) error {
 func finish(e *env, out *summaryOutput, sum reports.Summary, x ending, info reports.RunInfo) error {
 	err := x.exit(sum)
 	info.Stop, info.ExitCode, info.Version = x.stop(), exitCode(err), versionString()
-	out.write(e, reports.NewDocument(sum, info))
+	if werr := out.write(e, reports.NewDocument(sum, info)); werr != nil && exitCode(err) != exitAborted && exitCode(err) != exitInterrupted {
+		// CI reads the summary: a run whose summary could not be written
+		// does not end as if all were well.
+		return &exitError{code: exitAborted, err: fmt.Errorf("writing --summary-json: %w (the report is whole)", werr)}
+	}
 	return err
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/msgread/msgread/batch"
 	"github.com/msgread/msgread/batch/chatapi"
+	"github.com/msgread/msgread/internal/safetext"
 	"github.com/msgread/msgread/reports"
 )
 
@@ -179,7 +181,7 @@ func (o *loadOptions) run(ctx context.Context, e *env) error {
 	if o.duration == 0 {
 		length = rowsText(total)
 	}
-	fmt.Fprintf(e.stderr, "msgread load: %s; %s, %s; report %s\n", tgt.banner, o.engine.profile, length, files.ReportPath)
+	fmt.Fprintf(e.stderr, "msgread load: %s; %s, %s; report %s\n", tgt.banner, o.engine.profile, length, safetext.Quote(files.ReportPath))
 
 	begun := time.Now()
 	sum, runErr := drive(ctx, e, "load", runner, src, files, total, &o.engine)
@@ -201,8 +203,8 @@ func (o *loadOptions) run(ctx context.Context, e *env) error {
 	if tgt.mock == nil {
 		page.Scenario = "external target " + chatapi.RedactEndpoint(o.target.endpoint)
 	}
-	fmt.Fprintf(e.stderr, "  report: %s\n", files.ReportPath)
-	out.write(e, page)
+	fmt.Fprintf(e.stderr, "  report: %s\n", safetext.Quote(files.ReportPath))
+	x.outputErr = out.write(e, page)
 	_, _, _, ended := src.Counts()
 	info := reports.RunInfo{Command: "load", StartedAt: begun, FinishedAt: time.Now(), TotalRows: total, InputEnded: ended,
 		ServerCeiling: ceiling, Projection: &proj, Mock: tgt.info}
@@ -263,16 +265,22 @@ func (out *loadOutputs) create(e *env, timeline, html string) (err error) {
 	return err
 }
 
-// write fills the timeline and the HTML report, and names the files.
-func (out loadOutputs) write(e *env, page reports.Page) {
+// write fills the timeline and the HTML report, and names the files. Its
+// error says which could not be written.
+func (out loadOutputs) write(e *env, page reports.Page) error {
 	page.Explain = explainCode
+	var errs []error
 	if err := fill(out.timeline, func(w io.Writer) error { return reports.WriteTimeline(w, page.Timeline) }); err != nil {
-		fmt.Fprintf(e.stderr, "msgread: writing the timeline: %v\n", err)
+		errs = append(errs, fmt.Errorf("writing the timeline %s: %w", out.timelinePath, err))
 	}
 	if err := fill(out.html, func(w io.Writer) error { return reports.WriteHTML(w, page) }); err != nil {
-		fmt.Fprintf(e.stderr, "msgread: writing the HTML report: %v\n", err)
+		errs = append(errs, fmt.Errorf("writing the HTML report %s: %w", out.htmlPath, err))
 	}
-	fmt.Fprintf(e.stderr, "  timeline: %s\n  HTML report: %s\n", out.timelinePath, out.htmlPath)
+	for _, err := range errs {
+		fmt.Fprintf(e.stderr, "msgread: %s\n", safetext.Clean(err.Error()))
+	}
+	fmt.Fprintf(e.stderr, "  timeline: %s\n  HTML report: %s\n", safetext.Quote(out.timelinePath), safetext.Quote(out.htmlPath))
+	return errors.Join(errs...)
 }
 
 // explainCode says what an API error code means, for the HTML report.

@@ -13,6 +13,8 @@ import (
 	"os/signal"
 	"runtime/pprof"
 	"syscall"
+
+	"github.com/msgread/msgread/internal/safetext"
 )
 
 // command is one subcommand: its name, a line of help, the words of its
@@ -97,7 +99,7 @@ func main() {
 	err := run(ctx, os.Args[1:], e)
 	stopProfile()
 	if err != nil && !errors.Is(err, errSilent) && !errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintln(e.stderr, "msgread:", err)
+		fmt.Fprintln(e.stderr, "msgread:", safetext.Clean(err.Error()))
 	}
 	os.Exit(exitCode(err))
 }

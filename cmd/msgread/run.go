@@ -10,6 +10,7 @@ import (
 
 	"github.com/msgread/msgread/batch"
 	"github.com/msgread/msgread/batch/chatapi"
+	"github.com/msgread/msgread/internal/safetext"
 	"github.com/msgread/msgread/reports"
 )
 
@@ -144,7 +145,7 @@ func (o *runOptions) run(ctx context.Context, e *env) error {
 	defer stopMetrics()
 	started = true
 
-	fmt.Fprintf(e.stderr, "msgread run: %s; %s at %s; report %s\n", tgt.banner, rowsText(in.rowsEstimate()), o.engine.profile, files.ReportPath)
+	fmt.Fprintf(e.stderr, "msgread run: %s; %s at %s; report %s\n", tgt.banner, rowsText(in.rowsEstimate()), o.engine.profile, safetext.Quote(files.ReportPath))
 	printResume(e, o.resume, files)
 
 	sum, runErr := drive(ctx, e, "run", runner, in.Input, files, in.rowsEstimate(), &o.engine)
@@ -155,13 +156,14 @@ func (o *runOptions) run(ctx context.Context, e *env) error {
 	ceilings := tgt.quota(&sum, seconds)
 
 	sum.WriteText(e.stderr)
-	fmt.Fprintf(e.stderr, "  report: %s\n  failed rows: %s\n", files.ReportPath, files.FailedPath)
-	if sum.NotFinished > 0 {
-		fmt.Fprintf(e.stderr, "  %d rows not finished: --resume %s sends them\n", sum.NotFinished, files.ReportPath)
+	fmt.Fprintf(e.stderr, "  report: %s\n  failed rows: %s\n", safetext.Quote(files.ReportPath), safetext.Quote(files.FailedPath))
+	var mismatch *reports.MismatchError
+	if sum.NotFinished > 0 && !errors.As(runErr, &mismatch) { // a resume would stop on the same line
+		fmt.Fprintf(e.stderr, "  %d rows not finished: --resume %s sends them\n", sum.NotFinished, safetext.Quote(files.ReportPath))
 	}
 	judge(e, &sum, o.engine.thresholds.get(false))
 	_, _, _, ended := in.Counts()
-	out.write(e, reports.Page{Title: "msgread run report", Scenario: runScenario(tgt, o.target), Seed: o.target.mock.seed, Ceiling: tgt.ceiling(),
+	x.outputErr = out.write(e, reports.Page{Title: "msgread run report", Scenario: runScenario(tgt, o.target), Seed: o.target.mock.seed, Ceiling: tgt.ceiling(),
 		Ceilings: ceilings, Summary: sum, Timeline: seconds, Bounds: o.engine.profile.Bounds(), Generated: time.Now()})
 	info := reports.RunInfo{Command: "run", StartedAt: now, FinishedAt: time.Now(), TotalRows: in.rowsEstimate(), InputEnded: ended,
 		ServerCeiling: tgt.ceiling(), Mock: tgt.info}
@@ -221,11 +223,11 @@ func printResume(e *env, path string, files *reports.Files) {
 	if files.Appending {
 		mode = "appending to it"
 	}
-	if !res.SendLog {
+	if !res.HasSendLog() {
 		torn += "; it has no send log beside it (an older msgread's), so lines sent again are counted up to its highest line"
 	}
 	fmt.Fprintf(e.stderr, "msgread run: resuming %s (%s): %d lines done are skipped; %d failed or gave up and %d invalid are read again%s\n",
-		path, mode, res.Done(), res.Redo, res.Invalid, torn)
+		safetext.Quote(path), mode, res.Done(), res.Redo, res.Invalid, torn)
 }
 
 // account checks, at the end of a run, that every input row it read is in

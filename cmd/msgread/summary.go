@@ -54,6 +54,9 @@ func openSummary(e *env, command, path string, others map[string]string) (*summa
 			return nil, stopped(exitUsage, stopOutput, fmt.Errorf("--summary-json: %s %v: as the summary and as %s", path, reports.ErrSamePath, flag))
 		}
 	}
+	if err := reports.CheckName(path); err != nil {
+		return nil, stopped(exitUsage, stopOutput, fmt.Errorf("--summary-json: %w", err))
+	}
 	f, err := reports.CreateNew(path)
 	if err != nil {
 		return nil, stopped(exitUsage, stopOutput, fmt.Errorf("--summary-json: %w", err))
@@ -70,14 +73,16 @@ func samePath(a, b string) bool {
 
 // write fills the summary with doc and closes it; nothing when none was
 // asked for. Only the first write counts.
-func (s *summaryOutput) write(e *env, doc reports.Document) {
+func (s *summaryOutput) write(e *env, doc reports.Document) error {
 	if s == nil || s.w == nil || s.written {
-		return
+		return nil
 	}
 	s.written = true
-	if err := fill(s.w, doc.Write); err != nil {
+	err := fill(s.w, doc.Write)
+	if err != nil {
 		fmt.Fprintf(e.stderr, "msgread %s: writing --summary-json: %v\n", s.command, err)
 	}
+	return err
 }
 
 // ended writes the summary of a command that ended with err before its

@@ -26,3 +26,17 @@ func TestQuote(t *testing.T) {
 		t.Errorf("QuoteCut: %s", got)
 	}
 }
+
+func TestClean(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain text: ok\nnext\tline":     "plain text: ok\nnext\tline",
+		"rep\x1b[31m.csv already exists": `rep\x1b[31m.csv already exists`,
+		"evil\x1b]0;T\a.csv":             `evil\x1b]0;T\a.csv`,
+		"nul\x00 and bad \xff byte":      `nul\x00 and bad \xff byte`,
+		"ünïcode → fine":                 "ünïcode → fine",
+	} {
+		if got := safetext.Clean(in); got != want {
+			t.Errorf("Clean(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
