@@ -91,7 +91,7 @@ func TestClientSeesFaultsAsARealClientWould(t *testing.T) {
 func TestSameSeedSameOutcome(t *testing.T) {
 	cfg := mockserver.Config{Seed: 99, Scenario: mockserver.Scenario{
 		Ceiling: -1,
-		Latency: mockserver.Latency{Kind: "uniform", Min: 0, Max: mockserver.Duration(3 * time.Millisecond)},
+		Latency: mockserver.Latency{Kind: "uniform", Min: 0, Max: mockserver.Duration(time.Millisecond)},
 		Faults: []mockserver.FaultSpec{
 			{Fault: &mockserver.CodeFault{Code: 70500}, Probability: 0.25},
 			{Fault: &mockserver.CodeFault{Code: 70107}, Probability: 0.1},
@@ -101,7 +101,7 @@ func TestSameSeedSameOutcome(t *testing.T) {
 		},
 	}}
 	var lines []string
-	for i := range 300 {
+	for i := range 200 {
 		lines = append(lines, fmt.Sprintf("user%d,peer%d,%d", i, i%11, 1600000000+i))
 	}
 	type outcome struct {

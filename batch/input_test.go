@@ -138,7 +138,7 @@ func TestInputOneLineIsOneRow(t *testing.T) {
 func TestInputStrayQuoteCostsOneRow(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("report_account,peer_account\n")
-	for i := range 200_000 {
+	for i := range 20_000 { // a quote left open would swallow them all
 		if i == 4 {
 			b.WriteString("u4,\"p4\n")
 			continue
@@ -146,8 +146,8 @@ func TestInputStrayQuoteCostsOneRow(t *testing.T) {
 		fmt.Fprintf(&b, "u%d,p%d\n", i, i)
 	}
 	rows := readAll(t, b.String())
-	if len(rows) != 200_000 {
-		t.Fatalf("%d rows, want 200000", len(rows))
+	if len(rows) != 20_000 {
+		t.Fatalf("%d rows, want 20000", len(rows))
 	}
 	for i, r := range rows {
 		if r.Line != i+2 || (r.Invalid != "") != (r.Line == 6) {

@@ -11,17 +11,19 @@ import (
 	"github.com/msgread/msgread/reports"
 )
 
-// TestSigningAcrossExpiry runs for about 3 s of real time, because UserSigs
+// TestSigningAcrossExpiry runs for about 2.5 s of real time, because UserSigs
 // carry whole seconds from the real clock (tencentyun stamps them itself).
 func TestSigningAcrossExpiry(t *testing.T) {
-	rows := make([]string, 300)
+	rows := make([]string, 250)
 	for i := range rows {
 		rows[i] = fmt.Sprintf("u%d,p,", i)
 	}
-	// Three seconds of the run's clock. tencentyun stamps a UserSig with the
-	// real time, which a fake clock cannot move, so the run whose UserSigs
-	// must really age runs on the real clock (3 s, in parallel); the other
-	// one shares a fake clock between signer and runner.
+	// 2.5 s of the run's clock. tencentyun stamps a UserSig with the real
+	// time, which a fake clock cannot move, so the run whose UserSigs must
+	// really age runs on the real clock (in parallel): with a 2 s maximum
+	// age and its time in whole seconds, a UserSig is refused 1 to 2 s after
+	// it was made, and a renewed one is never refused at its retry. The
+	// other run shares a fake clock between signer and runner.
 	run := func(t *testing.T, cfg mockserver.Config, ttl time.Duration, clock batch.Clock) (reports.Summary, *mockserver.Server, *batch.Signer) {
 		srv := startMock(t, cfg)
 		signer, err := batch.NewSigner(batch.SignerConfig{SDKAppID: mockserver.DefaultSDKAppID, Admin: mockserver.DefaultAdmin, Key: mockserver.DevKey, TTL: ttl, Now: clock.Now})
@@ -38,18 +40,18 @@ func TestSigningAcrossExpiry(t *testing.T) {
 	}
 	t.Run("short TTL renews before expiry", func(t *testing.T) {
 		t.Parallel()
-		sum, srv, signer := run(t, mockserver.Config{Scenario: mockserver.Scenario{Ceiling: -1}}, 2*time.Second, newFakeClock())
-		if sum.ByStatus[reports.StatusOK] != 300 || srv.Stats().ByCode["70001"] != 0 {
+		sum, srv, signer := run(t, mockserver.Config{Scenario: mockserver.Scenario{Ceiling: -1}}, time.Second, newFakeClock())
+		if sum.ByStatus[reports.StatusOK] != 250 || srv.Stats().ByCode["70001"] != 0 {
 			t.Errorf("statuses %v, 70001 answers %d: want all ok and no expired UserSig", sum.ByStatus, srv.Stats().ByCode["70001"])
 		}
 		if signer.Signings() < 2 {
-			t.Errorf("%d signings in 3 s with a 2 s TTL", signer.Signings())
+			t.Errorf("%d signings in 2.5 s with a 1 s TTL", signer.Signings())
 		}
 	})
 	t.Run("expired answers renew once and retry", func(t *testing.T) {
 		t.Parallel()
 		sum, srv, signer := run(t, mockserver.Config{SigMaxAge: 2 * time.Second}, 24*time.Hour, batch.RealClock{})
-		if sum.ByStatus[reports.StatusOK] != 300 {
+		if sum.ByStatus[reports.StatusOK] != 250 {
 			t.Errorf("statuses %v: a renewed UserSig must keep every row ok", sum.ByStatus)
 		}
 		if srv.Stats().ByCode["70001"] == 0 || signer.Signings() < 2 {
