@@ -29,7 +29,7 @@ var exitCodes = []exitCodeMeaning{
 	{exitOK, "every row ok"},
 	{exitRowsFailed, "the run (or check) finished, but some rows failed, gave up or were invalid"},
 	{exitUsage, "usage, configuration, input-file or output-file error (a file that exists, a report in use or damaged); nothing was sent"},
-	{exitAborted, "stopped: a fatal API error (bad key, wrong region…), the failure-rate limit, an unreachable service or an outage past its budget, a resume given another input, an input that went bad after the first call (a line with no end within 64 MiB), a report that cannot be written (a full disk), or a row not accounted for (a bug)"},
+	{exitAborted, "stopped: a fatal API error (bad key, wrong region…), the failure-rate limit, an unreachable service or an outage past its budget, a resume given another input, an input that went bad after the first call (a line with no end within 64 MiB), a report or summary that cannot be written (a full disk), or a row not accounted for (a bug)"},
 	{exitThreshold, "finished, but a threshold (--max-p99, --min-rate, --max-failed, --max-gave-up) was not met"},
 	{exitInterrupted, "interrupted (SIGINT, SIGTERM or SIGHUP) after draining calls in flight (a second interrupt cuts them off) and flushing the report"},
 }
