@@ -152,7 +152,8 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 // an error of the caller's.
 type Result struct {
 	// Code and Info are the answer's ErrorCode and ErrorInfo; both are zero
-	// when no JSON envelope came back.
+	// when no JSON envelope came back. Info is redacted and cut short, or
+	// chatapi.Withheld when it echoed a UserSig in disguise.
 	Code int
 	Info string
 	// HTTPStatus is the response's status, or 0 when none arrived.
@@ -165,7 +166,8 @@ type Result struct {
 	// Throttle is set when the service asked the caller to slow down.
 	Throttle bool
 	// Err describes a failure that produced no envelope (network, timeout,
-	// status, malformed body), with any UserSig redacted. Nil otherwise.
+	// status, malformed body), with any UserSig redacted, or with its whole
+	// text chatapi.Withheld when it echoed one in disguise. Nil otherwise.
 	Err error
 	// Unreachable names, for a call that got no HTTP answer at all, why
 	// and where: "connection refused by 127.0.0.1:9", "timeout waiting for
@@ -391,7 +393,8 @@ func unreachable(err error, host string) string {
 
 // redactSigs returns err with every UserSig of sent cut out of its text
 // (which may quote the server: a body, a redirect's address, a malformed
-// answer net/http saw); it wraps what err wraps.
+// answer net/http saw), or its whole text chatapi.Withheld when it echoes
+// one in disguise (see SentSigs.Redact); it wraps what err wraps.
 func redactSigs(err error, sent *chatapi.SentSigs) error {
 	if err == nil {
 		return nil

@@ -2,12 +2,14 @@ package batch_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -62,6 +64,33 @@ func echoing(t *testing.T) (*httptest.Server, func() string) {
 			info("sig=" + sig + "&random=1")
 		case "split":
 			info("usersig=" + sig[:120] + "\n" + sig[120:])
+		case "reversed":
+			info("refused " + reverse(sig))
+		case "base64":
+			info("sig " + base64.StdEncoding.EncodeToString([]byte(sig)))
+		case "percent every character":
+			var b strings.Builder
+			for i := range len(sig) {
+				fmt.Fprintf(&b, "%%%02X", sig[i])
+			}
+			info(b.String())
+		case "html entities":
+			var b strings.Builder
+			for i := range len(sig) {
+				fmt.Fprintf(&b, "&#%d;", sig[i])
+			}
+			info(b.String())
+		case "upper case":
+			info("usersig " + strings.ToUpper(sig))
+		case "15-character pieces":
+			var parts []string
+			for s := sig; s != ""; s = s[min(15, len(s)):] {
+				parts = append(parts, s[:min(15, len(s))])
+			}
+			info(strings.Join(parts, "|"))
+		case "http 500 reversed":
+			w.WriteHeader(http.StatusInternalServerError)
+			io.WriteString(w, "upstream saw "+reverse(sig))
 		case "http 500":
 			w.WriteHeader(http.StatusInternalServerError)
 			io.WriteString(w, "<pre>upstream saw usersig: "+sig+"</pre>")
@@ -83,6 +112,32 @@ func echoing(t *testing.T) (*httptest.Server, func() string) {
 	}))
 	t.Cleanup(srv.Close)
 	return srv, func() string { mu.Lock(); defer mu.Unlock(); return last }
+}
+
+func reverse(s string) string {
+	b := []byte(s)
+	slices.Reverse(b)
+	return string(b)
+}
+
+// TestClientWithholdsDisguisedUserSigs: an ErrorInfo or a body that echoes
+// the UserSig in disguise is withheld whole; the code, class and status
+// stay.
+func TestClientWithholdsDisguisedUserSigs(t *testing.T) {
+	srv, _ := echoing(t)
+	c := plainClient(t, srv.URL, time.Second)
+	for _, form := range []string{"reversed", "base64", "percent every character", "html entities", "upper case", "15-character pieces"} {
+		t.Run(form, func(t *testing.T) {
+			res := c.MarkRead(context.Background(), chatapi.Request{ReportAccount: form, PeerAccount: "p"})
+			if res.Info != chatapi.Withheld || res.Code != 70402 || res.Class != chatapi.Lookup(70402).Class || res.Err != nil {
+				t.Errorf("result %+v, want code 70402 with its text withheld", res)
+			}
+		})
+	}
+	res := c.MarkRead(context.Background(), chatapi.Request{ReportAccount: "http 500 reversed", PeerAccount: "p"})
+	if res.Err == nil || res.Err.Error() != chatapi.Withheld || res.HTTPStatus != 500 || res.Class != chatapi.ClassRetry {
+		t.Errorf("result %+v, want a retried 500 with its text withheld", res)
+	}
 }
 
 // TestClientRedactsEchoedUserSigs: whatever form a service echoes the

@@ -1,9 +1,13 @@
 package chatapi
 
 import (
+	"encoding/base64"
+	"encoding/hex"
+	"html"
 	"net/url"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // MinEcho is the shortest run of a UserSig's characters that SentSigs cuts
@@ -11,18 +15,26 @@ import (
 // give away too little of a signature of ~256 characters to matter.
 const MinEcho = 16
 
-// SentSigs are the UserSigs a client sent, for cutting them out of the
-// server's text by value, whatever form the server echoes them in: raw,
-// after "usersig: " or "sig=", quoted, URL-escaped once or twice, cut by a
-// line break. RedactURL finds only "usersig=" and its escapes. Its zero
-// value and nil know no UserSig and redact nothing; it is safe for
-// concurrent use.
+// Withheld is what Redact returns in place of server text that echoes a
+// UserSig in a disguise it cannot cut out precisely (reversed, base64,
+// escaped character by character, in pieces): the whole text goes.
+const Withheld = "[server text withheld: it echoed the UserSig]"
+
+// SentSigs are the UserSigs a client sent, for keeping them out of the
+// server's text by value, whatever form the server echoes them in. Plain
+// echoes (raw, after "usersig: " or "sig=", quoted, URL-escaped once or
+// twice, cut by a line break) are cut out; disguised ones (see Redact)
+// withhold the whole text. RedactURL finds only "usersig=" and its
+// escapes. Its zero value and nil know no UserSig and redact nothing; it is
+// safe for concurrent use.
 type SentSigs struct {
 	sigs []string
 	once sync.Once
 	// grams holds every run of MinEcho characters of each UserSig as sent
-	// and as escaped, built on the first Redact: most runs never need it.
-	grams map[string]struct{}
+	// and as escaped; folded every run of MinEcho characters of each
+	// UserSig's disguises, folded (see fold). Both are built on the first
+	// Redact: most runs never need them.
+	grams, folded map[string]struct{}
 }
 
 // NewSentSigs returns the set of sigs; empty ones are left out.
@@ -54,6 +66,182 @@ func (s *SentSigs) build() {
 			}
 		}
 	}
+	s.folded = map[string]struct{}{}
+	for _, sig := range s.sigs {
+		for _, form := range disguises(sig) {
+			f := fold(nil, form)
+			r := []byte(reverse(string(f)))
+			for i := 0; i+MinEcho <= len(f); i++ {
+				s.folded[string(f[i:i+MinEcho])] = struct{}{}
+				s.folded[string(r[i:i+MinEcho])] = struct{}{}
+			}
+		}
+	}
+}
+
+// disguises returns the forms of sig that Redact looks for in folded
+// text, each also reversed: sig itself; its base64 (standard and URL
+// alphabets) as it stands alone and as it reads inside the base64 of a
+// longer text (after 1 or 2 bytes, less the characters that depend on the
+// bytes around it); and its hex.
+func disguises(sig string) []string {
+	forms := []string{sig, hex.EncodeToString([]byte(sig))}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
+		for k := 0; k < 3; k++ {
+			e := enc.EncodeToString(append(make([]byte, k, k+len(sig)), sig...))
+			from := 0
+			if k > 0 {
+				from = 4
+			}
+			if len(e) >= from+4 {
+				forms = append(forms, e[from:len(e)-4])
+			}
+		}
+	}
+	return forms
+}
+
+// reverse returns s's bytes in reverse order (s is ASCII here).
+func reverse(s string) string {
+	b := []byte(s)
+	for i, j := 0, len(b)-1; i < j; i, j = i+1, j-1 {
+		b[i], b[j] = b[j], b[i]
+	}
+	return string(b)
+}
+
+// isSigChar reports whether c is in the UserSig alphabet [A-Za-z0-9*_-].
+func isSigChar(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '*' || c == '_' || c == '-'
+}
+
+// fold appends to dst the characters of text in the UserSig alphabet,
+// upper case made lower, and drops every other: what is left of a UserSig
+// joined by separators, spaces or line breaks is the UserSig again. Full
+// width forms (U+FF01 to U+FF5E) count as the ASCII they stand for.
+func fold(dst []byte, text string) []byte {
+	for i := 0; i < len(text); {
+		c := text[i]
+		if c < utf8.RuneSelf {
+			i++
+		} else {
+			r, n := utf8.DecodeRuneInString(text[i:])
+			i += n
+			if r < 0xFF01 || r > 0xFF5E {
+				continue
+			}
+			c = byte(r - 0xFEE0)
+		}
+		if isSigChar(c) {
+			dst = append(dst, lower(c))
+		}
+	}
+	return dst
+}
+
+// maxLayers bounds how many layers of escapes echoes takes off: each is a
+// pass over the text, so the cost stays linear in it.
+const maxLayers = 32
+
+// echoes reports whether text, with up to maxLayers layers of escapes
+// taken off, holds a run of MinEcho characters of a UserSig disguise once
+// folded. Every layer is looked at, not only the last.
+func (s *SentSigs) echoes(text string) bool {
+	buf := make([]byte, 0, len(text))
+	for layer := 0; ; layer++ {
+		buf = fold(buf[:0], text)
+		for i := 0; i+MinEcho <= len(buf); i++ {
+			if _, ok := s.folded[string(buf[i:i+MinEcho])]; ok {
+				return true
+			}
+		}
+		next := unescape(text)
+		if next == text || layer == maxLayers {
+			return false
+		}
+		text = next
+	}
+}
+
+// unescape takes one layer of escapes off text: ASCII white space goes
+// (so that an escape cut by a line break is whole again); then percent
+// escapes (%65, %u0065); then HTML character references (&#101;, &#x65;,
+// &amp;); then backslash escapes (\u0065, \x65, \n, \\, \/, \").
+func unescape(text string) string {
+	b := make([]byte, 0, len(text))
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f':
+			continue
+		case c == '%' && i+2 < len(text) && ishex(text[i+1]) && ishex(text[i+2]):
+			b = append(b, unhex(text[i+1])<<4|unhex(text[i+2]))
+			i += 2
+			continue
+		case c == '%' && i+5 < len(text) && (text[i+1] == 'u' || text[i+1] == 'U') && allHex(text[i+2:i+6]):
+			b = utf8.AppendRune(b, rune(hexValue(text[i+2:i+6])))
+			i += 5
+			continue
+		}
+		b = append(b, c)
+	}
+	text = html.UnescapeString(string(b))
+	b = b[:0]
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		if c != '\\' || i+1 == len(text) {
+			b = append(b, c)
+			continue
+		}
+		switch e := text[i+1]; {
+		case (e == 'u' || e == 'U') && i+5 < len(text) && allHex(text[i+2:i+6]):
+			b = utf8.AppendRune(b, rune(hexValue(text[i+2:i+6])))
+			i += 5
+		case (e == 'x' || e == 'X') && i+3 < len(text) && allHex(text[i+2:i+4]):
+			b = append(b, byte(hexValue(text[i+2:i+4])))
+			i += 3
+		case e == 'n' || e == 'r' || e == 't' || e == 'b' || e == 'f' || e == 'v':
+			b = append(b, ' ')
+			i++
+		case e == '\\' || e == '/' || e == '"' || e == '\'':
+			b = append(b, e)
+			i++
+		default:
+			b = append(b, c)
+		}
+	}
+	return string(b)
+}
+
+func ishex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c <= 'F':
+		return c - 'A' + 10
+	}
+	return c - 'a' + 10
+}
+
+func allHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !ishex(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func hexValue(s string) int {
+	v := 0
+	for i := 0; i < len(s); i++ {
+		v = v<<4 | int(unhex(s[i]))
+	}
+	return v
 }
 
 // lowerEscapes writes the hex digits of s's percent escapes in lower case.
@@ -74,13 +262,30 @@ func lower(c byte) byte {
 	return c
 }
 
-// Redact returns text with every run of MinEcho or more characters of any
-// of the UserSigs (as sent or escaped) replaced by "REDACTED", whatever
-// surrounds it. Line breaks, spaces and tabs, and their backslash escapes
-// (\n, \r, \t as two characters), do not end a run: a UserSig cut across
-// lines is found whole, and the breaks inside it go with it. It costs a
-// pass over text per cut; call it on the server text that is reported, not
-// on every answer.
+// Redact returns text fit to report: plain echoes of the UserSigs cut
+// out, or Withheld when a disguised one is left.
+//
+// First every run of MinEcho or more characters of any of the UserSigs (as
+// sent or URL-escaped) is replaced by "REDACTED", whatever surrounds it.
+// Line breaks, spaces and tabs, and their backslash escapes (\n, \r, \t
+// as two characters), do not end a run: a UserSig cut across lines is
+// found whole, and the breaks inside it go with it.
+//
+// Then, if what is left still echoes a UserSig in disguise, the whole text
+// is Withheld. The text is looked at as it stands and after each of up to
+// 32 layers of escapes is taken off (white space dropped, percent escapes,
+// HTML character references, JSON and Go backslash escapes), each time
+// folded: only the characters of the UserSig alphabet [A-Za-z0-9*_-] kept,
+// in lower case. It echoes a UserSig if it then holds MinEcho characters
+// in a row of the UserSig, of its base64 (standard or URL alphabet, alone
+// or inside the base64 of a longer text) or of its hex, forwards or
+// reversed, all folded alike. So upper case, reversal, base64, escaping
+// every character, and pieces shorter than MinEcho joined by any
+// characters outside the alphabet are all caught. Pieces joined by
+// characters of the alphabet, and encodings other than these, are not.
+//
+// It costs a few passes over text; call it on the server text that is
+// reported, not on every answer.
 func (s *SentSigs) Redact(text string) string {
 	if s == nil || len(s.sigs) == 0 || len(text) < MinEcho {
 		return text
@@ -91,10 +296,14 @@ func (s *SentSigs) Redact(text string) string {
 	for {
 		out := s.redactOnce(text)
 		if out == text {
-			return out
+			break
 		}
 		text = out
 	}
+	if s.echoes(text) {
+		return Withheld
+	}
+	return text
 }
 
 func (s *SentSigs) redactOnce(text string) string {

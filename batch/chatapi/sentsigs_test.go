@@ -100,24 +100,32 @@ func TestSentSigsRedactEveryEchoForm(t *testing.T) {
 	}
 }
 
-// FuzzSentSigsRedact cuts a UserSig at any point with any break and wraps
-// it in any text: no run of 16 of its characters survives.
+// FuzzSentSigsRedact echoes a UserSig in any of the disguises, cuts it at
+// any point with any break and wraps it in any text: no run of 16 of its
+// characters, as sent, escaped, or in any folded disguise, survives.
 func FuzzSentSigsRedact(f *testing.F) {
 	sig := testSig(3)
-	f.Add("usersig: ", 100, uint8(0), "\"}")
-	f.Add("", 0, uint8(1), "")
-	f.Add("sig=", 255, uint8(2), "&random=1")
-	f.Add("x", 17, uint8(3), "y")
+	f.Add("usersig: ", 100, uint8(0), "\"}", uint8(0))
+	f.Add("", 0, uint8(1), "", uint8(1))
+	f.Add("sig=", 255, uint8(2), "&random=1", uint8(2))
+	f.Add("x", 17, uint8(3), "y", uint8(9))
+	f.Add("%", 40, uint8(5), ";", uint8(12))
+	f.Add("\\", 3, uint8(6), "&#", uint8(17))
 	breaks := []string{"", "\n", "\r\n", " ", "\t", `\n`, "\n\t ", `\r\n`}
 	sent := chatapi.NewSentSigs(sig)
-	f.Fuzz(func(t *testing.T, before string, cut int, brk uint8, after string) {
-		if cut < 0 || cut > len(sig) {
+	f.Fuzz(func(t *testing.T, before string, cut int, brk uint8, after string, form uint8) {
+		d := disguise[int(form)%len(disguise)]
+		echo := d.f(sig)
+		if cut < 0 || cut > len(echo) {
 			return
 		}
-		text := before + sig[:cut] + breaks[int(brk)%len(breaks)] + sig[cut:] + after
+		text := before + echo[:cut] + breaks[int(brk)%len(breaks)] + echo[cut:] + after
 		got := sent.Redact(text)
 		if g := leak(got, sig); g != "" {
 			t.Fatalf("Redact(%q) = %q still holds %q", text, got, g)
+		}
+		if g := disguisedLeak(got, sig); g != "" {
+			t.Fatalf("%s: Redact(%q) = %q still holds %q", d.name, text, got, g)
 		}
 	})
 }
