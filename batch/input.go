@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -156,7 +157,7 @@ func (in *Input) NextIf(decode func(row int) bool) (Row, error) {
 		if err != nil {
 			return Row{Line: l.Num, Invalid: fmt.Sprintf("%v: %s", err, excerpt(l.Text))}, nil
 		}
-		if in.repeatsHeader(rec, l.Text) {
+		if in.repeatsHeader(rec) {
 			return Row{Line: l.Num, ReportAccount: rec.ReportAccount, PeerAccount: rec.PeerAccount, MsgReadTime: rec.MsgReadTime,
 				Invalid: "repeated header"}, nil
 		}
@@ -173,23 +174,22 @@ func (in *Input) NextIf(decode func(row int) bool) (Row, error) {
 func (in *Input) HeaderLine() []byte { return in.headerLine }
 
 // repeatsHeader reports whether a data line is the header again (a file
-// concatenated from several exports): its cells, folded as the header's
-// names are, are the header's. Only a line whose report_account cell is
-// that name is split again, so the check costs valid rows nothing.
-func (in *Input) repeatsHeader(rec inputRow, text []byte) bool {
-	if foldName(rec.ReportAccount) != ColReportAccount {
+// concatenated from several exports, or columns reordered between them):
+// its report_account and peer_account cells, folded as the header's names
+// are, are both column names of the input, whatever its other cells. No
+// conversation is between two column names, so such a line is never sent.
+func (in *Input) repeatsHeader(rec inputRow) bool {
+	return in.isName(rec.ReportAccount) && in.isName(rec.PeerAccount)
+}
+
+// isName reports whether cell, folded, is one of the header's names (an
+// empty one never is).
+func (in *Input) isName(cell string) bool {
+	if cell == "" {
 		return false
 	}
-	cells, err := csvline.Fields(text)
-	if err != nil || len(cells) != len(in.names) {
-		return false
-	}
-	for i, c := range cells {
-		if foldName(c) != in.names[i] {
-			return false
-		}
-	}
-	return true
+	key := foldName(cell)
+	return key != "" && slices.Contains(in.names, key)
 }
 
 // Counts says how much of the input Next has read: every physical line

@@ -160,9 +160,10 @@ func TestInputNotUTF8TextIsNamed(t *testing.T) {
 	}
 }
 
-// TestInputRepeatedHeaderIsInvalid: a line equal to the header (cells
-// folded as the header is matched) is an invalid row, whatever the
-// columns; a row that merely starts like it is not.
+// TestInputRepeatedHeaderIsInvalid: a line whose report_account and
+// peer_account cells are both column names of the input (folded as the
+// header is matched) is an invalid row, whatever its other cells and in
+// whatever order; a row with one of them only is not.
 func TestInputRepeatedHeaderIsInvalid(t *testing.T) {
 	for name, c := range map[string]struct {
 		csv     string
@@ -171,8 +172,12 @@ func TestInputRepeatedHeaderIsInvalid(t *testing.T) {
 		"two columns":      {"report_account,peer_account\na,b\nreport_account,peer_account\nc,d\n", []int{3}},
 		"another spelling": {"report_account,peer_account,msg_read_time\na,b,1\nReport_Account, Peer_Account ,MsgReadTime\n", []int{3}},
 		"BOM and quotes":   {"\ufeffReport_Account,Peer_Account,note\r\na,b,x\r\n\ufeffReport_Account,\"Peer_Account\",NOTE\r\n", []int{3}},
-		"not the header":   {"report_account,peer_account,note\nreport_account,peer_account,hi\n", nil},
+		"other cells":      {"report_account,peer_account,note\nreport_account,peer_account,other\n", []int{2}},
+		"swapped":          {"report_account,peer_account\na,b\nPeer_Account,Report_Account\n", []int{3}},
+		"one name only":    {"report_account,peer_account,note\nnote,MsgReadTime,x\n", nil},
+		"a third name":     {"report_account,note,peer_account\nNote,x,\"REPORT_ACCOUNT\"\n", []int{2}},
 		"peer differs":     {"report_account,peer_account\nreport_account,peer\n", nil},
+		"report differs":   {"report_account,peer_account\nreport,peer_account\n", nil},
 	} {
 		t.Run(name, func(t *testing.T) {
 			var got []int
@@ -187,6 +192,10 @@ func TestInputRepeatedHeaderIsInvalid(t *testing.T) {
 				t.Fatalf("repeated headers at %v, want %v", got, c.invalid)
 			}
 		})
+	}
+	// A header's empty cell names no column: empty cells are empty cells.
+	if rows := readAll(t, "report_account,peer_account,\n,,\n"); len(rows) != 1 || rows[0].Invalid != "report_account is empty" {
+		t.Errorf("rows %+v", rows)
 	}
 }
 

@@ -157,6 +157,38 @@ func TestRepeatedHeaderIsNeverSent(t *testing.T) {
 	}
 }
 
+// TestReorderedRepeatedHeaderIsNeverSent: a header line repeated with its
+// columns swapped, or with another cell in a column msgread does not read,
+// is counted invalid by check and never sent by run: its report_account
+// and peer_account cells are both column names.
+func TestReorderedRepeatedHeaderIsNeverSent(t *testing.T) {
+	for name, csv := range map[string]string{
+		"swapped":     "report_account,peer_account\na,b\nPeer_Account,Report_Account\nc,d\n",
+		"other cells": "report_account,peer_account,note\na,b,x\nreport_account,peer_account,other\nc,d,y\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := hostileMock(t)
+			dir := t.TempDir()
+			in := writeFile(t, dir, "in.csv", csv)
+			out, _, err := runWithin(t, nil, "check", in)
+			if exitCode(err) != exitRowsFailed || !strings.Contains(out, "line 3: invalid: repeated header") || !strings.Contains(out, "3 rows: 2 valid, 1 invalid") {
+				t.Errorf("check: exit %d\n%s", exitCode(err), out)
+			}
+			report := filepath.Join(dir, "r.csv")
+			_, stderr, err := runWithin(t, nil, "run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none", "--report", report, in)
+			if exitCode(err) != exitRowsFailed {
+				t.Fatalf("exit %d (%v), want 1\n%s", exitCode(err), err, stderr)
+			}
+			if got := readReport(t, report); len(got) != 3 || got[3].Status != reports.StatusInvalid || got[3].ErrorInfo != "repeated header" {
+				t.Errorf("report: %+v", got)
+			}
+			if n := srv.Stats().Requests; n != 2 {
+				t.Errorf("%d calls, want 2", n)
+			}
+		})
+	}
+}
+
 // TestLeapSecondIsTheNextSecond: 2016-12-31T23:59:60Z is valid in check
 // and sent by run as 1483228800 (2017-01-01T00:00:00Z).
 func TestLeapSecondIsTheNextSecond(t *testing.T) {
