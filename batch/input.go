@@ -370,7 +370,17 @@ func ParseReadTime(s string) (string, error) {
 // clocks show after it (2017-01-01T00:00:00Z), as a time after all of the
 // leap second's moments. Any minute may hold it: which ones had a leap
 // second is not checked.
+//
+// RFC 3339 (§5.6) also allows the T and Z in lower case (2016-12-31t23:59:59z),
+// which Go refuses: they are read as upper case.
 func parseRFC3339(s string) (time.Time, error) {
+	// "2006-01-02T15:04:05": the T is byte 10; the Z, if any, the last.
+	if len(s) > 10 && s[10] == 't' {
+		s = s[:10] + "T" + s[11:]
+	}
+	if len(s) > 10 && s[len(s)-1] == 'z' {
+		s = s[:len(s)-1] + "Z"
+	}
 	t, err := time.Parse(time.RFC3339, s)
 	// "2006-01-02T15:04:05": the seconds are bytes 17 and 18.
 	if err == nil || len(s) < 20 || s[16] != ':' || s[17:19] != "60" {

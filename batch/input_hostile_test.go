@@ -218,6 +218,28 @@ func TestReadTimeLeapSecond(t *testing.T) {
 	}
 }
 
+// TestReadTimeLowerCaseTAndZ: RFC 3339 §5.6 allows the T and the Z in
+// lower case; they mean what upper case does. Other letters stay refused.
+func TestReadTimeLowerCaseTAndZ(t *testing.T) {
+	for in, want := range map[string]string{
+		"2016-12-31t23:59:59z":      "1483228799",
+		"2016-12-31t23:59:59Z":      "1483228799",
+		"2016-12-31T23:59:59z":      "1483228799",
+		"2016-12-31t23:59:60z":      "1483228800",
+		"2016-12-31t23:59:59.5z":    "1483228799",
+		"2017-01-01t07:59:59+08:00": "1483228799",
+	} {
+		if got, err := batch.ParseReadTime(in); got != want || err != nil {
+			t.Errorf("%s: %q, %v; want %s", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"2016-12-31x23:59:59z", "2016-12-31t23:59:59x", "2016-12-31 23:59:59z", "z", "t"} {
+		if got, err := batch.ParseReadTime(bad); err == nil {
+			t.Errorf("%s: %q, want an error", bad, got)
+		}
+	}
+}
+
 // TestInputTextInErrorsIsQuoted: a header's escape sequences reach no
 // error raw.
 func TestInputTextInErrorsIsQuoted(t *testing.T) {

@@ -209,6 +209,25 @@ func TestLeapSecondIsTheNextSecond(t *testing.T) {
 	}
 }
 
+// TestLowerCaseRFC3339IsValid: 2016-12-31t23:59:59z (RFC 3339 allows a
+// lower-case t and z) is valid in check and sent by run as 1483228799.
+func TestLowerCaseRFC3339IsValid(t *testing.T) {
+	srv := hostileMock(t)
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv", "report_account,peer_account,msg_read_time\na,b,2016-12-31t23:59:59z\n")
+	out, _, err := runWithin(t, nil, "check", in)
+	if err != nil || !strings.Contains(out, "1 rows: 1 valid, 0 invalid") {
+		t.Errorf("check: %v\n%s", err, out)
+	}
+	_, stderr, err := runWithin(t, nil, "run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none", "--report", filepath.Join(dir, "r.csv"), in)
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, stderr)
+	}
+	if marks := srv.Marks(); len(marks) != 1 || marks[0].ReadTime != 1483228799 {
+		t.Errorf("marks %+v, want one at 1483228799", marks)
+	}
+}
+
 // TestResumeMismatchQuotesTheInput: a resume refused because an input line
 // changed names that line's pair quoted, so an escape sequence in it does
 // not reach the terminal.
