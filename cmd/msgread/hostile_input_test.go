@@ -271,3 +271,44 @@ func TestHugeFileWithoutLineEndsIsRefusedAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestSecretKeyFileThatIsNoKeyIsRefused: /dev/zero, /dev/urandom, a file
+// over 4 KiB, NUL bytes or a key of unprintable bytes named by
+// --secret-key-file were taken for a key and cost a call (70009). Each is
+// refused with exit 2, naming why, before any call; the key's text is
+// never in the error. A key in its file's first line, with a BOM and a
+// CRLF, is still read.
+func TestSecretKeyFileThatIsNoKeyIsRefused(t *testing.T) {
+	srv := hostileMock(t)
+	dir := t.TempDir()
+	in := writeInput(t, 3)
+	cases := map[string]struct{ path, want string }{
+		"over 4 KiB":   {writeFile(t, dir, "big", strings.Repeat("k", 4097)), "is not a key file: over 4 KiB"},
+		"NUL bytes":    {writeFile(t, dir, "nul", testKey+"\x00\n"), "is not a key file: it holds NUL bytes"},
+		"unprintable":  {writeFile(t, dir, "ctl", "\x1b"+testKey+"\n"), "not printable ASCII"},
+		"not ASCII":    {writeFile(t, dir, "latin", testKey+"\xe9\n"), "not printable ASCII"},
+		"/dev/zero":    {"/dev/zero", "is not a key file: over 4 KiB"},
+		"/dev/urandom": {"/dev/urandom", "is not a key file"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			if _, err := os.Stat(c.path); err != nil {
+				t.Skip(err)
+			}
+			_, stderr, err := runWithin(t, nil, "run", "--endpoint", srv.URL(), "--sdkappid", "1400000000", "--admin", "administrator",
+				"--secret-key-file", c.path, "--progress", "none", "--report", filepath.Join(t.TempDir(), "r.csv"), in)
+			if exitCode(err) != exitUsage || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), testKey) {
+				t.Errorf("exit %d (%v), want 2 saying %q\n%s", exitCode(err), err, c.want, stderr)
+			}
+			if n := srv.Stats().Requests; n != 0 {
+				t.Errorf("%d calls, want none", n)
+			}
+		})
+	}
+	key := writeFile(t, dir, "key", "\ufeff"+testKey+"\r\nnotes after the key\r\n")
+	_, stderr, err := runWithin(t, nil, "run", "--endpoint", srv.URL(), "--sdkappid", "1400000000", "--admin", "administrator",
+		"--secret-key-file", key, "--rate", "5000", "--progress", "none", "--report", filepath.Join(dir, "r.csv"), in)
+	if err != nil {
+		t.Fatalf("a key file with a BOM and CRLF: %v\n%s", err, stderr)
+	}
+}
