@@ -98,6 +98,25 @@ func NewInputContext(ctx context.Context, r io.Reader) (*Input, error) {
 	if f, ok := r.(*os.File); !ok || !isRegular(f) {
 		r = &ctxReader{ctx: ctx, r: r} // a pipe or a terminal may block for ever
 	}
+	return newInput(ctx, r)
+}
+
+// NewFileInput is NewInputContext for a regular file read from its start
+// up to size bytes only (its size when it was opened, say): what is
+// appended to the file later is not read, and a last line the limit cuts
+// is read as a last line without a line end. As for a regular file given
+// to NewInputContext, no read is left behind (a regular file's never
+// waits), and ctx ends a line too long to keep. f is read with ReadAt: its
+// offset is neither used nor moved. Anything but a regular file is read as
+// NewInputContext reads it, to its end.
+func NewFileInput(ctx context.Context, f *os.File, size int64) (*Input, error) {
+	if !isRegular(f) {
+		return NewInputContext(ctx, f)
+	}
+	return newInput(ctx, io.NewSectionReader(f, 0, size))
+}
+
+func newInput(ctx context.Context, r io.Reader) (*Input, error) {
 	in := &Input{lines: csvline.NewReader(r, 0)}
 	in.lines.Stopped = func() bool { return ctx.Err() != nil }
 	header, err := in.readHeader()

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -246,5 +249,56 @@ func TestInputTextInErrorsIsQuoted(t *testing.T) {
 	_, err := batch.NewInput(strings.NewReader("\x1b[2Jwho,\x1b]0;pwned\x07whom\na,b\n"))
 	if !errors.Is(err, batch.ErrBadInput) || strings.ContainsAny(err.Error(), "\x1b\x07") || !strings.Contains(err.Error(), `\x1b[2J`) {
 		t.Fatalf("err %q, want the header quoted", err)
+	}
+}
+
+// TestNewFileInputReadsUpToSize: NewFileInput reads a regular file's first
+// size bytes only (what is appended later is not read; a line the limit
+// cuts is a last line without a line end), and still gives way to ctx in
+// a line too long to keep.
+func TestNewFileInputReadsUpToSize(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "in.csv")
+	head := "report_account,peer_account\na,b\nc,d\n"
+	if err := os.WriteFile(path, []byte(head+"e,f\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	in, err := batch.NewFileInput(context.Background(), f, int64(len(head)-2)) // "c," of "c,d"
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for {
+		r, err := in.Next()
+		if err != nil {
+			break
+		}
+		got = append(got, fmt.Sprintf("%d:%s,%s:%s", r.Line, r.ReportAccount, r.PeerAccount, r.Invalid))
+	}
+	if want := []string{"2:a,b:", "3:c,:peer_account is empty"}; !slices.Equal(got, want) {
+		t.Errorf("rows %q, want %q", got, want)
+	}
+
+	long := filepath.Join(t.TempDir(), "long.csv")
+	if err := os.WriteFile(long, []byte("report_account,peer_account\n"+strings.Repeat("x", 4<<20)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	g, err := os.Open(long)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	in, err = batch.NewFileInput(ctx, g, 4<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if _, err := in.Next(); !errors.Is(err, context.Canceled) {
+		t.Errorf("after ctx's end, in a long line: %v, want context.Canceled", err)
 	}
 }
