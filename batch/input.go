@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -97,6 +98,25 @@ func NewInputContext(ctx context.Context, r io.Reader) (*Input, error) {
 	if f, ok := r.(*os.File); !ok || !isRegular(f) {
 		r = &ctxReader{ctx: ctx, r: r} // a pipe or a terminal may block for ever
 	}
+	return newInput(ctx, r)
+}
+
+// NewFileInput is NewInputContext for a regular file read from its start
+// up to size bytes only (its size when it was opened, say): what is
+// appended to the file later is not read, and a last line the limit cuts
+// is read as a last line without a line end. As for a regular file given
+// to NewInputContext, no read is left behind (a regular file's never
+// waits), and ctx ends a line too long to keep. f is read with ReadAt: its
+// offset is neither used nor moved. Anything but a regular file is read as
+// NewInputContext reads it, to its end.
+func NewFileInput(ctx context.Context, f *os.File, size int64) (*Input, error) {
+	if !isRegular(f) {
+		return NewInputContext(ctx, f)
+	}
+	return newInput(ctx, io.NewSectionReader(f, 0, size))
+}
+
+func newInput(ctx context.Context, r io.Reader) (*Input, error) {
 	in := &Input{lines: csvline.NewReader(r, 0)}
 	in.lines.Stopped = func() bool { return ctx.Err() != nil }
 	header, err := in.readHeader()
@@ -156,7 +176,7 @@ func (in *Input) NextIf(decode func(row int) bool) (Row, error) {
 		if err != nil {
 			return Row{Line: l.Num, Invalid: fmt.Sprintf("%v: %s", err, excerpt(l.Text))}, nil
 		}
-		if in.repeatsHeader(rec, l.Text) {
+		if in.repeatsHeader(rec) {
 			return Row{Line: l.Num, ReportAccount: rec.ReportAccount, PeerAccount: rec.PeerAccount, MsgReadTime: rec.MsgReadTime,
 				Invalid: "repeated header"}, nil
 		}
@@ -173,23 +193,22 @@ func (in *Input) NextIf(decode func(row int) bool) (Row, error) {
 func (in *Input) HeaderLine() []byte { return in.headerLine }
 
 // repeatsHeader reports whether a data line is the header again (a file
-// concatenated from several exports): its cells, folded as the header's
-// names are, are the header's. Only a line whose report_account cell is
-// that name is split again, so the check costs valid rows nothing.
-func (in *Input) repeatsHeader(rec inputRow, text []byte) bool {
-	if foldName(rec.ReportAccount) != ColReportAccount {
+// concatenated from several exports, or columns reordered between them):
+// its report_account and peer_account cells, folded as the header's names
+// are, are both column names of the input, whatever its other cells. No
+// conversation is between two column names, so such a line is never sent.
+func (in *Input) repeatsHeader(rec inputRow) bool {
+	return in.isName(rec.ReportAccount) && in.isName(rec.PeerAccount)
+}
+
+// isName reports whether cell, folded, is one of the header's names (an
+// empty one never is).
+func (in *Input) isName(cell string) bool {
+	if cell == "" {
 		return false
 	}
-	cells, err := csvline.Fields(text)
-	if err != nil || len(cells) != len(in.names) {
-		return false
-	}
-	for i, c := range cells {
-		if foldName(c) != in.names[i] {
-			return false
-		}
-	}
-	return true
+	key := foldName(cell)
+	return key != "" && slices.Contains(in.names, key)
 }
 
 // Counts says how much of the input Next has read: every physical line
@@ -370,7 +389,17 @@ func ParseReadTime(s string) (string, error) {
 // clocks show after it (2017-01-01T00:00:00Z), as a time after all of the
 // leap second's moments. Any minute may hold it: which ones had a leap
 // second is not checked.
+//
+// RFC 3339 (§5.6) also allows the T and Z in lower case (2016-12-31t23:59:59z),
+// which Go refuses: they are read as upper case.
 func parseRFC3339(s string) (time.Time, error) {
+	// "2006-01-02T15:04:05": the T is byte 10; the Z, if any, the last.
+	if len(s) > 10 && s[10] == 't' {
+		s = s[:10] + "T" + s[11:]
+	}
+	if len(s) > 10 && s[len(s)-1] == 'z' {
+		s = s[:len(s)-1] + "Z"
+	}
 	t, err := time.Parse(time.RFC3339, s)
 	// "2006-01-02T15:04:05": the seconds are bytes 17 and 18.
 	if err == nil || len(s) < 20 || s[16] != ':' || s[17:19] != "60" {

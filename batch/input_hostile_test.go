@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -160,9 +163,10 @@ func TestInputNotUTF8TextIsNamed(t *testing.T) {
 	}
 }
 
-// TestInputRepeatedHeaderIsInvalid: a line equal to the header (cells
-// folded as the header is matched) is an invalid row, whatever the
-// columns; a row that merely starts like it is not.
+// TestInputRepeatedHeaderIsInvalid: a line whose report_account and
+// peer_account cells are both column names of the input (folded as the
+// header is matched) is an invalid row, whatever its other cells and in
+// whatever order; a row with one of them only is not.
 func TestInputRepeatedHeaderIsInvalid(t *testing.T) {
 	for name, c := range map[string]struct {
 		csv     string
@@ -171,8 +175,12 @@ func TestInputRepeatedHeaderIsInvalid(t *testing.T) {
 		"two columns":      {"report_account,peer_account\na,b\nreport_account,peer_account\nc,d\n", []int{3}},
 		"another spelling": {"report_account,peer_account,msg_read_time\na,b,1\nReport_Account, Peer_Account ,MsgReadTime\n", []int{3}},
 		"BOM and quotes":   {"\ufeffReport_Account,Peer_Account,note\r\na,b,x\r\n\ufeffReport_Account,\"Peer_Account\",NOTE\r\n", []int{3}},
-		"not the header":   {"report_account,peer_account,note\nreport_account,peer_account,hi\n", nil},
+		"other cells":      {"report_account,peer_account,note\nreport_account,peer_account,other\n", []int{2}},
+		"swapped":          {"report_account,peer_account\na,b\nPeer_Account,Report_Account\n", []int{3}},
+		"one name only":    {"report_account,peer_account,note\nnote,MsgReadTime,x\n", nil},
+		"a third name":     {"report_account,note,peer_account\nNote,x,\"REPORT_ACCOUNT\"\n", []int{2}},
 		"peer differs":     {"report_account,peer_account\nreport_account,peer\n", nil},
+		"report differs":   {"report_account,peer_account\nreport,peer_account\n", nil},
 	} {
 		t.Run(name, func(t *testing.T) {
 			var got []int
@@ -187,6 +195,10 @@ func TestInputRepeatedHeaderIsInvalid(t *testing.T) {
 				t.Fatalf("repeated headers at %v, want %v", got, c.invalid)
 			}
 		})
+	}
+	// A header's empty cell names no column: empty cells are empty cells.
+	if rows := readAll(t, "report_account,peer_account,\n,,\n"); len(rows) != 1 || rows[0].Invalid != "report_account is empty" {
+		t.Errorf("rows %+v", rows)
 	}
 }
 
@@ -209,11 +221,84 @@ func TestReadTimeLeapSecond(t *testing.T) {
 	}
 }
 
+// TestReadTimeLowerCaseTAndZ: RFC 3339 §5.6 allows the T and the Z in
+// lower case; they mean what upper case does. Other letters stay refused.
+func TestReadTimeLowerCaseTAndZ(t *testing.T) {
+	for in, want := range map[string]string{
+		"2016-12-31t23:59:59z":      "1483228799",
+		"2016-12-31t23:59:59Z":      "1483228799",
+		"2016-12-31T23:59:59z":      "1483228799",
+		"2016-12-31t23:59:60z":      "1483228800",
+		"2016-12-31t23:59:59.5z":    "1483228799",
+		"2017-01-01t07:59:59+08:00": "1483228799",
+	} {
+		if got, err := batch.ParseReadTime(in); got != want || err != nil {
+			t.Errorf("%s: %q, %v; want %s", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"2016-12-31x23:59:59z", "2016-12-31t23:59:59x", "2016-12-31 23:59:59z", "z", "t"} {
+		if got, err := batch.ParseReadTime(bad); err == nil {
+			t.Errorf("%s: %q, want an error", bad, got)
+		}
+	}
+}
+
 // TestInputTextInErrorsIsQuoted: a header's escape sequences reach no
 // error raw.
 func TestInputTextInErrorsIsQuoted(t *testing.T) {
 	_, err := batch.NewInput(strings.NewReader("\x1b[2Jwho,\x1b]0;pwned\x07whom\na,b\n"))
 	if !errors.Is(err, batch.ErrBadInput) || strings.ContainsAny(err.Error(), "\x1b\x07") || !strings.Contains(err.Error(), `\x1b[2J`) {
 		t.Fatalf("err %q, want the header quoted", err)
+	}
+}
+
+// TestNewFileInputReadsUpToSize: NewFileInput reads a regular file's first
+// size bytes only (what is appended later is not read; a line the limit
+// cuts is a last line without a line end), and still gives way to ctx in
+// a line too long to keep.
+func TestNewFileInputReadsUpToSize(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "in.csv")
+	head := "report_account,peer_account\na,b\nc,d\n"
+	if err := os.WriteFile(path, []byte(head+"e,f\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	in, err := batch.NewFileInput(context.Background(), f, int64(len(head)-2)) // "c," of "c,d"
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for {
+		r, err := in.Next()
+		if err != nil {
+			break
+		}
+		got = append(got, fmt.Sprintf("%d:%s,%s:%s", r.Line, r.ReportAccount, r.PeerAccount, r.Invalid))
+	}
+	if want := []string{"2:a,b:", "3:c,:peer_account is empty"}; !slices.Equal(got, want) {
+		t.Errorf("rows %q, want %q", got, want)
+	}
+
+	long := filepath.Join(t.TempDir(), "long.csv")
+	if err := os.WriteFile(long, []byte("report_account,peer_account\n"+strings.Repeat("x", 4<<20)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	g, err := os.Open(long)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	in, err = batch.NewFileInput(ctx, g, 4<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if _, err := in.Next(); !errors.Is(err, context.Canceled) {
+		t.Errorf("after ctx's end, in a long line: %v, want context.Canceled", err)
 	}
 }

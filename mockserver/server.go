@@ -7,6 +7,7 @@ package mockserver
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
@@ -18,6 +19,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/msgread/msgread/batch/chatapi"
 )
@@ -312,11 +314,16 @@ func (s *Server) serveUnknown(w http.ResponseWriter, r *http.Request) {
 }
 
 // ReadUsers reads a users file: one UserID a line; blank lines and lines
-// starting with '#' are skipped, surrounding spaces trimmed.
+// starting with '#' are skipped, surrounding spaces trimmed. A line that is
+// no UTF-8 text (NUL bytes, invalid UTF-8: a binary file, /dev/urandom)
+// ends it with an error, as does a read error or a line over 64 KiB.
 func ReadUsers(r io.Reader) ([]string, error) {
 	users := []string{}
 	sc := bufio.NewScanner(r)
-	for sc.Scan() {
+	for n := 1; sc.Scan(); n++ {
+		if b := sc.Bytes(); bytes.IndexByte(b, 0) >= 0 || !utf8.Valid(b) {
+			return nil, fmt.Errorf("mockserver: reading users: line %d is not UTF-8 text (NUL bytes or invalid UTF-8): not a users file", n)
+		}
 		line := strings.TrimSpace(sc.Text())
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue

@@ -186,6 +186,17 @@ func TestMarksGrowWithPairsNotRequests(t *testing.T) {
 	}
 }
 
+// TestReadUsersRefusesBinary: a line with NUL bytes or invalid UTF-8 (a
+// binary file, /dev/urandom) ends ReadUsers with an error naming the line,
+// rather than a user list of noise.
+func TestReadUsersRefusesBinary(t *testing.T) {
+	for _, in := range []string{"alice\nb\x00b\n", "alice\n\xff\xfe\n"} {
+		if users, err := mockserver.ReadUsers(strings.NewReader(in)); err == nil || !strings.Contains(err.Error(), "line 2 is not UTF-8 text") {
+			t.Errorf("%q: %q, %v; want an error naming line 2", in, users, err)
+		}
+	}
+}
+
 func TestUsersAndReadUsers(t *testing.T) {
 	users, err := mockserver.ReadUsers(strings.NewReader("# users\nalice\n\n  bob  \n"))
 	if err != nil || len(users) != 2 || users[1] != "bob" {

@@ -110,7 +110,7 @@ func (o *checkOptions) sources(ctx context.Context, e *env) (open func() (*batch
 		}
 		closers = append(closers, in.close)
 		return twice(in.Input, func() (*batch.Input, error) {
-			again, closeAgain, _, err := in.reopen()
+			again, closeAgain, _, err := in.reopen(ctx)
 			if err != nil {
 				return nil, err
 			}

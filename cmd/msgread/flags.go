@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -9,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/msgread/msgread/batch/chatapi"
+	"github.com/msgread/msgread/internal/safetext"
 )
 
 // envName is the environment twin of a flag: --secret-key-file is
@@ -112,7 +114,7 @@ const secretKeyEnv = "MSGREAD_SECRET_KEY"
 // was given. Errors never contain the key.
 func loadSecretKey(ctx context.Context, e *env, file string) (chatapi.Secret, bool, error) {
 	if file != "" {
-		data, err := readSmallFile(ctx, file, 64<<10)
+		data, err := readSmallFile(ctx, file, maxKeyFile+1)
 		if ierr := interruptedOpening(ctx, err, "--secret-key-file"); ierr != nil {
 			return chatapi.Secret{}, false, ierr
 		}
@@ -123,10 +125,9 @@ func loadSecretKey(ctx context.Context, e *env, file string) (chatapi.Secret, bo
 			}
 			return chatapi.Secret{}, false, usageError(fmt.Sprintf("reading --secret-key-file: %v", err))
 		}
-		key, _, _ := strings.Cut(string(data), "\n")
-		key = strings.TrimSpace(key)
-		if key == "" {
-			return chatapi.Secret{}, false, usageError(fmt.Sprintf("--secret-key-file %s is empty", file))
+		key, err := keyOfFile(data)
+		if err != nil {
+			return chatapi.Secret{}, false, usageError(fmt.Sprintf("--secret-key-file %s %v", safetext.Quote(file), err))
 		}
 		return chatapi.NewSecret(key), true, nil
 	}
@@ -134,6 +135,35 @@ func loadSecretKey(ctx context.Context, e *env, file string) (chatapi.Secret, bo
 		return chatapi.NewSecret(strings.TrimSpace(v)), true, nil
 	}
 	return chatapi.Secret{}, false, nil
+}
+
+// maxKeyFile is the most a key file may hold: a key and a line end, with
+// room to spare. No more is read, so a device (/dev/zero, /dev/urandom) is
+// refused at once rather than taken for a key.
+const maxKeyFile = 4 << 10
+
+// keyOfFile returns the key in a key file's data: its first line, spaces
+// (and a UTF-8 BOM) trimmed. A file over maxKeyFile, one holding NUL bytes,
+// or a key of anything but printable ASCII is no key file: the error says
+// why (it never holds the key's text, for the error reaches the terminal).
+func keyOfFile(data []byte) (string, error) {
+	switch {
+	case len(data) > maxKeyFile:
+		return "", fmt.Errorf("is not a key file: over %d KiB", maxKeyFile>>10)
+	case bytes.IndexByte(data, 0) >= 0:
+		return "", errors.New("is not a key file: it holds NUL bytes")
+	}
+	key, _, _ := strings.Cut(string(data), "\n")
+	key = strings.TrimSpace(strings.TrimPrefix(key, "\uFEFF"))
+	if key == "" {
+		return "", errors.New("is empty")
+	}
+	for i := 0; i < len(key); i++ {
+		if c := key[i]; c < 0x20 || c > 0x7e {
+			return "", fmt.Errorf("is not a key file: its first line holds a byte that is not printable ASCII (byte %d of the key, 0x%02x)", i+1, c)
+		}
+	}
+	return key, nil
 }
 
 // looksLikeKey reports whether a --secret-key-file value looks like a secret

@@ -157,6 +157,38 @@ func TestRepeatedHeaderIsNeverSent(t *testing.T) {
 	}
 }
 
+// TestReorderedRepeatedHeaderIsNeverSent: a header line repeated with its
+// columns swapped, or with another cell in a column msgread does not read,
+// is counted invalid by check and never sent by run: its report_account
+// and peer_account cells are both column names.
+func TestReorderedRepeatedHeaderIsNeverSent(t *testing.T) {
+	for name, csv := range map[string]string{
+		"swapped":     "report_account,peer_account\na,b\nPeer_Account,Report_Account\nc,d\n",
+		"other cells": "report_account,peer_account,note\na,b,x\nreport_account,peer_account,other\nc,d,y\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := hostileMock(t)
+			dir := t.TempDir()
+			in := writeFile(t, dir, "in.csv", csv)
+			out, _, err := runWithin(t, nil, "check", in)
+			if exitCode(err) != exitRowsFailed || !strings.Contains(out, "line 3: invalid: repeated header") || !strings.Contains(out, "3 rows: 2 valid, 1 invalid") {
+				t.Errorf("check: exit %d\n%s", exitCode(err), out)
+			}
+			report := filepath.Join(dir, "r.csv")
+			_, stderr, err := runWithin(t, nil, "run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none", "--report", report, in)
+			if exitCode(err) != exitRowsFailed {
+				t.Fatalf("exit %d (%v), want 1\n%s", exitCode(err), err, stderr)
+			}
+			if got := readReport(t, report); len(got) != 3 || got[3].Status != reports.StatusInvalid || got[3].ErrorInfo != "repeated header" {
+				t.Errorf("report: %+v", got)
+			}
+			if n := srv.Stats().Requests; n != 2 {
+				t.Errorf("%d calls, want 2", n)
+			}
+		})
+	}
+}
+
 // TestLeapSecondIsTheNextSecond: 2016-12-31T23:59:60Z is valid in check
 // and sent by run as 1483228800 (2017-01-01T00:00:00Z).
 func TestLeapSecondIsTheNextSecond(t *testing.T) {
@@ -174,6 +206,25 @@ func TestLeapSecondIsTheNextSecond(t *testing.T) {
 	marks := srv.Marks()
 	if len(marks) != 1 || marks[0].ReadTime != 1483228800 {
 		t.Errorf("marks %+v, want one at 1483228800", marks)
+	}
+}
+
+// TestLowerCaseRFC3339IsValid: 2016-12-31t23:59:59z (RFC 3339 allows a
+// lower-case t and z) is valid in check and sent by run as 1483228799.
+func TestLowerCaseRFC3339IsValid(t *testing.T) {
+	srv := hostileMock(t)
+	dir := t.TempDir()
+	in := writeFile(t, dir, "in.csv", "report_account,peer_account,msg_read_time\na,b,2016-12-31t23:59:59z\n")
+	out, _, err := runWithin(t, nil, "check", in)
+	if err != nil || !strings.Contains(out, "1 rows: 1 valid, 0 invalid") {
+		t.Errorf("check: %v\n%s", err, out)
+	}
+	_, stderr, err := runWithin(t, nil, "run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none", "--report", filepath.Join(dir, "r.csv"), in)
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, stderr)
+	}
+	if marks := srv.Marks(); len(marks) != 1 || marks[0].ReadTime != 1483228799 {
+		t.Errorf("marks %+v, want one at 1483228799", marks)
 	}
 }
 
@@ -218,5 +269,46 @@ func TestHugeFileWithoutLineEndsIsRefusedAtOnce(t *testing.T) {
 		if exitCode(err) != exitUsage || !strings.Contains(err.Error(), "NUL") || time.Since(start) > 5*time.Second {
 			t.Errorf("%s: exit %d (%v) after %v, want 2 naming the NULs at once", cmd, exitCode(err), err, time.Since(start))
 		}
+	}
+}
+
+// TestSecretKeyFileThatIsNoKeyIsRefused: /dev/zero, /dev/urandom, a file
+// over 4 KiB, NUL bytes or a key of unprintable bytes named by
+// --secret-key-file were taken for a key and cost a call (70009). Each is
+// refused with exit 2, naming why, before any call; the key's text is
+// never in the error. A key in its file's first line, with a BOM and a
+// CRLF, is still read.
+func TestSecretKeyFileThatIsNoKeyIsRefused(t *testing.T) {
+	srv := hostileMock(t)
+	dir := t.TempDir()
+	in := writeInput(t, 3)
+	cases := map[string]struct{ path, want string }{
+		"over 4 KiB":   {writeFile(t, dir, "big", strings.Repeat("k", 4097)), "is not a key file: over 4 KiB"},
+		"NUL bytes":    {writeFile(t, dir, "nul", testKey+"\x00\n"), "is not a key file: it holds NUL bytes"},
+		"unprintable":  {writeFile(t, dir, "ctl", "\x1b"+testKey+"\n"), "not printable ASCII"},
+		"not ASCII":    {writeFile(t, dir, "latin", testKey+"\xe9\n"), "not printable ASCII"},
+		"/dev/zero":    {"/dev/zero", "is not a key file: over 4 KiB"},
+		"/dev/urandom": {"/dev/urandom", "is not a key file"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			if _, err := os.Stat(c.path); err != nil {
+				t.Skip(err)
+			}
+			_, stderr, err := runWithin(t, nil, "run", "--endpoint", srv.URL(), "--sdkappid", "1400000000", "--admin", "administrator",
+				"--secret-key-file", c.path, "--progress", "none", "--report", filepath.Join(t.TempDir(), "r.csv"), in)
+			if exitCode(err) != exitUsage || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), testKey) {
+				t.Errorf("exit %d (%v), want 2 saying %q\n%s", exitCode(err), err, c.want, stderr)
+			}
+			if n := srv.Stats().Requests; n != 0 {
+				t.Errorf("%d calls, want none", n)
+			}
+		})
+	}
+	key := writeFile(t, dir, "key", "\ufeff"+testKey+"\r\nnotes after the key\r\n")
+	_, stderr, err := runWithin(t, nil, "run", "--endpoint", srv.URL(), "--sdkappid", "1400000000", "--admin", "administrator",
+		"--secret-key-file", key, "--rate", "5000", "--progress", "none", "--report", filepath.Join(dir, "r.csv"), in)
+	if err != nil {
+		t.Fatalf("a key file with a BOM and CRLF: %v\n%s", err, stderr)
 	}
 }

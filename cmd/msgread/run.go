@@ -21,9 +21,10 @@ INPUT has a header row with report_account and peer_account (or Report_Account,
 Peer_Account) and optionally msg_read_time (MsgReadTime): Unix seconds or RFC 3339;
 empty means now. One line is one row. Every row ends in the report (--report)
 exactly once, as ok, failed, gave_up or invalid; the rows to try again also go to
---failed, in the input's format. A file that grows during the run is read to the
-end the reader finds: rows appended before it gets there are sent and reported
-too (a note says the input grew); rows appended later wait for a --resume.
+--failed, in the input's format. A file is read up to the size it had when the
+run opened it: rows appended during the run are not read (a note says the input
+grew), and a --resume of the report sends them. Do not start a run on a file
+still being written: a last line without a line end is read as it is then.
 
 Target: --mock runs the bundled mock in-process (no account needed); otherwise
 --region or --endpoint, with --sdkappid, --admin and the secret key from
@@ -183,7 +184,7 @@ func checkResume(ctx context.Context, e *env, in *inputFile, res *reports.Resume
 			return stopped(exitUsage, stopMismatch, fmt.Errorf("--resume: %w", err))
 		}
 	}
-	again, closeAgain, ok, err := in.reopen()
+	again, closeAgain, ok, err := in.reopen(ctx)
 	if !ok {
 		return nil
 	}
@@ -232,20 +233,25 @@ func printResume(e *env, path string, files *reports.Files) {
 
 // account checks, at the end of a run, that every input row it read is in
 // the report or not finished, and that the input reader saw every line a
-// regular file has (in is nil for synthetic rows). A file that changed
-// during the run (rows appended to it) was read to the end it had when the
-// reader reached it: that is no fault, and the note says so on stderr.
+// regular file had when the run opened it (in is nil for synthetic rows).
+// A file is read up to the size it had then: rows appended during the run
+// are not read, and a note on stderr says so (a --resume sends them); a
+// file cut or rewritten during the run was read to the end it had when the
+// reader got there, which is no fault either, and the note says so.
 func account(e *env, name string, sum *reports.Summary, in *inputFile, files *reports.Files) error {
 	written, carried := files.Counts()
 	if err := sum.Account(written, carried, files.Unwritten()); err != nil || in == nil {
 		return err
 	}
 	lines, _, _, ended := in.Counts()
-	if !ended || in.lines < 0 || int64(lines) == in.lines {
+	if !ended || in.lines < 0 {
 		return nil
 	}
 	if note := in.changed(lines); note != "" {
 		fmt.Fprintf(e.stderr, "msgread %s: note: %s\n", name, note)
+		return nil
+	}
+	if int64(lines) == in.lines {
 		return nil
 	}
 	return fmt.Errorf("%w: the input has %d lines, but %d were read; please report this", reports.ErrUnbalanced, in.lines, lines)
