@@ -44,9 +44,10 @@ func usersFIFO(t *testing.T, head, line string) (path string, wrote <-chan struc
 	return fifo, written
 }
 
-// configWithin runs the mock's config with --users and returns its error,
+// configWithin runs the mock's config with --users and returns how long it
+// took after the cancel, and its error,
 // cancelling ctx once cancelAfter returns (nil: never).
-func configWithin(t *testing.T, users string, cancelAfter func()) (error, time.Duration) {
+func configWithin(t *testing.T, users string, cancelAfter func()) (time.Duration, error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -65,13 +66,13 @@ func configWithin(t *testing.T, users string, cancelAfter func()) (error, time.D
 	select {
 	case err := <-done:
 		if at.IsZero() {
-			return err, 0
+			return 0, err
 		}
-		return err, time.Since(at)
+		return time.Since(at), err
 	case <-time.After(5 * time.Second):
 		t.Fatalf("--users %s: still reading 5 s later", users)
 	}
-	return nil, 0
+	return 0, nil
 }
 
 // TestUsersFileGivesWayToCtrlC: --users on a device or a named pipe was
@@ -94,7 +95,7 @@ func TestUsersFileGivesWayToCtrlC(t *testing.T) {
 				}
 				time.Sleep(20 * time.Millisecond) // a moment to read the head and wait for more
 			}
-			err, took := configWithin(t, fifo, opened)
+			took, err := configWithin(t, fifo, opened)
 			if exitCode(err) != exitInterrupted || took > time.Second {
 				t.Fatalf("after Ctrl-C: %v (exit %d) %v later, want exit 130 within a second", err, exitCode(err), took)
 			}
@@ -118,7 +119,7 @@ func TestUsersFileThatIsNoUsersFileIsRefused(t *testing.T) {
 			}
 			defer func(was int64) { maxUsersFile = was }(maxUsersFile)
 			maxUsersFile = 100
-			err, _ := configWithin(t, c.path, nil)
+			_, err := configWithin(t, c.path, nil)
 			if exitCode(err) != exitUsage || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("%v (exit %d), want exit 2 saying %q", err, exitCode(err), c.want)
 			}
