@@ -173,12 +173,100 @@ func TestChainRefusesItsOwnSidecarsAndOldReports(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "r3.csv")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a refused resume left r3.csv")
 	}
-	// The newer report gone (its owner removed it), the old one is the
-	// chain's newest again.
-	os.Remove(r2)
-	files, err = reports.Open(reports.Plan{Report: filepath.Join(dir, "r3.csv"), Resume: old, NoFailed: true, SendLog: true})
+	// Through a symlink or a hard link, the same.
+	link := filepath.Join(dir, "link.csv")
+	os.Symlink(old, link)
+	if _, err := reports.Open(reports.Plan{Report: filepath.Join(dir, "r4.csv"), Resume: link, NoFailed: true, SendLog: true}); !errors.Is(err, reports.ErrSuperseded) {
+		t.Errorf("resuming it through a symlink: %v, want ErrSuperseded", err)
+	}
+	hard := filepath.Join(dir, "hard.csv")
+	os.Link(old, hard)
+	if _, err := reports.Open(reports.Plan{Report: filepath.Join(dir, "r4.csv"), Resume: hard, NoFailed: true, SendLog: true}); err == nil || !strings.Contains(err.Error(), "hard links") {
+		t.Errorf("resuming it through a hard link, whose .sent is elsewhere: %v", err)
+	}
+	os.Remove(hard)
+	// The newer report moved, renamed or deleted: still refused, saying how
+	// to go on; the folder moved whole: still refused, naming it there.
+	os.Rename(r2, r2+".renamed")
+	if _, err := reports.Open(reports.Plan{Report: filepath.Join(dir, "r4.csv"), Resume: old, NoFailed: true, SendLog: true}); !errors.Is(err, reports.ErrSuperseded) || !strings.Contains(err.Error(), "move "+old+".sent away") {
+		t.Errorf("with r2.csv renamed: %v, want ErrSuperseded with the way out", err)
+	}
+	os.Rename(r2+".renamed", r2)
+	moved := t.TempDir() + "/moved"
+	os.Rename(dir, moved)
+	_, err = reports.Open(reports.Plan{Report: filepath.Join(moved, "r4.csv"), Resume: filepath.Join(moved, "old.csv"), NoFailed: true, SendLog: true})
+	if !errors.Is(err, reports.ErrSuperseded) || !strings.Contains(err.Error(), filepath.Join(moved, "r2.csv")+", which holds") {
+		t.Errorf("the folder moved whole: %v, want ErrSuperseded naming r2.csv where it is now", err)
+	}
+	// The way out: the old .sent moved away.
+	os.Rename(filepath.Join(moved, "old.csv.sent"), filepath.Join(moved, "old.csv.sent.bak"))
+	files, err = reports.Open(reports.Plan{Report: filepath.Join(moved, "r4.csv"), Resume: filepath.Join(moved, "old.csv"), NoFailed: true, SendLog: true})
 	if err != nil {
-		t.Fatalf("with r2.csv gone: %v", err)
+		t.Fatalf("with the old .sent moved away: %v", err)
+	}
+	files.Close()
+}
+
+// TestLockFileThatIsASymlinkIsRefused: REPORT.lock made a symlink to the
+// input (or the old report) must not have the holder's line written over
+// what it points to.
+func TestLockFileThatIsASymlinkIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	precious := filepath.Join(dir, "input.csv")
+	os.WriteFile(precious, []byte("report_account,peer_account\na,b\n"), 0o600)
+	report := filepath.Join(dir, "w.csv")
+	os.Symlink(precious, report+".lock")
+	if _, err := reports.Open(reports.Plan{Report: report, NoFailed: true}); err == nil {
+		t.Errorf("a symlinked lock file was taken")
+	}
+	if data, _ := os.ReadFile(precious); string(data) != "report_account,peer_account\na,b\n" {
+		t.Errorf("the file the lock pointed to was changed: %q", data)
+	}
+}
+
+// TestConcurrentResumesThroughAnotherNameAreRefused: two runs resuming one
+// report, one of them through a symlink or a hard link, cannot both hold it.
+func TestConcurrentResumesThroughAnotherNameAreRefused(t *testing.T) {
+	dir := t.TempDir()
+	old := oldReport(t, dir, 30)
+	first, err := reports.Open(reports.Plan{Report: filepath.Join(dir, "a.csv"), Resume: old, NoFailed: true, SendLog: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	link := filepath.Join(dir, "link.csv")
+	os.Symlink(old, link)
+	os.Remove(reports.SendLogPath(old)) // no "resumed into" note to stop it first
+	if _, err := reports.Open(reports.Plan{Report: filepath.Join(dir, "b.csv"), Resume: link, NoFailed: true}); !errors.Is(err, reports.ErrLocked) {
+		t.Errorf("a second resume through a symlink: %v, want ErrLocked", err)
+	}
+	hard := filepath.Join(dir, "hard.csv")
+	os.Link(old, hard)
+	if _, err := reports.Open(reports.Plan{Report: filepath.Join(dir, "c.csv"), Resume: hard, NoFailed: true}); !errors.Is(err, reports.ErrLocked) {
+		t.Errorf("a second resume through a hard link: %v, want ErrLocked", err)
+	}
+}
+
+// TestStaleSendLogIsNeverOverwritten: a REPORT.sent with no report beside
+// it is replaced only when a killed run making that report left it (its
+// .partial is there too); otherwise the run is refused, the file kept.
+func TestStaleSendLogIsNeverOverwritten(t *testing.T) {
+	dir := t.TempDir()
+	report := filepath.Join(dir, "x.csv")
+	stale := "# msgread send log: the input lines sent, each before its first call\n7\n"
+	os.WriteFile(reports.SendLogPath(report), []byte(stale), 0o600)
+	if _, err := reports.Open(reports.Plan{Report: report, NoFailed: true, SendLog: true}); !errors.Is(err, reports.ErrExists) {
+		t.Errorf("a fresh run over a leftover .sent: %v, want ErrExists", err)
+	}
+	if data, _ := os.ReadFile(reports.SendLogPath(report)); string(data) != stale {
+		t.Errorf("the leftover .sent was changed: %q", data)
+	}
+	// A killed carry-over's litter: the .partial and the .sent.
+	old := oldReport(t, dir, 10)
+	os.WriteFile(report+".partial", []byte(strings.Join(reports.Header, ",")+"\n"), 0o600)
+	files, err := reports.Open(reports.Plan{Report: report, Resume: old, NoFailed: true, SendLog: true})
+	if err != nil {
+		t.Fatalf("after a killed carry-over: %v", err)
 	}
 	files.Close()
 }

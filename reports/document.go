@@ -144,8 +144,12 @@ type RunInfo struct {
 	Stop                  *Stop
 	// TotalRows is the input's row count, negative when unknown;
 	// InputEnded is set when the run read its input to the end.
-	TotalRows     int64
-	InputEnded    bool
+	TotalRows  int64
+	InputEnded bool
+	// DoneAhead counts the lines done before a resumed run that it had not
+	// read yet when it stopped: the report holds them already, so they
+	// are not remaining.
+	DoneAhead     int64
 	ServerCeiling float64 // zero: unknown or none
 	Projection    *Projection
 	Mock          *MockInfo
@@ -190,7 +194,7 @@ func NewDocument(s Summary, r RunInfo) Document {
 		n := int64(s.NotFinished)
 		d.Remaining = &n
 	case r.TotalRows >= 0:
-		n := max(r.TotalRows-int64(s.InputRows), 0) + int64(s.NotFinished)
+		n := max(r.TotalRows-int64(s.InputRows)-r.DoneAhead, 0) + int64(s.NotFinished)
 		d.Remaining = &n
 	}
 	if r.ServerCeiling > 0 {

@@ -68,3 +68,15 @@ func TestDocumentGolden(t *testing.T) {
 		t.Errorf("remaining %v, want the 2000 unread rows and the 1 not finished", got.Remaining)
 	}
 }
+
+// TestRemainingLeavesOutDoneLinesNotYetRead: a resumed run interrupted
+// while it was still passing over the done lines has nothing remaining
+// among them: its report holds them all already.
+func TestRemainingLeavesOutDoneLinesNotYetRead(t *testing.T) {
+	s := reports.NewSummary()
+	s.InputRows, s.CarriedOver = 21756, 21756
+	d := reports.NewDocument(s, reports.RunInfo{Command: "run", TotalRows: 220000, DoneAhead: 220000 - 21756})
+	if d.Remaining == nil || *d.Remaining != 0 {
+		t.Errorf("remaining %v, want 0", d.Remaining)
+	}
+}

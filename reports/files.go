@@ -28,6 +28,13 @@ var ErrSamePath = errors.New("is named twice")
 // msgread keeps beside a report.
 var ErrReserved = errors.New("names a file msgread keeps beside a report")
 
+// ResumeError is an error of the report to resume (missing, damaged, not a
+// report, superseded, in use), as opposed to one of the outputs'.
+type ResumeError struct{ Err error }
+
+func (e *ResumeError) Error() string { return e.Err.Error() }
+func (e *ResumeError) Unwrap() error { return e.Err }
+
 // ErrSuperseded is wrapped when the report to resume was resumed into a
 // newer one already.
 var ErrSuperseded = errors.New("is not the newest report of its chain")
@@ -109,6 +116,7 @@ type Files struct {
 	extra      []*os.File
 
 	sends *SendLog
+	held  []*os.File // open only for their flock (LockOpen)
 
 	// holdsDone says the report holds the lines done before this run (it
 	// is appended to, or was born with them): skipped rows are not written.
@@ -155,11 +163,16 @@ func Open(p Plan) (_ *Files, err error) {
 		}
 	}
 	if p.Resume != "" {
+		// The old report by its real name: a symlink to it must find its
+		// send log and lock as the name itself does.
+		if real, err := filepath.EvalSymlinks(p.Resume); err == nil {
+			p.Resume = real
+		}
 		if strings.HasSuffix(p.Resume, partialSuffix) {
-			return nil, fmt.Errorf("%s %w: it is the unfinished copy a killed run was making of a new report (the report exists only once it is whole); resume the report that run resumed", p.Resume, ErrNotReport)
+			return nil, &ResumeError{fmt.Errorf("%s %w: it is the unfinished copy a killed run was making of a new report (the report exists only once it is whole); resume the report that run resumed", p.Resume, ErrNotReport)}
 		}
 		if err := f.lock(p.Resume, p.Holder); err != nil {
-			return nil, err
+			return nil, &ResumeError{err}
 		}
 		f.Appending = sameFile(p.Resume, p.Report)
 	}
@@ -224,10 +237,13 @@ func (f *Files) createReport(p Plan) error {
 			return err
 		}
 		f.reportFile = rf
+		if err := LockOpen(rf); err != nil {
+			return err
+		}
 		if f.report, err = NewWriter(rf, true); err != nil {
 			return err
 		}
-		return f.createSendLog(p, nil)
+		return f.createSendLog(p, nil, false)
 	}
 	if err := f.name(p.Report, "the report"); err != nil {
 		return err
@@ -236,6 +252,8 @@ func (f *Files) createReport(p Plan) error {
 		return fmt.Errorf("%s %w: msgread never overwrites a file; choose another path, or move it away", p.Report, ErrExists)
 	}
 	partial := p.Report + partialSuffix
+	_, err := os.Lstat(partial)
+	killedCopy := err == nil // a run making this report was killed: its .sent is litter too
 	if err := removeStale(partial, strings.Join(Header, ",")); err != nil {
 		return err
 	}
@@ -244,6 +262,9 @@ func (f *Files) createReport(p Plan) error {
 		return err
 	}
 	f.reportFile = rf
+	if err := LockOpen(rf); err != nil {
+		return err
+	}
 	if f.report, err = NewWriter(rf, true); err != nil {
 		return err
 	}
@@ -251,7 +272,7 @@ func (f *Files) createReport(p Plan) error {
 		return err
 	}
 	crashpoint.Hit("carried")
-	if err := f.createSendLog(p, f.Resume); err != nil {
+	if err := f.createSendLog(p, f.Resume, killedCopy); err != nil {
 		return err
 	}
 	if err := f.Flush(); err != nil {
@@ -279,20 +300,37 @@ func (f *Files) createReport(p Plan) error {
 // The send log is read first: a report resumed into a newer one already
 // is refused before anything is copied.
 func (f *Files) loadResume(p Plan, carry func(doneRow) error) error {
+	err := f.readResume(p, carry)
+	var write *WriteError
+	if err != nil && !errors.Is(err, ErrStopped) && !errors.As(err, &write) {
+		err = &ResumeError{err}
+	}
+	return err
+}
+
+func (f *Files) readResume(p Plan, carry func(doneRow) error) error {
 	log, err := readSendLogFile(SendLogPath(p.Resume))
 	if err != nil {
 		return err
 	}
-	if into := log.resumedIntoNow(); into != "" {
-		return fmt.Errorf("%s %w: it was resumed into %s, which holds its done lines and more; resume the newest report of the chain (%s, or the newest one resumed from it), or lines done since would be sent again",
-			p.Resume, ErrSuperseded, into, into)
+	if err := log.superseded(p.Resume); err != nil {
+		return err
 	}
 	old, err := openRegular(p.Resume)
 	if err != nil {
 		return err
 	}
+	if err := LockOpen(old); err != nil {
+		old.Close()
+		return err
+	}
+	f.held = append(f.held, old) // its lock lasts the run
+	if log == nil {
+		if err := refuseOtherNames(old); err != nil {
+			return err
+		}
+	}
 	f.Resume, err = loadResume(old, p.Stopped, carry)
-	old.Close()
 	if err != nil {
 		if errors.Is(err, ErrStopped) {
 			return err
@@ -307,13 +345,18 @@ func (f *Files) loadResume(p Plan, carry func(doneRow) error) error {
 // the resumed report's log has sent and not done (res nil: none). A chain
 // whose old report has no log gets none: its lines sent before are not
 // known.
-func (f *Files) createSendLog(p Plan, res *Resume) error {
+//
+// An existing REPORT.sent is replaced only when replaceStale says a killed
+// run making this report left it; any other is refused, never overwritten.
+func (f *Files) createSendLog(p Plan, res *Resume, replaceStale bool) error {
 	if !p.SendLog || (res != nil && res.log == nil) {
 		return nil
 	}
 	path := SendLogPath(p.Report)
-	if err := removeStale(path, strings.TrimSuffix(sendLogHeader, "\n")); err != nil {
-		return err
+	if replaceStale {
+		if err := removeStale(path, strings.TrimSuffix(sendLogHeader, "\n")); err != nil {
+			return err
+		}
 	}
 	lf, err := f.create(path, "the send log")
 	if err != nil {
@@ -432,7 +475,7 @@ func (f *Files) appendSendLog(p Plan) error {
 	case !p.SendLog:
 		return nil
 	case f.Resume.log == nil && f.Resume.Rows == 0:
-		return f.createSendLog(p, nil)
+		return f.createSendLog(p, nil, false)
 	case f.Resume.log == nil:
 		return nil // an older msgread's report: its sends are not known
 	}
@@ -679,4 +722,8 @@ func (f *Files) release() {
 		l.Release()
 	}
 	f.locks = nil
+	for _, h := range f.held {
+		h.Close()
+	}
+	f.held = nil
 }

@@ -35,9 +35,12 @@ func LockFile(path, holder string) (*Lock, error) {
 		return nil, err
 	}
 	for {
-		f, err := os.OpenFile(lockPath, os.O_RDWR|os.O_CREATE, 0o644)
+		// O_NOFOLLOW: a lock file that is a symlink would have the
+		// holder's line written over whatever it points to (an input, the
+		// old report).
+		f, err := os.OpenFile(lockPath, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o644)
 		if err != nil {
-			return nil, fmt.Errorf("locking %s: %w", path, err)
+			return nil, fmt.Errorf("locking %s: %w (a lock file that is a symlink is refused)", path, err)
 		}
 		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 			who, _ := os.ReadFile(lockPath)
@@ -50,7 +53,7 @@ func LockFile(path, holder string) (*Lock, error) {
 		// A holder that was releasing may have removed the file between our
 		// open and our flock: then the lock is on a file nobody else sees.
 		fst, err1 := f.Stat()
-		pst, err2 := os.Stat(lockPath)
+		pst, err2 := os.Lstat(lockPath)
 		if err1 != nil || err2 != nil || !os.SameFile(fst, pst) {
 			f.Close()
 			continue
@@ -59,6 +62,35 @@ func LockFile(path, holder string) (*Lock, error) {
 		fmt.Fprintf(f, "held by %s, pid %d, since %s\n", holder, os.Getpid(), time.Now().UTC().Format(time.RFC3339))
 		return &Lock{path: lockPath, f: f}, nil
 	}
+}
+
+// LockOpen takes the lock of an open report file itself, without waiting:
+// a second run reaching the same file under another name (a symlink, a
+// hard link), whose PATH.lock differs, is refused all the same. The lock
+// goes with f's close.
+func LockOpen(f *os.File) error {
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return fmt.Errorf("%s %w (under another of its names)", f.Name(), ErrLocked)
+		}
+		return fmt.Errorf("locking %s: %w", f.Name(), err)
+	}
+	return nil
+}
+
+// refuseOtherNames refuses to resume a report with no send log beside it
+// that has other names (hard links): its send log, lock and "resumed into"
+// note may be beside another of them, and resuming it under this one would
+// pass them by.
+func refuseOtherNames(f *os.File) error {
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok && sys.Nlink > 1 {
+		return fmt.Errorf("%s has %d names (hard links) and no send log beside this one: resume it by the name msgread wrote it under, whose .sent is beside it", f.Name(), sys.Nlink)
+	}
+	return nil
 }
 
 // Release removes the lock file and drops the lock. A nil *Lock is none.

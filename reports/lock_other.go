@@ -2,7 +2,10 @@
 
 package reports
 
-import "errors"
+import (
+	"errors"
+	"os"
+)
 
 // Lock is an exclusive claim on a report; see lock.go. Only unix systems
 // have it.
@@ -15,6 +18,11 @@ var ErrLocked = errors.New("is in use by another run")
 func LockFile(path, holder string) (*Lock, error) {
 	return nil, errors.New("reports: locking a report needs a unix system")
 }
+
+// LockOpen does nothing where there is no flock.
+func LockOpen(f *os.File) error { return nil }
+
+func refuseOtherNames(f *os.File) error { return nil }
 
 // Release does nothing.
 func (l *Lock) Release() {}

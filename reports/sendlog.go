@@ -81,16 +81,26 @@ type sendLog struct {
 // HasSendLog says whether the resumed report has a send log.
 func (r *Resume) HasSendLog() bool { return r != nil && r.log != nil }
 
-// resumedIntoNow returns the newer report the log's report was resumed
-// into, while that report is there; "" otherwise (and for no log).
-func (l *sendLog) resumedIntoNow() string {
+// superseded refuses the resume of report when its log says a resume made
+// a newer report from it: the newer one holds its done lines and those
+// done since, which resuming this one would send again. The note names the
+// newer report relative to this one's folder, so a folder moved whole
+// keeps it; one moved apart, renamed or deleted still refuses, with the
+// way out (move the .sent away, and accept that those lines go again).
+func (l *sendLog) superseded(report string) error {
 	if l == nil || l.resumedInto == "" {
-		return ""
+		return nil
 	}
-	if _, err := os.Stat(l.resumedInto); err != nil {
-		return ""
+	into := l.resumedInto
+	if !filepath.IsAbs(into) {
+		into = filepath.Join(filepath.Dir(report), into)
 	}
-	return l.resumedInto
+	if _, err := os.Stat(into); err == nil {
+		return fmt.Errorf("%s %w: it was resumed into %s, which holds its done lines and more; resume the newest report of the chain (%s, or the newest one resumed from it), or the lines done since would be sent again",
+			report, ErrSuperseded, into, into)
+	}
+	return fmt.Errorf("%s %w: it was resumed into %s, which is not there now (moved, renamed or deleted): resume that report where it is; to resume this one anyway, sending again every line done since, move %s away",
+		report, ErrSuperseded, into, SendLogPath(report))
 }
 
 // readSendLogFile reads the send log at path; nil, nil when there is none
@@ -156,6 +166,11 @@ func markResumed(res *Resume, path, into string) error {
 	abs, err := filepath.Abs(into)
 	if err != nil {
 		abs = into
+	}
+	if dir, err := filepath.Abs(filepath.Dir(path)); err == nil {
+		if rel, err := filepath.Rel(dir, abs); err == nil {
+			abs = rel // beside or below it: a folder moved whole keeps the note true
+		}
 	}
 	lf, err := os.OpenFile(SendLogPath(path), os.O_WRONLY, 0)
 	if err != nil {

@@ -172,7 +172,8 @@ func openFiles(ctx context.Context, p reports.Plan) (*reports.Files, error) {
 	if errors.Is(err, reports.ErrStopped) {
 		return nil, &exitError{code: exitInterrupted, err: errors.New("interrupted while reading the resumed report")}
 	}
-	if p.Resume != "" && !errors.Is(err, reports.ErrExists) && !errors.Is(err, reports.ErrSamePath) && !errors.Is(err, reports.ErrLocked) && !errors.Is(err, reports.ErrReserved) {
+	var resume *reports.ResumeError
+	if errors.As(err, &resume) {
 		return nil, stopped(exitUsage, stopResume, fmt.Errorf("--resume: %w", err))
 	}
 	return nil, stopped(exitUsage, stopOutput, fmt.Errorf("cannot write the report: %w", err))

@@ -166,8 +166,9 @@ func (o *runOptions) run(ctx context.Context, e *env) error {
 	_, _, _, ended := in.Counts()
 	x.outputErr = out.write(e, reports.Page{Title: "msgread run report", Scenario: runScenario(tgt, o.target), Seed: o.target.mock.seed, Ceiling: tgt.ceiling(),
 		Ceilings: ceilings, Summary: sum, Timeline: seconds, Bounds: o.engine.profile.Bounds(), Generated: time.Now()})
+	_, carried := files.Counts()
 	info := reports.RunInfo{Command: "run", StartedAt: now, FinishedAt: time.Now(), TotalRows: in.rowsEstimate(), InputEnded: ended,
-		ServerCeiling: tgt.ceiling(), Mock: tgt.info}
+		ServerCeiling: tgt.ceiling(), Mock: tgt.info, DoneAhead: int64(files.Resume.Done() - carried)}
 	return finish(e, o.engine.summary, sum, x, info)
 }
 
