@@ -1,6 +1,8 @@
 package batch_test
 
 import (
+	"bytes"
+	"compress/zlib"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -88,6 +90,13 @@ func echoing(t *testing.T) (*httptest.Server, func() string) {
 				parts = append(parts, s[:min(15, len(s))])
 			}
 			info(strings.Join(parts, "|"))
+		case "decoded", "decoded TLS.sig":
+			doc, tlsSig := decodeUserSig(sig)
+			if req.Report_Account == "decoded" {
+				info("UserSig invalid: " + doc)
+			} else {
+				info("want sig " + tlsSig)
+			}
 		case "http 500 reversed":
 			w.WriteHeader(http.StatusInternalServerError)
 			io.WriteString(w, "upstream saw "+reverse(sig))
@@ -112,6 +121,25 @@ func echoing(t *testing.T) (*httptest.Server, func() string) {
 	}))
 	t.Cleanup(srv.Close)
 	return srv, func() string { mu.Lock(); defer mu.Unlock(); return last }
+}
+
+// decodeUserSig returns the JSON inside a UserSig and its TLS.sig, as a
+// service that decodes it has them; "" if it does not decode.
+func decodeUserSig(sig string) (doc, tlsSig string) {
+	b, err := base64.StdEncoding.DecodeString(strings.NewReplacer("*", "+", "-", "/", "_", "=").Replace(sig))
+	if err != nil {
+		return "", ""
+	}
+	zr, err := zlib.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return "", ""
+	}
+	data, _ := io.ReadAll(zr)
+	var fields struct {
+		Sig string `json:"TLS.sig"`
+	}
+	json.Unmarshal(data, &fields)
+	return strings.TrimSpace(string(data)), fields.Sig
 }
 
 func reverse(s string) string {
@@ -158,6 +186,32 @@ func TestClientRedactsEchoedUserSigs(t *testing.T) {
 			}
 			if g := sigLeak(res.Describe()+" "+res.Info, sig); g != "" {
 				t.Errorf("%q still holds %q of the UserSig", res.Describe(), g)
+			}
+		})
+	}
+}
+
+// TestClientRedactsDecodedUserSigs: a service that echoes the UserSig
+// decoded (its JSON, or only its TLS.sig, from which the UserSig can be
+// rebuilt) has the TLS.sig cut out of the Result; the public fields stay.
+func TestClientRedactsDecodedUserSigs(t *testing.T) {
+	srv, lastSig := echoing(t)
+	c := plainClient(t, srv.URL, time.Second)
+	for _, form := range []string{"decoded", "decoded TLS.sig"} {
+		t.Run(form, func(t *testing.T) {
+			res := c.MarkRead(context.Background(), chatapi.Request{ReportAccount: form, PeerAccount: "p"})
+			_, tlsSig := decodeUserSig(lastSig())
+			if len(tlsSig) != 44 {
+				t.Fatalf("the service saw a UserSig with TLS.sig %q", tlsSig)
+			}
+			if g := sigLeak(res.Describe()+" "+res.Info, tlsSig); g != "" {
+				t.Errorf("%q still holds %q of TLS.sig", res.Describe(), g)
+			}
+			if res.Code != 70402 || !strings.Contains(res.Info, "REDACTED") {
+				t.Errorf("result %+v, want code 70402 with TLS.sig cut out", res)
+			}
+			if form == "decoded" && !strings.Contains(res.Info, "TLS.identifier") {
+				t.Errorf("result %+v: the public fields went too", res)
 			}
 		})
 	}

@@ -1,9 +1,13 @@
 package chatapi
 
 import (
+	"bytes"
+	"compress/zlib"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"html"
+	"io"
 	"net/url"
 	"strings"
 	"sync"
@@ -24,7 +28,9 @@ const Withheld = "[server text withheld: it echoed the UserSig]"
 // server's text by value, whatever form the server echoes them in. Plain
 // echoes (raw, after "usersig: " or "sig=", quoted, URL-escaped once or
 // twice, cut by a line break) are cut out; disguised ones (see Redact)
-// withhold the whole text. RedactURL finds only "usersig=" and its
+// withhold the whole text. Each UserSig is decoded too (once, on the first
+// Redact): the TLS.sig value of its JSON, from which the UserSig can be
+// rebuilt, is kept out as the UserSig is. RedactURL finds only "usersig=" and its
 // escapes. Its zero value and nil know no UserSig and redact nothing; it is
 // safe for concurrent use.
 type SentSigs struct {
@@ -58,25 +64,102 @@ func (s *SentSigs) Sigs() []string {
 
 func (s *SentSigs) build() {
 	s.grams = map[string]struct{}{}
-	for _, sig := range s.sigs {
-		once := url.QueryEscape(sig)
-		for _, form := range []string{sig, once, lowerEscapes(once), url.QueryEscape(once), lowerEscapes(url.QueryEscape(once))} {
-			for i := 0; i+MinEcho <= len(form); i++ {
-				s.grams[form[i:i+MinEcho]] = struct{}{}
-			}
-		}
-	}
 	s.folded = map[string]struct{}{}
 	for _, sig := range s.sigs {
-		for _, form := range disguises(sig) {
-			f := fold(nil, form)
-			r := []byte(reverse(string(f)))
-			for i := 0; i+MinEcho <= len(f); i++ {
-				s.folded[string(f[i:i+MinEcho])] = struct{}{}
-				s.folded[string(r[i:i+MinEcho])] = struct{}{}
+		// The secrets are the UserSig itself and the HMAC inside it
+		// (TLS.sig of its JSON), which with the JSON's public fields
+		// rebuilds the UserSig: a server that echoes the UserSig decoded
+		// gives that away.
+		secrets := []string{sig}
+		var raws [][]byte
+		if inner, raw := innerSig(sig); inner != "" {
+			secrets = append(secrets, innerForms(inner, raw)...)
+			if raw != nil {
+				raws = append(raws, raw)
 			}
 		}
+		for _, secret := range secrets {
+			once := url.QueryEscape(secret)
+			for _, form := range []string{secret, once, lowerEscapes(once), url.QueryEscape(once), lowerEscapes(url.QueryEscape(once)), strings.ReplaceAll(secret, "/", `\/`)} {
+				for i := 0; i+MinEcho <= len(form); i++ {
+					s.grams[form[i:i+MinEcho]] = struct{}{}
+				}
+			}
+			for _, form := range disguises(secret) {
+				s.addFolded(form)
+			}
+		}
+		for _, raw := range raws {
+			s.addFolded(hex.EncodeToString(raw))
+		}
 	}
+}
+
+// addFolded adds every run of MinEcho characters of form, folded, and of
+// its reverse, to s.folded.
+func (s *SentSigs) addFolded(form string) {
+	f := fold(nil, form)
+	r := []byte(reverse(string(f)))
+	for i := 0; i+MinEcho <= len(f); i++ {
+		s.folded[string(f[i:i+MinEcho])] = struct{}{}
+		s.folded[string(r[i:i+MinEcho])] = struct{}{}
+	}
+}
+
+// maxInflated bounds what innerSig inflates: a UserSig's JSON is a few
+// hundred bytes.
+const maxInflated = 64 << 10
+
+// innerSig decodes sig as a UserSig of tls-sig-api-v2 (the base64 of
+// zlib-compressed JSON, "+/=" written "*-_") and returns the value of its
+// "TLS.sig" field as the JSON has it (the base64 of an HMAC-SHA256) and,
+// when that is standard base64, the HMAC; "" and nil if sig does not
+// decode so or the value is shorter than MinEcho.
+func innerSig(sig string) (string, []byte) {
+	b, err := base64.StdEncoding.DecodeString(strings.NewReplacer("*", "+", "-", "/", "_", "=").Replace(sig))
+	if err != nil {
+		return "", nil
+	}
+	zr, err := zlib.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return "", nil
+	}
+	defer zr.Close()
+	data, err := io.ReadAll(io.LimitReader(zr, maxInflated))
+	if err != nil {
+		return "", nil
+	}
+	var doc struct {
+		Sig string `json:"TLS.sig"`
+	}
+	if json.Unmarshal(data, &doc) != nil || len(doc.Sig) < MinEcho {
+		return "", nil
+	}
+	raw, err := base64.StdEncoding.DecodeString(doc.Sig)
+	if err != nil {
+		raw = nil
+	}
+	return doc.Sig, raw
+}
+
+// innerForms returns the forms of a UserSig's TLS.sig value that Redact
+// looks for: as the JSON has it and, when it is the base64 of raw, that
+// base64 in the standard, URL and UserSig alphabets (a run without the
+// padding is a run of the padded form too).
+func innerForms(inner string, raw []byte) []string {
+	forms := []string{inner}
+	if raw == nil {
+		return forms
+	}
+	for _, enc := range []*base64.Encoding{
+		base64.StdEncoding, base64.URLEncoding,
+		base64.NewEncoding("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789*-").WithPadding('_'),
+	} {
+		if e := enc.EncodeToString(raw); e != inner {
+			forms = append(forms, e)
+		}
+	}
+	return forms
 }
 
 // disguises returns the forms of sig that Redact looks for in folded
@@ -265,24 +348,34 @@ func lower(c byte) byte {
 // Redact returns text fit to report: plain echoes of the UserSigs cut
 // out, or Withheld when a disguised one is left.
 //
-// First every run of MinEcho or more characters of any of the UserSigs (as
-// sent or URL-escaped) is replaced by "REDACTED", whatever surrounds it.
-// Line breaks, spaces and tabs, and their backslash escapes (\n, \r, \t
-// as two characters), do not end a run: a UserSig cut across lines is
-// found whole, and the breaks inside it go with it.
+// The secrets are each UserSig and, when it decodes as a tls-sig-api-v2
+// UserSig (base64 in the alphabet "*-_" of zlib-compressed JSON), the
+// TLS.sig value of its JSON (the base64 of an HMAC-SHA256: with the JSON's
+// public fields it rebuilds the UserSig), in the standard, URL and UserSig
+// base64 alphabets. So a server that echoes the UserSig decoded, its JSON
+// raw or pretty-printed or only its TLS.sig, gives nothing away.
 //
-// Then, if what is left still echoes a UserSig in disguise, the whole text
+// First every run of MinEcho or more characters of any of the secrets (as
+// sent or URL-escaped; TLS.sig also with "/" escaped as "\/") is replaced
+// by "REDACTED", whatever surrounds it. Line breaks, spaces and tabs, and
+// their backslash escapes (\n, \r, \t as two characters), do not end a
+// run: a UserSig cut across lines is found whole, and the breaks inside it
+// go with it.
+//
+// Then, if what is left still echoes a secret in disguise, the whole text
 // is Withheld. The text is looked at as it stands and after each of up to
 // 32 layers of escapes is taken off (white space dropped, percent escapes,
 // HTML character references, JSON and Go backslash escapes), each time
 // folded: only the characters of the UserSig alphabet [A-Za-z0-9*_-] kept,
-// in lower case. It echoes a UserSig if it then holds MinEcho characters
-// in a row of the UserSig, of its base64 (standard or URL alphabet, alone
-// or inside the base64 of a longer text) or of its hex, forwards or
-// reversed, all folded alike. So upper case, reversal, base64, escaping
-// every character, and pieces shorter than MinEcho joined by any
-// characters outside the alphabet are all caught. Pieces joined by
-// characters of the alphabet, and encodings other than these, are not.
+// in lower case. It echoes a secret if it then holds MinEcho characters in
+// a row of the secret, of its base64 (standard or URL alphabet, alone or
+// inside the base64 of a longer text) or of its hex, or of the hex of the
+// HMAC in TLS.sig, forwards or reversed, all folded alike. So upper case,
+// reversal, base64, escaping every character, and pieces shorter than
+// MinEcho joined by any characters outside the alphabet are all caught.
+// Not caught: pieces joined by characters of the alphabet, ROT13 and other
+// letter substitutions, base32, splitting into even and odd characters,
+// decimal character codes, and any other encoding.
 //
 // It costs a few passes over text; call it on the server text that is
 // reported, not on every answer.
