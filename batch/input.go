@@ -61,6 +61,14 @@ type inputRow struct {
 // lines, or unreadable.
 var ErrBadInput = errors.New("batch: bad input file")
 
+// ErrInputShrank is wrapped, with ErrBadInput, by the error of a regular
+// file input read by NewFileInput that ends before the size it had when it
+// was opened: the file was cut (truncate) or replaced in place (cp over it)
+// while it was read. The line the new end cuts short is never returned as a
+// row: the reader stops there, and a resume once the input is restored
+// sends the rest.
+var ErrInputShrank = errors.New("the input file shrank while it was read")
+
 // MaxLineRead is how far Input reads in search of a data line's end. A line
 // longer than csvline.DefaultMaxLine is an invalid row, and reading goes on
 // at the next line; a line with no end within MaxLineRead bytes ends the
@@ -104,7 +112,10 @@ func NewInputContext(ctx context.Context, r io.Reader) (*Input, error) {
 // NewFileInput is NewInputContext for a regular file read from its start
 // up to size bytes only (its size when it was opened, say): what is
 // appended to the file later is not read, and a last line the limit cuts
-// is read as a last line without a line end. As for a regular file given
+// is read as a last line without a line end. A file that ends before size
+// bytes (it was cut or rewritten since) is an error wrapping ErrBadInput
+// and ErrInputShrank, naming the file, size and the size found; the line
+// the new end cuts short is not returned. As for a regular file given
 // to NewInputContext, no read is left behind (a regular file's never
 // waits), and ctx ends a line too long to keep. f is read with ReadAt: its
 // offset is neither used nor moved. Anything but a regular file is read as
@@ -113,7 +124,45 @@ func NewFileInput(ctx context.Context, f *os.File, size int64) (*Input, error) {
 	if !isRegular(f) {
 		return NewInputContext(ctx, f)
 	}
-	return newInput(ctx, io.NewSectionReader(f, 0, size))
+	return newInput(ctx, &sizedReader{f: f, size: size})
+}
+
+// sizedReader reads a regular file from its start up to size bytes with
+// ReadAt (the file's offset is neither used nor moved), as an
+// io.SectionReader does, but a file that ends before size bytes is no
+// end: it returns an error wrapping ErrBadInput and ErrInputShrank, and
+// keeps returning it.
+type sizedReader struct {
+	f         *os.File
+	off, size int64
+	err       error
+}
+
+func (r *sizedReader) Read(p []byte) (int, error) {
+	if r.err != nil {
+		return 0, r.err
+	}
+	if r.off >= r.size {
+		return 0, io.EOF
+	}
+	if rest := r.size - r.off; int64(len(p)) > rest {
+		p = p[:rest]
+	}
+	n, err := r.f.ReadAt(p, r.off)
+	r.off += int64(n)
+	if !errors.Is(err, io.EOF) {
+		return n, err
+	}
+	if r.off >= r.size {
+		return n, nil // the file ends where it did: the next Read says EOF
+	}
+	found := r.off
+	if st, serr := r.f.Stat(); serr == nil && st.Size() < found {
+		found = st.Size()
+	}
+	r.err = fmt.Errorf("%w: %w: %s had %d bytes when it was opened, and ends at %d bytes now (it was cut or rewritten)",
+		ErrBadInput, ErrInputShrank, safetext.Quote(r.f.Name()), r.size, found)
+	return n, r.err
 }
 
 func newInput(ctx context.Context, r io.Reader) (*Input, error) {
@@ -157,6 +206,10 @@ func (in *Input) NextIf(decode func(row int) bool) (Row, error) {
 				why = cause
 			}
 			return Row{}, fmt.Errorf("%w: line %d has no line end within %d MiB: %s", ErrBadInput, l.Num, MaxLineRead>>20, why)
+		}
+		if errors.Is(err, ErrInputShrank) {
+			return Row{}, fmt.Errorf("%w; line %d was the last read whole, and what follows is not read (the line the new end cuts short is not sent)",
+				err, in.lines.Lines())
 		}
 		if err != nil {
 			return Row{}, fmt.Errorf("%w: after line %d: %v", ErrBadInput, in.lines.Lines(), err)
@@ -278,7 +331,7 @@ func (in *Input) readHeader() ([]string, error) {
 			return nil, fmt.Errorf("%w: line %d has no line end within %d bytes: a header row naming %s and %s is required (is it a CSV file?)",
 				ErrBadInput, l.Num, csvline.DefaultMaxLine, ColReportAccount, ColPeerAccount)
 		}
-		if errors.Is(err, csvline.ErrStopped) {
+		if errors.Is(err, csvline.ErrStopped) || errors.Is(err, ErrInputShrank) {
 			return nil, err
 		}
 		if err != nil {

@@ -302,3 +302,96 @@ func TestNewFileInputReadsUpToSize(t *testing.T) {
 		t.Errorf("after ctx's end, in a long line: %v, want context.Canceled", err)
 	}
 }
+
+// TestNewFileInputShrunkUnderTheReader: a regular file cut short while it
+// is read (truncate between two calls of Next, landing in the middle of a
+// line's msg_read_time) ends the input with an error wrapping ErrBadInput
+// and ErrInputShrank that names the file and both sizes; the line the new
+// end cuts short ("user4663,user4255,17606" of "...,1760600000") is never
+// a row, and neither is anything after it.
+func TestNewFileInputShrunkUnderTheReader(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("report_account,peer_account,msg_read_time\n")
+	for i := range 30000 { // more than the reader's 64 KiB buffer
+		fmt.Fprintf(&b, "u%d,p%d,1700000000\n", i, i)
+	}
+	cutAt := int64(b.Len()) + int64(len("user4663,user4255,17606"))
+	b.WriteString("user4663,user4255,1760600000\n")
+	for i := range 1000 {
+		fmt.Fprintf(&b, "v%d,q%d,1700000000\n", i, i)
+	}
+	size := int64(b.Len())
+	path := filepath.Join(t.TempDir(), "in.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	in, err := batch.NewFileInput(context.Background(), f, size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 10 { // the reader's buffer now holds the file's start
+		if _, err := in.Next(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Truncate(path, cutAt); err != nil {
+		t.Fatal(err)
+	}
+	rows := 10
+	for {
+		r, err := in.Next()
+		if err == nil {
+			if r.ReportAccount == "user4663" || r.ReportAccount[0] == 'v' || r.Invalid != "" {
+				t.Fatalf("row %+v read past the new end", r)
+			}
+			rows++
+			continue
+		}
+		if !errors.Is(err, batch.ErrInputShrank) || !errors.Is(err, batch.ErrBadInput) || errors.Is(err, io.EOF) {
+			t.Fatalf("after %d rows: %v; want ErrInputShrank and ErrBadInput", rows, err)
+		}
+		for _, want := range []string{path, fmt.Sprintf("had %d bytes", size), fmt.Sprintf("ends at %d bytes now (it was cut or rewritten)", cutAt), "line 30001 was the last read whole"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error %q does not say %q", err, want)
+			}
+		}
+		break
+	}
+	if rows != 30000 {
+		t.Errorf("%d rows before the cut, want 30000", rows)
+	}
+	if _, err := in.Next(); !errors.Is(err, batch.ErrInputShrank) {
+		t.Errorf("Next again: %v, want ErrInputShrank again", err)
+	}
+	if _, _, _, ended := in.Counts(); ended {
+		t.Error("a shrunken input counted as ended")
+	}
+
+	// The header itself cut: the same error from NewFileInput.
+	if err := os.Truncate(path, 10); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := batch.NewFileInput(context.Background(), f, size); !errors.Is(err, batch.ErrInputShrank) || !errors.Is(err, batch.ErrBadInput) {
+		t.Errorf("header cut: %v, want ErrInputShrank", err)
+	}
+	// Cut exactly at a line's end: the lines before are whole, the end is
+	// still early.
+	if err := os.WriteFile(path, []byte("report_account,peer_account\na,b\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	in, err = batch.NewFileInput(context.Background(), f, size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := in.Next(); err != nil || r.ReportAccount != "a" {
+		t.Fatalf("whole line: %+v, %v", r, err)
+	}
+	if _, err := in.Next(); !errors.Is(err, batch.ErrInputShrank) {
+		t.Errorf("cut at a line end: %v, want ErrInputShrank", err)
+	}
+}

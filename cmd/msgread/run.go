@@ -23,8 +23,11 @@ empty means now. One line is one row. Every row ends in the report (--report)
 exactly once, as ok, failed, gave_up or invalid; the rows to try again also go to
 --failed, in the input's format. A file is read up to the size it had when the
 run opened it: rows appended during the run are not read (a note says the input
-grew), and a --resume of the report sends them. Do not start a run on a file
-still being written: a last line without a line end is read as it is then.
+grew), and a --resume of the report sends them. A file that ends before that
+size (cut or replaced during the run) stops the run with an input error: the
+line cut short is not sent. Do not start a run on a file still being written (a
+last line without a line end is read as it is then), and do not change the input
+during a run: a rewrite that keeps its size cannot be told.
 
 Target: --mock runs the bundled mock in-process (no account needed); otherwise
 --region or --endpoint, with --sdkappid, --admin and the secret key from
@@ -208,6 +211,10 @@ func checkResume(ctx context.Context, e *env, in *inputFile, res *reports.Resume
 		return &exitError{code: exitInterrupted, err: errors.New("interrupted before the first call")}
 	case errors.As(err, &mismatch):
 		return stopped(exitAborted, stopMismatch, fmt.Errorf("stopped before the first call: %w", err))
+	case errors.Is(err, batch.ErrBadInput):
+		// Cut since it was opened (batch.ErrInputShrank), say: nothing
+		// was sent, so an input error before the first call (exit 2).
+		return inputError(in.path, err)
 	}
 	return stopped(exitAborted, stopInput, fmt.Errorf("stopped before the first call: %w", err))
 }
@@ -236,9 +243,12 @@ func printResume(e *env, path string, files *reports.Files) {
 // the report or not finished, and that the input reader saw every line a
 // regular file had when the run opened it (in is nil for synthetic rows).
 // A file is read up to the size it had then: rows appended during the run
-// are not read, and a note on stderr says so (a --resume sends them); a
-// file cut or rewritten during the run was read to the end it had when the
-// reader got there, which is no fault either, and the note says so.
+// are not read, and a note on stderr says so (a --resume sends them). A
+// file that shrank under the reader (cut, or replaced in place) never gets
+// here as ended: the reader stopped the run with an input error
+// (batch.ErrInputShrank). One rewritten in place to another count of lines
+// in its first bytes is said in a note; one rewritten to the same size and
+// lines cannot be told.
 func account(e *env, name string, sum *reports.Summary, in *inputFile, files *reports.Files) error {
 	written, carried := files.Counts()
 	if err := sum.Account(written, carried, files.Unwritten()); err != nil || in == nil {

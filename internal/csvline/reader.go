@@ -82,7 +82,8 @@ func NewReader(r io.Reader, maxLine int) *Reader {
 }
 
 // Next returns the next line, or io.EOF after the last one. Any other error
-// is the underlying reader's.
+// is the underlying reader's, and the line it cut short is not returned:
+// only io.EOF makes a last line of bytes without a line end.
 func (r *Reader) Next() (Line, error) {
 	r.buf = r.buf[:0]
 	var consumed int64
@@ -106,6 +107,10 @@ func (r *Reader) Next() (Line, error) {
 		case errors.Is(err, io.EOF) && consumed == 0:
 			return Line{}, io.EOF
 		case err != nil && !errors.Is(err, io.EOF):
+			// The stream failed in the middle of a line (a file cut short
+			// under its reader, say): what was read of the line is no
+			// line, and is dropped, never returned as a last line. Only
+			// io.EOF ends a last line without a line end.
 			return Line{}, err
 		}
 		r.num++

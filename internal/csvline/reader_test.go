@@ -75,3 +75,28 @@ func TestReaderEndWithin(t *testing.T) {
 		t.Fatalf("line 2: %+v, %v; want ErrNoLineEnd with its start", l, err)
 	}
 }
+
+// TestReaderErrorMidLineDropsTheLine: a stream that fails in the middle of
+// a line (a file cut short under its reader) ends Next with its error; the
+// lines before it are returned whole, and the part of the line it cut is
+// never returned as a last line, even on a second call.
+func TestReaderErrorMidLineDropsTheLine(t *testing.T) {
+	cut := errors.New("cut")
+	r := csvline.NewReader(io.MultiReader(strings.NewReader("a,b\nuser4663,user4255,17606"), iotestErr{cut}), 0)
+	if l, err := r.Next(); err != nil || string(l.Text) != "a,b" {
+		t.Fatalf("first line: %q, %v", l.Text, err)
+	}
+	for range 2 {
+		if l, err := r.Next(); !errors.Is(err, cut) || l.Text != nil || l.Num != 0 {
+			t.Fatalf("the cut line: %+v %q, %v; want no line and the error", l, l.Text, err)
+		}
+	}
+	if r.Lines() != 1 || r.Offset() != 4 {
+		t.Errorf("%d lines, offset %d; want 1, 4", r.Lines(), r.Offset())
+	}
+}
+
+// iotestErr is a reader that always fails with err.
+type iotestErr struct{ err error }
+
+func (r iotestErr) Read([]byte) (int, error) { return 0, r.err }
