@@ -232,15 +232,7 @@ func (f *Files) createReport(p Plan) error {
 		return err
 	}
 	if p.Resume == "" {
-		rf, err := f.create(p.Report, "the report")
-		if err != nil {
-			return err
-		}
-		f.reportFile = rf
-		if err := LockOpen(rf); err != nil {
-			return err
-		}
-		if f.report, err = NewWriter(rf, true); err != nil {
+		if err := f.startReport(p.Report, "the report"); err != nil {
 			return err
 		}
 		return f.createSendLog(p, nil, false)
@@ -257,15 +249,7 @@ func (f *Files) createReport(p Plan) error {
 	if err := removeStale(partial, strings.Join(Header, ",")); err != nil {
 		return err
 	}
-	rf, err := f.create(partial, "the report being made")
-	if err != nil {
-		return err
-	}
-	f.reportFile = rf
-	if err := LockOpen(rf); err != nil {
-		return err
-	}
-	if f.report, err = NewWriter(rf, true); err != nil {
+	if err := f.startReport(partial, "the report being made"); err != nil {
 		return err
 	}
 	if err := f.loadResume(p, f.report.carry); err != nil {
@@ -292,6 +276,21 @@ func (f *Files) createReport(p Plan) error {
 	f.created = slices.DeleteFunc(f.created, func(c string) bool { return c == partial })
 	f.holdsDone = true
 	return syncDir(filepath.Dir(p.Report))
+}
+
+// startReport creates a new report file at path, locks the file itself and
+// writes its header.
+func (f *Files) startReport(path, what string) error {
+	rf, err := f.create(path, what)
+	if err != nil {
+		return err
+	}
+	f.reportFile = rf
+	if err := LockOpen(rf); err != nil {
+		return err
+	}
+	f.report, err = NewWriter(rf, true)
+	return err
 }
 
 // loadResume loads the resumed report and its send log; carry, when set,

@@ -189,42 +189,27 @@ func TestReorderedRepeatedHeaderIsNeverSent(t *testing.T) {
 	}
 }
 
-// TestLeapSecondIsTheNextSecond: 2016-12-31T23:59:60Z is valid in check
-// and sent by run as 1483228800 (2017-01-01T00:00:00Z).
-func TestLeapSecondIsTheNextSecond(t *testing.T) {
-	srv := hostileMock(t)
-	dir := t.TempDir()
-	in := writeFile(t, dir, "in.csv", "report_account,peer_account,msg_read_time\na,b,2016-12-31T23:59:60Z\n")
-	out, _, err := runWithin(t, nil, "check", in)
-	if err != nil || !strings.Contains(out, "1 rows: 1 valid, 0 invalid") {
-		t.Errorf("check: %v\n%s", err, out)
-	}
-	_, stderr, err := runWithin(t, nil, "run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none", "--report", filepath.Join(dir, "r.csv"), in)
-	if err != nil {
-		t.Fatalf("run: %v\n%s", err, stderr)
-	}
-	marks := srv.Marks()
-	if len(marks) != 1 || marks[0].ReadTime != 1483228800 {
-		t.Errorf("marks %+v, want one at 1483228800", marks)
-	}
-}
-
-// TestLowerCaseRFC3339IsValid: 2016-12-31t23:59:59z (RFC 3339 allows a
-// lower-case t and z) is valid in check and sent by run as 1483228799.
-func TestLowerCaseRFC3339IsValid(t *testing.T) {
-	srv := hostileMock(t)
-	dir := t.TempDir()
-	in := writeFile(t, dir, "in.csv", "report_account,peer_account,msg_read_time\na,b,2016-12-31t23:59:59z\n")
-	out, _, err := runWithin(t, nil, "check", in)
-	if err != nil || !strings.Contains(out, "1 rows: 1 valid, 0 invalid") {
-		t.Errorf("check: %v\n%s", err, out)
-	}
-	_, stderr, err := runWithin(t, nil, "run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none", "--report", filepath.Join(dir, "r.csv"), in)
-	if err != nil {
-		t.Fatalf("run: %v\n%s", err, stderr)
-	}
-	if marks := srv.Marks(); len(marks) != 1 || marks[0].ReadTime != 1483228799 {
-		t.Errorf("marks %+v, want one at 1483228799", marks)
+// TestReadTimesRFC3339Allows: 2016-12-31T23:59:60Z (a leap second) is
+// valid in check and sent by run as the next second, 1483228800; a
+// lower-case t and z (RFC 3339 allows them) are valid and sent as well.
+func TestReadTimesRFC3339Allows(t *testing.T) {
+	for cell, want := range map[string]int64{"2016-12-31T23:59:60Z": 1483228800, "2016-12-31t23:59:59z": 1483228799} {
+		t.Run(cell, func(t *testing.T) {
+			srv := hostileMock(t)
+			dir := t.TempDir()
+			in := writeFile(t, dir, "in.csv", "report_account,peer_account,msg_read_time\na,b,"+cell+"\n")
+			out, _, err := runWithin(t, nil, "check", in)
+			if err != nil || !strings.Contains(out, "1 rows: 1 valid, 0 invalid") {
+				t.Errorf("check: %v\n%s", err, out)
+			}
+			_, stderr, err := runWithin(t, nil, "run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none", "--report", filepath.Join(dir, "r.csv"), in)
+			if err != nil {
+				t.Fatalf("run: %v\n%s", err, stderr)
+			}
+			if marks := srv.Marks(); len(marks) != 1 || marks[0].ReadTime != want {
+				t.Errorf("marks %+v, want one at %d", marks, want)
+			}
+		})
 	}
 }
 
