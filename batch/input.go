@@ -149,6 +149,12 @@ func (r *sizedReader) Read(p []byte) (int, error) {
 		p = p[:rest]
 	}
 	n, err := r.f.ReadAt(p, r.off)
+	// A file rewritten shorter (cp over it) is caught at the first read
+	// after, not when the reader reaches its new end: what this read got
+	// may be the new content, so it is dropped, with the line it cuts.
+	if st, serr := r.f.Stat(); serr == nil && st.Size() < r.size {
+		return 0, r.shrank(st.Size())
+	}
 	r.off += int64(n)
 	if !errors.Is(err, io.EOF) {
 		return n, err
@@ -156,13 +162,14 @@ func (r *sizedReader) Read(p []byte) (int, error) {
 	if r.off >= r.size {
 		return n, nil // the file ends where it did: the next Read says EOF
 	}
-	found := r.off
-	if st, serr := r.f.Stat(); serr == nil && st.Size() < found {
-		found = st.Size()
-	}
+	return n, r.shrank(r.off)
+}
+
+// shrank records and returns the error of a file found at found bytes.
+func (r *sizedReader) shrank(found int64) error {
 	r.err = fmt.Errorf("%w: %w: %s had %d bytes when it was opened, and ends at %d bytes now (it was cut or rewritten)",
 		ErrBadInput, ErrInputShrank, safetext.Quote(r.f.Name()), r.size, found)
-	return n, r.err
+	return r.err
 }
 
 func newInput(ctx context.Context, r io.Reader) (*Input, error) {

@@ -270,3 +270,18 @@ func TestStaleSendLogIsNeverOverwritten(t *testing.T) {
 	}
 	files.Close()
 }
+
+// TestLockFileThatIsAHardLinkIsRefused: REPORT.lock made a hard link to
+// the input or to the old report must not be truncated and written over.
+func TestLockFileThatIsAHardLinkIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	old := oldReport(t, dir, 10)
+	before, _ := os.ReadFile(old)
+	os.Link(old, filepath.Join(dir, "d.csv.lock"))
+	if _, err := reports.Open(reports.Plan{Report: filepath.Join(dir, "d.csv"), Resume: old, NoFailed: true, SendLog: true}); err == nil || !strings.Contains(err.Error(), "other names") {
+		t.Errorf("a hard-linked lock file: %v", err)
+	}
+	if after, _ := os.ReadFile(old); string(after) != string(before) {
+		t.Errorf("the old report was written over through its hard link: %.80q", after)
+	}
+}

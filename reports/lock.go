@@ -58,6 +58,12 @@ func LockFile(path, holder string) (*Lock, error) {
 			f.Close()
 			continue
 		}
+		// A lock file with another name (a hard link to an input or a
+		// report) or that is no regular file is not msgread's to truncate.
+		if sys, ok := fst.Sys().(*syscall.Stat_t); !fst.Mode().IsRegular() || (ok && sys.Nlink > 1) {
+			f.Close()
+			return nil, fmt.Errorf("locking %s: %s is not a lock file of msgread's (it has other names, or is no regular file): move it away", path, lockPath)
+		}
 		f.Truncate(0)
 		fmt.Fprintf(f, "held by %s, pid %d, since %s\n", holder, os.Getpid(), time.Now().UTC().Format(time.RFC3339))
 		return &Lock{path: lockPath, f: f}, nil

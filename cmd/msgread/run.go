@@ -233,7 +233,7 @@ func printResume(e *env, path string, files *reports.Files) {
 		mode = "appending to it"
 	}
 	if !res.HasSendLog() {
-		torn += "; it has no send log beside it (an older msgread's), so lines sent again are counted up to its highest line"
+		torn += "; it has no send log (.sent) beside it: an older msgread's report, or one moved or copied without it, whose chain cannot be checked (resume the newest report of a chain: lines done in newer ones would be sent again); re-sent rows are counted up to its highest line"
 	}
 	fmt.Fprintf(e.stderr, "msgread run: resuming %s (%s): %d lines done are skipped; %d failed or gave up and %d invalid are read again%s\n",
 		safetext.Quote(path), mode, res.Done(), res.Redo, res.Invalid, torn)

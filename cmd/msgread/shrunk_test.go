@@ -57,8 +57,10 @@ func TestInputCutDuringTheRunStops(t *testing.T) {
 	if code := exitCode(runErr); code != exitAborted {
 		t.Fatalf("exit %d (%v), want %d\n%s", code, runErr, exitAborted, errOut)
 	}
+	// The cut is seen at the reader's next read of the file: the last line
+	// read whole is before the cut, maybe well before it.
 	for _, want := range []string{in, fmt.Sprintf("had %d bytes", len(original)), fmt.Sprintf("ends at %d bytes now (it was cut or rewritten)", cutAt),
-		fmt.Sprintf("line %d was the last read whole", cutRow+1)} {
+		"was the last read whole"} {
 		if !strings.Contains(runErr.Error(), want) {
 			t.Errorf("the error %q does not say %q", runErr, want)
 		}
