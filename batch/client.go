@@ -56,6 +56,10 @@ type ClientConfig struct {
 	// Random returns the random query parameter; nil means a uniform draw over
 	// the full uint32 range.
 	Random func() uint32
+	// Clock times each call (Result.Latency); nil means RealClock. Give it
+	// the run's Config.Clock, so that the meter's latencies and its
+	// seconds come from one clock.
+	Clock Clock
 }
 
 // Client calls admin_set_msg_read. It is safe for concurrent use.
@@ -109,6 +113,9 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	}
 	if cfg.Random == nil {
 		cfg.Random = rand.Uint32
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = RealClock{}
 	}
 	switch {
 	case cfg.Endpoint == "":
@@ -210,9 +217,9 @@ func (c *Client) MarkRead(ctx context.Context, req chatapi.Request) Result {
 
 	ctx, release := c.deadlines.bound(ctx, c.cfg.Timeout)
 	defer release()
-	start := time.Now()
+	start := c.cfg.Clock.Now()
 	res := c.do(ctx, cl)
-	res.Latency = time.Since(start)
+	res.Latency = c.cfg.Clock.Now().Sub(start)
 	if res.Info != "" || res.Err != nil {
 		// Only reported text pays for the search: an OK answer has none.
 		res.Info = q.sent.Redact(res.Info)
