@@ -69,6 +69,12 @@ var ErrBadInput = errors.New("batch: bad input file")
 // sends the rest.
 var ErrInputShrank = errors.New("the input file shrank while it was read")
 
+// ErrInputChanged is wrapped with ErrBadInput when the bytes of a regular
+// input file just before where its reader stands are no longer those it
+// read: the file was rewritten in place (cp over it, longer or not) while
+// it was read. The run stops there, as for ErrInputShrank.
+var ErrInputChanged = errors.New("the input file was rewritten while it was read")
+
 // MaxLineRead is how far Input reads in search of a data line's end. A line
 // longer than csvline.DefaultMaxLine is an invalid row, and reading goes on
 // at the next line; a line with no end within MaxLineRead bytes ends the
@@ -136,6 +142,12 @@ type sizedReader struct {
 	f         *os.File
 	off, size int64
 	err       error
+	// tail holds the last bytes read (up to len(tail)): before each read
+	// they are read again, so that a file rewritten in place is caught at
+	// the next read, whatever its new length.
+	tail  [64]byte
+	ntail int
+	check [64]byte
 }
 
 func (r *sizedReader) Read(p []byte) (int, error) {
@@ -148,6 +160,17 @@ func (r *sizedReader) Read(p []byte) (int, error) {
 	if rest := r.size - r.off; int64(len(p)) > rest {
 		p = p[:rest]
 	}
+	if r.ntail > 0 {
+		k, _ := r.f.ReadAt(r.check[:r.ntail], r.off-int64(r.ntail))
+		if k != r.ntail || !bytes.Equal(r.check[:k], r.tail[:r.ntail]) {
+			if st, serr := r.f.Stat(); serr == nil && st.Size() < r.size {
+				return 0, r.shrank(st.Size())
+			}
+			r.err = fmt.Errorf("%w: %w: %s no longer holds, just before byte %d, what was read there (it was rewritten in place); what follows is not read",
+				ErrBadInput, ErrInputChanged, safetext.Quote(r.f.Name()), r.off)
+			return 0, r.err
+		}
+	}
 	n, err := r.f.ReadAt(p, r.off)
 	// A file rewritten shorter (cp over it) is caught at the first read
 	// after, not when the reader reaches its new end: what this read got
@@ -155,6 +178,7 @@ func (r *sizedReader) Read(p []byte) (int, error) {
 	if st, serr := r.f.Stat(); serr == nil && st.Size() < r.size {
 		return 0, r.shrank(st.Size())
 	}
+	r.keepTail(p[:n])
 	r.off += int64(n)
 	if !errors.Is(err, io.EOF) {
 		return n, err
@@ -163,6 +187,18 @@ func (r *sizedReader) Read(p []byte) (int, error) {
 		return n, nil // the file ends where it did: the next Read says EOF
 	}
 	return n, r.shrank(r.off)
+}
+
+// keepTail keeps the last bytes of what was read, for the next read's
+// check.
+func (r *sizedReader) keepTail(b []byte) {
+	if len(b) >= len(r.tail) {
+		r.ntail = copy(r.tail[:], b[len(b)-len(r.tail):])
+		return
+	}
+	keep := min(r.ntail, len(r.tail)-len(b))
+	copy(r.tail[:], r.tail[r.ntail-keep:r.ntail])
+	r.ntail = keep + copy(r.tail[keep:], b)
 }
 
 // shrank records and returns the error of a file found at found bytes.
@@ -214,7 +250,7 @@ func (in *Input) NextIf(decode func(row int) bool) (Row, error) {
 			}
 			return Row{}, fmt.Errorf("%w: line %d has no line end within %d MiB: %s", ErrBadInput, l.Num, MaxLineRead>>20, why)
 		}
-		if errors.Is(err, ErrInputShrank) {
+		if errors.Is(err, ErrInputShrank) || errors.Is(err, ErrInputChanged) {
 			return Row{}, fmt.Errorf("%w; line %d was the last read whole, and what follows is not read (the line the new end cuts short is not sent)",
 				err, in.lines.Lines())
 		}
@@ -338,7 +374,7 @@ func (in *Input) readHeader() ([]string, error) {
 			return nil, fmt.Errorf("%w: line %d has no line end within %d bytes: a header row naming %s and %s is required (is it a CSV file?)",
 				ErrBadInput, l.Num, csvline.DefaultMaxLine, ColReportAccount, ColPeerAccount)
 		}
-		if errors.Is(err, csvline.ErrStopped) || errors.Is(err, ErrInputShrank) {
+		if errors.Is(err, csvline.ErrStopped) || errors.Is(err, ErrInputShrank) || errors.Is(err, ErrInputChanged) {
 			return nil, err
 		}
 		if err != nil {

@@ -435,3 +435,65 @@ func TestNewFileInputRewrittenShorterStopsAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestNewFileInputRewrittenInPlaceStops: a file copied over, mid-read,
+// with other content of the same or a greater length stops the reader at
+// its next read of the file (ErrInputChanged): no row of the new content,
+// nor a line spliced from both, is returned. Rows appended to the file are
+// no rewrite: they are merely left unread.
+func TestNewFileInputRewrittenInPlaceStops(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("report_account,peer_account,msg_read_time\n")
+	for i := range 50_000 {
+		fmt.Fprintf(&b, "user%d,peer%d,1700000000\n", i, i)
+	}
+	original := b.String()
+	for name, rewrite := range map[string]func(string) string{
+		"same length": func(s string) string { return strings.ReplaceAll(s, "user", "zzzz") },
+		"longer":      func(s string) string { return strings.ReplaceAll(s, "user", "uzzzzr") },
+		"appended":    func(s string) string { return s + "late,row,1700000000\n" },
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "in.csv")
+			os.WriteFile(path, []byte(original), 0o600)
+			f, err := os.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			in, err := batch.NewFileInput(context.Background(), f, int64(len(original)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for range 10 {
+				if _, err := in.Next(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			os.WriteFile(path, []byte(rewrite(original)), 0o600)
+			rows := 10
+			for {
+				r, err := in.Next()
+				if errors.Is(err, io.EOF) {
+					if name != "appended" {
+						t.Fatalf("read to the end of a rewritten file (%d rows)", rows)
+					}
+					if rows != 50_000 {
+						t.Errorf("%d rows, want the 50000 there at open", rows)
+					}
+					return
+				}
+				if err != nil {
+					if name == "appended" || !errors.Is(err, batch.ErrInputChanged) && !errors.Is(err, batch.ErrInputShrank) {
+						t.Fatalf("after %d rows: %v", rows, err)
+					}
+					return
+				}
+				if !strings.HasPrefix(r.ReportAccount, "user") || r.Invalid != "" {
+					t.Fatalf("line %d is not the file's at open: %+v", r.Line, r)
+				}
+				rows++
+			}
+		})
+	}
+}

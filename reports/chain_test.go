@@ -285,3 +285,26 @@ func TestLockFileThatIsAHardLinkIsRefused(t *testing.T) {
 		t.Errorf("the old report was written over through its hard link: %.80q", after)
 	}
 }
+
+// TestSendLogWithOtherNamesIsRefused: a REPORT.sent that is a hard link to
+// another report's log (or a symlink) is neither read as this report's nor
+// appended to.
+func TestSendLogWithOtherNamesIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	a := oldReport(t, dir, 10)
+	b := filepath.Join(dir, "b.csv")
+	os.Rename(reports.SendLogPath(a), reports.SendLogPath(b))
+	before, _ := os.ReadFile(reports.SendLogPath(b))
+	os.Link(reports.SendLogPath(b), reports.SendLogPath(a))
+	if _, err := reports.Open(reports.Plan{Report: a, Resume: a, NoFailed: true, SendLog: true}); err == nil || !strings.Contains(err.Error(), "other names") {
+		t.Errorf("a hard-linked .sent: %v", err)
+	}
+	os.Remove(reports.SendLogPath(a))
+	os.Symlink(reports.SendLogPath(b), reports.SendLogPath(a))
+	if _, err := reports.Open(reports.Plan{Report: a, Resume: a, NoFailed: true, SendLog: true}); err == nil {
+		t.Errorf("a symlinked .sent was taken")
+	}
+	if after, _ := os.ReadFile(reports.SendLogPath(b)); string(after) != string(before) {
+		t.Errorf("the other report's log changed")
+	}
+}

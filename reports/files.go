@@ -481,7 +481,7 @@ func (f *Files) appendSendLog(p Plan) error {
 	if err := f.name(path, "the send log"); err != nil {
 		return err
 	}
-	lf, err := os.OpenFile(path, os.O_RDWR, 0)
+	lf, err := os.OpenFile(path, os.O_RDWR|noFollow, 0)
 	if err != nil {
 		return err
 	}

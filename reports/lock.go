@@ -39,8 +39,11 @@ func LockFile(path, holder string) (*Lock, error) {
 		// holder's line written over whatever it points to (an input, the
 		// old report).
 		f, err := os.OpenFile(lockPath, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o644)
+		if errors.Is(err, syscall.ELOOP) {
+			return nil, fmt.Errorf("locking %s: %s is a symlink, not a lock file of msgread's: move it away", path, lockPath)
+		}
 		if err != nil {
-			return nil, fmt.Errorf("locking %s: %w (a lock file that is a symlink is refused)", path, err)
+			return nil, fmt.Errorf("locking %s: %w: move it away", path, err)
 		}
 		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 			who, _ := os.ReadFile(lockPath)
@@ -80,6 +83,24 @@ func LockOpen(f *os.File) error {
 			return fmt.Errorf("%s %w (under another of its names)", f.Name(), ErrLocked)
 		}
 		return fmt.Errorf("locking %s: %w", f.Name(), err)
+	}
+	return nil
+}
+
+// noFollow makes an open refuse a symlink.
+const noFollow = syscall.O_NOFOLLOW
+
+// checkOwn refuses a file msgread keeps beside a report (its .sent) that
+// is a symlink or has other names: reading or appending to it would read
+// or change another file (an input, another report's log).
+func checkOwn(path string) error {
+	st, err := os.Lstat(path)
+	if err != nil {
+		return err
+	}
+	sys, ok := st.Sys().(*syscall.Stat_t)
+	if !st.Mode().IsRegular() || (ok && sys.Nlink > 1) {
+		return fmt.Errorf("%s is not a file of msgread's (a symlink, no regular file, or a file with other names): move it away", path)
 	}
 	return nil
 }

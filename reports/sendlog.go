@@ -107,10 +107,12 @@ func (l *sendLog) superseded(report string) error {
 // (a report of an older msgread). A torn last line (a kill while writing
 // it) is left out: its call had not gone out.
 func readSendLogFile(path string) (*sendLog, error) {
-	f, err := openRegular(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	if err := checkOwn(path); errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
+	} else if err != nil {
+		return nil, err
 	}
+	f, err := openRegular(path)
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +174,7 @@ func markResumed(res *Resume, path, into string) error {
 			abs = rel // beside or below it: a folder moved whole keeps the note true
 		}
 	}
-	lf, err := os.OpenFile(SendLogPath(path), os.O_WRONLY, 0)
+	lf, err := os.OpenFile(SendLogPath(path), os.O_WRONLY|noFollow, 0)
 	if err != nil {
 		return err
 	}

@@ -24,10 +24,11 @@ exactly once, as ok, failed, gave_up or invalid; the rows to try again also go t
 --failed, in the input's format. A file is read up to the size it had when the
 run opened it: rows appended during the run are not read (a note says the input
 grew), and a --resume of the report sends them. A file that ends before that
-size (cut or replaced during the run) stops the run with an input error: the
-line cut short is not sent. Do not start a run on a file still being written (a
-last line without a line end is read as it is then), and do not change the input
-during a run: a rewrite that keeps its size cannot be told.
+size (cut or replaced during the run), or that no longer holds what was just
+read (rewritten in place), stops the run with an input error: nothing of the new
+content is sent. Do not start a run on a file still being written (a last line
+without a line end is read as it is then), and do not change the input during a
+run.
 
 Target: --mock runs the bundled mock in-process (no account needed); otherwise
 --region or --endpoint, with --sdkappid, --admin and the secret key from
