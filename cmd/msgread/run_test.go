@@ -354,12 +354,12 @@ func waitFor(t *testing.T, cmd *exec.Cmd, stderr *syncBuffer, what string, cond 
 }
 
 // startIdleRun starts msgread on a standard input that sends one row and
-// then nothing, and waits for its banner.
+// then nothing, and waits for its progress line to count that row done.
 func startIdleRun(t *testing.T) (cmd *exec.Cmd, stderr *syncBuffer, exited chan struct{}, report string) {
 	t.Helper()
 	bin := buildBinary(t)
 	report = filepath.Join(t.TempDir(), "r.csv")
-	cmd = exec.Command(bin, "run", "--mock", "--progress", "none", "--report", report, "-")
+	cmd = exec.Command(bin, "run", "--mock", "--progress", "log", "--log-every", "1s", "--report", report, "-")
 	stdin, _ := cmd.StdinPipe()
 	t.Cleanup(func() { stdin.Close() })
 	stderr = &syncBuffer{}
@@ -370,10 +370,7 @@ func startIdleRun(t *testing.T) (cmd *exec.Cmd, stderr *syncBuffer, exited chan 
 	io.WriteString(stdin, "report_account,peer_account\nu1,p1\n") // then nothing
 	exited = make(chan struct{})
 	go func() { cmd.Wait(); close(exited) }()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(stderr.String(), "report ") && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitFor(t, cmd, stderr, "the row done", func() bool { return strings.Contains(stderr.String(), "done 1;") })
 	return cmd, stderr, exited, report
 }
 
@@ -426,7 +423,6 @@ func TestBinaryFirstInterruptWithIdleInput(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	cmd, stderr, exited, report := startIdleRun(t)
-	time.Sleep(300 * time.Millisecond) // the row is sent; the run waits on its input
 	start := time.Now()
 	cmd.Process.Signal(syscall.SIGINT)
 	select {
