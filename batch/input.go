@@ -75,6 +75,13 @@ var ErrInputShrank = errors.New("the input file shrank while it was read")
 // it was read. The run stops there, as for ErrInputShrank.
 var ErrInputChanged = errors.New("the input file was rewritten while it was read")
 
+// changedUnder says whether err is a regular input's change under its
+// reader (ErrInputShrank or ErrInputChanged): an error that names the file
+// already, passed on as it is.
+func changedUnder(err error) bool {
+	return errors.Is(err, ErrInputShrank) || errors.Is(err, ErrInputChanged)
+}
+
 // MaxLineRead is how far Input reads in search of a data line's end. A line
 // longer than csvline.DefaultMaxLine is an invalid row, and reading goes on
 // at the next line; a line with no end within MaxLineRead bytes ends the
@@ -250,7 +257,7 @@ func (in *Input) NextIf(decode func(row int) bool) (Row, error) {
 			}
 			return Row{}, fmt.Errorf("%w: line %d has no line end within %d MiB: %s", ErrBadInput, l.Num, MaxLineRead>>20, why)
 		}
-		if errors.Is(err, ErrInputShrank) || errors.Is(err, ErrInputChanged) {
+		if changedUnder(err) {
 			return Row{}, fmt.Errorf("%w; line %d was the last read whole, and what follows is not read (the line the new end cuts short is not sent)",
 				err, in.lines.Lines())
 		}
@@ -374,7 +381,7 @@ func (in *Input) readHeader() ([]string, error) {
 			return nil, fmt.Errorf("%w: line %d has no line end within %d bytes: a header row naming %s and %s is required (is it a CSV file?)",
 				ErrBadInput, l.Num, csvline.DefaultMaxLine, ColReportAccount, ColPeerAccount)
 		}
-		if errors.Is(err, csvline.ErrStopped) || errors.Is(err, ErrInputShrank) || errors.Is(err, ErrInputChanged) {
+		if errors.Is(err, csvline.ErrStopped) || changedUnder(err) {
 			return nil, err
 		}
 		if err != nil {

@@ -118,9 +118,6 @@ type Files struct {
 	sends *SendLog
 	held  []*os.File // open only for their flock (LockOpen)
 
-	// holdsDone says the report holds the lines done before this run (it
-	// is appended to, or was born with them): skipped rows are not written.
-	holdsDone bool
 	// written counts the rows in the report's file; carried the skipped
 	// lines it holds already.
 	written, carried int
@@ -241,7 +238,7 @@ func (f *Files) createReport(p Plan) error {
 		return err
 	}
 	if _, err := os.Lstat(p.Report); err == nil {
-		return fmt.Errorf("%s %w: msgread never overwrites a file; choose another path, or move it away", p.Report, ErrExists)
+		return existsError(p.Report)
 	}
 	partial := p.Report + partialSuffix
 	_, err := os.Lstat(partial)
@@ -264,7 +261,7 @@ func (f *Files) createReport(p Plan) error {
 	}
 	if err := os.Link(partial, p.Report); err != nil {
 		if errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("%s %w: msgread never overwrites a file; choose another path, or move it away", p.Report, ErrExists)
+			return existsError(p.Report)
 		}
 		return fmt.Errorf("%s: %w", p.Report, err)
 	}
@@ -274,7 +271,6 @@ func (f *Files) createReport(p Plan) error {
 	}
 	os.Remove(partial)
 	f.created = slices.DeleteFunc(f.created, func(c string) bool { return c == partial })
-	f.holdsDone = true
 	return syncDir(filepath.Dir(p.Report))
 }
 
@@ -459,7 +455,6 @@ func (f *Files) openAppend(p Plan) error {
 		return err
 	}
 	f.report, err = NewWriter(rf, f.Resume.Complete == 0)
-	f.holdsDone = true
 	if err != nil {
 		return err
 	}
@@ -540,6 +535,40 @@ func (f *Files) name(path, what string) error {
 	return nil
 }
 
+// checkOwn refuses a file msgread keeps beside a report (its .sent) that
+// is a symlink or has other names: reading or appending to it would read
+// or change another file (an input, another report's log).
+func checkOwn(path string) error {
+	st, err := os.Lstat(path)
+	if err != nil {
+		return err
+	}
+	if !st.Mode().IsRegular() || links(st) > 1 {
+		return fmt.Errorf("%s is not a file of msgread's (a symlink, no regular file, or a file with other names): move it away", path)
+	}
+	return nil
+}
+
+// refuseOtherNames refuses to resume a report with no send log beside it
+// that has other names (hard links): its send log, lock and "resumed into"
+// note may be beside another of them, and resuming it under this one would
+// pass them by.
+func refuseOtherNames(f *os.File) error {
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if n := links(st); n > 1 {
+		return fmt.Errorf("%s has %d names (hard links) and no send log beside this one: resume it by the name msgread wrote it under, whose .sent is beside it", f.Name(), n)
+	}
+	return nil
+}
+
+// existsError refuses an output path that is there already.
+func existsError(path string) error {
+	return fmt.Errorf("%s %w: msgread never overwrites a file; choose another path, or move it away", path, ErrExists)
+}
+
 // CreateNew creates a file that must not exist yet, with its parent
 // directories: the one rule for every file msgread writes. Files are made
 // readable by their owner only (0600): reports hold user IDs.
@@ -552,7 +581,7 @@ func CreateNew(path string) (*os.File, error) {
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) {
-		return nil, fmt.Errorf("%s %w: msgread never overwrites a file; choose another path, or move it away", path, ErrExists)
+		return nil, existsError(path)
 	}
 	return f, err
 }
@@ -567,7 +596,7 @@ func sameFile(a, b string) bool {
 // gave up (invalid rows would fail again as they are, so they stay out). A
 // skipped line is not written again to a report that holds it already.
 func (f *Files) Write(r Record) error {
-	if f.holdsDone && r.Status == StatusSkipped {
+	if f.Resume != nil && r.Status == StatusSkipped { // the report holds the lines done before (see Open)
 		f.carried++
 		return nil
 	}

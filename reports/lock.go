@@ -63,7 +63,7 @@ func LockFile(path, holder string) (*Lock, error) {
 		}
 		// A lock file with another name (a hard link to an input or a
 		// report) or that is no regular file is not msgread's to truncate.
-		if sys, ok := fst.Sys().(*syscall.Stat_t); !fst.Mode().IsRegular() || (ok && sys.Nlink > 1) {
+		if !fst.Mode().IsRegular() || links(fst) > 1 {
 			f.Close()
 			return nil, fmt.Errorf("locking %s: %s is not a lock file of msgread's (it has other names, or is no regular file): move it away", path, lockPath)
 		}
@@ -90,34 +90,12 @@ func LockOpen(f *os.File) error {
 // noFollow makes an open refuse a symlink.
 const noFollow = syscall.O_NOFOLLOW
 
-// checkOwn refuses a file msgread keeps beside a report (its .sent) that
-// is a symlink or has other names: reading or appending to it would read
-// or change another file (an input, another report's log).
-func checkOwn(path string) error {
-	st, err := os.Lstat(path)
-	if err != nil {
-		return err
+// links returns how many names (hard links) the file has.
+func links(st os.FileInfo) uint64 {
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+		return uint64(sys.Nlink)
 	}
-	sys, ok := st.Sys().(*syscall.Stat_t)
-	if !st.Mode().IsRegular() || (ok && sys.Nlink > 1) {
-		return fmt.Errorf("%s is not a file of msgread's (a symlink, no regular file, or a file with other names): move it away", path)
-	}
-	return nil
-}
-
-// refuseOtherNames refuses to resume a report with no send log beside it
-// that has other names (hard links): its send log, lock and "resumed into"
-// note may be beside another of them, and resuming it under this one would
-// pass them by.
-func refuseOtherNames(f *os.File) error {
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	if sys, ok := st.Sys().(*syscall.Stat_t); ok && sys.Nlink > 1 {
-		return fmt.Errorf("%s has %d names (hard links) and no send log beside this one: resume it by the name msgread wrote it under, whose .sent is beside it", f.Name(), sys.Nlink)
-	}
-	return nil
+	return 1
 }
 
 // Release removes the lock file and drops the lock. A nil *Lock is none.

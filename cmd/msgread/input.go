@@ -24,11 +24,12 @@ import (
 // was in the middle of when the run opened the file is the file's last
 // line, without a line end, and is read as such a line always is (a file
 // may lack its last newline); the note at the end names it when the file
-// grew (unended). A file that ends before that size when the reader gets
-// there (cut, or replaced in place) stops the run with an input error
-// (batch.ErrInputShrank): the line the new end cuts short is never sent. A
-// rewrite in place that keeps the size cannot be told: the input must not
-// change during a run.
+// grew (unended). A file found shorter than that size, or no longer holding
+// the bytes just read (cut, or rewritten in place), stops the run with an
+// input error at the reader's next read (batch.ErrInputShrank,
+// batch.ErrInputChanged): nothing of the new content is sent. A rewrite
+// that leaves the bytes last read as they were cannot be told: the input
+// must not change during a run.
 type inputFile struct {
 	*batch.Input
 	path  string
@@ -47,11 +48,11 @@ type inputFile struct {
 // changed says how a regular file input changed since its lines were
 // counted, when it did and it matters: rows appended during the run (not
 // read: they are for a later run), or a file rewritten in place so that
-// another count of lines was read in its first at.Size() bytes. "" when it
-// did not change, or changed with no effect on what was read. A file that
-// shrank under the reader is no note: the reader stopped the run with an
-// error (batch.ErrInputShrank); one cut after the reader had read all of
-// it changed nothing that was read.
+// another count of lines was read in its first at.Size() bytes (a rewrite
+// the reader could not see). "" when it did not change, or changed with no
+// effect on what was read. A file that shrank or was rewritten under the
+// reader is no note: the reader stopped the run with an error; one changed
+// after the reader had read all of it changed nothing that was read.
 func (in *inputFile) changed(read int) string {
 	if in.lines < 0 || in.at == nil {
 		return ""
@@ -62,7 +63,7 @@ func (in *inputFile) changed(read int) string {
 	}
 	if int64(read) != in.lines {
 		return fmt.Sprintf("the input changed during the run: it had %d lines at the start, and %d were read in its first %d bytes: "+
-			"it was rewritten in place, so the rows read may not be the rows counted (msgread cannot tell a rewrite that keeps the size; do not change the input during a run)",
+			"it was rewritten in place, so the rows read may not be the rows counted (msgread cannot tell every rewrite; do not change the input during a run)",
 			in.lines, read, in.at.Size())
 	}
 	if err != nil || now.Size() <= in.at.Size() {

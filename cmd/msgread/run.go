@@ -213,8 +213,8 @@ func checkResume(ctx context.Context, e *env, in *inputFile, res *reports.Resume
 	case errors.As(err, &mismatch):
 		return stopped(exitAborted, stopMismatch, fmt.Errorf("stopped before the first call: %w", err))
 	case errors.Is(err, batch.ErrBadInput):
-		// Cut since it was opened (batch.ErrInputShrank), say: nothing
-		// was sent, so an input error before the first call (exit 2).
+		// Cut or rewritten since it was opened, say: nothing was sent,
+		// so an input error before the first call (exit 2).
 		return inputError(in.path, err)
 	}
 	return stopped(exitAborted, stopInput, fmt.Errorf("stopped before the first call: %w", err))
@@ -245,11 +245,10 @@ func printResume(e *env, path string, files *reports.Files) {
 // regular file had when the run opened it (in is nil for synthetic rows).
 // A file is read up to the size it had then: rows appended during the run
 // are not read, and a note on stderr says so (a --resume sends them). A
-// file that shrank under the reader (cut, or replaced in place) never gets
-// here as ended: the reader stopped the run with an input error
-// (batch.ErrInputShrank). One rewritten in place to another count of lines
-// in its first bytes is said in a note; one rewritten to the same size and
-// lines cannot be told.
+// file that shrank or was rewritten under the reader never gets here as
+// ended: the reader stopped the run with an input error
+// (batch.ErrInputShrank, batch.ErrInputChanged). A rewrite it could not
+// see, to another count of lines, is said in a note.
 func account(e *env, name string, sum *reports.Summary, in *inputFile, files *reports.Files) error {
 	written, carried := files.Counts()
 	if err := sum.Account(written, carried, files.Unwritten()); err != nil || in == nil {
