@@ -108,15 +108,15 @@ func (o *checkOptions) sources(ctx context.Context, e *env) (open func() (*batch
 		if err != nil {
 			return nil, 0, done, err
 		}
-		closers = append(closers, in.close)
+		closers = append(closers, in.Close)
 		return twice(in.Input, func() (*batch.Input, error) {
-			again, closeAgain, _, err := in.reopen(ctx)
+			again, closeAgain, _, err := in.Reopen(ctx)
 			if err != nil {
 				return nil, err
 			}
 			closers = append(closers, closeAgain)
 			return again, nil
-		}), int(max(in.rowsEstimate(), 0)), done, nil
+		}), int(max(in.Rows(), 0)), done, nil
 	}
 	var r io.Reader = e.stdin
 	name := "standard input"

@@ -5,13 +5,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"net"
-	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/msgread/msgread/batch"
+	"github.com/msgread/msgread/internal/safetext"
 	"github.com/msgread/msgread/reports"
 )
 
@@ -32,6 +32,7 @@ type engineFlags struct {
 	logFormat   string
 	metricsAddr string
 	thresholds  thresholdFlags
+	stopAfter   time.Duration  // load's --duration
 	summary     *summaryOutput // made by the command's openSummary
 }
 
@@ -154,72 +155,61 @@ func (f *engineFlags) config(caller batch.Caller) batch.Config {
 // meets its predecessor's files.
 const stampLayout = "20060102-150405"
 
-// openFiles opens a run's report files (and the resumed report), mapping
-// refusals to exit 2.
-func openFiles(ctx context.Context, p reports.Plan) (*reports.Files, error) {
-	p.Stopped = func() bool { return ctx.Err() != nil }
-	if p.Resume != "" {
-		// A report to resume is a file a run wrote, locked and maybe
-		// appended to: a named pipe would block its open, a device never end.
-		if st, err := os.Stat(p.Resume); err == nil && !st.Mode().IsRegular() {
-			return nil, stopped(exitUsage, stopResume, fmt.Errorf("--resume %s is not a regular file (it names a report msgread wrote)", p.Resume))
-		}
+// reportPath is --report, or the default name of prefix and now.
+func (f *engineFlags) reportPath(prefix string, now time.Time) string {
+	if f.report != "" {
+		return f.report
 	}
-	files, err := reports.Open(p)
-	if err == nil {
-		return files, nil
-	}
-	if errors.Is(err, reports.ErrStopped) {
-		return nil, &exitError{code: exitInterrupted, err: errors.New("interrupted while reading the resumed report")}
-	}
-	var resume *reports.ResumeError
-	if errors.As(err, &resume) {
-		return nil, stopped(exitUsage, stopResume, fmt.Errorf("--resume: %w", err))
-	}
-	return nil, stopped(exitUsage, stopOutput, fmt.Errorf("cannot write the report: %w", err))
+	return filepath.Join("out", prefix+"-"+now.Format(stampLayout)+".csv")
 }
 
-// createOutput creates one more output of the run under the report's rule
-// ("" is none, "-" is standard output). flag names it in errors.
-func createOutput(e *env, files *reports.Files, path, flag string) (io.WriteCloser, error) {
-	switch path {
-	case "":
-		return nil, nil
-	case "-":
-		return nopCloser{e.stdout}, nil
+// open opens the job of cfg against tgt with these settings, and words
+// its refusals for a person.
+func (f *engineFlags) open(ctx context.Context, e *env, cfg batch.JobConfig, tgt *target, t targetFlags) (*batch.Job, error) {
+	cfg.Runner = f.config(tgt.client)
+	cfg.Runner.StopAfter = f.stopAfter
+	cfg.Target = tgt.describe(t)
+	if tgt.mock == nil {
+		tuneGC(e)
 	}
-	f, err := files.Create(path, flag)
+	cfg.Explain = explain
+	cfg.Notes = func(s string) { fmt.Fprintf(e.stderr, "msgread %s: %s\n", cfg.Command, safetext.Clean(s)) }
+	job, err := batch.OpenJob(ctx, cfg)
 	if err != nil {
-		return nil, stopped(exitUsage, stopOutput, fmt.Errorf("%s: %w", flag, err))
+		return nil, setupError(err, cfg)
 	}
-	return f, nil
+	return job, nil
 }
 
-type nopCloser struct{ io.Writer }
-
-func (nopCloser) Close() error { return nil }
-
-// fill writes an output made before the run with write, and closes it.
-func fill(out io.WriteCloser, write func(io.Writer) error) error {
-	err := write(out)
-	if cerr := out.Close(); err == nil {
-		err = cerr
+// setupError words a job's refusal to start (a *batch.SetupError) for a
+// person, with its exit code.
+func setupError(err error, cfg batch.JobConfig) error {
+	var setup *batch.SetupError
+	if !errors.As(err, &setup) {
+		return err
 	}
-	return err
+	code := exitAborted
+	switch {
+	case setup.Stop == stopInterrupt:
+		return &exitError{code: exitInterrupted, err: setup.Err}
+	case setup.What == "input":
+		return inputError(cfg.Input.Path, setup.Err)
+	case setup.Usage:
+		code = exitUsage
+	}
+	prefix := map[string]string{"resume": "--resume: ", "report": "cannot write the report: ", "timeline": "--timeline: ", "html": "--html: ",
+		"check": "--resume: "}[setup.What]
+	if setup.What == "check" && !setup.Usage {
+		prefix = "stopped before the first call: "
+	}
+	return stopped(code, setup.Stop, fmt.Errorf("%s%w", prefix, setup.Err))
 }
 
-// startMetrics serves the run's metrics when --metrics-addr is given; stop
-// ends it.
-func (f *engineFlags) startMetrics(e *env, name string, runner *batch.Runner, total int64) (stop func(), err error) {
-	if f.metricsAddr == "" {
-		return func() {}, nil
-	}
-	return serveMetrics(e, name, f.metricsAddr, newRunCollector(runner, name, time.Now(), total))
-}
-
-// drive runs runner with a progress display, and makes a second interrupt
-// (after the first cancelled ctx) stop the calls in flight.
-func drive(ctx context.Context, e *env, name string, runner *batch.Runner, in batch.Source, out batch.Output, total int64, f *engineFlags) (reports.Summary, error) {
+// drive runs job with a progress display and, when asked, metrics; a
+// second interrupt (after the first cancelled ctx) stops the calls in
+// flight.
+func (f *engineFlags) drive(ctx context.Context, e *env, job *batch.Job, total int64) *batch.Ending {
+	name, runner := job.Command(), job.Runner()
 	stopProgress := startProgress(e, progressView{mode: f.progress, every: f.logEvery, json: f.logFormat == "json"}, total, runner.Progress)
 	finished := make(chan struct{})
 	watched := make(chan struct{})
@@ -239,20 +229,44 @@ func drive(ctx context.Context, e *env, name string, runner *batch.Runner, in ba
 		case <-finished:
 		}
 	}()
-	sum, err := runner.Run(ctx, in, out)
+	end := job.Run(ctx)
 	close(finished)
 	<-watched
 	stopProgress()
-	return sum, err
+	return end
 }
 
-// judge checks the thresholds, keeps every verdict in the summary and
-// names each breach on stderr.
-func judge(e *env, sum *reports.Summary, th reports.Thresholds) {
-	sum.Thresholds = th.Check(*sum)
+// printEnding prints the job's summary and where its files are. rows
+// names the rows file (run's failed rows), "" for none.
+func printEnding(e *env, end *batch.Ending, failed bool) {
+	sum := end.Summary
+	sum.WriteText(e.stderr)
+	if end.Projection != nil {
+		fmt.Fprintf(e.stderr, "  latency from the intended send: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms; %d calls sent late\n",
+			sum.LatencyIntended.P50, sum.LatencyIntended.P90, sum.LatencyIntended.P99, sum.LatencyIntended.Max, sum.Late)
+		fmt.Fprintf(e.stderr, "  projection: %d rows would take %.1f hours under this scenario\n", end.Projection.Rows, end.Projection.Hours)
+	}
+	fmt.Fprintf(e.stderr, "  report: %s\n", safetext.Quote(end.Report))
+	if failed {
+		fmt.Fprintf(e.stderr, "  failed rows: %s\n", safetext.Quote(end.Failed))
+		var mismatch *reports.MismatchError
+		if sum.NotFinished > 0 && !errors.As(end.Err, &mismatch) { // a resume would stop on the same line
+			fmt.Fprintf(e.stderr, "  %d rows not finished: --resume %s sends them\n", sum.NotFinished, safetext.Quote(end.Report))
+		}
+	}
 	for _, b := range describeBreaches(reports.Breaches(sum.Thresholds)) {
 		fmt.Fprintf(e.stderr, "threshold not met: %s\n", b)
 	}
+	fmt.Fprintf(e.stderr, "  timeline: %s\n  HTML report: %s\n", safetext.Quote(end.Timeline), safetext.Quote(end.HTML))
+}
+
+// startMetrics serves the run's metrics when --metrics-addr is given; stop
+// ends it.
+func (f *engineFlags) startMetrics(e *env, name string, runner *batch.Runner, total int64) (stop func(), err error) {
+	if f.metricsAddr == "" {
+		return func() {}, nil
+	}
+	return serveMetrics(e, name, f.metricsAddr, newRunCollector(runner, name, time.Now(), total))
 }
 
 func rowsText(total int64) string {
@@ -262,66 +276,9 @@ func rowsText(total int64) string {
 	return fmt.Sprintf("about %d rows", total)
 }
 
-// ending is how a run ended: the runner's error, the report's close, and a
-// row the run cannot account for (a bug).
-type ending struct{ runErr, closeErr, accountErr, outputErr error }
-
-// stop says why the run stopped early, in words meant for people; nil when
-// it ran to its end.
-func (x ending) stop() *reports.Stop {
-	err := x.runErr
-	var fatal *batch.FatalError
-	var failureRate *batch.FailureRateError
-	var mismatch *reports.MismatchError
-	var line *reports.LineError
-	var unreachable *batch.UnreachableError
-	var outage *batch.OutageError
-	var write *reports.WriteError
-	code := reports.StopError
-	switch {
-	case x.accountErr != nil:
-		return &reports.Stop{Code: reports.StopUnaccounted, Message: x.accountErr.Error()}
-	case errors.As(err, &write) || (err == nil && errors.As(x.closeErr, &write)):
-		return &reports.Stop{Code: reports.StopOutputError, Message: write.Error() +
-			"; the report holds every row it shows, and a resume (once the cause is fixed) sends the rest"}
-	case err == nil && x.closeErr != nil:
-		return &reports.Stop{Code: reports.StopOutputError, Message: "writing the report: " + x.closeErr.Error()}
-	case err == nil && x.outputErr != nil:
-		return &reports.Stop{Code: reports.StopOutputError, Message: x.outputErr.Error() + " (the report is whole)"}
-	case err == nil:
-		return nil
-	case errors.Is(err, batch.ErrAborted):
-		return &reports.Stop{Code: reports.StopAborted, Message: "stopped by a second interrupt: the calls in flight were cut off; the report holds every row that finished, and a resume sends the rest"}
-	case errors.Is(err, context.Canceled):
-		return &reports.Stop{Code: reports.StopInterrupted, Message: "interrupted: no new call started, the calls in flight finished, and the report holds every row that finished; a resume sends the rest"}
-	case errors.As(err, &fatal):
-		code = reports.StopFatalAnswer
-	case errors.As(err, &failureRate):
-		code = reports.StopFailureRate
-	case errors.As(err, &mismatch), errors.As(err, &line):
-		code = reports.StopResumeMismatch
-	case errors.As(err, &unreachable):
-		code = reports.StopUnreachable
-	case errors.As(err, &outage):
-		code = reports.StopOutageBudget
-	case errors.Is(err, batch.ErrBadInput):
-		code = reports.StopInputError
-	default:
-		return &reports.Stop{Code: reports.StopOutputError, Message: "writing the report: " + err.Error()}
-	}
-	return &reports.Stop{Code: code, Message: explain(err).Error()}
-}
-
-// mark words the stop in the summary printed on stderr.
-func (x ending) mark(sum *reports.Summary) {
-	if stop := x.stop(); stop != nil {
-		sum.Stopped = stop.Message
-	}
-}
-
-// exit maps a run's outcome to the documented exit codes.
-func (x ending) exit(sum reports.Summary) error {
-	stop := x.stop()
+// exit maps a job's ending to the documented exit codes.
+func exit(end *batch.Ending) error {
+	stop, sum := end.Stop, end.Summary
 	breaches := describeBreaches(reports.Breaches(sum.Thresholds))
 	switch {
 	case stop == nil:
@@ -343,13 +300,14 @@ func (x ending) exit(sum reports.Summary) error {
 	return nil
 }
 
-// finish ends a judged run: the exit is worked out, and the summary JSON
-// written with the exit code the process ends with. It returns the error
-// main exits with.
-func finish(e *env, out *summaryOutput, sum reports.Summary, x ending, info reports.RunInfo) error {
-	err := x.exit(sum)
-	info.Stop, info.ExitCode, info.Version = x.stop(), exitCode(err), versionString()
-	if werr := out.write(e, reports.NewDocument(sum, info)); werr != nil && exitCode(err) != exitAborted && exitCode(err) != exitInterrupted {
+// finish ends a job: the exit is worked out, and the summary JSON written
+// with the exit code the process ends with. It returns the error main
+// exits with.
+func finish(e *env, out *summaryOutput, end *batch.Ending) error {
+	err := exit(end)
+	info := end.Info
+	info.Stop, info.ExitCode, info.Version = end.Stop, exitCode(err), versionString()
+	if werr := out.write(e, reports.NewDocument(end.Summary, info)); werr != nil && exitCode(err) != exitAborted && exitCode(err) != exitInterrupted {
 		// CI reads the summary: a run whose summary could not be written
 		// does not end as if all were well.
 		return &exitError{code: exitAborted, err: fmt.Errorf("writing --summary-json: %w (the report is whole)", werr)}

@@ -121,9 +121,9 @@ func TestInputIsReadUpToItsSizeAtOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer in.close()
+	defer in.Close()
 	appendTo(t, path, "00000000\ne,f,1600000000\n")
-	again, closeAgain, _, err := in.reopen(ctx)
+	again, closeAgain, _, err := in.Reopen(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,10 +145,10 @@ func TestInputIsReadUpToItsSizeAtOpen(t *testing.T) {
 			t.Errorf("%s: rows %q, %d lines (ended %v); want %q, 3 lines", name, got, lines, ended, want)
 		}
 	}
-	if in.lines != 3 || !in.unended {
-		t.Errorf("%d lines, unended %v; want 3, true", in.lines, in.unended)
+	if in.Lines != 3 {
+		t.Errorf("%d lines; want 3", in.Lines)
 	}
-	if note := in.changed(3); !strings.Contains(note, "the input grew during the run: its 3 lines") || !strings.Contains(note, "line 3, had no line end") {
+	if note := in.Changed(3); !strings.Contains(note, "the input grew during the run: its 3 lines") || !strings.Contains(note, "line 3, had no line end") {
 		t.Errorf("note %q", note)
 	}
 }

@@ -2,18 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/msgread/msgread/batch"
-	"github.com/msgread/msgread/batch/chatapi"
 	"github.com/msgread/msgread/internal/safetext"
 	"github.com/msgread/msgread/reports"
 )
@@ -114,6 +107,7 @@ func (o *loadOptions) validate(args []string) error {
 	} else if o.duration == 0 && o.rows == 0 && o.input == "" {
 		o.duration = DefaultLoadDuration
 	}
+	o.engine.stopAfter = o.duration
 	return o.target.validate()
 }
 
@@ -128,168 +122,40 @@ func (o *loadOptions) run(ctx context.Context, e *env) error {
 	if err != nil {
 		return err
 	}
-	ceiling := 0.0
-	if tgt.mock != nil {
-		defer tgt.mock.Close()
-		ceiling = tgt.ceiling()
-	}
-
-	// The rows: a file, or synthetic ones.
-	var src batch.Source
-	var fileIn *inputFile
-	total := o.rows
+	defer tgt.close()
+	now := time.Now()
+	cfg := batch.JobConfig{Command: "load", Rows: o.rows, Timeline: o.timeline, HTML: o.html, ProjectRows: o.project,
+		Files: reports.Plan{Report: o.engine.reportPath("load", now), NoFailed: true, Holder: "msgread load"}, Thresholds: o.engine.thresholds.get(true)}
 	if o.input != "" {
-		if fileIn, err = openInput(ctx, e, o.input); err != nil {
+		if cfg.Input, err = openInput(ctx, e, o.input); err != nil {
 			return err
 		}
-		defer fileIn.close()
-		src, total = fileIn.Input, fileIn.rowsEstimate()
+		defer cfg.Input.Close()
+		cfg.Rows = cfg.Input.Rows()
 	} else {
 		if o.rows == 0 {
-			total = -1
+			cfg.Rows = -1
 		}
-		if src, err = batch.NewSynthetic(batch.GenConfig{Rows: o.rows, Users: o.population, Seed: o.target.mock.seed, InvalidRate: o.invalidRate}); err != nil {
+		if cfg.Source, err = batch.NewSynthetic(batch.GenConfig{Rows: o.rows, Users: o.population, Seed: o.target.mock.seed, InvalidRate: o.invalidRate}); err != nil {
 			return usageErrorOf("", err)
 		}
 	}
-
-	out, err := o.openOutputs(ctx, e)
+	job, err := o.engine.open(ctx, e, cfg, tgt, o.target)
 	if err != nil {
 		return err
 	}
-	started := false
-	defer func() {
-		if !started {
-			out.files.Abandon()
-		}
-	}()
-	files := out.files
-	cfg := o.engine.config(tgt.client)
-	cfg.StopAfter = o.duration
-	runner, err := batch.New(cfg)
+	stopMetrics, err := o.engine.startMetrics(e, "load", job.Runner(), cfg.Rows)
 	if err != nil {
-		return usageErrorOf("", err)
-	}
-	stopMetrics, err := o.engine.startMetrics(e, "load", runner, total)
-	if err != nil {
+		job.Abandon()
 		return err
 	}
 	defer stopMetrics()
-	started = true
-
 	length := fmt.Sprintf("for %v", o.duration)
 	if o.duration == 0 {
-		length = rowsText(total)
+		length = rowsText(cfg.Rows)
 	}
-	fmt.Fprintf(e.stderr, "msgread load: %s; %s, %s; report %s\n", tgt.banner, o.engine.profile, length, safetext.Quote(files.ReportPath))
-
-	begun := time.Now()
-	sum, runErr := drive(ctx, e, "load", runner, src, files, total, &o.engine)
-	x := ending{runErr: runErr, closeErr: files.Close()}
-	x.accountErr = account(e, "load", &sum, fileIn, files)
-	x.mark(&sum)
-	seconds := runner.Timeline()
-	ceilings := tgt.quota(&sum, seconds)
-	proj := reports.Project(sum, o.project)
-
-	sum.WriteText(e.stderr)
-	fmt.Fprintf(e.stderr, "  latency from the intended send: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms; %d calls sent late\n",
-		sum.LatencyIntended.P50, sum.LatencyIntended.P90, sum.LatencyIntended.P99, sum.LatencyIntended.Max, sum.Late)
-	fmt.Fprintf(e.stderr, "  projection: %d rows would take %.1f hours under this scenario\n", proj.Rows, proj.Hours)
-	judge(e, &sum, o.engine.thresholds.get(true))
-
-	page := reports.Page{Title: "msgread load report", Scenario: o.target.mock.scenario, Seed: o.target.mock.seed, Ceiling: ceiling,
-		Ceilings: ceilings, Summary: sum, Timeline: seconds, Bounds: o.engine.profile.Bounds(), Projection: proj, Generated: time.Now()}
-	if tgt.mock == nil {
-		page.Scenario = "external target " + chatapi.RedactEndpoint(o.target.endpoint)
-	}
-	fmt.Fprintf(e.stderr, "  report: %s\n", safetext.Quote(files.ReportPath))
-	x.outputErr = out.write(e, page)
-	_, _, _, ended := src.Counts()
-	info := reports.RunInfo{Command: "load", StartedAt: begun, FinishedAt: time.Now(), TotalRows: total, InputEnded: ended,
-		ServerCeiling: ceiling, Projection: &proj, Mock: tgt.info}
-	return finish(e, o.engine.summary, sum, x, info)
-}
-
-// loadOutputs are the files a load test writes, all made before it starts.
-type loadOutputs struct {
-	files                  *reports.Files
-	timelinePath, htmlPath string
-	timeline, html         io.WriteCloser
-}
-
-// openOutputs makes the report, timeline, HTML and summary files, named
-// after the report unless given.
-func (o *loadOptions) openOutputs(ctx context.Context, e *env) (out loadOutputs, err error) {
-	reportPath := o.engine.report
-	if reportPath == "" {
-		reportPath = filepath.Join("out", "load-"+time.Now().Format(stampLayout)+".csv")
-	}
-	if out.files, err = openFiles(ctx, reports.Plan{Report: reportPath, NoFailed: true, Holder: "msgread load"}); err != nil {
-		return out, err
-	}
-	return out, out.create(e, o.timeline, o.html)
-}
-
-// create makes the timeline and HTML files beside the report (named after
-// it unless given); on failure it abandons every file.
-func (out *loadOutputs) create(e *env, timeline, html string) (err error) {
-	defer func() {
-		if err != nil {
-			out.files.Abandon()
-		}
-	}()
-	base := strings.TrimSuffix(out.files.ReportPath, ".csv")
-	if out.files.Appending {
-		// Each run appending to a report gets charts of its own: the
-		// first free of REPORT.2.html, REPORT.3.html, ...
-		for n := 2; ; n++ {
-			b := base + "." + strconv.Itoa(n)
-			if !exists(b+".timeline.csv") && !exists(b+".html") {
-				base = b
-				break
-			}
-		}
-	}
-	out.timelinePath, out.htmlPath = timeline, html
-	if out.timelinePath == "" {
-		out.timelinePath = base + ".timeline.csv"
-	}
-	if out.htmlPath == "" {
-		out.htmlPath = base + ".html"
-	}
-	if out.timeline, err = createOutput(e, out.files, out.timelinePath, "--timeline"); err != nil {
-		return err
-	}
-	out.html, err = createOutput(e, out.files, out.htmlPath, "--html")
-	return err
-}
-
-// write fills the timeline and the HTML report, and names the files. Its
-// error says which could not be written.
-func (out loadOutputs) write(e *env, page reports.Page) error {
-	page.Explain = explainCode
-	var errs []error
-	if err := fill(out.timeline, func(w io.Writer) error { return reports.WriteTimeline(w, page.Timeline) }); err != nil {
-		errs = append(errs, fmt.Errorf("writing the timeline %s: %w", out.timelinePath, err))
-	}
-	if err := fill(out.html, func(w io.Writer) error { return reports.WriteHTML(w, page) }); err != nil {
-		errs = append(errs, fmt.Errorf("writing the HTML report %s: %w", out.htmlPath, err))
-	}
-	for _, err := range errs {
-		fmt.Fprintf(e.stderr, "msgread: %s\n", safetext.Clean(err.Error()))
-	}
-	fmt.Fprintf(e.stderr, "  timeline: %s\n  HTML report: %s\n", safetext.Quote(out.timelinePath), safetext.Quote(out.htmlPath))
-	return errors.Join(errs...)
-}
-
-// explainCode says what an API error code means, for the HTML report.
-func explainCode(code int) (meaning, class string) {
-	c := chatapi.Lookup(code)
-	return c.Info, c.Class.String()
-}
-
-func exists(path string) bool {
-	_, err := os.Lstat(path)
-	return err == nil
+	fmt.Fprintf(e.stderr, "msgread load: %s; %s, %s; report %s\n", tgt.banner, o.engine.profile, length, safetext.Quote(job.Files().ReportPath))
+	end := o.engine.drive(ctx, e, job, cfg.Rows)
+	printEnding(e, end, false)
+	return finish(e, o.engine.summary, end)
 }

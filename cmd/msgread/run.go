@@ -2,14 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
-	"path/filepath"
 	"time"
 
 	"github.com/msgread/msgread/batch"
-	"github.com/msgread/msgread/batch/chatapi"
 	"github.com/msgread/msgread/internal/safetext"
 	"github.com/msgread/msgread/reports"
 )
@@ -105,119 +102,31 @@ func (o *runOptions) run(ctx context.Context, e *env) error {
 	if err != nil {
 		return err
 	}
-	defer in.close()
+	defer in.Close()
 	tgt, err := o.target.resolve(ctx, e, "run", o.engine.profile.Max(), o.engine.timeout, o.engine.workers)
 	if err != nil {
 		return err
 	}
-	if tgt.mock != nil {
-		defer tgt.mock.Close()
-	}
+	defer tgt.close()
 	now := time.Now()
-	reportPath := o.engine.report
-	if reportPath == "" {
-		reportPath = filepath.Join("out", "report-"+now.Format(stampLayout)+".csv")
-	}
-	files, err := openFiles(ctx, reports.Plan{Report: reportPath, Failed: o.failed, Resume: o.resume, Holder: "msgread run", Now: now,
-		SendLog: true, InputHeader: in.HeaderLine()})
+	job, err := o.engine.open(ctx, e, batch.JobConfig{Command: "run", Input: in, Timeline: o.timeline, HTML: o.html,
+		Files: reports.Plan{Report: o.engine.reportPath("report", now), Failed: o.failed, Resume: o.resume, Holder: "msgread run", Now: now,
+			SendLog: true, InputHeader: in.HeaderLine()},
+		Thresholds: o.engine.thresholds.get(false)}, tgt, o.target)
 	if err != nil {
 		return err
 	}
-	started := false
-	defer func() {
-		if !started {
-			files.Abandon()
-		}
-	}()
-	out := loadOutputs{files: files}
-	if err := out.create(e, o.timeline, o.html); err != nil {
-		started = true // create abandoned the files
-		return err
-	}
-	if err := checkResume(ctx, e, in, files.Resume); err != nil {
-		return err
-	}
-	cfg := o.engine.config(tgt.client)
-	cfg.Resume = files.Resume
-	runner, err := batch.New(cfg)
+	stopMetrics, err := o.engine.startMetrics(e, "run", job.Runner(), in.Rows())
 	if err != nil {
-		return usageErrorOf("", err)
-	}
-	stopMetrics, err := o.engine.startMetrics(e, "run", runner, in.rowsEstimate())
-	if err != nil {
+		job.Abandon()
 		return err
 	}
 	defer stopMetrics()
-	started = true
-
-	fmt.Fprintf(e.stderr, "msgread run: %s; %s at %s; report %s\n", tgt.banner, rowsText(in.rowsEstimate()), o.engine.profile, safetext.Quote(files.ReportPath))
-	printResume(e, o.resume, files)
-
-	sum, runErr := drive(ctx, e, "run", runner, in.Input, files, in.rowsEstimate(), &o.engine)
-	x := ending{runErr: runErr, closeErr: files.Close()}
-	x.accountErr = account(e, "run", &sum, in, files)
-	x.mark(&sum)
-	seconds := runner.Timeline()
-	ceilings := tgt.quota(&sum, seconds)
-
-	sum.WriteText(e.stderr)
-	fmt.Fprintf(e.stderr, "  report: %s\n  failed rows: %s\n", safetext.Quote(files.ReportPath), safetext.Quote(files.FailedPath))
-	var mismatch *reports.MismatchError
-	if sum.NotFinished > 0 && !errors.As(runErr, &mismatch) { // a resume would stop on the same line
-		fmt.Fprintf(e.stderr, "  %d rows not finished: --resume %s sends them\n", sum.NotFinished, safetext.Quote(files.ReportPath))
-	}
-	judge(e, &sum, o.engine.thresholds.get(false))
-	_, _, _, ended := in.Counts()
-	x.outputErr = out.write(e, reports.Page{Title: "msgread run report", Scenario: runScenario(tgt, o.target), Seed: o.target.mock.seed, Ceiling: tgt.ceiling(),
-		Ceilings: ceilings, Summary: sum, Timeline: seconds, Bounds: o.engine.profile.Bounds(), Generated: time.Now()})
-	_, carried := files.Counts()
-	info := reports.RunInfo{Command: "run", StartedAt: now, FinishedAt: time.Now(), TotalRows: in.rowsEstimate(), InputEnded: ended,
-		ServerCeiling: tgt.ceiling(), Mock: tgt.info, DoneAhead: int64(files.Resume.Done() - carried)}
-	return finish(e, o.engine.summary, sum, x, info)
-}
-
-// checkResume checks the resumed report against the input before the first
-// call: its lines must be data lines of the input, and a regular file is
-// read whole to compare every done line's pair. A stream is compared as
-// the run reads it.
-func checkResume(ctx context.Context, e *env, in *inputFile, res *reports.Resume) error {
-	if res == nil {
-		return nil
-	}
-	if in.lines >= 0 {
-		if err := res.CheckLines(int(in.lines)); err != nil {
-			return stopped(exitUsage, stopMismatch, fmt.Errorf("--resume: %w", err))
-		}
-	}
-	again, closeAgain, ok, err := in.reopen(ctx)
-	if !ok {
-		return nil
-	}
-	if err != nil {
-		return inputError(in.path, err)
-	}
-	defer closeAgain()
-	if res.Done() > 0 {
-		fmt.Fprintf(e.stderr, "msgread run: checking the input against the resumed report's %d done lines\n", res.Done())
-	}
-	err = batch.CheckResume(ctx, again, res)
-	var line *reports.LineError
-	var mismatch *reports.MismatchError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &line):
-		return stopped(exitUsage, stopMismatch, fmt.Errorf("--resume: %w", err))
-	case ctx.Err() != nil:
-		return &exitError{code: exitInterrupted, err: errors.New("interrupted before the first call")}
-	case errors.As(err, &mismatch):
-		return stopped(exitAborted, stopMismatch, fmt.Errorf("stopped before the first call: %w", err))
-	case errors.Is(err, batch.ErrBadInput):
-		// Cut or rewritten since it was opened, say: nothing was sent,
-		// so an input error before the first call (exit 2).
-		return inputError(in.path, err)
-	}
-	return stopped(exitAborted, stopInput, fmt.Errorf("stopped before the first call: %w", err))
+	fmt.Fprintf(e.stderr, "msgread run: %s; %s at %s; report %s\n", tgt.banner, rowsText(in.Rows()), o.engine.profile, safetext.Quote(job.Files().ReportPath))
+	printResume(e, o.resume, job.Files())
+	end := o.engine.drive(ctx, e, job, in.Rows())
+	printEnding(e, end, true)
+	return finish(e, o.engine.summary, end)
 }
 
 func printResume(e *env, path string, files *reports.Files) {
@@ -238,43 +147,4 @@ func printResume(e *env, path string, files *reports.Files) {
 	}
 	fmt.Fprintf(e.stderr, "msgread run: resuming %s (%s): %d lines done are skipped; %d failed or gave up and %d invalid are read again%s\n",
 		safetext.Quote(path), mode, res.Done(), res.Redo, res.Invalid, torn)
-}
-
-// account checks, at the end of a run, that every input row it read is in
-// the report or not finished, and that the input reader saw every line a
-// regular file had when the run opened it (in is nil for synthetic rows).
-// A file is read up to the size it had then: rows appended during the run
-// are not read, and a note on stderr says so (a --resume sends them). A
-// file that shrank or was rewritten under the reader never gets here as
-// ended: the reader stopped the run with an input error
-// (batch.ErrInputShrank, batch.ErrInputChanged). A rewrite it could not
-// see, to another count of lines, is said in a note.
-func account(e *env, name string, sum *reports.Summary, in *inputFile, files *reports.Files) error {
-	written, carried := files.Counts()
-	if err := sum.Account(written, carried, files.Unwritten()); err != nil || in == nil {
-		return err
-	}
-	lines, _, _, ended := in.Counts()
-	if !ended || in.lines < 0 {
-		return nil
-	}
-	if note := in.changed(lines); note != "" {
-		fmt.Fprintf(e.stderr, "msgread %s: note: %s\n", name, note)
-		return nil
-	}
-	if int64(lines) == in.lines {
-		return nil
-	}
-	return fmt.Errorf("%w: the input has %d lines, but %d were read; please report this", reports.ErrUnbalanced, in.lines, lines)
-}
-
-// runScenario names what a run was aimed at, for the HTML report.
-func runScenario(tgt *target, t targetFlags) string {
-	if tgt.mock != nil {
-		return t.mock.scenario
-	}
-	if t.region != "" {
-		return "region " + t.region
-	}
-	return "endpoint " + chatapi.RedactEndpoint(t.endpoint)
 }

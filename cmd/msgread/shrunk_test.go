@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/msgread/msgread/batch"
+	"github.com/msgread/msgread/batch/chatapi"
 	"github.com/msgread/msgread/reports"
 )
 
@@ -125,21 +127,30 @@ func TestInputCutBeforeTheFirstCallIsUsage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer input.close()
-	if err := os.Truncate(in, input.at.Size()-5); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(report)
+	defer input.Close()
+	st, err := os.Stat(in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	res, err := reports.LoadResume(f)
-	if err != nil {
+	if err := os.Truncate(in, st.Size()-5); err != nil {
 		t.Fatal(err)
 	}
-	err = checkResume(ctx, e, input, res)
+	cfg := batch.JobConfig{Command: "run", Input: input, Runner: batch.Config{Caller: refuseCalls{t}},
+		Files: reports.Plan{Report: filepath.Join(t.TempDir(), "r2.csv"), Resume: report, Holder: "test", NoFailed: true}}
+	job, err := batch.OpenJob(ctx, cfg)
+	if job != nil {
+		job.Abandon()
+	}
+	err = setupError(err, cfg)
 	if code := exitCode(err); code != exitUsage || !strings.Contains(fmt.Sprint(err), "shrank") || !strings.Contains(fmt.Sprint(err), in) {
 		t.Errorf("exit %d: %v; want %d naming the shrunken input", code, err, exitUsage)
 	}
+}
+
+// refuseCalls is a caller that fails its test when called.
+type refuseCalls struct{ t *testing.T }
+
+func (c refuseCalls) MarkRead(context.Context, chatapi.Request) batch.Result {
+	c.t.Error("a call was made")
+	return batch.Result{}
 }

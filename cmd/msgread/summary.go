@@ -121,3 +121,16 @@ type summarizer interface {
 	// openSummary makes the command's --summary-json.
 	openSummary(e *env) (*summaryOutput, error)
 }
+
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }
+
+// fill writes an output with write, and closes it.
+func fill(out io.WriteCloser, write func(io.Writer) error) error {
+	err := write(out)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

@@ -67,29 +67,27 @@ func (t *target) ceiling() float64 {
 	return float64(max(t.mock.Config().Ceiling, 0))
 }
 
-// quota measures the run's use of what the mock had left in each second of
-// its timeline, and returns the mock's ceiling in each second for the
-// chart; nothing for another target, or a mock with no ceiling.
-func (t *target) quota(sum *reports.Summary, tl []reports.Second) (ceilings []float64) {
-	if t.mock == nil || t.mock.Config().Ceiling < 0 {
-		return nil
+// describe names the target for a job's outputs: the mock's scenario, seed
+// and ceiling, or the real region or endpoint.
+func (t *target) describe(f targetFlags) batch.Target {
+	d := batch.Target{Name: "endpoint " + chatapi.RedactEndpoint(f.endpoint), Ceiling: t.ceiling(), Mock: t.info}
+	switch {
+	case t.mock != nil:
+		d.Name, d.Seed = f.mock.scenario, f.mock.seed
+		if t.mock.Config().Ceiling >= 0 {
+			d.CeilingAt = t.mock.CeilingAt
+		}
+	case f.region != "":
+		d.Name = "region " + f.region
 	}
-	ceilings = ceilingsOver(tl, sum.Started, t.mock.CeilingAt)
-	sum.Quota = reports.MeasureQuota(tl, func(s reports.Second) float64 { return ceilings[s.At] }, sum.Offering)
-	return ceilings
+	return d
 }
 
-// ceilingsOver reads ceilingAt in the middle of each second of a timeline
-// that started at started. To the nanosecond: a second's Unix is
-// truncated, and read from it a run that started half a second into its
-// clock second would meet each of the mock's steps a second early (and
-// count a second of the new step against the old ceiling).
-func ceilingsOver(tl []reports.Second, started time.Time, ceilingAt func(time.Time) int) []float64 {
-	ceilings := make([]float64, len(tl))
-	for i, s := range tl {
-		ceilings[i] = float64(ceilingAt(started.Add(time.Duration(s.At)*time.Second + time.Second/2)))
+// close stops the in-process mock, if any.
+func (t *target) close() {
+	if t.mock != nil {
+		t.mock.Close()
 	}
-	return ceilings
 }
 
 // resolve starts the in-process mock, or checks the real target's
@@ -135,7 +133,6 @@ func (t *targetFlags) resolve(ctx context.Context, e *env, name string, maxRate 
 			}
 		}
 		banner = fmt.Sprintf("against %s as %s of app %d", chatapi.RedactEndpoint(endpoint), admin, t.app.sdkappid)
-		tuneGC(e)
 		if t.region != "" {
 			banner += fmt.Sprintf("\nmsgread %s: note: the webhook C2C.CallbackAfterMsgReport, if enabled, fires for every call: warn the owner of the app's callback endpoint", name)
 		}

@@ -1,10 +1,11 @@
-package main
+package batch_test
 
 import (
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/msgread/msgread/batch"
 	"github.com/msgread/msgread/reports"
 )
 
@@ -27,7 +28,7 @@ func TestCeilingsOverFollowTheRunsSeconds(t *testing.T) {
 		for at := range 4 {
 			tl = append(tl, reports.Second{At: at, Unix: started.Add(time.Duration(at) * time.Second).Unix()})
 		}
-		if got := ceilingsOver(tl, started, steps); !slices.Equal(got, []float64{100, 100, 50, 50}) {
+		if got := batch.CeilingsOver(tl, started, steps); !slices.Equal(got, []float64{100, 100, 50, 50}) {
 			t.Errorf("a run %v into its clock second: ceilings %v, want [100 100 50 50]", phase, got)
 		}
 	}

@@ -1,0 +1,352 @@
+package batch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/msgread/msgread/batch/chatapi"
+	"github.com/msgread/msgread/reports"
+)
+
+// JobConfig is one run of rows (msgread run) or one load test (msgread
+// load), from its outputs to its summary.
+type JobConfig struct {
+	// Command names the job in its summary and its HTML: "run" or "load".
+	Command string
+	// Runner configures the engine; its Caller makes the calls. Its Resume
+	// is set by the job, from Files.
+	Runner Config
+	// Input is the rows of a file or a stream (OpenInput); when nil, Source
+	// gives the rows (synthetic ones) and Rows says how many, -1 unknown.
+	Input  *InputFile
+	Source Source
+	Rows   int64
+	// Files is where the report goes, and the report a resume continues.
+	Files reports.Plan
+	// Timeline and HTML name the charts' files; "" names each after the
+	// report (REPORT.timeline.csv, REPORT.html; REPORT.2.timeline.csv ...
+	// when appending, so that each run has its own).
+	Timeline, HTML string
+	// Thresholds are judged at the end.
+	Thresholds reports.Thresholds
+	// ProjectRows, when positive, projects the run's pace onto that many
+	// rows (a load test's question: how long would the migration take?).
+	ProjectRows int64
+	// Target is what the job calls, as its outputs name it.
+	Target Target
+	// Explain adds to a stop's message what a person can turn to fix it
+	// (the CLI's flags); nil leaves it as it is.
+	Explain func(error) error
+	// Notes receives what the job has to say on the way: a resume's check
+	// beginning, an input that grew, an output that could not be written.
+	// Nil discards them.
+	Notes func(string)
+}
+
+// Target is what a job calls, as its outputs name it.
+type Target struct {
+	// Name is the mock's scenario, or the real region or endpoint.
+	Name string
+	Seed uint64
+	// Mock is set when the target is the bundled mock.
+	Mock *reports.MockInfo
+	// Ceiling is the target's own steady limit in calls per second when
+	// known, else zero; CeilingAt its limit at a moment, when known (the
+	// bundled mock's): the job then measures the run's share of it.
+	Ceiling   float64
+	CeilingAt func(time.Time) int
+}
+
+// SetupError is a job that could not start: nothing was sent.
+type SetupError struct {
+	// What names what could not be used: "input", "report", "resume",
+	// "timeline", "html", or "check" (the input against the resume).
+	What string
+	// Stop is the summary's stop code; Usage says a person must fix a file
+	// or a setting (else the job stopped on what it found).
+	Stop  string
+	Usage bool
+	Err   error
+}
+
+func (e *SetupError) Error() string { return e.What + ": " + e.Err.Error() }
+func (e *SetupError) Unwrap() error { return e.Err }
+
+// Job is one run from its start to its summary. Make one with OpenJob, run
+// it once with Run; the Runner shows its progress meanwhile.
+type Job struct {
+	cfg     JobConfig
+	files   *reports.Files
+	charts  charts
+	runner  *Runner
+	source  Source
+	started time.Time
+	ran     bool
+}
+
+// OpenJob opens the job's outputs (report, failed rows, timeline, HTML),
+// loads the resumed report and checks it against the input, and makes the
+// runner: everything before the first call. Its errors are *SetupError,
+// or ctx's when an interrupt came first.
+func OpenJob(ctx context.Context, cfg JobConfig) (*Job, error) {
+	j := &Job{cfg: cfg, source: cfg.Source}
+	if cfg.Runner.Clock == nil {
+		cfg.Runner.Clock = RealClock{}
+		j.cfg.Runner.Clock = cfg.Runner.Clock
+	}
+	j.started = cfg.Runner.Clock.Now()
+	if cfg.Input != nil {
+		j.source = cfg.Input.Input
+	}
+	if err := j.openFiles(ctx); err != nil {
+		return nil, err
+	}
+	if err := j.prepare(ctx); err != nil {
+		j.files.Abandon() // the charts too: Files made them
+		return nil, err
+	}
+	return j, nil
+}
+
+func (j *Job) prepare(ctx context.Context) error {
+	var err error
+	if j.charts, err = createCharts(j.files, j.cfg.Timeline, j.cfg.HTML); err != nil {
+		return err
+	}
+	if err := j.checkResume(ctx); err != nil {
+		return err
+	}
+	rc := j.cfg.Runner
+	rc.Resume = j.files.Resume
+	if j.runner, err = New(rc); err != nil {
+		return &SetupError{What: "settings", Stop: reports.StopUsageError, Usage: true, Err: err}
+	}
+	return nil
+}
+
+// openFiles opens the report files (and loads the resumed report).
+func (j *Job) openFiles(ctx context.Context) error {
+	p := j.cfg.Files
+	p.Stopped = func() bool { return ctx.Err() != nil }
+	if p.Resume != "" {
+		// A report to resume is a file a run wrote, locked and maybe
+		// appended to: a named pipe would block its open, a device never end.
+		if st, err := os.Stat(p.Resume); err == nil && !st.Mode().IsRegular() {
+			return &SetupError{What: "resume", Stop: reports.StopResumeError, Usage: true,
+				Err: fmt.Errorf("%s is not a regular file (it names a report msgread wrote)", p.Resume)}
+		}
+	}
+	files, err := reports.Open(p)
+	var resume *reports.ResumeError
+	switch {
+	case err == nil:
+		j.files = files
+		return nil
+	case errors.Is(err, reports.ErrStopped):
+		return &SetupError{What: "resume", Stop: reports.StopInterrupted, Err: errors.New("interrupted while reading the resumed report")}
+	case errors.As(err, &resume):
+		return &SetupError{What: "resume", Stop: reports.StopResumeError, Usage: true, Err: err}
+	}
+	return &SetupError{What: "report", Stop: reports.StopOutputError, Usage: true, Err: err}
+}
+
+// checkResume checks the resumed report against the input before the first
+// call: its lines must be data lines of the input, and a regular file is
+// read whole to compare every done line's pair. A stream is compared as
+// the run reads it.
+func (j *Job) checkResume(ctx context.Context) error {
+	res, in := j.files.Resume, j.cfg.Input
+	if res == nil || in == nil {
+		return nil
+	}
+	mismatch := func(usage bool, err error) error {
+		return &SetupError{What: "check", Stop: reports.StopResumeMismatch, Usage: usage, Err: err}
+	}
+	if in.Lines >= 0 {
+		if err := res.CheckLines(int(in.Lines)); err != nil {
+			return mismatch(true, err)
+		}
+	}
+	again, closeAgain, ok, err := in.Reopen(ctx)
+	if !ok {
+		return nil
+	}
+	if err != nil {
+		return &SetupError{What: "input", Stop: reports.StopInputError, Usage: true, Err: err}
+	}
+	defer closeAgain()
+	if res.Done() > 0 {
+		j.note(fmt.Sprintf("checking the input against the resumed report's %d done lines", res.Done()))
+	}
+	err = CheckResume(ctx, again, res)
+	var line *reports.LineError
+	var mis *reports.MismatchError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &line):
+		return mismatch(true, err)
+	case ctx.Err() != nil:
+		return &SetupError{What: "check", Stop: reports.StopInterrupted, Err: errors.New("interrupted before the first call")}
+	case errors.As(err, &mis):
+		return mismatch(false, err)
+	case errors.Is(err, ErrBadInput):
+		// Cut or rewritten since it was opened, say: nothing was sent,
+		// so an input error before the first call.
+		return &SetupError{What: "input", Stop: reports.StopInputError, Usage: true, Err: err}
+	}
+	return &SetupError{What: "check", Stop: reports.StopInputError, Err: err}
+}
+
+func (j *Job) note(s string) {
+	if j.cfg.Notes != nil {
+		j.cfg.Notes(s)
+	}
+}
+
+// Files are the job's report files: their paths, and the resumed report.
+func (j *Job) Files() *reports.Files { return j.files }
+
+// Runner is the job's engine, for its progress, its answers so far and
+// Abort.
+func (j *Job) Runner() *Runner { return j.runner }
+
+// Ending is how a job ended.
+type Ending struct {
+	// Summary is the run's, judged: thresholds, quota and stop included.
+	Summary reports.Summary
+	// Stop says why the run stopped early; nil when it ran to its end.
+	Stop *reports.Stop
+	// Err is the error the run stopped with, nil when it ran to its end.
+	Err error
+	// Info is what the summary JSON says beyond the Summary; the caller
+	// adds the version and the exit code.
+	Info reports.RunInfo
+	// Projection is set when JobConfig.ProjectRows asked for one.
+	Projection *reports.Projection
+	// Report, Failed, Timeline and HTML are the paths written.
+	Report, Failed, Timeline, HTML string
+}
+
+// Run sends the rows and finishes the job: the report is closed, every row
+// accounted for, the stop classified, the quota measured, the thresholds
+// judged and the charts written. It runs once.
+func (j *Job) Run(ctx context.Context) *Ending {
+	if j.ran {
+		return &Ending{Summary: reports.NewSummary(), Err: ErrRanTwice, Stop: &reports.Stop{Code: reports.StopError, Message: ErrRanTwice.Error()}}
+	}
+	j.ran = true
+	sum, runErr := j.runner.Run(ctx, j.source, j.files)
+	x := ending{runErr: runErr, closeErr: j.files.Close()}
+	x.accountErr = j.account(&sum)
+	x.explain = j.cfg.Explain
+	if stop := x.stop(); stop != nil {
+		sum.Stopped = stop.Message
+	}
+	seconds := j.runner.Timeline()
+	ceilings := j.quota(&sum, seconds)
+	end := &Ending{Report: j.files.ReportPath, Failed: j.files.FailedPath, Timeline: j.charts.timelinePath, HTML: j.charts.htmlPath}
+	page := reports.Page{Title: "msgread " + j.cfg.Command + " report", Scenario: j.cfg.Target.Name, Seed: j.cfg.Target.Seed,
+		Ceiling: j.cfg.Target.Ceiling, Ceilings: ceilings, Timeline: seconds, Bounds: j.runner.cfg.Profile.Bounds(), Explain: explainCode}
+	if j.cfg.ProjectRows > 0 {
+		p := reports.Project(sum, j.cfg.ProjectRows)
+		end.Projection, page.Projection = &p, p
+	}
+	sum.Thresholds = j.cfg.Thresholds.Check(sum)
+	page.Summary, page.Generated = sum, j.cfg.Runner.Clock.Now()
+	if x.outputErr = j.charts.write(page); x.outputErr != nil {
+		j.note(x.outputErr.Error())
+	}
+	end.Summary, end.Stop, end.Err = sum, x.stop(), x.err()
+	end.Info = j.info(sum, end.Projection)
+	return end
+}
+
+// info is what the summary JSON says of the job beyond its Summary.
+func (j *Job) info(sum reports.Summary, proj *reports.Projection) reports.RunInfo {
+	total := j.cfg.Rows
+	if j.cfg.Input != nil {
+		total = j.cfg.Input.Rows()
+	}
+	_, _, _, ended := j.source.Counts()
+	info := reports.RunInfo{Command: j.cfg.Command, StartedAt: j.started, FinishedAt: j.cfg.Runner.Clock.Now(), TotalRows: total,
+		InputEnded: ended, ServerCeiling: j.cfg.Target.Ceiling, Mock: j.cfg.Target.Mock, Projection: proj}
+	if res := j.files.Resume; res != nil {
+		_, carried := j.files.Counts()
+		info.DoneAhead = int64(res.Done() - carried)
+	}
+	return info
+}
+
+// account checks, at the end of a run, that every input row it read is in
+// the report or not finished, and that the input reader saw every line a
+// regular file had when the run opened it. A file is read up to the size
+// it had then: rows appended during the run are not read, and a note says
+// so (a resume sends them). A file that shrank or was rewritten under the
+// reader never gets here as ended: the reader stopped the run with an
+// input error (ErrInputShrank, ErrInputChanged). A rewrite it could not
+// see, to another count of lines, is said in a note.
+func (j *Job) account(sum *reports.Summary) error {
+	written, carried := j.files.Counts()
+	in := j.cfg.Input
+	if err := sum.Account(written, carried, j.files.Unwritten()); err != nil || in == nil {
+		return err
+	}
+	lines, _, _, ended := in.Counts()
+	if !ended || in.Lines < 0 {
+		return nil
+	}
+	if note := in.Changed(lines); note != "" {
+		j.note("note: " + note)
+		return nil
+	}
+	if int64(lines) == in.Lines {
+		return nil
+	}
+	return fmt.Errorf("%w: the input has %d lines, but %d were read; please report this", reports.ErrUnbalanced, in.Lines, lines)
+}
+
+// quota measures the run's use of what the target had left in each second
+// of its timeline, and returns the target's ceiling in each second for
+// the chart; nothing when the target's ceiling is unknown.
+func (j *Job) quota(sum *reports.Summary, tl []reports.Second) (ceilings []float64) {
+	at := j.cfg.Target.CeilingAt
+	if at == nil {
+		return nil
+	}
+	ceilings = CeilingsOver(tl, sum.Started, at)
+	sum.Quota = reports.MeasureQuota(tl, func(s reports.Second) float64 { return ceilings[s.At] }, sum.Offering)
+	return ceilings
+}
+
+// CeilingsOver reads ceilingAt in the middle of each second of a timeline
+// that started at started. To the nanosecond: a second's Unix is
+// truncated, and read from it a run that started half a second into its
+// clock second would meet each of the mock's steps a second early (and
+// count a second of the new step against the old ceiling).
+func CeilingsOver(tl []reports.Second, started time.Time, ceilingAt func(time.Time) int) []float64 {
+	ceilings := make([]float64, len(tl))
+	for i, s := range tl {
+		ceilings[i] = float64(ceilingAt(started.Add(time.Duration(s.At)*time.Second + time.Second/2)))
+	}
+	return ceilings
+}
+
+// Abandon removes the outputs of a job that will not run.
+func (j *Job) Abandon() {
+	if !j.ran {
+		j.files.Abandon()
+	}
+}
+
+// explainCode says what an API error code means, for the HTML report.
+func explainCode(code int) (meaning, class string) {
+	c := chatapi.Lookup(code)
+	return c.Info, c.Class.String()
+}
+
+// Command names the job: "run" or "load".
+func (j *Job) Command() string { return j.cfg.Command }

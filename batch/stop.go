@@ -1,0 +1,78 @@
+package batch
+
+import (
+	"context"
+	"errors"
+
+	"github.com/msgread/msgread/reports"
+)
+
+// ending is how a run ended: the runner's error, the report's close, a row
+// the run cannot account for (a bug), and the charts' write.
+type ending struct {
+	runErr, closeErr, accountErr, outputErr error
+	explain                                 func(error) error
+}
+
+// err is the error the run ended with, nil when it ran to its end.
+func (x ending) err() error {
+	for _, err := range []error{x.accountErr, x.runErr, x.closeErr, x.outputErr} {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// stopCodes maps the runner's errors to the summary's stop codes, in the
+// order they are asked.
+var stopCodes = []struct {
+	is   func(error) bool
+	code string
+}{
+	{isA[*FatalError], reports.StopFatalAnswer},
+	{isA[*FailureRateError], reports.StopFailureRate},
+	{isA[*reports.MismatchError], reports.StopResumeMismatch},
+	{isA[*reports.LineError], reports.StopResumeMismatch},
+	{isA[*UnreachableError], reports.StopUnreachable},
+	{isA[*OutageError], reports.StopOutageBudget},
+	{func(err error) bool { return errors.Is(err, ErrBadInput) }, reports.StopInputError},
+}
+
+func isA[E error](err error) bool {
+	var target E
+	return errors.As(err, &target)
+}
+
+// stop says why the run stopped early, in words meant for people; nil when
+// it ran to its end.
+func (x ending) stop() *reports.Stop {
+	err := x.runErr
+	var write *reports.WriteError
+	switch {
+	case x.accountErr != nil:
+		return &reports.Stop{Code: reports.StopUnaccounted, Message: x.accountErr.Error()}
+	case errors.As(err, &write) || (err == nil && errors.As(x.closeErr, &write)):
+		return &reports.Stop{Code: reports.StopOutputError, Message: write.Error() +
+			"; the report holds every row it shows, and a resume (once the cause is fixed) sends the rest"}
+	case err == nil && x.closeErr != nil:
+		return &reports.Stop{Code: reports.StopOutputError, Message: "writing the report: " + x.closeErr.Error()}
+	case err == nil && x.outputErr != nil:
+		return &reports.Stop{Code: reports.StopOutputError, Message: x.outputErr.Error() + " (the report is whole)"}
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrAborted):
+		return &reports.Stop{Code: reports.StopAborted, Message: "stopped by a second interrupt: the calls in flight were cut off; the report holds every row that finished, and a resume sends the rest"}
+	case errors.Is(err, context.Canceled):
+		return &reports.Stop{Code: reports.StopInterrupted, Message: "interrupted: no new call started, the calls in flight finished, and the report holds every row that finished; a resume sends the rest"}
+	}
+	for _, c := range stopCodes {
+		if c.is(err) {
+			if x.explain != nil {
+				err = x.explain(err)
+			}
+			return &reports.Stop{Code: c.code, Message: err.Error()}
+		}
+	}
+	return &reports.Stop{Code: reports.StopOutputError, Message: "writing the report: " + err.Error()}
+}
