@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync/atomic"
 	"time"
+
+	"github.com/msgread/msgread/batch/chatapi"
 )
 
 // breakerFailures is how many calls in a row must fail to reach the service
@@ -28,8 +30,10 @@ const handoffLead = 2 * time.Millisecond
 
 // dispatcher is the only goroutine that paces. It hands out tickets at the
 // pacer's times, holds them back while the probe call is out, and applies
-// the throttle answers the workers report: self-throttling happens here and
-// nowhere else.
+// the throttle answers the workers report: only the dispatcher touches the
+// pacer. Each attempt is reported to it twice, by the worker that makes
+// it: sent, then answered (or unused, when the run stopped first); it
+// passes both to the meter.
 //
 // It is also the run's circuit breaker. The probe is retried, with backoff,
 // while the service cannot be reached at all; after ProbeRetries the run
@@ -41,6 +45,7 @@ const handoffLead = 2 * time.Millisecond
 type dispatcher struct {
 	clock Clock
 	pacer *Pacer
+	meter *Meter
 	start time.Time
 	sched schedule
 	cfg   Config
@@ -68,9 +73,9 @@ type probeOutcome struct {
 	unreachable string // why it got no answer at all, if so
 }
 
-func newDispatcher(clock Clock, pacer *Pacer, cfg Config, start time.Time, stop context.CancelCauseFunc) *dispatcher {
+func newDispatcher(clock Clock, pacer *Pacer, meter *Meter, cfg Config, start time.Time, stop context.CancelCauseFunc) *dispatcher {
 	return &dispatcher{
-		clock: clock, pacer: pacer, start: start, cfg: cfg, stop: stop,
+		clock: clock, pacer: pacer, meter: meter, start: start, cfg: cfg, stop: stop,
 		sched:   schedule{profile: cfg.Profile, slack: DefaultWindowSlack},
 		tickets: make(chan ticket),
 		probed:  make(chan probeOutcome, 1),
@@ -78,82 +83,102 @@ func newDispatcher(clock Clock, pacer *Pacer, cfg Config, start time.Time, stop 
 	}
 }
 
+// circuit is the dispatcher's probing state: while probing, one ticket at
+// a time goes out and waits for its answer.
+type circuit struct {
+	probing    bool
+	probeFails int
+	pausedAt   time.Time // when dispatch paused for an outage; zero when not
+}
+
 // run hands out tickets until ctx is done, then closes the tickets
 // channel: the workers waiting for one then stop.
 func (d *dispatcher) run(ctx context.Context) {
 	defer close(d.tickets)
-	probing, probeFails := true, 0
-	var pausedAt time.Time
+	c := circuit{probing: true}
 	// A pause that no answer ended (an interrupt, the outage budget) lasted
 	// until the run stopped: it counts to now.
 	defer func() {
-		if !pausedAt.IsZero() {
-			d.outageDuration.Add(int64(d.clock.Now().Sub(pausedAt)))
+		if !c.pausedAt.IsZero() {
+			d.outageDuration.Add(int64(d.clock.Now().Sub(c.pausedAt)))
 		}
 	}()
 	for ctx.Err() == nil {
 		now := d.clock.Now()
-		if !probing && d.broken(now) {
-			probing, probeFails, pausedAt = true, 0, now // the circuit opens
+		if !c.probing && d.broken(now) {
+			c = circuit{probing: true, pausedAt: now} // the circuit opens
 			d.outages.Add(1)
 		}
-		b := d.pacer.book(now)
-		at := b.at
-		held := at.After(now)
-		if held {
-			// The tickets out must be sent before the clock moves on to
-			// this one: their send times belong in the window, and on a
-			// fake clock a sleep past them would make them late.
-			if !d.awaitSent(ctx) {
-				return
-			}
-			// The ticket goes out a little early; the worker waits out the
-			// rest itself, so that the hand-off's delay does not make each
-			// send late (the window would count that lateness against the
-			// next second's calls).
-			if d.clock.SleepUntil(ctx, at.Add(-handoffLead)) != nil {
-				return
-			}
-		}
-		t := ticket{intended: d.start.Add(d.sched.book(at.Sub(d.start), held)), probe: probing, booking: b}
-		d.pending.Add(1)
-		select {
-		case d.tickets <- t:
-		case <-ctx.Done():
+		if !d.handOut(ctx, now, c.probing) {
 			return
 		}
-		if !probing {
-			continue
-		}
-		var o probeOutcome
-		select {
-		case o = <-d.probed:
-		case <-ctx.Done():
-			return
-		}
-		if o.answered {
-			probing = false
-			if !pausedAt.IsZero() {
-				d.outageDuration.Add(int64(d.clock.Now().Sub(pausedAt)))
-				pausedAt = time.Time{}
-			}
-			// The calls held back while the probe was out were not
-			// offered late.
-			d.sched.next = max(d.sched.next, d.clock.Now().Sub(d.start))
-			continue
-		}
-		if o.unreachable == "" {
-			continue // an answer that was no answer (a 502, say): probe again
-		}
-		probeFails++
-		if err := d.giveUp(o.unreachable, probeFails); err != nil {
-			d.stop(err)
-			return
-		}
-		if d.clock.Sleep(ctx, backoff(probeFails, d.cfg.ProbeBackoff, DefaultBreakerMaxWait, func(n time.Duration) time.Duration { return n - 1 })) != nil {
+		if c.probing && !d.awaitProbe(ctx, &c) {
 			return
 		}
 	}
+}
+
+// handOut books the next ticket at the pacer and hands it to a worker at
+// its time; false when ctx ended first.
+func (d *dispatcher) handOut(ctx context.Context, now time.Time, probe bool) bool {
+	b := d.pacer.book(now)
+	held := b.at.After(now)
+	if held {
+		// The tickets out must be sent before the clock moves on to this
+		// one: their send times belong in the window, and on a fake clock
+		// a sleep past them would make them late.
+		if !d.awaitSent(ctx) {
+			return false
+		}
+		// The ticket goes out a little early; the worker waits out the
+		// rest itself, so that the hand-off's delay does not make each
+		// send late (the window would count that lateness against the
+		// next second's calls).
+		if d.clock.SleepUntil(ctx, b.at.Add(-handoffLead)) != nil {
+			return false
+		}
+	}
+	t := ticket{intended: d.start.Add(d.sched.book(b.at.Sub(d.start), held)), probe: probe, booking: b}
+	d.pending.Add(1)
+	select {
+	case d.tickets <- t:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// awaitProbe waits for the probe's answer: an answer closes the circuit;
+// no answer at all is tried again after a backoff, until the budget is
+// spent (the run stops). false when the run is to stop.
+func (d *dispatcher) awaitProbe(ctx context.Context, c *circuit) bool {
+	var o probeOutcome
+	select {
+	case o = <-d.probed:
+	case <-ctx.Done():
+		return false
+	}
+	switch {
+	case o.answered:
+		c.probing = false
+		if !c.pausedAt.IsZero() {
+			d.outageDuration.Add(int64(d.clock.Now().Sub(c.pausedAt)))
+			c.pausedAt = time.Time{}
+		}
+		// The calls held back while the probe was out were not offered
+		// late.
+		d.sched.next = max(d.sched.next, d.clock.Now().Sub(d.start))
+		return true
+	case o.unreachable == "":
+		return true // an answer that was no answer (a 502, say): probe again
+	}
+	c.probeFails++
+	if err := d.giveUp(o.unreachable, c.probeFails); err != nil {
+		d.stop(err)
+		return false
+	}
+	wait := backoff(c.probeFails, d.cfg.ProbeBackoff, DefaultBreakerMaxWait, func(n time.Duration) time.Duration { return n - 1 })
+	return d.clock.Sleep(ctx, wait) == nil
 }
 
 // awaitSent waits until every ticket handed out was sent; false when ctx
@@ -169,17 +194,30 @@ func (d *dispatcher) awaitSent(ctx context.Context) bool {
 	return true
 }
 
-// used records that the worker holding ticket t sent its call at now.
-// Safe from any goroutine, as every method below is.
-func (d *dispatcher) used(t ticket, now time.Time) {
+// sent records that the worker holding ticket t sent attempt number
+// attempt at now. Safe from any goroutine, as every method below is.
+func (d *dispatcher) sent(t ticket, attempt int, now time.Time) {
 	d.pacer.Sent(t.slot, t.at, now)
+	d.meter.sent(attempt, t.intended, now)
 	d.unused()
 }
 
-// throttle slows the pacer for a "slow down" answer to the call booked b:
-// the one way self-throttling reaches the pacer.
-func (d *dispatcher) throttle(now time.Time, b booking) {
-	d.pacer.Throttle(now, b)
+// answered records the answer res to the call of ticket t, at at: the
+// meter counts it, the breaker learns whether the service answered, a
+// "slow down" slows the pacer (the one way self-throttling reaches it),
+// and the probe's answer lets the next tickets go. aborted is set when
+// Abort stopped the call.
+func (d *dispatcher) answered(t ticket, res Result, at time.Time, aborted bool) {
+	d.meter.answered(res, t.intended, at, aborted)
+	if !aborted {
+		d.observe(res, at)
+	}
+	if res.Throttle {
+		d.pacer.Throttle(d.clock.Now(), t.booking)
+	}
+	if t.probe {
+		d.probeDone(probeOutcome{answered: res.Err == nil && res.Class != chatapi.ClassRenew, unreachable: res.Unreachable})
+	}
 }
 
 // unused gives a ticket back that a worker did not send on (the run

@@ -18,17 +18,18 @@ import (
 // it counts as late: the load could not be offered on time.
 const LateAfter = 10 * time.Millisecond
 
-// Meter counts a run. Workers feed it each attempt as it is sent and as it
-// is answered, the report's writer each finished row; the summary, the
-// per-second timeline and the progress snapshot are views of it. Its
-// methods are safe for concurrent use.
+// Meter counts a run: the one aggregator, and the one writer of the run's
+// Summary. The dispatcher feeds it each attempt as it is sent and as it is
+// answered, the writer each finished item; the Summary, the per-second
+// timeline and the progress snapshot are views of it. Its methods are
+// safe for concurrent use.
 type Meter struct {
 	start   time.Time
 	profile Profile
 	pacer   *Pacer
 
-	rowsRead, attempts, retries, inFlight, late, resent, sentNotFinished atomic.Int64
-	byStatus                                                             [5]atomic.Int64
+	rowsRead, attempts, retries, inFlight, late, resent, sentNotFinished, notFinished atomic.Int64
+	byStatus                                                                          [5]atomic.Int64
 	// ok counts the answers with code 0, the common case, without the
 	// lock that the other codes' map takes; first and last are the first
 	// and last send (Unix nanoseconds; the last is a maximum).
@@ -41,6 +42,7 @@ type Meter struct {
 	timeline    *timeline
 
 	mu      sync.Mutex
+	final   map[string]int    // finished items by their last answer's code
 	codes   map[string]int    // answers of every attempt but ok, by code or failure
 	classes map[string]string // the class of each code's answers
 	unknown map[string]string // codes not in the table, with the server's first text
@@ -54,7 +56,7 @@ func newMeter(start time.Time, profile Profile, pacer *Pacer) *Meter {
 		start: start, profile: profile, pacer: pacer,
 		perSecond: persecond.New(2), lat: latency.New(), latIntended: latency.New(),
 		timeline: newTimeline(start, profile, func() float64 { return pacer.Stats().Rate }),
-		codes:    map[string]int{}, classes: map[string]string{}, unknown: map[string]string{},
+		final:    map[string]int{}, codes: map[string]int{}, classes: map[string]string{}, unknown: map[string]string{},
 	}
 }
 
@@ -133,10 +135,42 @@ func (m *Meter) answers() (codes map[string]int, classes map[string]string) {
 	return codes, classes
 }
 
-// finished counts a row written to the report.
-func (m *Meter) finished(rec reports.Record) { m.byStatus[statusIndex(rec.Status)].Add(1) }
+// finished counts an item that finished, and returns the items sent so far
+// (ok, failed or gave up) and, of them, those that failed or gave up.
+func (m *Meter) finished(o Outcome) (sent, failed int) {
+	m.byStatus[statusIndex(o.Status)].Add(1)
+	if o.Attempts > 0 && o.Last.Err == nil {
+		m.mu.Lock()
+		m.final[strconv.Itoa(o.Last.Code)]++
+		m.mu.Unlock()
+	}
+	failed = int(m.byStatus[statusIndex(reports.StatusFailed)].Load() + m.byStatus[statusIndex(reports.StatusGaveUp)].Load())
+	return int(m.byStatus[statusIndex(reports.StatusOK)].Load()) + failed, failed
+}
 
-// fill completes a summary whose rows the writer counted, at now.
+// summary is the run's Summary at now, once it ended: every count of the
+// meter, the feed's input counts and the dispatcher's outages.
+func (m *Meter) summary(now time.Time, feed interface {
+	Counts() (lines, rows, blank int, ended bool)
+}, d *dispatcher) reports.Summary {
+	sum := reports.NewSummary()
+	for i, st := range reports.Statuses {
+		if n := int(m.byStatus[i].Load()); n > 0 {
+			sum.ByStatus[st] = n
+			sum.Rows += n
+		}
+	}
+	m.mu.Lock()
+	sum.ByCode = maps.Clone(m.final)
+	m.mu.Unlock()
+	sum.NotFinished = int(m.notFinished.Load())
+	_, sum.InputRows, sum.BlankLines, _ = feed.Counts()
+	sum.Outages, sum.OutageSeconds = int(d.outages.Load()), time.Duration(d.outageDuration.Load()).Seconds()
+	m.fill(&sum, now)
+	return sum
+}
+
+// fill completes a summary with the calls' counts, at now.
 func (m *Meter) fill(sum *reports.Summary, now time.Time) {
 	sum.Attempts = int(m.attempts.Load())
 	sum.Retries = int(m.retries.Load())
@@ -224,16 +258,8 @@ func (m *Meter) progress(now time.Time) Progress {
 	return p
 }
 
-// Answers counts the answers of every call so far by code ("0", "70500",
-// "http 502", "network", "malformed"), each with its class; none before
-// Run starts. Safe from any goroutine.
-func (r *Runner) Answers() []Answer {
-	select {
-	case <-r.ready:
-	default:
-		return nil
-	}
-	m := r.meter
+// answerList returns the answers so far by code, each with its class.
+func (m *Meter) answerList() []Answer {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	codes, classes := m.answers()
@@ -242,17 +268,6 @@ func (r *Runner) Answers() []Answer {
 		out = append(out, Answer{Code: code, Class: classes[code], N: int64(n)})
 	}
 	return out
-}
-
-// LatencyBuckets returns the calls answered within each bound, from their
-// actual send (cumulative), with the count and the sum of their latencies.
-func (r *Runner) LatencyBuckets(bounds []time.Duration) (cumulative []uint64, count uint64, sum time.Duration) {
-	select {
-	case <-r.ready:
-		return r.meter.lat.Buckets(bounds)
-	default:
-		return make([]uint64, len(bounds)), 0, 0
-	}
 }
 
 func statusIndex(s reports.Status) int {
@@ -264,10 +279,12 @@ func statusIndex(s reports.Status) int {
 	return 0
 }
 
-// topCode returns the most frequent non-zero error code in byCode.
-func topCode(byCode map[string]int) string {
+// topCode returns the most frequent non-zero final error code.
+func (m *Meter) topCode() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	best, n := "", 0
-	for code, c := range byCode {
+	for code, c := range m.final {
 		if code != "0" && (c > n || (c == n && code < best)) {
 			best, n = code, c
 		}

@@ -3,16 +3,11 @@ package batch
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/msgread/msgread/batch/chatapi"
-	"github.com/msgread/msgread/internal/crashpoint"
 	"github.com/msgread/msgread/reports"
-	"golang.org/x/sync/errgroup"
 )
 
 // Runner defaults; the CLI reuses them as flag defaults.
@@ -124,25 +119,19 @@ type Config struct {
 	OutageBudget time.Duration
 }
 
-// Runner sends the rows of a source through the rate ceiling and writes one
-// report row for each row that finishes. Create one per run with New.
+// Runner marks the rows of a Source read: the rows' work on the Engine.
+// Create one per run with New.
 //
 // One row's path: a free worker pulls it from the Source through the feed,
 // which asks the Resume whether it is done (no row is read ahead, so none
 // is read that the run does not finish or count); for each attempt the
 // worker waits for a ticket from the dispatcher (the one goroutine that
-// paces), calls, and retries by the answer's class; the finished report
-// row goes to the writer goroutine (this Run's own), which writes it and
-// counts it. The Meter sees every attempt and every row.
+// paces), calls, and retries by the answer's class; the finished row goes
+// to the writer goroutine (Run's own), which counts it in the meter and
+// writes its report row to the Output.
 type Runner struct {
-	cfg Config
-	ran atomic.Bool
-
-	abortOnce sync.Once
-	aborted   chan struct{}
-
-	ready chan struct{} // closed once Run has made the meter
-	meter *Meter
+	*Engine[Row]
+	resume *reports.Resume
 }
 
 // New validates cfg and returns a Runner.
@@ -150,52 +139,15 @@ func New(cfg Config) (*Runner, error) {
 	if cfg.Caller == nil {
 		return nil, errors.New("batch: runner: a caller is required")
 	}
-	if cfg.Profile == nil {
-		cfg.Profile = Constant(DefaultRate)
+	e, err := NewEngine(cfg, Work[Row]{
+		Call:    func(ctx context.Context, row Row) Result { return cfg.Caller.MarkRead(ctx, row.request()) },
+		Settled: settleRow,
+		Line:    func(row Row) int { return row.Line },
+	})
+	if err != nil {
+		return nil, err
 	}
-	if cfg.Workers == 0 {
-		cfg.Workers = DefaultWorkers
-	}
-	cfg.Retries = countOrDefault(cfg.Retries, DefaultRetries)
-	if cfg.BackoffBase == 0 {
-		cfg.BackoffBase = DefaultBackoffBase
-	}
-	if cfg.BackoffMax == 0 {
-		cfg.BackoffMax = DefaultBackoffMax
-	}
-	if cfg.FlushEvery == 0 {
-		cfg.FlushEvery = DefaultFlushEvery
-	}
-	if cfg.Clock == nil {
-		cfg.Clock = RealClock{}
-	}
-	if cfg.MinRows == 0 {
-		cfg.MinRows = DefaultMinRows
-	}
-	if cfg.MaxFailureRate == 0 {
-		cfg.MaxFailureRate = DefaultMaxFailureRate
-	}
-	cfg.ProbeRetries = countOrDefault(cfg.ProbeRetries, DefaultProbeRetries)
-	if cfg.ProbeBackoff == 0 {
-		cfg.ProbeBackoff = DefaultProbeBackoff
-	}
-	if cfg.BreakerAfter == 0 {
-		cfg.BreakerAfter = DefaultBreakerAfter
-	}
-	if cfg.OutageBudget == 0 {
-		cfg.OutageBudget = DefaultOutageBudget
-	}
-	switch {
-	case !(cfg.Profile.Max() > 0) || !(cfg.Profile.Rate(0) > 0):
-		return nil, fmt.Errorf("batch: runner: rate %v must be positive", cfg.Profile)
-	case cfg.Workers < 0:
-		return nil, fmt.Errorf("batch: runner: workers %d must be positive", cfg.Workers)
-	case cfg.BackoffBase < 0 || cfg.BackoffMax < cfg.BackoffBase:
-		return nil, fmt.Errorf("batch: runner: backoff %v..%v is not a range", cfg.BackoffBase, cfg.BackoffMax)
-	case cfg.MinRows < 0 || cfg.MaxFailureRate < 0:
-		return nil, errors.New("batch: runner: the failure-rate limit must not be negative")
-	}
-	return &Runner{cfg: cfg, aborted: make(chan struct{}), ready: make(chan struct{})}, nil
+	return &Runner{Engine: e, resume: cfg.Resume}, nil
 }
 
 // countOrDefault reads a count whose zero means the default and whose
@@ -223,151 +175,43 @@ func countOrDefault(n, def int) int {
 // that cannot be written the output's error. Rows refused by the API are
 // report data, not errors. The Summary is valid in every case.
 func (r *Runner) Run(ctx context.Context, in Source, out Output) (reports.Summary, error) {
-	if !r.ran.CompareAndSwap(false, true) {
-		return reports.NewSummary(), ErrRanTwice
-	}
-	clock := r.cfg.Clock
-	start := clock.Now()
-	pacer := NewPacer(r.cfg.Profile, start, DefaultWindowSlack)
-	r.meter = newMeter(start, r.cfg.Profile, pacer)
-	close(r.ready)
+	sink := rowSink{out: out, resume: r.resume}
+	sink.log, _ = out.(SendLogger)
+	return r.Engine.Run(ctx, &rowFeed{in: in, resume: r.resume}, sink)
+}
 
-	// dispatch ends when no new attempt may start; calls, when the calls in
-	// flight must stop too (Abort).
-	dispatch, stop := context.WithCancelCause(ctx)
-	defer stop(nil)
-	calls, abort := context.WithCancel(context.WithoutCancel(ctx))
-	defer abort()
-	go func() {
-		select {
-		case <-r.aborted:
-			abort()
-		case <-calls.Done():
-		}
-	}()
-	if r.cfg.StopAfter > 0 {
-		go func() {
-			select {
-			case <-clock.After(r.cfg.StopAfter):
-				stop(errStopAfter)
-			case <-dispatch.Done():
-			}
-		}()
-	}
+// request is the call that marks row read.
+func (row Row) request() chatapi.Request {
+	return chatapi.Request{ReportAccount: row.ReportAccount, PeerAccount: row.PeerAccount, MsgReadTime: row.ReadTime}
+}
 
-	w := &workers{cfg: r.cfg, meter: r.meter, dispatch: dispatch, calls: calls, stop: stop,
-		disp: newDispatcher(clock, pacer, r.cfg, start, stop)}
-	w.sendLog, _ = out.(SendLogger)
-	var notFinished atomic.Int64
-	results, wait := r.start(w, in, &notFinished)
-
-	sum := reports.NewSummary()
-	outErr := r.writeAll(results, out, &sum, stop)
-	if outErr != nil {
-		stop(outErr)
-		abort()
-		for range results {
-			notFinished.Add(1) // finished, never given to out
-		}
-	}
-	wait()
-
-	sum.NotFinished = int(notFinished.Load())
-	r.meter.fill(&sum, clock.Now())
-	sum.Outages, sum.OutageSeconds = int(w.disp.outages.Load()), time.Duration(w.disp.outageDuration.Load()).Seconds()
-	_, sum.InputRows, sum.BlankLines, _ = in.Counts()
-	err := outErr
+// settleRow finishes the rows that are not sent: done before (skipped), or
+// invalid.
+func settleRow(row Row) (Outcome, bool) {
 	switch {
-	case outErr != nil:
-		sum.Stopped = "writing the report: " + outErr.Error()
-		return sum, outErr
-	case w.fatalErr != nil:
-		err = w.fatalErr
-	case ctx.Err() != nil && calls.Err() != nil:
-		err = ErrAborted
-	default:
-		err = context.Cause(dispatch) // nil when the input ran to its end
-		if errors.Is(err, errStopAfter) {
-			err = nil
-		}
+	case row.done:
+		return Outcome{Status: reports.StatusSkipped}, true
+	case row.Invalid != "":
+		return Outcome{Status: reports.StatusInvalid, Info: row.Invalid}, true
 	}
-	if err != nil {
-		sum.Stopped = err.Error()
-	}
-	return sum, err
+	return Outcome{}, false
 }
 
-// start launches the dispatcher and the workers. Finished rows come on
-// results, which closes once every worker is done; wait returns when every
-// goroutine started has ended.
-func (r *Runner) start(w *workers, in Source, notFinished *atomic.Int64) (results <-chan reports.Record, wait func()) {
-	out := make(chan reports.Record, r.cfg.Workers)
-	f := &feed{in: in, resume: r.cfg.Resume, meter: r.meter, notFinished: notFinished}
-	var g errgroup.Group
-	tickets, stopTickets := context.WithCancel(w.dispatch)
-	g.Go(func() error {
-		w.disp.run(tickets)
-		return nil
-	})
-	var workers sync.WaitGroup
-	for range r.cfg.Workers {
-		workers.Add(1)
-		g.Go(func() error {
-			defer workers.Done()
-			calls, cancel := context.WithCancel(w.calls)
-			defer cancel()
-			for {
-				row, err := f.next(w.dispatch)
-				if err != nil {
-					if !errors.Is(err, io.EOF) && w.dispatch.Err() == nil {
-						w.stop(err)
-					}
-					return nil
-				}
-				rec, done := w.process(calls, row)
-				if !done {
-					notFinished.Add(1)
-					continue
-				}
-				out <- rec
-			}
-		})
-	}
-	go func() {
-		workers.Wait()
-		stopTickets() // no worker is left to take one
-		close(out)
-	}()
-	return out, func() {
-		_ = g.Wait()
-		stopTickets()
-	}
+// rowFeed hands the source's rows to the workers, in order, each marked
+// done or not by the resume. A resume that refuses a row stops the feed
+// there, before any later row is handed out.
+type rowFeed struct {
+	in     Source
+	resume *reports.Resume
+	err    error // once set, every Next returns it
 }
 
-// feed hands the source's rows to the workers, in order, each marked done
-// or not by the resume. The workers pull from it in turn: no goroutine
-// between the file and them, no hand-off a row. A resume that refuses a
-// row stops the feed there, before any later row is handed out.
-type feed struct {
-	mu          sync.Mutex
-	in          Source
-	resume      *reports.Resume
-	meter       *Meter
-	notFinished *atomic.Int64
-	err         error // once set, every next returns it
-}
-
-// next returns the next row; io.EOF once the source ended (and the resume
-// accepted its end), or the error that ended the feed. Once ctx is done no
-// row is read.
-func (f *feed) next(ctx context.Context) (Row, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+// Next returns the next row; io.EOF once the source ended (and the resume
+// accepted its end), or the error that ended the feed. The engine calls
+// it under its lock.
+func (f *rowFeed) Next(context.Context) (Row, error) {
 	if f.err != nil {
 		return Row{}, f.err
-	}
-	if err := ctx.Err(); err != nil {
-		return Row{}, err
 	}
 	row, err := f.in.Next()
 	switch {
@@ -381,70 +225,43 @@ func (f *feed) next(ctx context.Context) (Row, error) {
 		f.err = err
 		return Row{}, err
 	}
-	f.meter.rowsRead.Add(1)
 	if row.done, err = f.resume.Skip(row.Line, row.ReportAccount, row.PeerAccount, row.MsgReadTime); err != nil {
-		f.notFinished.Add(1)
 		f.err = err
-		return Row{}, err
+		return Row{}, &readNotSent{err}
 	}
 	return row, nil
 }
 
-// writeAll writes results to out as they come, flushing every FlushEvery
-// of the run's clock, and applies the failure-rate stop. Rows lost to a
-// kill between flushes are merely sent again: the lines done before the
-// run are in the report before it starts (reports.Open).
-func (r *Runner) writeAll(results <-chan reports.Record, out Output, sum *reports.Summary, stop context.CancelCauseFunc) error {
-	flush := r.cfg.Clock.After(r.cfg.FlushEvery)
-	stopped := false
-	for {
-		select {
-		case rec, ok := <-results:
-			if !ok {
-				crashpoint.Hit("final")
-				return out.Flush()
-			}
-			// Counted before it is written: a row given to out that never
-			// reaches its file is moved to not finished by Account.
-			sum.Add(rec)
-			r.meter.finished(rec)
-			if err := out.Write(rec); err != nil {
-				return err
-			}
-			if sent, failed := sum.Sent(); !stopped && sent >= r.cfg.MinRows && float64(failed) > r.cfg.MaxFailureRate*float64(sent) {
-				stopped = true
-				stop(&FailureRateError{Failed: failed, Sent: sent, Limit: r.cfg.MaxFailureRate, TopCode: topCode(sum.ByCode)})
-			}
-		case <-flush:
-			if err := out.Flush(); err != nil {
-				return err
-			}
-			flush = r.cfg.Clock.After(r.cfg.FlushEvery)
+func (f *rowFeed) Counts() (lines, rows, blank int, ended bool) { return f.in.Counts() }
+
+// rowSink writes each finished row's report row to the Output, and logs
+// each row before its first call when the Output keeps a send log.
+type rowSink struct {
+	out    Output
+	log    SendLogger // nil: none
+	resume *reports.Resume
+}
+
+func (s rowSink) Write(row Row, o Outcome) error {
+	rec := reports.Record{Line: row.Line, ReportAccount: row.ReportAccount, PeerAccount: row.PeerAccount, MsgReadTime: row.MsgReadTime,
+		Raw: row.Raw, Status: o.Status, ErrorInfo: o.Info, FinishedAt: o.FinishedAt}
+	if o.Attempts > 0 {
+		res := o.Last
+		rec.Attempts, rec.HTTPStatus, rec.Latency = o.Attempts, res.HTTPStatus, res.Latency
+		rec.ErrorCode, rec.HasCode, rec.ErrorInfo = res.Code, res.Err == nil, res.Describe()
+	}
+	return s.out.Write(rec)
+}
+
+func (s rowSink) Flush() error { return s.out.Flush() }
+
+// Sending logs the row's line before its first call, and says whether an
+// earlier run of the resumed chain sent it.
+func (s rowSink) Sending(row Row) (resent bool, err error) {
+	if s.log != nil {
+		if err := s.log.Sending(row.Line); err != nil {
+			return false, err
 		}
 	}
-}
-
-// Abort makes a run that is draining after its context was cancelled stop
-// its calls in flight too. Safe from any goroutine.
-func (r *Runner) Abort() { r.abortOnce.Do(func() { close(r.aborted) }) }
-
-// Progress returns the run's counters; zero before Run starts. Safe from
-// any goroutine.
-func (r *Runner) Progress() Progress {
-	select {
-	case <-r.ready:
-		return r.meter.progress(r.cfg.Clock.Now())
-	default:
-		return Progress{ByStatus: map[reports.Status]int64{}}
-	}
-}
-
-// Timeline returns the run's per-second timeline; call it after Run.
-func (r *Runner) Timeline() []reports.Second {
-	select {
-	case <-r.ready:
-		return r.meter.timeline.finish(r.cfg.Clock.Now())
-	default:
-		return nil
-	}
+	return s.resume.SentBefore(row.Line), nil
 }

@@ -12,9 +12,12 @@ import (
 )
 
 // workers is what the workers of one run share: the attempt loop and the
-// retry policy by error class, nothing else of the run.
-type workers struct {
+// retry policy by error class, nothing else of the run. A worker reports
+// each attempt to the dispatcher (sent, then answered): the dispatcher
+// alone paces, throttles and meters.
+type workers[T any] struct {
 	cfg   Config
+	work  Work[T]
 	meter *Meter
 	disp  *dispatcher
 	// dispatch ends when no new attempt may start; calls ends when the
@@ -22,140 +25,131 @@ type workers struct {
 	dispatch, calls context.Context
 	stop            context.CancelCauseFunc
 
-	// sendLog, when set, logs each line before its first call.
-	sendLog SendLogger
+	// firstSender, when set, is told of each item's first call before it
+	// goes out.
+	firstSender FirstSender[T]
 
 	fatalOnce sync.Once
 	fatalErr  *FatalError // the answer that stopped the run, once set
 }
 
 // fatal stops the run with a fatal answer; the first one wins.
-func (w *workers) fatal(res Result, line int) {
+func (w *workers[T]) fatal(res Result, item T) {
 	w.fatalOnce.Do(func() {
-		w.fatalErr = newFatalError(res, line)
+		w.fatalErr = newFatalError(res, w.work.Line(item))
 		w.stop(w.fatalErr)
 	})
 }
 
-// process takes one row to its report row: skipped and invalid rows at
-// once, the others through the attempt loop and the retry policy. done is
-// false when the run stopped before the row finished. calls is the
-// worker's own child of w.calls: each call's timeout hangs from it, not
-// from a context all the workers share and would contend for.
-func (w *workers) process(calls context.Context, row Row) (rec reports.Record, done bool) {
-	rec = reports.Record{Line: row.Line, ReportAccount: row.ReportAccount, PeerAccount: row.PeerAccount, MsgReadTime: row.MsgReadTime, Raw: row.Raw}
-	switch {
-	case row.done:
-		rec.Status, rec.FinishedAt = reports.StatusSkipped, w.cfg.Clock.Now()
-		return rec, true
-	case row.Invalid != "":
-		rec.Status, rec.ErrorInfo, rec.FinishedAt = reports.StatusInvalid, row.Invalid, w.cfg.Clock.Now()
-		return rec, true
-	case w.dispatch.Err() != nil:
-		return rec, false
+// process takes one item to its outcome: settled items at once, the others
+// through the attempt loop and the retry policy. done is false when the
+// run stopped before the item finished. calls is the worker's own child
+// of w.calls: each call's timeout hangs from it, not from a context all
+// the workers share and would contend for.
+func (w *workers[T]) process(calls context.Context, item T) (o Outcome, done bool) {
+	if w.work.Settled != nil {
+		if o, ok := w.work.Settled(item); ok {
+			o.FinishedAt = w.cfg.Clock.Now()
+			return o, true
+		}
 	}
-	req := chatapi.Request{ReportAccount: row.ReportAccount, PeerAccount: row.PeerAccount, MsgReadTime: row.ReadTime}
+	if w.dispatch.Err() != nil {
+		return o, false
+	}
 	renewed := false
 	retries := 0
 	for attempt := 1; ; attempt++ {
 		sent := w.cfg.Clock.Now()
-		res, called, ok := w.attempt(calls, attempt, req, row.Line)
+		res, called, ok := w.attempt(calls, attempt, item)
 		if !ok {
 			if attempt > 1 || called {
 				w.meter.sentNotFinished.Add(1)
 			}
-			return rec, false
+			return o, false
 		}
-		rec.Attempts, rec.HTTPStatus, rec.Latency = attempt, res.HTTPStatus, res.Latency
-		rec.ErrorCode, rec.HasCode, rec.ErrorInfo = res.Code, res.Err == nil, res.Describe()
-		rec.FinishedAt = w.cfg.Clock.Now()
-		switch res.Class {
-		case chatapi.ClassOK:
-			rec.Status = reports.StatusOK
-			return rec, true
-		case chatapi.ClassPerRow, chatapi.ClassFatal:
-			rec.Status = reports.StatusFailed
-			return rec, true
-		case chatapi.ClassRenew:
-			if !renewed {
-				// The client has dropped the stale UserSig; sign anew once.
-				renewed = true
-				continue
-			}
-			w.fatal(res, row.Line)
-			rec.Status = reports.StatusFailed
-			return rec, true
+		o = Outcome{Attempts: attempt, Last: res, FinishedAt: w.cfg.Clock.Now()}
+		if res.Class == chatapi.ClassRenew && !renewed {
+			// The client has dropped the stale UserSig; sign anew once.
+			renewed = true
+			continue
+		}
+		if o.Status = w.final(res, item); o.Status != "" {
+			return o, true
 		}
 		// ClassRetry. A call that could not reach the service while no other
-		// was answered either met an outage, not a fault of this row: the
+		// was answered either met an outage, not a fault of this item: the
 		// dispatcher's breaker and outage budget deal with that, and the
-		// row keeps its retries.
+		// item keeps its retries.
 		if res.Unreachable == "" || w.disp.answeredSince(sent) {
 			retries++
 		}
 		if retries > w.cfg.Retries {
-			rec.Status = reports.StatusGaveUp
-			return rec, true
+			o.Status = reports.StatusGaveUp
+			return o, true
 		}
 		if w.cfg.Clock.Sleep(w.dispatch, backoff(min(attempt, retries+1), w.cfg.BackoffBase, w.cfg.BackoffMax, rand.N[time.Duration])) != nil {
 			w.meter.sentNotFinished.Add(1)
-			return rec, false
+			return o, false
 		}
 	}
+}
+
+// final is the status of an item whose call was answered res, or "" when
+// res is to be retried. A UserSig refused as expired again after renewing
+// is fatal.
+func (w *workers[T]) final(res Result, item T) reports.Status {
+	switch res.Class {
+	case chatapi.ClassOK:
+		return reports.StatusOK
+	case chatapi.ClassPerRow, chatapi.ClassFatal:
+		return reports.StatusFailed
+	case chatapi.ClassRenew:
+		w.fatal(res, item)
+		return reports.StatusFailed
+	}
+	return ""
 }
 
 // attempt waits for a ticket and makes one call; called says whether the
 // call went out, and ok is false when the run stopped first, or stopped the
 // call.
-func (w *workers) attempt(calls context.Context, n int, req chatapi.Request, line int) (res Result, called, ok bool) {
+func (w *workers[T]) attempt(calls context.Context, n int, item T) (res Result, called, ok bool) {
 	t, ok := <-w.disp.tickets
 	if !ok {
 		return Result{}, false, false
 	}
-	if w.cfg.Clock.SleepUntil(w.dispatch, t.at) != nil || !w.firstSend(n, line) {
+	if w.cfg.Clock.SleepUntil(w.dispatch, t.at) != nil || !w.firstSend(n, item) {
 		w.disp.unused()
 		return Result{}, false, false
 	}
-	now := w.cfg.Clock.Now()
-	w.disp.used(t, now)
-	w.meter.sent(n, t.intended, now)
-	res = w.cfg.Caller.MarkRead(calls, req)
+	w.disp.sent(t, n, w.cfg.Clock.Now())
+	res = w.work.Call(calls, item)
 	crashpoint.Hit("answered")
 	if !t.probe && res.Class == chatapi.ClassFatal && chatapi.Lookup(res.Code).PerRowAfterProbe {
-		res.Class = chatapi.ClassPerRow // after the probe, about this row only
+		res.Class = chatapi.ClassPerRow // after the probe, about this item only
 	}
 	aborted := calls.Err() != nil
-	answeredAt := w.cfg.Clock.Now()
-	w.meter.answered(res, t.intended, answeredAt, aborted)
-	if !aborted {
-		w.disp.observe(res, answeredAt)
-	}
-	if res.Throttle {
-		w.disp.throttle(w.cfg.Clock.Now(), t.booking)
-	}
 	if res.Class == chatapi.ClassFatal {
-		w.fatal(res, line) // before the probe lets the next calls go
+		w.fatal(res, item) // before the probe's answer lets the next calls go
 	}
-	if t.probe {
-		w.disp.probeDone(probeOutcome{answered: res.Err == nil && res.Class != chatapi.ClassRenew, unreachable: res.Unreachable})
-	}
+	w.disp.answered(t, res, w.cfg.Clock.Now(), aborted)
 	return res, true, !aborted
 }
 
-// firstSend logs a line's first call before it goes out, and counts it as
-// re-sent when an earlier run of a resumed chain sent it. false means the
-// log could not be written: the run stops, and the call does not go out.
-func (w *workers) firstSend(attempt, line int) bool {
-	if attempt > 1 {
+// firstSend tells the sink of an item's first call before it goes out,
+// and counts it as re-sent when an earlier run of a resumed chain sent it.
+// false means the sink refused (its send log could not be written): the
+// run stops, and the call does not go out.
+func (w *workers[T]) firstSend(attempt int, item T) bool {
+	if attempt > 1 || w.firstSender == nil {
 		return true
 	}
-	if w.sendLog != nil {
-		if err := w.sendLog.Sending(line); err != nil {
-			w.stop(err)
-			return false
-		}
+	resent, err := w.firstSender.Sending(item)
+	if err != nil {
+		w.stop(err)
+		return false
 	}
-	if w.cfg.Resume.SentBefore(line) {
+	if resent {
 		w.meter.resent.Add(1)
 	}
 	return true
