@@ -40,7 +40,7 @@ type clientOpts struct {
 	admin    string
 	key      chatapi.Secret
 	ttl      time.Duration
-	now      func() time.Time
+	clock    batch.Clock
 }
 
 func newClient(t *testing.T, srv *mockserver.Server, o clientOpts) *batch.Client {
@@ -58,7 +58,7 @@ func newClient(t *testing.T, srv *mockserver.Server, o clientOpts) *batch.Client
 	if o.key.IsZero() {
 		o.key = cfg.Key
 	}
-	signer, err := batch.NewSigner(batch.SignerConfig{SDKAppID: o.app, Admin: o.admin, Key: o.key, TTL: o.ttl, Now: o.now})
+	signer, err := batch.NewSigner(batch.SignerConfig{SDKAppID: o.app, Admin: o.admin, Key: o.key, TTL: o.ttl, Clock: o.clock})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -294,7 +294,7 @@ func TestRunAgainstMock(t *testing.T) {
 	// pacer's own tests, and the real-time benchmark, check it end to end.
 	clock := newFakeClock()
 	srv := startMock(t, mockserver.Config{Scenario: mockserver.Scenario{Ceiling: -1}, Now: clock.Now})
-	c := newClient(t, srv, clientOpts{now: clock.Now})
+	c := newClient(t, srv, clientOpts{clock: clock})
 	var lines []string
 	want := map[string]string{} // pair → read time
 	for i := range 400 {
@@ -471,7 +471,7 @@ func TestRunnerSlowsDownWhenThrottled(t *testing.T) {
 	cfg := mockserver.Config{Now: clock.Now}
 	mockserver.Builtins["throttled"].Apply(&cfg)
 	srv := startMock(t, cfg)
-	c := newClient(t, srv, clientOpts{now: clock.Now})
+	c := newClient(t, srv, clientOpts{clock: clock})
 	var lines []string
 	for i := range 250 {
 		lines = append(lines, fmt.Sprintf("u%d,p,", i))
