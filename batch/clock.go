@@ -1,53 +1,12 @@
 package batch
 
-import (
-	"context"
-	"time"
-)
+import "github.com/msgread/msgread/internal/clock"
 
 // Clock is the one source of time of a run: the dispatcher paces on it,
-// workers back off on it, the meter stamps with it. Tests pass a fake one,
-// so that pacing, retries and throttling are tested without sleeping.
-type Clock interface {
-	// Now returns the current time.
-	Now() time.Time
-	// Sleep blocks for d, or until ctx is done: it then returns ctx's
-	// error. A d of zero or less returns at once.
-	Sleep(ctx context.Context, d time.Duration) error
-	// SleepUntil blocks until t, or until ctx is done, as Sleep does. Waiting
-	// for a time rather than a duration read off the clock just before
-	// keeps two goroutines that wait for the same moment from adding up
-	// their waits on a fake clock.
-	SleepUntil(ctx context.Context, t time.Time) error
-	// After returns a channel that receives the time once d has passed.
-	After(d time.Duration) <-chan time.Time
-}
+// workers back off on it, the meter stamps with it, the signer renews on it.
+// Tests pass a fake one, so that pacing, retries and throttling are tested
+// without sleeping. The mock (mockserver.Config.Clock) takes the same type.
+type Clock = clock.Clock
 
 // RealClock is the wall clock. Its zero value is ready.
-type RealClock struct{}
-
-// Now returns time.Now().
-func (RealClock) Now() time.Time { return time.Now() }
-
-// Sleep waits on a timer.
-func (RealClock) Sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// SleepUntil waits on a timer until t.
-func (c RealClock) SleepUntil(ctx context.Context, t time.Time) error {
-	return c.Sleep(ctx, time.Until(t))
-}
-
-// After is time.After.
-func (RealClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+type RealClock = clock.Real

@@ -40,7 +40,7 @@ type clientOpts struct {
 	admin    string
 	key      chatapi.Secret
 	ttl      time.Duration
-	now      func() time.Time
+	clock    batch.Clock
 }
 
 func newClient(t *testing.T, srv *mockserver.Server, o clientOpts) *batch.Client {
@@ -58,7 +58,7 @@ func newClient(t *testing.T, srv *mockserver.Server, o clientOpts) *batch.Client
 	if o.key.IsZero() {
 		o.key = cfg.Key
 	}
-	signer, err := batch.NewSigner(batch.SignerConfig{SDKAppID: o.app, Admin: o.admin, Key: o.key, TTL: o.ttl, Now: o.now})
+	signer, err := batch.NewSigner(batch.SignerConfig{SDKAppID: o.app, Admin: o.admin, Key: o.key, TTL: o.ttl, Clock: o.clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +174,7 @@ func TestRoundTrip(t *testing.T) {
 			call: viaRaw(http.MethodPost, func(q url.Values) { q.Set("usersig", signFor(t, 1400000001, "administrator")) }, "", "{}"), code: 70014, class: chatapi.ClassFatal},
 		{name: "usersig of another admin is 70013", cfg: mockserver.Config{Admins: []string{"administrator", "other"}},
 			call: viaRaw(http.MethodPost, func(q url.Values) { q.Set("usersig", signFor(t, 1400000000, "other")) }, "", "{}"), code: 70013, class: chatapi.ClassFatal},
-		{name: "expired usersig is 70001", cfg: mockserver.Config{Now: func() time.Time { return clock.Now().Add(time.Hour) }},
+		{name: "expired usersig is 70001", cfg: mockserver.Config{Clock: fakeclock.New(clock.Now().Add(time.Hour))},
 			call: viaClient(clientOpts{ttl: time.Minute}, pairAB), code: 70001, class: chatapi.ClassRenew},
 		{name: "wrong key is 70009", call: viaClient(clientOpts{key: chatapi.NewSecret("not-the-key")}, pairAB), code: 70009, class: chatapi.ClassFatal},
 		{name: "over the ceiling is 60007", cfg: mockserver.Config{Scenario: mockserver.Scenario{Ceiling: 1}},
@@ -203,8 +203,8 @@ func TestRoundTrip(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := tt.cfg
-			if cfg.Now == nil {
-				cfg.Now = clock.Now
+			if cfg.Clock == nil {
+				cfg.Clock = clock
 			}
 			srv := startMock(t, cfg)
 			if strings.HasPrefix(tt.name, "unknown path") {
@@ -283,7 +283,7 @@ func TestRandomFullRange(t *testing.T) {
 // so that the next call signs anew instead of reusing the refused one.
 func TestRenewAfterExpiredAnswer(t *testing.T) {
 	clock := newFakeClock()
-	srv := startMock(t, mockserver.Config{Now: clock.Now, SigMaxAge: time.Hour})
+	srv := startMock(t, mockserver.Config{Clock: clock, SigMaxAge: time.Hour})
 	signer, err := batch.NewSigner(batch.SignerConfig{SDKAppID: mockserver.DefaultSDKAppID, Admin: mockserver.DefaultAdmin, Key: mockserver.DevKey})
 	if err != nil {
 		t.Fatal(err)

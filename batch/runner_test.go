@@ -293,8 +293,8 @@ func TestRunAgainstMock(t *testing.T) {
 	// so the ceiling is checked on the run's side (PeakWindow) and the
 	// pacer's own tests, and the real-time benchmark, check it end to end.
 	clock := newFakeClock()
-	srv := startMock(t, mockserver.Config{Scenario: mockserver.Scenario{Ceiling: -1}, Now: clock.Now})
-	c := newClient(t, srv, clientOpts{now: clock.Now})
+	srv := startMock(t, mockserver.Config{Scenario: mockserver.Scenario{Ceiling: -1}, Clock: clock})
+	c := newClient(t, srv, clientOpts{clock: clock})
 	var lines []string
 	want := map[string]string{} // pair → read time
 	for i := range 400 {
@@ -468,10 +468,10 @@ func TestRunnerFailureRateStop(t *testing.T) {
 // are retried, and every row ends ok.
 func TestRunnerSlowsDownWhenThrottled(t *testing.T) {
 	clock := newFakeClock()
-	cfg := mockserver.Config{Now: clock.Now}
+	cfg := mockserver.Config{Clock: clock}
 	mockserver.Builtins["throttled"].Apply(&cfg)
 	srv := startMock(t, cfg)
-	c := newClient(t, srv, clientOpts{now: clock.Now})
+	c := newClient(t, srv, clientOpts{clock: clock})
 	var lines []string
 	for i := range 250 {
 		lines = append(lines, fmt.Sprintf("u%d,p,", i))

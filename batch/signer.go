@@ -25,8 +25,10 @@ type SignerConfig struct {
 	// TTL is each UserSig's lifetime; zero means DefaultUserSigTTL. Whole
 	// seconds, at least one.
 	TTL time.Duration
-	// Now is the clock that decides when to renew; nil means time.Now.
-	Now func() time.Time
+	// Clock decides when to renew; nil means RealClock. The UserSig's own
+	// time stamp is the wall clock's whatever the Clock: tencentyun takes
+	// it itself.
+	Clock Clock
 }
 
 // Signer generates the admin's UserSig with tencentyun.GenUserSig, caches it
@@ -48,8 +50,8 @@ func NewSigner(cfg SignerConfig) (*Signer, error) {
 	if cfg.TTL == 0 {
 		cfg.TTL = DefaultUserSigTTL
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
+	if cfg.Clock == nil {
+		cfg.Clock = RealClock{}
 	}
 	switch {
 	case cfg.SDKAppID == 0 || cfg.SDKAppID > math.MaxInt64:
@@ -74,7 +76,7 @@ func (s *Signer) renewMargin() time.Duration {
 func (s *Signer) UserSig() (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.cfg.Now()
+	now := s.cfg.Clock.Now()
 	if s.sig != "" && now.Before(s.renewAt) {
 		return s.sig, nil
 	}

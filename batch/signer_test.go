@@ -16,7 +16,7 @@ const testKey = "s3cr3t-k3y-for-tests"
 
 func TestSignerCachesAndRenewsEarly(t *testing.T) {
 	clock := newFakeClock()
-	s, err := batch.NewSigner(batch.SignerConfig{SDKAppID: 1400000000, Admin: "administrator", Key: chatapi.NewSecret(testKey), TTL: time.Hour, Now: clock.Now})
+	s, err := batch.NewSigner(batch.SignerConfig{SDKAppID: 1400000000, Admin: "administrator", Key: chatapi.NewSecret(testKey), TTL: time.Hour, Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +42,7 @@ func TestSignerCachesAndRenewsEarly(t *testing.T) {
 
 func TestSignerRenewMarginIsCappedAtAnHour(t *testing.T) {
 	clock := newFakeClock()
-	s, _ := batch.NewSigner(batch.SignerConfig{SDKAppID: 1, Admin: "a", Key: chatapi.NewSecret(testKey), Now: clock.Now}) // 24 h
+	s, _ := batch.NewSigner(batch.SignerConfig{SDKAppID: 1, Admin: "a", Key: chatapi.NewSecret(testKey), Clock: clock}) // 24 h
 	s.UserSig()
 	clock.Advance(22*time.Hour + 59*time.Minute)
 	s.UserSig()

@@ -26,7 +26,7 @@ func TestSigningAcrossExpiry(t *testing.T) {
 	// other run shares a fake clock between signer and runner.
 	run := func(t *testing.T, cfg mockserver.Config, ttl time.Duration, clock batch.Clock) (reports.Summary, *mockserver.Server, *batch.Signer) {
 		srv := startMock(t, cfg)
-		signer, err := batch.NewSigner(batch.SignerConfig{SDKAppID: mockserver.DefaultSDKAppID, Admin: mockserver.DefaultAdmin, Key: mockserver.DevKey, TTL: ttl, Now: clock.Now})
+		signer, err := batch.NewSigner(batch.SignerConfig{SDKAppID: mockserver.DefaultSDKAppID, Admin: mockserver.DefaultAdmin, Key: mockserver.DevKey, TTL: ttl, Clock: clock})
 		if err != nil {
 			t.Fatal(err)
 		}

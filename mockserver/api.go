@@ -46,14 +46,14 @@ func (s *Server) serveMarkRead(w http.ResponseWriter, r *http.Request) {
 		dec := s.decider.decide(req.ReportAccount, req.PeerAccount, s.state.nextCall(req.ReportAccount, req.PeerAccount))
 		s.stats.injected(dec.latency)
 		s.metrics.latency.Observe(dec.latency.Seconds())
-		if !wait(r.Context(), dec.latency) {
+		if !wait(r.Context(), s.cfg.Clock, dec.latency) {
 			s.stats.abandoned()
 			return // the client gave up
 		}
 		if dec.fault != nil {
 			s.stats.fault(dec.fault.Kind())
 			s.metrics.faults.WithLabelValues(dec.fault.Kind()).Inc()
-			if code, ok := dec.fault.Serve(w, r); ok {
+			if code, ok := dec.fault.Serve(w, withClock(r, s.cfg.Clock)); ok {
 				s.record(code)
 			} else {
 				s.stats.request()
@@ -98,7 +98,7 @@ func (s *Server) mark(req markRequest) int {
 // answer's code.
 func (s *Server) check(r *http.Request) (int, markRequest) {
 	var none markRequest
-	now := s.cfg.Now()
+	now := s.cfg.Clock.Now()
 	if r.Method != http.MethodPost {
 		return chatapi.CodeHTTPParse, none
 	}

@@ -30,13 +30,14 @@ func (f *HangFault) Validate() error {
 	return nil
 }
 
-// Serve waits, then closes the connection without an answer.
+// Serve waits, on the server's clock, then closes the connection without
+// an answer.
 func (f *HangFault) Serve(w http.ResponseWriter, r *http.Request) (int, bool) {
 	limit := time.Duration(f.Max)
 	if limit == 0 {
 		limit = DefaultHangMax
 	}
-	wait(r.Context(), limit)
+	wait(r.Context(), clockOf(r), limit)
 	closeConn(w, false)
 	return 0, false
 }

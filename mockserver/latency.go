@@ -1,7 +1,6 @@
 package mockserver
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -73,20 +72,4 @@ func (l Latency) Sample(rng *rand.Rand) time.Duration {
 		return time.Duration(math.Exp(mu + sigma*rng.NormFloat64()))
 	}
 	return 0
-}
-
-// wait blocks for d, or until ctx is done; it reports whether the whole
-// delay passed.
-func wait(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return true
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

@@ -22,6 +22,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/msgread/msgread/batch/chatapi"
+	"github.com/msgread/msgread/internal/clock"
 )
 
 // Defaults of Config.
@@ -64,8 +65,13 @@ type Config struct {
 	// SigMaxAge, when positive, treats UserSigs signed longer ago than this as
 	// expired even when their own lifetime has not run out.
 	SigMaxAge time.Duration
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
+	// Clock is the mock's time: the ceiling's and the stats' seconds, the
+	// age of UserSigs and the read time of a mark are read off it, and the
+	// latency and hangs wait on it. Nil means the wall clock. It is the type
+	// batch.Clock names, so a run and its mock can share one; on a fake
+	// clock a test drives the mock without sleeping. The HTTP server's own
+	// timeouts (ReadTimeout) stay on real time.
+	Clock clock.Clock
 	// ReadTimeout bounds the time a request may take to arrive, body
 	// included, once the mock serves itself; zero means DefaultReadTimeout.
 	ReadTimeout time.Duration
@@ -110,8 +116,8 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Ceiling == 0 {
 		cfg.Ceiling = DefaultCeiling
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real{}
 	}
 	if cfg.ReadTimeout == 0 {
 		cfg.ReadTimeout = DefaultReadTimeout
@@ -138,7 +144,7 @@ func New(cfg Config) (*Server, error) {
 		sigs:    newSigCache(cfg.Key),
 		ceiling: newCeiling(cfg.Ceiling, steps),
 		state:   newState(),
-		stats:   newStats(cfg.Now),
+		stats:   newStats(cfg.Clock.Now),
 		mux:     http.NewServeMux(),
 		dumping: make(chan struct{}, 1),
 	}
@@ -252,7 +258,7 @@ func (s *Server) Close() error {
 
 // Stats returns the counters of GET /mock/stats.
 func (s *Server) Stats() Stats {
-	st := s.stats.snapshot(s.cfg.Now())
+	st := s.stats.snapshot(s.cfg.Clock.Now())
 	st.Marks = s.state.len()
 	return st
 }

@@ -14,26 +14,14 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/msgread/msgread/batch/chatapi"
+	"github.com/msgread/msgread/internal/fakeclock"
 	"github.com/msgread/msgread/mockserver"
 	"github.com/tencentyun/tls-sig-api-v2-golang/tencentyun"
 )
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 func newMock(t testing.TB, cfg mockserver.Config) *mockserver.Server {
 	t.Helper()
@@ -82,8 +70,8 @@ func markRead(t testing.TB, srv *mockserver.Server, sig, body string) int {
 }
 
 func TestCeilingPerSecondWindow(t *testing.T) {
-	clock := &fakeClock{t: time.Now().Truncate(time.Second)}
-	srv := newMock(t, mockserver.Config{Scenario: mockserver.Scenario{Ceiling: 3}, Now: clock.Now})
+	clock := fakeclock.New(time.Now().Truncate(time.Second))
+	srv := newMock(t, mockserver.Config{Scenario: mockserver.Scenario{Ceiling: 3}, Clock: clock})
 	sig := devSig(t)
 	body := `{"Report_Account":"a","Peer_Account":"b"}`
 	for i := range 3 {
@@ -98,7 +86,7 @@ func TestCeilingPerSecondWindow(t *testing.T) {
 	if code := markRead(t, srv, sig, body); code != 0 {
 		t.Fatalf("first call of the next second: %d, want 0", code)
 	}
-	off := newMock(t, mockserver.Config{Scenario: mockserver.Scenario{Ceiling: -1}, Now: clock.Now})
+	off := newMock(t, mockserver.Config{Scenario: mockserver.Scenario{Ceiling: -1}, Clock: clock})
 	for range 50 {
 		if code := markRead(t, off, sig, body); code != 0 {
 			t.Fatalf("ceiling off still refused: %d", code)
@@ -289,8 +277,8 @@ func isToken(s string) bool {
 }
 
 func TestStatsPerSecondFaultsAndLatency(t *testing.T) {
-	clock := &fakeClock{t: time.Now().Truncate(time.Second)}
-	srv := newMock(t, mockserver.Config{Now: clock.Now, Scenario: mockserver.Scenario{Ceiling: 2, CeilingCode: chatapi.CodeTooManyRequests,
+	clock := fakeclock.New(time.Now().Truncate(time.Second))
+	srv := newMock(t, mockserver.Config{Clock: clock, Scenario: mockserver.Scenario{Ceiling: 2, CeilingCode: chatapi.CodeTooManyRequests,
 		Faults: []mockserver.FaultSpec{{Fault: &mockserver.CodeFault{Code: 70500}, Probability: 0.5}}}})
 	sig := devSig(t)
 	body := `{"Report_Account":"a","Peer_Account":"b"}`
