@@ -13,6 +13,7 @@ const (
 	chartW, chartH = 900, 260
 	padL, padR     = 60, 20
 	padT, padB     = 20, 40
+	plotW, plotH   = chartW - padL - padR, chartH - padT - padB
 )
 
 type series struct {
@@ -48,100 +49,156 @@ const maxHoverColumns = 600
 
 // svg draws the plot.
 func (p plot) svg() template.HTML {
+	y, yTicks := p.yScale()
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg class="chart" role="img" aria-label="%s" viewBox="0 0 %d %d" xmlns="http://www.w3.org/2000/svg">`, template.HTMLEscapeString(p.title), chartW, chartH)
+	p.drawAxes(&b, y, yTicks)
+	p.drawLines(&b, y)
+	p.drawHover(&b)
+	p.drawLegend(&b)
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}
+
+// xAt is where f (0 to 1 across the plot) sits on the chart.
+func xAt(f float64) float64 { return padL + plotW*f }
+
+// xOf is where the plot's point i sits on the chart.
+func (p plot) xOf(i int) float64 { return xAt(p.x(i)) }
+
+// top is the largest value of the plot's series; 0 for none above 0.
+func (p plot) top() float64 {
 	top := 0.0
 	for _, s := range p.series {
 		for _, v := range s.points {
 			top = max(top, v)
 		}
 	}
-	var y func(float64) float64
-	var yTicks []tick
-	plotH := float64(chartH - padT - padB)
-	if p.logY {
-		// Decades from the lowest positive value's (at least 0.1) to the
-		// top's: a p99 ten times the p50 stays readable.
-		low := top
-		for _, s := range p.series {
-			for _, v := range s.points {
-				if v > 0 {
-					low = min(low, v)
-				}
+	return top
+}
+
+// lowest is the smallest value of the plot's series above 0; top for none.
+func (p plot) lowest(top float64) float64 {
+	low := top
+	for _, s := range p.series {
+		for _, v := range s.points {
+			if v > 0 {
+				low = min(low, v)
 			}
 		}
-		lo := math.Pow(10, math.Floor(math.Log10(max(low, 0.1))))
-		hi := math.Pow(10, math.Ceil(math.Log10(max(top, lo*10))))
-		y = func(v float64) float64 {
-			v = min(max(v, lo), hi)
-			return padT + plotH*(1-math.Log10(v/lo)/math.Log10(hi/lo))
-		}
-		for t := lo; t <= hi*1.0001; t *= 10 {
-			yTicks = append(yTicks, tick{t, trimFloat(t)})
-		}
-	} else {
-		step := niceStep(top / 4)
-		top = step * math.Max(1, math.Ceil(top/step-1e-9))
-		y = func(v float64) float64 { return padT + plotH*(1-v/top) }
-		for i := 0.0; i*step <= top*1.0001; i++ {
-			yTicks = append(yTicks, tick{i * step, trimFloat(roundTo(i*step, step))})
-		}
 	}
-	plotW := float64(chartW - padL - padR)
-	x := func(i int) float64 { return padL + plotW*p.x(i) }
-	xAt := func(f float64) float64 { return padL + plotW*f }
+	return low
+}
 
-	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="chart" role="img" aria-label="%s" viewBox="0 0 %d %d" xmlns="http://www.w3.org/2000/svg">`, template.HTMLEscapeString(p.title), chartW, chartH)
+// yScale returns where a value sits on the chart and the ticks of the
+// value axis, from 0 (or on a log scale the lowest value's decade) to the
+// top's tick.
+func (p plot) yScale() (y func(float64) float64, ticks []tick) {
+	top := p.top()
+	if p.logY {
+		return logScale(p.lowest(top), top)
+	}
+	return linearScale(top)
+}
+
+// logScale is a value axis in decades from the lowest positive value's (at
+// least 0.1) to the top's: a p99 ten times the p50 stays readable.
+func logScale(low, top float64) (y func(float64) float64, ticks []tick) {
+	lo := math.Pow(10, math.Floor(math.Log10(max(low, 0.1))))
+	hi := math.Pow(10, math.Ceil(math.Log10(max(top, lo*10))))
+	y = func(v float64) float64 {
+		v = min(max(v, lo), hi)
+		return padT + plotH*(1-math.Log10(v/lo)/math.Log10(hi/lo))
+	}
+	for t := lo; t <= hi*1.0001; t *= 10 {
+		ticks = append(ticks, tick{t, trimFloat(t)})
+	}
+	return y, ticks
+}
+
+// linearScale is a value axis from 0 to top rounded up to a round step,
+// about four steps.
+func linearScale(top float64) (y func(float64) float64, ticks []tick) {
+	step := niceStep(top / 4)
+	top = step * math.Max(1, math.Ceil(top/step-1e-9))
+	y = func(v float64) float64 { return padT + plotH*(1-v/top) }
+	for i := 0.0; i*step <= top*1.0001; i++ {
+		ticks = append(ticks, tick{i * step, trimFloat(roundTo(i*step, step))})
+	}
+	return y, ticks
+}
+
+// drawAxes draws the value axis's grid lines and labels, the time axis's
+// labels, the unit and the dotted marks.
+func (p plot) drawAxes(b *strings.Builder, y func(float64) float64, yTicks []tick) {
 	for _, t := range yTicks {
-		fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#ddd"/>`, padL, chartW-padR, y(t.at), y(t.at))
-		fmt.Fprintf(&b, `<text x="%d" y="%.1f" font-size="11" text-anchor="end" fill="#555">%s</text>`, padL-6, y(t.at)+4, t.label)
+		fmt.Fprintf(b, `<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#ddd"/>`, padL, chartW-padR, y(t.at), y(t.at))
+		fmt.Fprintf(b, `<text x="%d" y="%.1f" font-size="11" text-anchor="end" fill="#555">%s</text>`, padL-6, y(t.at)+4, t.label)
 	}
 	for _, t := range p.xTicks {
-		fmt.Fprintf(&b, `<text x="%.1f" y="%d" font-size="11" text-anchor="middle" fill="#555">%s</text>`, xAt(t.at), chartH-padB+16, template.HTMLEscapeString(t.label))
+		fmt.Fprintf(b, `<text x="%.1f" y="%d" font-size="11" text-anchor="middle" fill="#555">%s</text>`, xAt(t.at), chartH-padB+16, template.HTMLEscapeString(t.label))
 	}
-	fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="11" fill="#555">%s</text>`, 4, padT-6, template.HTMLEscapeString(p.unit))
+	fmt.Fprintf(b, `<text x="%d" y="%d" font-size="11" fill="#555">%s</text>`, 4, padT-6, template.HTMLEscapeString(p.unit))
 	for _, m := range p.marks {
-		fmt.Fprintf(&b, `<line class="bound" x1="%.1f" x2="%.1f" y1="%d" y2="%d" stroke="#999" stroke-dasharray="2 3"><title>%s</title></line>`, xAt(m.at), xAt(m.at), padT, chartH-padB, template.HTMLEscapeString(m.label))
+		fmt.Fprintf(b, `<line class="bound" x1="%.1f" x2="%.1f" y1="%d" y2="%d" stroke="#999" stroke-dasharray="2 3"><title>%s</title></line>`, xAt(m.at), xAt(m.at), padT, chartH-padB, template.HTMLEscapeString(m.label))
 	}
+}
+
+// drawLines draws each series that has points as a line.
+func (p plot) drawLines(b *strings.Builder, y func(float64) float64) {
 	for _, s := range p.series {
 		if len(s.points) == 0 {
 			continue
 		}
 		var pts strings.Builder
 		for i, v := range s.points {
-			fmt.Fprintf(&pts, "%.1f,%.1f ", x(i), y(v))
+			fmt.Fprintf(&pts, "%.1f,%.1f ", p.xOf(i), y(v))
 		}
 		dash := ""
 		if s.dashed {
 			dash = ` stroke-dasharray="6 4"`
 		}
-		fmt.Fprintf(&b, `<polyline fill="none" stroke="%s" stroke-width="2"%s points="%s"><title>%s</title></polyline>`, s.color, dash, strings.TrimSpace(pts.String()), template.HTMLEscapeString(s.name))
+		fmt.Fprintf(b, `<polyline fill="none" stroke="%s" stroke-width="2"%s points="%s"><title>%s</title></polyline>`, s.color, dash, strings.TrimSpace(pts.String()), template.HTMLEscapeString(s.name))
 	}
-	if p.hover != nil && p.n > 0 {
-		// Invisible columns over the plot, each with the values of its
-		// first point as a tooltip: no script needed.
-		every := (p.n + maxHoverColumns - 1) / maxHoverColumns
-		b.WriteString(`<g class="hover" fill="#000" fill-opacity="0">`)
-		for i := 0; i < p.n; i += every {
-			// From halfway to the point before to halfway to the next
-			// column's first point; the ends reach the plot's edges.
-			left, right := float64(padL), float64(chartW-padR)
-			if i > 0 {
-				left = (x(i-1) + x(i)) / 2
-			}
-			if i+every < p.n {
-				right = (x(i+every-1) + x(i+every)) / 2
-			}
-			fmt.Fprintf(&b, `<rect x="%.1f" y="%d" width="%.1f" height="%d"><title>%s</title></rect>`, left, padT, max(right-left, 0.5), chartH-padT-padB, template.HTMLEscapeString(p.hover(i)))
-		}
-		b.WriteString(`</g>`)
+}
+
+// drawHover draws invisible columns over the plot, each with the values
+// of its first point as a tooltip: no script needed. At most
+// maxHoverColumns; none without hover text.
+func (p plot) drawHover(b *strings.Builder) {
+	if p.hover == nil || p.n <= 0 {
+		return
 	}
+	every := (p.n + maxHoverColumns - 1) / maxHoverColumns
+	b.WriteString(`<g class="hover" fill="#000" fill-opacity="0">`)
+	for i := 0; i < p.n; i += every {
+		left, right := p.column(i, every)
+		fmt.Fprintf(b, `<rect x="%.1f" y="%d" width="%.1f" height="%d"><title>%s</title></rect>`, left, padT, max(right-left, 0.5), chartH-padT-padB, template.HTMLEscapeString(p.hover(i)))
+	}
+	b.WriteString(`</g>`)
+}
+
+// column returns the left and right of the hover column of points i to
+// i+every-1: from halfway to the point before to halfway to the next
+// column's first point; the ends reach the plot's edges.
+func (p plot) column(i, every int) (left, right float64) {
+	left, right = float64(padL), float64(chartW-padR)
+	if i > 0 {
+		left = (p.xOf(i-1) + p.xOf(i)) / 2
+	}
+	if i+every < p.n {
+		right = (p.xOf(i+every-1) + p.xOf(i+every)) / 2
+	}
+	return left, right
+}
+
+// drawLegend draws each series' colour and name under the plot.
+func (p plot) drawLegend(b *strings.Builder) {
 	lx := padL + 10
 	for _, s := range p.series {
-		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="14" height="4" fill="%s"/><text x="%d" y="%d" font-size="12">%s</text>`, lx, chartH-12, s.color, lx+18, chartH-7, template.HTMLEscapeString(s.name))
+		fmt.Fprintf(b, `<rect x="%d" y="%d" width="14" height="4" fill="%s"/><text x="%d" y="%d" font-size="12">%s</text>`, lx, chartH-12, s.color, lx+18, chartH-7, template.HTMLEscapeString(s.name))
 		lx += 30 + 7*len(s.name)
 	}
-	b.WriteString(`</svg>`)
-	return template.HTML(b.String())
 }
 
 // overTime is a plot of one point a second of a run, with round time ticks,
