@@ -40,70 +40,79 @@ type Finding struct {
 // line of its first row and no pair is taken for another's duplicate. It
 // returns ctx's error when ctx is done first, or the input's error.
 func Check(ctx context.Context, open func() (*Input, error), rows int, found func(Finding)) (CheckResult, error) {
-	var h maphash.Hash // one seed for both passes
-	fingerprint := func(r Row) uint32 {
-		h.Reset()
-		h.WriteString(r.ReportAccount)
-		h.WriteByte(0)
-		h.WriteString(r.PeerAccount)
-		x := h.Sum64()
-		return uint32(x ^ x>>32)
-	}
-
-	// Pass 1: a fingerprint a valid row, a bit an invalid one.
 	in, err := open()
 	if err != nil {
 		return CheckResult{}, err
 	}
-	fps := make([]uint32, 0, max(rows, 0))
-	var invalid []uint64
-	if err := eachRow(ctx, in, nil, func(r Row) {
-		i := len(fps)
-		var fp uint32
-		if r.Invalid != "" {
-			for len(invalid) <= i/64 {
-				invalid = append(invalid, 0)
-			}
-			invalid[i/64] |= 1 << (i % 64)
-		} else {
-			fp = fingerprint(r)
-		}
-		fps = append(fps, fp)
-	}); err != nil {
+	n, decode, err := firstPass(ctx, in, rows)
+	if err != nil {
 		return CheckResult{}, err
 	}
-	isInvalid := func(i int) bool { return i/64 < len(invalid) && invalid[i/64]&(1<<(i%64)) != 0 }
-	// Collect at the turns: the first pass's garbage (its decoded rows)
-	// goes before the fingerprints are sorted, and the fingerprints before
-	// the second pass, which keeps a bit a row: the rows to decode again,
-	// invalid ones and those whose fingerprint came twice. The arrays hold
-	// no pointers: these collections cost little.
+	// The fingerprints go before the second pass, which keeps a bit a row.
 	runtime.GC()
-	again := repeated(fps, isInvalid)
-	// The rows to decode again: the invalid ones (their bits), and those
-	// whose fingerprint came twice. An invalid row's fingerprint is 0; if
-	// 0 came twice among valid rows, its bit is set already.
-	n := len(fps)
-	decode := invalid
-	for len(decode) < (n+63)/64 {
-		decode = append(decode, 0)
-	}
-	for i, fp := range fps {
-		if _, ok := slices.BinarySearch(again, fp); ok {
-			decode[i/64] |= 1 << (i % 64)
-		}
-	}
-	fps, again = nil, nil
-	runtime.GC()
-
-	// Pass 2: the findings, in input order.
 	if in, err = open(); err != nil {
 		return CheckResult{}, err
 	}
+	return secondPass(ctx, in, n, decode, found)
+}
+
+// firstPass reads every row of in and returns how many there are and the
+// rows to decode again: the invalid ones, and those whose fingerprint came
+// twice. rows, when known (else 0), sizes the fingerprints at once.
+func firstPass(ctx context.Context, in *Input, rows int) (n int, decode bits, err error) {
+	fps, invalid, err := fingerprints(ctx, in, rows)
+	if err != nil {
+		return 0, nil, err
+	}
+	// Collect at the turns: the first pass's garbage (its decoded rows)
+	// goes before the fingerprints are sorted, and the fingerprints (once
+	// this returns) before the second pass. The arrays hold no pointers:
+	// these collections cost little.
+	runtime.GC()
+	again := repeated(fps, invalid.has)
+	// An invalid row's fingerprint is 0; if 0 came twice among valid rows,
+	// its bit is set already.
+	decode = invalid
+	for i, fp := range fps {
+		if _, ok := slices.BinarySearch(again, fp); ok {
+			decode.set(i)
+		}
+	}
+	return len(fps), decode, nil
+}
+
+// fingerprints reads every row of in and returns a fingerprint of each
+// valid row's pair (4 bytes a row; 0 for an invalid row) and a bit for each
+// invalid row.
+func fingerprints(ctx context.Context, in *Input, rows int) (fps []uint32, invalid bits, err error) {
+	var h maphash.Hash
+	fps = make([]uint32, 0, max(rows, 0))
+	err = eachRow(ctx, in, nil, func(r Row) {
+		var fp uint32
+		if r.Invalid != "" {
+			invalid.set(len(fps))
+		} else {
+			h.Reset()
+			h.WriteString(r.ReportAccount)
+			h.WriteByte(0)
+			h.WriteString(r.PeerAccount)
+			x := h.Sum64()
+			fp = uint32(x ^ x>>32)
+		}
+		fps = append(fps, fp)
+	})
+	return fps, invalid, err
+}
+
+// secondPass reads in again, decoding only the rows decode says (and any
+// past the first pass's n rows), and hands found the invalid rows and the
+// duplicates, in input order. A row count other than n is an input that
+// changed between the passes.
+func secondPass(ctx context.Context, in *Input, n int, decode bits, found func(Finding)) (CheckResult, error) {
 	res := CheckResult{Rows: n}
 	first := map[string]int{}
 	seen := 0
-	err = eachRow(ctx, in, func(i int) bool { return i >= n || decode[i/64]&(1<<(i%64)) != 0 }, func(r Row) {
+	err := eachRow(ctx, in, func(i int) bool { return i >= n || decode.has(i) }, func(r Row) {
 		seen++
 		switch {
 		case r.Invalid != "":
@@ -129,6 +138,20 @@ func Check(ctx context.Context, open func() (*Input, error), rows int, found fun
 	}
 	return res, err
 }
+
+// bits holds a bit a row, by the row's index.
+type bits []uint64
+
+// set sets row i's bit, growing b as needed.
+func (b *bits) set(i int) {
+	for len(*b) <= i/64 {
+		*b = append(*b, 0)
+	}
+	(*b)[i/64] |= 1 << (i % 64)
+}
+
+// has reports whether row i's bit is set.
+func (b bits) has(i int) bool { return i/64 < len(b) && b[i/64]&(1<<(i%64)) != 0 }
 
 // repeated returns, sorted, the fingerprints of valid rows that come more
 // than once. It sorts them a sixteenth at a time (by their top 4 bits), so

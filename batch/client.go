@@ -105,6 +105,20 @@ func (c *Client) nextQuery(old *sigQuery, sig string) *sigQuery {
 
 // NewClient validates cfg and returns a Client.
 func NewClient(cfg ClientConfig) (*Client, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	u, err := baseURL(cfg.Endpoint)
+	if err != nil {
+		return nil, err
+	}
+	return &Client{cfg: cfg, rt: cfg.transport(), url: chatapi.RequestURL(u),
+		header: http.Header{"Content-Type": {"application/json"}}}, nil
+}
+
+// withDefaults returns cfg with its zero fields that have a default set.
+func (cfg ClientConfig) withDefaults() ClientConfig {
 	if cfg.Timeout == 0 {
 		cfg.Timeout = DefaultTimeout
 	}
@@ -117,42 +131,56 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = RealClock{}
 	}
+	return cfg
+}
+
+// validate refuses a config without a required field or with a negative
+// timeout or pool size.
+func (cfg ClientConfig) validate() error {
 	switch {
 	case cfg.Endpoint == "":
-		return nil, errors.New("batch: client: endpoint is required")
+		return errors.New("batch: client: endpoint is required")
 	case cfg.SDKAppID == 0:
-		return nil, errors.New("batch: client: SDKAppID is required")
+		return errors.New("batch: client: SDKAppID is required")
 	case cfg.Admin == "":
-		return nil, errors.New("batch: client: admin account is required")
+		return errors.New("batch: client: admin account is required")
 	case cfg.Signer == nil:
-		return nil, errors.New("batch: client: signer is required")
+		return errors.New("batch: client: signer is required")
 	case cfg.Timeout < 0 || cfg.MaxConns < 0:
-		return nil, errors.New("batch: client: timeout and pool size must not be negative")
+		return errors.New("batch: client: timeout and pool size must not be negative")
 	}
-	u, err := url.Parse(cfg.Endpoint)
+	return nil
+}
+
+// baseURL parses endpoint, the service's base URL, without its query and
+// fragment; it must be http(s) with a host, and not hold the API's path.
+func baseURL(endpoint string) (*url.URL, error) {
+	u, err := url.Parse(endpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("batch: client: endpoint %q is not an http(s) URL", chatapi.RedactEndpoint(cfg.Endpoint))
+		return nil, fmt.Errorf("batch: client: endpoint %q is not an http(s) URL", chatapi.RedactEndpoint(endpoint))
 	}
 	if strings.Contains(u.Path, chatapi.Path) {
 		return nil, fmt.Errorf("batch: client: endpoint %q holds the API's path: give the service's base URL, such as %s://%s",
-			chatapi.RedactEndpoint(cfg.Endpoint), u.Scheme, u.Host)
+			chatapi.RedactEndpoint(endpoint), u.Scheme, u.Host)
 	}
 	u.RawQuery, u.Fragment = "", ""
-	var rt http.RoundTripper
+	return u, nil
+}
+
+// transport returns what makes the calls: HTTPClient's transport, or a
+// pool of MaxConns connections of the client's own.
+func (cfg ClientConfig) transport() http.RoundTripper {
 	if hc := cfg.HTTPClient; hc != nil {
-		rt = cmp.Or[http.RoundTripper](hc.Transport, http.DefaultTransport)
-	} else {
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.MaxIdleConns = cfg.MaxConns
-		t.MaxIdleConnsPerHost = cfg.MaxConns
-		t.IdleConnTimeout = 90 * time.Second
-		// The answers are a few dozen bytes: no gzip header to send, no
-		// reader to wrap around each body.
-		t.DisableCompression = true
-		rt = t
+		return cmp.Or[http.RoundTripper](hc.Transport, http.DefaultTransport)
 	}
-	return &Client{cfg: cfg, rt: rt, url: chatapi.RequestURL(u),
-		header: http.Header{"Content-Type": {"application/json"}}}, nil
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = cfg.MaxConns
+	t.MaxIdleConnsPerHost = cfg.MaxConns
+	t.IdleConnTimeout = 90 * time.Second
+	// The answers are a few dozen bytes: no gzip header to send, no
+	// reader to wrap around each body.
+	t.DisableCompression = true
+	return t
 }
 
 // Result is the outcome of one call, as data: a refused or failed call is not

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+
+	"github.com/msgread/msgread/batch/chatapi"
 )
 
 func TestReadBodyReadsAllOrTheCap(t *testing.T) {
@@ -48,5 +50,26 @@ func TestClientKeepsTheLastFewUserSigs(t *testing.T) {
 	}
 	if q.sig != sig(5) || !strings.Contains(q.prefix, "usersig="+sig(5)) {
 		t.Errorf("the query is not the newest UserSig's: %q", q.prefix)
+	}
+}
+
+func TestBaseURL(t *testing.T) {
+	for _, tc := range []struct{ endpoint, want, refused string }{
+		{endpoint: "https://console.tim.qq.com", want: "https://console.tim.qq.com"},
+		{endpoint: "http://127.0.0.1:8080/prefix?x=1#top", want: "http://127.0.0.1:8080/prefix"},
+		{endpoint: "console.tim.qq.com", refused: "is not an http(s) URL"},
+		{endpoint: "ftp://x", refused: "is not an http(s) URL"},
+		{endpoint: "http://", refused: "is not an http(s) URL"},
+		{endpoint: "https://h" + chatapi.Path, refused: "holds the API's path: give the service's base URL, such as https://h"},
+	} {
+		t.Run(tc.endpoint, func(t *testing.T) {
+			u, err := baseURL(tc.endpoint)
+			switch {
+			case tc.refused != "" && (err == nil || !strings.Contains(err.Error(), tc.refused)):
+				t.Errorf("baseURL(%q) = %v, %v; want it refused as %q", tc.endpoint, u, err, tc.refused)
+			case tc.refused == "" && (err != nil || u.String() != tc.want):
+				t.Errorf("baseURL(%q) = %v, %v; want %s", tc.endpoint, u, err, tc.want)
+			}
+		})
 	}
 }

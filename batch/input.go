@@ -219,7 +219,7 @@ func newInput(ctx context.Context, r io.Reader) (*Input, error) {
 	in := &Input{lines: csvline.NewReader(r, 0)}
 	in.lines.Stopped = func() bool { return ctx.Err() != nil }
 	header, err := in.readHeader()
-	if errors.Is(err, csvline.ErrStopped) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if readStopped(err) {
 		return nil, fmt.Errorf("batch: input: reading stopped in the header: %w", context.Canceled)
 	}
 	if err != nil {
@@ -247,22 +247,8 @@ func (in *Input) NextIf(decode func(row int) bool) (Row, error) {
 			in.ended = true
 			return Row{}, io.EOF
 		}
-		if errors.Is(err, csvline.ErrStopped) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-			return Row{}, fmt.Errorf("batch: input: reading stopped after line %d: %w", in.lines.Lines(), context.Canceled)
-		}
-		if errors.Is(err, csvline.ErrNoLineEnd) {
-			why := "not a CSV of lines"
-			if cause := notText(l.Text); cause != "" {
-				why = cause
-			}
-			return Row{}, fmt.Errorf("%w: line %d has no line end within %d MiB: %s", ErrBadInput, l.Num, MaxLineRead>>20, why)
-		}
-		if changedUnder(err) {
-			return Row{}, fmt.Errorf("%w; line %d was the last read whole, and what follows is not read (the line the new end cuts short is not sent)",
-				err, in.lines.Lines())
-		}
 		if err != nil {
-			return Row{}, fmt.Errorf("%w: after line %d: %v", ErrBadInput, in.lines.Lines(), err)
+			return Row{}, in.readError(l, err)
 		}
 		if l.Blank() {
 			in.blank++
@@ -272,23 +258,54 @@ func (in *Input) NextIf(decode func(row int) bool) (Row, error) {
 		if decode != nil && !decode(in.rows-1) {
 			return Row{Line: l.Num}, nil
 		}
-		if l.TooLong {
-			return Row{Line: l.Num, Invalid: fmt.Sprintf("the line is longer than %d bytes", csvline.DefaultMaxLine)}, nil
-		}
-		rec, err := in.dec.Decode(l.Text)
-		if err != nil {
-			return Row{Line: l.Num, Invalid: fmt.Sprintf("%v: %s", err, excerpt(l.Text))}, nil
-		}
-		if in.repeatsHeader(rec) {
-			return Row{Line: l.Num, ReportAccount: rec.ReportAccount, PeerAccount: rec.PeerAccount, MsgReadTime: rec.MsgReadTime,
-				Invalid: "repeated header"}, nil
-		}
-		r := rec.row(l.Num)
-		if r.Invalid == "" {
-			r.Raw = string(l.Raw)
-		}
-		return r, nil
+		return in.decodeLine(l), nil
 	}
+}
+
+// readStopped reports whether err is reading given up for the context:
+// the input is not at fault.
+func readStopped(err error) bool {
+	return errors.Is(err, csvline.ErrStopped) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// readError is NextIf's error for err, which reading a data line l met.
+func (in *Input) readError(l csvline.Line, err error) error {
+	if readStopped(err) {
+		return fmt.Errorf("batch: input: reading stopped after line %d: %w", in.lines.Lines(), context.Canceled)
+	}
+	if errors.Is(err, csvline.ErrNoLineEnd) {
+		why := "not a CSV of lines"
+		if cause := notText(l.Text); cause != "" {
+			why = cause
+		}
+		return fmt.Errorf("%w: line %d has no line end within %d MiB: %s", ErrBadInput, l.Num, MaxLineRead>>20, why)
+	}
+	if changedUnder(err) {
+		return fmt.Errorf("%w; line %d was the last read whole, and what follows is not read (the line the new end cuts short is not sent)",
+			err, in.lines.Lines())
+	}
+	return fmt.Errorf("%w: after line %d: %v", ErrBadInput, in.lines.Lines(), err)
+}
+
+// decodeLine returns the row of the data line l, Invalid set when it is too
+// long, does not decode, repeats the header or holds an unusable cell.
+func (in *Input) decodeLine(l csvline.Line) Row {
+	if l.TooLong {
+		return Row{Line: l.Num, Invalid: fmt.Sprintf("the line is longer than %d bytes", csvline.DefaultMaxLine)}
+	}
+	rec, err := in.dec.Decode(l.Text)
+	if err != nil {
+		return Row{Line: l.Num, Invalid: fmt.Sprintf("%v: %s", err, excerpt(l.Text))}
+	}
+	if in.repeatsHeader(rec) {
+		return Row{Line: l.Num, ReportAccount: rec.ReportAccount, PeerAccount: rec.PeerAccount, MsgReadTime: rec.MsgReadTime,
+			Invalid: "repeated header"}
+	}
+	r := rec.row(l.Num)
+	if r.Invalid == "" {
+		r.Raw = string(l.Raw)
+	}
+	return r
 }
 
 // HeaderLine returns the input's header line as the file has it, its line
@@ -367,29 +384,9 @@ func notText(text []byte) string {
 func (in *Input) readHeader() ([]string, error) {
 	in.lines.EndWithin = csvline.DefaultMaxLine + 2 // and a CRLF
 	defer func() { in.lines.EndWithin = MaxLineRead }()
-	var l csvline.Line
-	for {
-		var err error
-		l, err = in.lines.Next()
-		if errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("%w: it is empty: a header row naming %s and %s is required", ErrBadInput, ColReportAccount, ColPeerAccount)
-		}
-		if errors.Is(err, csvline.ErrNoLineEnd) {
-			if why := notText(l.Text); why != "" {
-				return nil, fmt.Errorf("%w: %s", ErrBadInput, why)
-			}
-			return nil, fmt.Errorf("%w: line %d has no line end within %d bytes: a header row naming %s and %s is required (is it a CSV file?)",
-				ErrBadInput, l.Num, csvline.DefaultMaxLine, ColReportAccount, ColPeerAccount)
-		}
-		if errors.Is(err, csvline.ErrStopped) || changedUnder(err) {
-			return nil, err
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%w: header: %w", ErrBadInput, err)
-		}
-		if !l.Blank() {
-			break
-		}
+	l, err := in.firstLine()
+	if err != nil {
+		return nil, err
 	}
 	if why := notText(l.Text); why != "" {
 		return nil, fmt.Errorf("%w: %s", ErrBadInput, why)
@@ -402,6 +399,40 @@ func (in *Input) readHeader() ([]string, error) {
 		return nil, fmt.Errorf("%w: header (line %d): %v", ErrBadInput, l.Num, err)
 	}
 	in.headerLine = bytes.Clone(l.Raw)
+	return in.columns(l.Num, rec)
+}
+
+// firstLine reads the input's first line that is not blank, the header.
+func (in *Input) firstLine() (csvline.Line, error) {
+	for {
+		l, err := in.lines.Next()
+		if errors.Is(err, io.EOF) {
+			return l, fmt.Errorf("%w: it is empty: a header row naming %s and %s is required", ErrBadInput, ColReportAccount, ColPeerAccount)
+		}
+		if errors.Is(err, csvline.ErrNoLineEnd) {
+			if why := notText(l.Text); why != "" {
+				return l, fmt.Errorf("%w: %s", ErrBadInput, why)
+			}
+			return l, fmt.Errorf("%w: line %d has no line end within %d bytes: a header row naming %s and %s is required (is it a CSV file?)",
+				ErrBadInput, l.Num, csvline.DefaultMaxLine, ColReportAccount, ColPeerAccount)
+		}
+		if errors.Is(err, csvline.ErrStopped) || changedUnder(err) {
+			return l, err
+		}
+		if err != nil {
+			return l, fmt.Errorf("%w: header: %w", ErrBadInput, err)
+		}
+		if !l.Blank() {
+			return l, nil
+		}
+	}
+}
+
+// columns returns the header's columns named as NewDecoder takes them
+// from its cells rec (line num): a column msgread does not read is named
+// "" (ignored). It notes the folded names (in.names), and refuses a
+// column named twice or a required one missing.
+func (in *Input) columns(num int, rec []string) ([]string, error) {
 	seen := map[string]int{}
 	header := make([]string, len(rec))
 	in.names = make([]string, len(rec))
@@ -411,7 +442,7 @@ func (in *Input) readHeader() ([]string, error) {
 		switch key {
 		case ColReportAccount, ColPeerAccount, ColMsgReadTime:
 			if prev, dup := seen[key]; dup {
-				return nil, fmt.Errorf("%w: header (line %d): columns %d and %d are both %s", ErrBadInput, l.Num, prev+1, i+1, key)
+				return nil, fmt.Errorf("%w: header (line %d): columns %d and %d are both %s", ErrBadInput, num, prev+1, i+1, key)
 			}
 			seen[key] = i
 		default:
@@ -421,7 +452,7 @@ func (in *Input) readHeader() ([]string, error) {
 	}
 	for _, col := range []string{ColReportAccount, ColPeerAccount} {
 		if _, ok := seen[col]; !ok {
-			return nil, fmt.Errorf("%w: header (line %d) has no %s column (found: %s)", ErrBadInput, l.Num, col, safetext.QuoteCut(strings.Join(rec, ","), 200))
+			return nil, fmt.Errorf("%w: header (line %d) has no %s column (found: %s)", ErrBadInput, num, col, safetext.QuoteCut(strings.Join(rec, ","), 200))
 		}
 	}
 	return header, nil

@@ -104,27 +104,7 @@ type Server struct {
 
 // New validates cfg and returns a Server that is not yet listening.
 func New(cfg Config) (*Server, error) {
-	if cfg.SDKAppID == 0 {
-		cfg.SDKAppID = DefaultSDKAppID
-	}
-	if len(cfg.Admins) == 0 {
-		cfg.Admins = []string{DefaultAdmin}
-	}
-	if cfg.Key.IsZero() {
-		cfg.Key = DevKey
-	}
-	if cfg.Ceiling == 0 {
-		cfg.Ceiling = DefaultCeiling
-	}
-	if cfg.Clock == nil {
-		cfg.Clock = clock.Real{}
-	}
-	if cfg.ReadTimeout == 0 {
-		cfg.ReadTimeout = DefaultReadTimeout
-	}
-	if cfg.CeilingCode == 0 {
-		cfg.CeilingCode = chatapi.CodeRateLimited
-	}
+	cfg = cfg.withDefaults()
 	if err := cfg.Scenario.Validate(); err != nil {
 		return nil, err
 	}
@@ -132,13 +112,8 @@ func New(cfg Config) (*Server, error) {
 	if cfg.CeilingSteps != "" {
 		steps, _ = ParseCeilingSteps(cfg.CeilingSteps) // checked by Validate
 	}
-	faults := make([]Fault, len(cfg.Faults))
-	probs := make([]float64, len(cfg.Faults))
-	for i, spec := range cfg.Faults {
-		faults[i], probs[i] = spec.Fault, spec.Probability
-	}
 	s := &Server{
-		decider: newDecider(cfg.Seed, cfg.Latency, faults, probs),
+		decider: cfg.decider(),
 		cfg:     cfg,
 		admins:  make(map[string]bool, len(cfg.Admins)),
 		sigs:    newSigCache(cfg.Key),
@@ -161,6 +136,49 @@ func New(cfg Config) (*Server, error) {
 			s.users[u] = true
 		}
 	}
+	s.route()
+	return s, nil
+}
+
+// withDefaults returns cfg with its zero fields that have a default set.
+func (cfg Config) withDefaults() Config {
+	if cfg.SDKAppID == 0 {
+		cfg.SDKAppID = DefaultSDKAppID
+	}
+	if len(cfg.Admins) == 0 {
+		cfg.Admins = []string{DefaultAdmin}
+	}
+	if cfg.Key.IsZero() {
+		cfg.Key = DevKey
+	}
+	if cfg.Ceiling == 0 {
+		cfg.Ceiling = DefaultCeiling
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real{}
+	}
+	if cfg.ReadTimeout == 0 {
+		cfg.ReadTimeout = DefaultReadTimeout
+	}
+	if cfg.CeilingCode == 0 {
+		cfg.CeilingCode = chatapi.CodeRateLimited
+	}
+	return cfg
+}
+
+// decider returns what decides each request's latency and fault, from the
+// seed and the scenario.
+func (cfg Config) decider() *decider {
+	faults := make([]Fault, len(cfg.Faults))
+	probs := make([]float64, len(cfg.Faults))
+	for i, spec := range cfg.Faults {
+		faults[i], probs[i] = spec.Fault, spec.Probability
+	}
+	return newDecider(cfg.Seed, cfg.Latency, faults, probs)
+}
+
+// route registers the API and the mock's read-outs on s.mux.
+func (s *Server) route() {
 	s.mux.HandleFunc(chatapi.Path, s.serveMarkRead)
 	s.mux.HandleFunc("GET /mock/stats", s.serveStats)
 	s.mux.Handle("GET /mock/state", s.guard(http.HandlerFunc(s.serveState)))
@@ -168,7 +186,6 @@ func New(cfg Config) (*Server, error) {
 	s.mux.Handle("GET /metrics", s.guard(s.metrics.handler()))
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	s.mux.HandleFunc("/", s.serveUnknown)
-	return s, nil
 }
 
 // Config returns the configuration in effect, defaults filled in.

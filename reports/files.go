@@ -160,18 +160,9 @@ func Open(p Plan) (_ *Files, err error) {
 		}
 	}
 	if p.Resume != "" {
-		// The old report by its real name: a symlink to it must find its
-		// send log and lock as the name itself does.
-		if real, err := filepath.EvalSymlinks(p.Resume); err == nil {
-			p.Resume = real
+		if err := f.lockResume(&p); err != nil {
+			return nil, err
 		}
-		if strings.HasSuffix(p.Resume, partialSuffix) {
-			return nil, &ResumeError{fmt.Errorf("%s %w: it is the unfinished copy a killed run was making of a new report (the report exists only once it is whole); resume the report that run resumed", p.Resume, ErrNotReport)}
-		}
-		if err := f.lock(p.Resume, p.Holder); err != nil {
-			return nil, &ResumeError{err}
-		}
-		f.Appending = sameFile(p.Resume, p.Report)
 	}
 	if f.Appending {
 		err = f.openAppend(p)
@@ -185,32 +176,63 @@ func Open(p Plan) (_ *Files, err error) {
 	if p.NoFailed {
 		return f, nil
 	}
-	names := []string{p.Failed}
-	if p.Failed == "" {
-		base := strings.TrimSuffix(p.Report, ".csv")
-		names = []string{base + ".failed.csv"}
-		if f.Appending {
-			// An earlier run's failed rows stay: a new name for each run.
-			stamp := base + ".failed-" + p.Now.Format("20060102-150405")
-			names = []string{stamp + ".csv"}
-			for i := 2; i <= 9; i++ {
-				names = append(names, fmt.Sprintf("%s-%d.csv", stamp, i))
-			}
-		}
-	}
-	var ff *os.File
-	for _, name := range names {
-		f.FailedPath = name
-		if ff, err = f.create(name, "the failed-rows file"); !errors.Is(err, ErrExists) {
-			break
-		}
-	}
+	ff, err := f.createFailed(p)
 	if err != nil {
 		return nil, err
 	}
 	f.failedFile = ff
 	f.failed, err = NewFailedWriter(ff, p.InputHeader)
 	return f, err
+}
+
+// lockResume locks the report p resumes, by its real name (p.Resume
+// becomes that name), and notes whether the run appends to it. Its
+// errors are ResumeErrors.
+func (f *Files) lockResume(p *Plan) error {
+	// The old report by its real name: a symlink to it must find its
+	// send log and lock as the name itself does.
+	if real, err := filepath.EvalSymlinks(p.Resume); err == nil {
+		p.Resume = real
+	}
+	if strings.HasSuffix(p.Resume, partialSuffix) {
+		return &ResumeError{fmt.Errorf("%s %w: it is the unfinished copy a killed run was making of a new report (the report exists only once it is whole); resume the report that run resumed", p.Resume, ErrNotReport)}
+	}
+	if err := f.lock(p.Resume, p.Holder); err != nil {
+		return &ResumeError{err}
+	}
+	f.Appending = sameFile(p.Resume, p.Report)
+	return nil
+}
+
+// createFailed creates the failed-rows file under the first of
+// failedNames that does not exist, and notes its path.
+func (f *Files) createFailed(p Plan) (ff *os.File, err error) {
+	for _, name := range failedNames(p, f.Appending) {
+		f.FailedPath = name
+		if ff, err = f.create(name, "the failed-rows file"); !errors.Is(err, ErrExists) {
+			break
+		}
+	}
+	return ff, err
+}
+
+// failedNames returns the names the failed-rows file may take, in order:
+// Plan.Failed, or REPORT.failed.csv, or when appending (an earlier run's
+// failed rows stay) REPORT.failed-TIME.csv then -2 to -9.
+func failedNames(p Plan, appending bool) []string {
+	if p.Failed != "" {
+		return []string{p.Failed}
+	}
+	base := strings.TrimSuffix(p.Report, ".csv")
+	if !appending {
+		return []string{base + ".failed.csv"}
+	}
+	stamp := base + ".failed-" + p.Now.Format("20060102-150405")
+	names := []string{stamp + ".csv"}
+	for i := 2; i <= 9; i++ {
+		names = append(names, fmt.Sprintf("%s-%d.csv", stamp, i))
+	}
+	return names
 }
 
 func (f *Files) lock(path, holder string) error {

@@ -181,55 +181,12 @@ func (s Summary) Sent() (sent, failed int) {
 // WriteText writes the summary for people, as msgread prints it on stderr.
 func (s Summary) WriteText(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "summary: %d rows:", s.Rows)
-	for _, st := range Statuses {
-		fmt.Fprintf(&b, " %s %d", st, s.ByStatus[st])
-	}
-	b.WriteString("\n")
-	fmt.Fprintf(&b, "  every row accounted for: %d input rows = %d reported + %d not finished", s.InputRows, s.Reported, s.NotFinished)
-	if s.CarriedOver > 0 {
-		fmt.Fprintf(&b, " + %d done earlier, already in the report", s.CarriedOver)
-	}
-	if s.BlankLines > 0 {
-		fmt.Fprintf(&b, " (%d blank lines passed over)", s.BlankLines)
-	}
-	b.WriteString("\n")
-	if len(s.ByCode) > 0 {
-		codes := make([]string, 0, len(s.ByCode))
-		for c := range s.ByCode {
-			codes = append(codes, c)
-		}
-		sort.Slice(codes, func(i, j int) bool { n, _ := strconv.Atoi(codes[i]); m, _ := strconv.Atoi(codes[j]); return n < m })
-		b.WriteString("  by error code:")
-		for _, c := range codes {
-			fmt.Fprintf(&b, " %s×%d", c, s.ByCode[c])
-		}
-		b.WriteString("\n")
-	}
+	s.writeRows(&b)
+	s.writeCodes(&b)
 	fmt.Fprintf(&b, "  %d calls (%d retries) in %s; %.1f calls/s against a target of %.0f/s (%.1f%%), peak %d in one second\n",
 		s.Attempts, s.Retries, s.Wall.Round(time.Millisecond), s.Rate, s.TargetRate, 100*s.RateRatio, s.PeakWindow)
-	if len(s.UnknownCodes) > 0 {
-		codes := make([]string, 0, len(s.UnknownCodes))
-		for c := range s.UnknownCodes {
-			codes = append(codes, c)
-		}
-		sort.Strings(codes)
-		b.WriteString("  codes msgread does not know (their rows failed, one by one):")
-		for _, c := range codes {
-			fmt.Fprintf(&b, " %s %q;", c, s.UnknownCodes[c])
-		}
-		b.WriteString("\n")
-	}
-	if s.Outages > 0 {
-		fmt.Fprintf(&b, "  the service could not be reached %d times: dispatch paused for %.0f s in all, and no row was given up for it\n", s.Outages, s.OutageSeconds)
-	}
-	if s.Throttles > 0 {
-		fmt.Fprintf(&b, "  the service asked to slow down: the rate went down to what it had left %d times, lowest %.1f calls/s\n", s.Throttles, s.LowestRate)
-	}
-	if q := s.Quota; q != nil {
-		fmt.Fprintf(&b, "  took %.1f%% of the calls the service had left (from %d s after each change; %d s measured); %.2f%% of calls answered \"slow down\"\n",
-			100*q.Share, SettleSeconds, q.Seconds, 100*q.Throttled)
-	}
+	s.writeUnknownCodes(&b)
+	s.writeSlowdowns(&b)
 	if s.Resent > 0 {
 		fmt.Fprintf(&b, "  %d rows re-sent that may have reached the API before the resume (harmless: marking read is idempotent)\n", s.Resent)
 	}
@@ -239,4 +196,73 @@ func (s Summary) WriteText(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeRows writes WriteText's first lines: the rows by status and how
+// every input row is accounted for.
+func (s Summary) writeRows(b *strings.Builder) {
+	fmt.Fprintf(b, "summary: %d rows:", s.Rows)
+	for _, st := range Statuses {
+		fmt.Fprintf(b, " %s %d", st, s.ByStatus[st])
+	}
+	b.WriteString("\n")
+	fmt.Fprintf(b, "  every row accounted for: %d input rows = %d reported + %d not finished", s.InputRows, s.Reported, s.NotFinished)
+	if s.CarriedOver > 0 {
+		fmt.Fprintf(b, " + %d done earlier, already in the report", s.CarriedOver)
+	}
+	if s.BlankLines > 0 {
+		fmt.Fprintf(b, " (%d blank lines passed over)", s.BlankLines)
+	}
+	b.WriteString("\n")
+}
+
+// writeCodes writes WriteText's line of the rows by error code, in the
+// codes' numeric order; none without codes.
+func (s Summary) writeCodes(b *strings.Builder) {
+	if len(s.ByCode) == 0 {
+		return
+	}
+	codes := make([]string, 0, len(s.ByCode))
+	for c := range s.ByCode {
+		codes = append(codes, c)
+	}
+	sort.Slice(codes, func(i, j int) bool { n, _ := strconv.Atoi(codes[i]); m, _ := strconv.Atoi(codes[j]); return n < m })
+	b.WriteString("  by error code:")
+	for _, c := range codes {
+		fmt.Fprintf(b, " %s×%d", c, s.ByCode[c])
+	}
+	b.WriteString("\n")
+}
+
+// writeUnknownCodes writes WriteText's line of the codes msgread does not
+// know, with their messages; none without such codes.
+func (s Summary) writeUnknownCodes(b *strings.Builder) {
+	if len(s.UnknownCodes) == 0 {
+		return
+	}
+	codes := make([]string, 0, len(s.UnknownCodes))
+	for c := range s.UnknownCodes {
+		codes = append(codes, c)
+	}
+	sort.Strings(codes)
+	b.WriteString("  codes msgread does not know (their rows failed, one by one):")
+	for _, c := range codes {
+		fmt.Fprintf(b, " %s %q;", c, s.UnknownCodes[c])
+	}
+	b.WriteString("\n")
+}
+
+// writeSlowdowns writes WriteText's lines of what held the run back: the
+// service's outages, its requests to slow down and the quota taken.
+func (s Summary) writeSlowdowns(b *strings.Builder) {
+	if s.Outages > 0 {
+		fmt.Fprintf(b, "  the service could not be reached %d times: dispatch paused for %.0f s in all, and no row was given up for it\n", s.Outages, s.OutageSeconds)
+	}
+	if s.Throttles > 0 {
+		fmt.Fprintf(b, "  the service asked to slow down: the rate went down to what it had left %d times, lowest %.1f calls/s\n", s.Throttles, s.LowestRate)
+	}
+	if q := s.Quota; q != nil {
+		fmt.Fprintf(b, "  took %.1f%% of the calls the service had left (from %d s after each change; %d s measured); %.2f%% of calls answered \"slow down\"\n",
+			100*q.Share, SettleSeconds, q.Seconds, 100*q.Throttled)
+	}
 }

@@ -251,49 +251,81 @@ func (s *SentSigs) echoes(text string) bool {
 // escapes (%65, %u0065); then HTML character references (&#101;, &#x65;,
 // &amp;); then backslash escapes (\u0065, \x65, \n, \\, \/, \").
 func unescape(text string) string {
+	return unescapeBackslashes(html.UnescapeString(unescapePercents(text)))
+}
+
+// unescapePercents drops text's ASCII white space and decodes its percent
+// escapes (%65, %u0065).
+func unescapePercents(text string) string {
 	b := make([]byte, 0, len(text))
 	for i := 0; i < len(text); i++ {
 		c := text[i]
-		switch {
-		case c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f':
+		if isSpace(c) {
 			continue
-		case c == '%' && i+2 < len(text) && ishex(text[i+1]) && ishex(text[i+2]):
-			b = append(b, unhex(text[i+1])<<4|unhex(text[i+2]))
-			i += 2
-			continue
-		case c == '%' && i+5 < len(text) && (text[i+1] == 'u' || text[i+1] == 'U') && allHex(text[i+2:i+6]):
-			b = utf8.AppendRune(b, rune(hexValue(text[i+2:i+6])))
-			i += 5
-			continue
+		}
+		if c == '%' {
+			if out, n := appendPercent(b, text[i:]); n > 0 {
+				b, i = out, i+n-1
+				continue
+			}
 		}
 		b = append(b, c)
 	}
-	text = html.UnescapeString(string(b))
-	b = b[:0]
+	return string(b)
+}
+
+// appendPercent appends to b what the percent escape that s starts with
+// (%65 or %u0065) stands for, and returns the bytes of s it took; b and 0
+// when s does not start with one.
+func appendPercent(b []byte, s string) ([]byte, int) {
+	switch {
+	case len(s) >= 3 && ishex(s[1]) && ishex(s[2]):
+		return append(b, unhex(s[1])<<4|unhex(s[2])), 3
+	case len(s) >= 6 && (s[1] == 'u' || s[1] == 'U') && allHex(s[2:6]):
+		return utf8.AppendRune(b, rune(hexValue(s[2:6]))), 6
+	}
+	return b, 0
+}
+
+// unescapeBackslashes decodes text's backslash escapes (\u0065, \x65, \n,
+// \\, \/, \"); a backslash that starts none stays.
+func unescapeBackslashes(text string) string {
+	b := make([]byte, 0, len(text))
 	for i := 0; i < len(text); i++ {
-		c := text[i]
-		if c != '\\' || i+1 == len(text) {
-			b = append(b, c)
-			continue
+		if text[i] == '\\' {
+			if out, n := appendBackslash(b, text[i:]); n > 0 {
+				b, i = out, i+n-1
+				continue
+			}
 		}
-		switch e := text[i+1]; {
-		case (e == 'u' || e == 'U') && i+5 < len(text) && allHex(text[i+2:i+6]):
-			b = utf8.AppendRune(b, rune(hexValue(text[i+2:i+6])))
-			i += 5
-		case (e == 'x' || e == 'X') && i+3 < len(text) && allHex(text[i+2:i+4]):
-			b = append(b, byte(hexValue(text[i+2:i+4])))
-			i += 3
-		case e == 'n' || e == 'r' || e == 't' || e == 'b' || e == 'f' || e == 'v':
-			b = append(b, ' ')
-			i++
-		case e == '\\' || e == '/' || e == '"' || e == '\'':
-			b = append(b, e)
-			i++
-		default:
-			b = append(b, c)
-		}
+		b = append(b, text[i])
 	}
 	return string(b)
+}
+
+// appendBackslash appends to b what the backslash escape that s starts
+// with stands for (a control character such as \n as a space), and
+// returns the bytes of s it took; b and 0 when s does not start with one.
+func appendBackslash(b []byte, s string) ([]byte, int) {
+	if len(s) < 2 {
+		return b, 0
+	}
+	switch e := s[1]; {
+	case (e == 'u' || e == 'U') && len(s) >= 6 && allHex(s[2:6]):
+		return utf8.AppendRune(b, rune(hexValue(s[2:6]))), 6
+	case (e == 'x' || e == 'X') && len(s) >= 4 && allHex(s[2:4]):
+		return append(b, byte(hexValue(s[2:4]))), 4
+	case strings.IndexByte("nrtbfv", e) >= 0:
+		return append(b, ' '), 2
+	case strings.IndexByte(`\/"'`, e) >= 0:
+		return append(b, e), 2
+	}
+	return b, 0
+}
+
+// isSpace reports whether c is ASCII white space.
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'
 }
 
 func ishex(c byte) bool {
@@ -399,34 +431,11 @@ func (s *SentSigs) Redact(text string) string {
 	return text
 }
 
+// redactOnce replaces each run of text that s.grams covers, breaks inside
+// it included, by "REDACTED".
 func (s *SentSigs) redactOnce(text string) string {
-	// view is text without its breaks; at maps view's bytes back to text.
-	view := make([]byte, 0, len(text))
-	at := make([]int, 0, len(text))
-	for i := 0; i < len(text); i++ {
-		switch c := text[i]; {
-		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
-			continue
-		case c == '\\' && i+1 < len(text) && (text[i+1] == 'n' || text[i+1] == 'r' || text[i+1] == 't'):
-			i++
-			continue
-		default:
-			view = append(view, c)
-			at = append(at, i)
-		}
-	}
-	type span struct{ from, to int } // in view
-	var spans []span
-	for i := 0; i+MinEcho <= len(view); i++ {
-		if _, ok := s.grams[string(view[i:i+MinEcho])]; !ok {
-			continue
-		}
-		if n := len(spans); n > 0 && i <= spans[n-1].to {
-			spans[n-1].to = i + MinEcho
-		} else {
-			spans = append(spans, span{i, i + MinEcho})
-		}
-	}
+	view, at := withoutBreaks(text)
+	spans := s.echoSpans(view)
 	if len(spans) == 0 {
 		return text
 	}
@@ -439,4 +448,45 @@ func (s *SentSigs) redactOnce(text string) string {
 	}
 	b.WriteString(text[prev:])
 	return b.String()
+}
+
+// withoutBreaks returns text without its spaces, tabs and line breaks and
+// their escapes \n, \r and \t (view), and for each byte of view where it
+// stands in text (at).
+func withoutBreaks(text string) (view []byte, at []int) {
+	view = make([]byte, 0, len(text))
+	at = make([]int, 0, len(text))
+	for i := 0; i < len(text); i++ {
+		switch c := text[i]; {
+		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
+			continue
+		case c == '\\' && i+1 < len(text) && (text[i+1] == 'n' || text[i+1] == 'r' || text[i+1] == 't'):
+			i++
+			continue
+		default:
+			view = append(view, c)
+			at = append(at, i)
+		}
+	}
+	return view, at
+}
+
+// span is the bytes [from, to) of a text.
+type span struct{ from, to int }
+
+// echoSpans returns the runs of view made of MinEcho-character runs that
+// s.grams holds, overlapping or touching ones joined, in order.
+func (s *SentSigs) echoSpans(view []byte) []span {
+	var spans []span
+	for i := 0; i+MinEcho <= len(view); i++ {
+		if _, ok := s.grams[string(view[i:i+MinEcho])]; !ok {
+			continue
+		}
+		if n := len(spans); n > 0 && i <= spans[n-1].to {
+			spans[n-1].to = i + MinEcho
+		} else {
+			spans = append(spans, span{i, i + MinEcho})
+		}
+	}
+	return spans
 }

@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"time"
 
 	"github.com/msgread/msgread/batch"
@@ -53,13 +51,8 @@ func (o *checkOptions) validate(args []string) error {
 }
 
 func (o *checkOptions) run(ctx context.Context, e *env) error {
-	open, rows, done, err := o.sources(ctx, e)
-	defer done()
-	if err != nil {
-		return err
-	}
 	listed := 0
-	res, err := batch.Check(ctx, open, rows, func(f batch.Finding) {
+	res, err := o.check(ctx, e, func(f batch.Finding) {
 		if listed++; listed > o.show {
 			return
 		}
@@ -69,11 +62,8 @@ func (o *checkOptions) run(ctx context.Context, e *env) error {
 			fmt.Fprintf(e.stdout, "line %d: duplicate of line %d (%s → %s)\n", f.Line, f.DuplicateOf, safetext.Quote(f.ReportAccount), safetext.Quote(f.PeerAccount))
 		}
 	})
-	switch {
-	case ctx.Err() != nil:
-		return &exitError{code: exitInterrupted, err: errors.New("interrupted")}
-	case err != nil:
-		return inputError(o.input, err)
+	if err != nil {
+		return err
 	}
 	if listed > o.show {
 		fmt.Fprintf(e.stdout, "(listing stopped at %d; --show sets how many)\n", o.show)
@@ -91,101 +81,73 @@ func (o *checkOptions) run(ctx context.Context, e *env) error {
 	return nil
 }
 
-// sources returns how to read the input from its start, once for each of
-// check's two passes, with its row count when known. A regular file is
-// opened twice; standard input or a pipe is copied to a temporary file as
-// the first pass reads it, and the second reads the copy. done closes what
-// was opened and removes the copy.
-func (o *checkOptions) sources(ctx context.Context, e *env) (open func() (*batch.Input, error), rows int, done func(), err error) {
-	var closers []func() error
-	done = func() {
-		for _, c := range slices.Backward(closers) {
-			c()
-		}
-	}
+// check runs batch's check over the input, handing found each invalid row
+// and duplicate: a regular file is opened twice, standard input or a pipe
+// read through batch.CheckReader. Its errors are worded for the user.
+func (o *checkOptions) check(ctx context.Context, e *env, found func(batch.Finding)) (batch.CheckResult, error) {
 	if st, serr := os.Stat(o.input); o.input != "-" && serr == nil && st.Mode().IsRegular() {
-		in, err := openInput(ctx, e, o.input)
-		if err != nil {
-			return nil, 0, done, err
-		}
-		closers = append(closers, in.Close)
-		return twice(in.Input, func() (*batch.Input, error) {
-			again, closeAgain, _, err := in.Reopen(ctx)
-			if err != nil {
-				return nil, err
-			}
-			closers = append(closers, closeAgain)
-			return again, nil
-		}), int(max(in.Rows(), 0)), done, nil
+		return o.checkFile(ctx, e, found)
 	}
+	return o.checkStream(ctx, e, found)
+}
+
+// checkFile checks a regular file, opened once for each pass.
+func (o *checkOptions) checkFile(ctx context.Context, e *env, found func(batch.Finding)) (batch.CheckResult, error) {
+	in, err := openInput(ctx, e, o.input)
+	if err != nil {
+		return batch.CheckResult{}, err
+	}
+	defer in.Close()
+	closeAgain := func() error { return nil }
+	defer func() { closeAgain() }()
+	reopen := func() (*batch.Input, error) {
+		again, c, _, err := in.Reopen(ctx)
+		if err != nil {
+			return nil, err
+		}
+		closeAgain = c
+		return again, nil
+	}
+	res, err := batch.CheckOpened(ctx, in.Input, reopen, int(max(in.Rows(), 0)), found)
+	return res, o.checkError(ctx, err)
+}
+
+// checkStream checks standard input or a pipe, which batch.CheckReader
+// copies to a temporary file for the second pass.
+func (o *checkOptions) checkStream(ctx context.Context, e *env, found func(batch.Finding)) (batch.CheckResult, error) {
 	var r io.Reader = e.stdin
 	name := "standard input"
 	if o.input != "-" {
 		f, err := openRead(ctx, o.input)
 		if ierr := interruptedOpening(ctx, err, "the input"); ierr != nil {
-			return nil, 0, done, ierr
+			return batch.CheckResult{}, ierr
 		}
 		if err != nil {
-			return nil, 0, done, usageError(fmt.Sprintf("input: %v", err))
+			return batch.CheckResult{}, usageError(fmt.Sprintf("input: %v", err))
 		}
-		closers, r, name = append(closers, f.Close), f, o.input
+		defer f.Close()
+		r, name = f, o.input
 	}
-	spool, err := os.CreateTemp("", "msgread-check-*.csv")
-	if err != nil {
-		return nil, 0, done, fmt.Errorf("check reads %s twice and needs a temporary copy of it: %w", name, err)
+	res, err := batch.CheckReader(ctx, r, name, found)
+	var header *batch.HeaderError
+	var spool *batch.SpoolError
+	switch {
+	case errors.As(err, &header):
+		return res, inputError(name, header.Err)
+	case errors.As(err, &spool) && spool.Path == "":
+		return res, err // no copy could be made: not the input's fault
 	}
-	closers = append(closers, func() error { spool.Close(); return os.Remove(spool.Name()) })
-	w := bufio.NewWriterSize(spool, 1<<20)
-	first, err := batch.NewInputContext(ctx, io.TeeReader(r, &spoolWriter{w: w, name: spool.Name()}))
-	if err != nil {
-		return nil, 0, done, inputError(name, err)
+	return res, o.checkError(ctx, err)
+}
+
+// checkError words an error of batch's check passes; nil when there was
+// none and ctx is not done.
+func (o *checkOptions) checkError(ctx context.Context, err error) error {
+	switch {
+	case ctx.Err() != nil:
+		return &exitError{code: exitInterrupted, err: errors.New("interrupted")}
+	case err != nil:
+		return inputError(o.input, err)
 	}
-	return twice(first, func() (*batch.Input, error) {
-		if err := w.Flush(); err != nil {
-			return nil, &spoolError{name: spool.Name(), err: err}
-		}
-		if _, err := spool.Seek(0, io.SeekStart); err != nil {
-			return nil, err
-		}
-		return batch.NewInput(spool)
-	}), 0, done, nil
+	return nil
 }
-
-// twice returns an opener for batch.Check's two passes: first, already
-// open, then again's reading from the start.
-func twice(first *batch.Input, again func() (*batch.Input, error)) func() (*batch.Input, error) {
-	opened := false
-	return func() (*batch.Input, error) {
-		if !opened {
-			opened = true
-			return first, nil
-		}
-		return again()
-	}
-}
-
-// spoolWriter names the temporary copy in a write error (a full disk), so
-// that it is not taken for a fault of the input.
-type spoolWriter struct {
-	w    io.Writer
-	name string
-}
-
-func (s *spoolWriter) Write(p []byte) (int, error) {
-	n, err := s.w.Write(p)
-	if err != nil {
-		err = &spoolError{name: s.name, err: err}
-	}
-	return n, err
-}
-
-type spoolError struct {
-	name string
-	err  error
-}
-
-func (e *spoolError) Error() string {
-	return fmt.Sprintf("writing the temporary copy %s of the input (check reads it twice): %v", e.name, e.err)
-}
-
-func (e *spoolError) Unwrap() error { return e.err }
