@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/msgread/msgread/batch"
-	"github.com/msgread/msgread/reports"
+	"github.com/msgread/msgread/reports/digest"
 )
 
 // The mock's ceiling is read in the middle of each of the run's seconds,
@@ -24,9 +24,9 @@ func TestCeilingsOverFollowTheRunsSeconds(t *testing.T) {
 			}
 			return 50
 		}
-		var tl []reports.Second
+		var tl []digest.Second
 		for at := range 4 {
-			tl = append(tl, reports.Second{At: at, Unix: started.Add(time.Duration(at) * time.Second).Unix()})
+			tl = append(tl, digest.Second{At: at, Unix: started.Add(time.Duration(at) * time.Second).Unix()})
 		}
 		if got := batch.CeilingsOver(tl, started, steps); !slices.Equal(got, []float64{100, 100, 50, 50}) {
 			t.Errorf("a run %v into its clock second: ceilings %v, want [100 100 50 50]", phase, got)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/msgread/msgread/reports"
+	"github.com/msgread/msgread/reports/digest"
 )
 
 // charts are the files a job writes beside its report at the end: the
@@ -41,22 +42,22 @@ func createCharts(files *reports.Files, timeline, html string) (c charts, err er
 		c.htmlPath = base + ".html"
 	}
 	if c.timeline, err = files.Create(c.timelinePath, "--timeline"); err != nil {
-		return c, &SetupError{What: "timeline", Stop: reports.StopOutputError, Usage: true, Err: err}
+		return c, &SetupError{What: "timeline", Stop: digest.StopOutputError, Usage: true, Err: err}
 	}
 	if c.html, err = files.Create(c.htmlPath, "--html"); err != nil {
-		return c, &SetupError{What: "html", Stop: reports.StopOutputError, Usage: true, Err: err}
+		return c, &SetupError{What: "html", Stop: digest.StopOutputError, Usage: true, Err: err}
 	}
 	return c, nil
 }
 
 // write fills the timeline and the HTML report and closes them. Its error
 // says which could not be written.
-func (c charts) write(page reports.Page) error {
+func (c charts) write(page digest.Page) error {
 	var errs []error
-	if err := fill(c.timeline, func(w io.Writer) error { return reports.WriteTimeline(w, page.Timeline) }); err != nil {
+	if err := fill(c.timeline, func(w io.Writer) error { return digest.WriteTimeline(w, page.Timeline) }); err != nil {
 		errs = append(errs, fmt.Errorf("writing the timeline %s: %w", c.timelinePath, err))
 	}
-	if err := fill(c.html, func(w io.Writer) error { return reports.WriteHTML(w, page) }); err != nil {
+	if err := fill(c.html, func(w io.Writer) error { return digest.WriteHTML(w, page) }); err != nil {
 		errs = append(errs, fmt.Errorf("writing the HTML report %s: %w", c.htmlPath, err))
 	}
 	return errors.Join(errs...)

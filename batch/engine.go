@@ -11,6 +11,7 @@ import (
 
 	"github.com/msgread/msgread/internal/crashpoint"
 	"github.com/msgread/msgread/reports"
+	"github.com/msgread/msgread/reports/digest"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -166,9 +167,9 @@ type finished[T any] struct {
 // ends it with that error; a sink that cannot be written, with the sink's.
 // Items refused by the API are data, not errors. The Summary is valid in
 // every case.
-func (e *Engine[T]) Run(ctx context.Context, feed Feed[T], sink Sink[T]) (reports.Summary, error) {
+func (e *Engine[T]) Run(ctx context.Context, feed Feed[T], sink Sink[T]) (digest.Summary, error) {
 	if !e.ran.CompareAndSwap(false, true) {
-		return reports.NewSummary(), ErrRanTwice
+		return digest.NewSummary(), ErrRanTwice
 	}
 	clock := e.cfg.Clock
 	start := clock.Now()
@@ -360,7 +361,7 @@ func (e *Engine[T]) Progress() Progress {
 }
 
 // Timeline returns the run's per-second timeline; call it after Run.
-func (e *Engine[T]) Timeline() []reports.Second {
+func (e *Engine[T]) Timeline() []digest.Second {
 	select {
 	case <-e.ready:
 		return e.meter.timeline.finish(e.cfg.Clock.Now())

@@ -9,6 +9,7 @@ import (
 
 	"github.com/msgread/msgread/batch/chatapi"
 	"github.com/msgread/msgread/reports"
+	"github.com/msgread/msgread/reports/digest"
 )
 
 // JobConfig is one run of rows (msgread run) or one load test (msgread
@@ -31,7 +32,7 @@ type JobConfig struct {
 	// when appending, so that each run has its own).
 	Timeline, HTML string
 	// Thresholds are judged at the end.
-	Thresholds reports.Thresholds
+	Thresholds digest.Thresholds
 	// ProjectRows, when positive, projects the run's pace onto that many
 	// rows (a load test's question: how long would the migration take?).
 	ProjectRows int64
@@ -52,7 +53,7 @@ type Target struct {
 	Name string
 	Seed uint64
 	// Mock is set when the target is the bundled mock.
-	Mock *reports.MockInfo
+	Mock *digest.MockInfo
 	// Ceiling is the target's own steady limit in calls per second when
 	// known, else zero; CeilingAt its limit at a moment, when known (the
 	// bundled mock's): the job then measures the run's share of it.
@@ -122,7 +123,7 @@ func (j *Job) prepare(ctx context.Context) error {
 	rc := j.cfg.Runner
 	rc.Resume = j.files.Resume
 	if j.runner, err = New(rc); err != nil {
-		return &SetupError{What: "settings", Stop: reports.StopUsageError, Usage: true, Err: err}
+		return &SetupError{What: "settings", Stop: digest.StopUsageError, Usage: true, Err: err}
 	}
 	return nil
 }
@@ -135,7 +136,7 @@ func (j *Job) openFiles(ctx context.Context) error {
 		// A report to resume is a file a run wrote, locked and maybe
 		// appended to: a named pipe would block its open, a device never end.
 		if st, err := os.Stat(p.Resume); err == nil && !st.Mode().IsRegular() {
-			return &SetupError{What: "resume", Stop: reports.StopResumeError, Usage: true,
+			return &SetupError{What: "resume", Stop: digest.StopResumeError, Usage: true,
 				Err: fmt.Errorf("%s is not a regular file (it names a report msgread wrote)", p.Resume)}
 		}
 	}
@@ -146,11 +147,11 @@ func (j *Job) openFiles(ctx context.Context) error {
 		j.files = files
 		return nil
 	case errors.Is(err, reports.ErrStopped):
-		return &SetupError{What: "resume", Stop: reports.StopInterrupted, Err: errors.New("interrupted while reading the resumed report")}
+		return &SetupError{What: "resume", Stop: digest.StopInterrupted, Err: errors.New("interrupted while reading the resumed report")}
 	case errors.As(err, &resume):
-		return &SetupError{What: "resume", Stop: reports.StopResumeError, Usage: true, Err: err}
+		return &SetupError{What: "resume", Stop: digest.StopResumeError, Usage: true, Err: err}
 	}
-	return &SetupError{What: "report", Stop: reports.StopOutputError, Usage: true, Err: err}
+	return &SetupError{What: "report", Stop: digest.StopOutputError, Usage: true, Err: err}
 }
 
 // checkResume checks the resumed report against the input before the first
@@ -163,7 +164,7 @@ func (j *Job) checkResume(ctx context.Context) error {
 		return nil
 	}
 	mismatch := func(usage bool, err error) error {
-		return &SetupError{What: "check", Stop: reports.StopResumeMismatch, Usage: usage, Err: err}
+		return &SetupError{What: "check", Stop: digest.StopResumeMismatch, Usage: usage, Err: err}
 	}
 	if in.Lines >= 0 {
 		if err := res.CheckLines(int(in.Lines)); err != nil {
@@ -175,7 +176,7 @@ func (j *Job) checkResume(ctx context.Context) error {
 		return nil
 	}
 	if err != nil {
-		return &SetupError{What: "input", Stop: reports.StopInputError, Usage: true, Err: err}
+		return &SetupError{What: "input", Stop: digest.StopInputError, Usage: true, Err: err}
 	}
 	defer closeAgain()
 	if res.Done() > 0 {
@@ -190,15 +191,15 @@ func (j *Job) checkResume(ctx context.Context) error {
 	case errors.As(err, &line):
 		return mismatch(true, err)
 	case ctx.Err() != nil:
-		return &SetupError{What: "check", Stop: reports.StopInterrupted, Err: errors.New("interrupted before the first call")}
+		return &SetupError{What: "check", Stop: digest.StopInterrupted, Err: errors.New("interrupted before the first call")}
 	case errors.As(err, &mis):
 		return mismatch(false, err)
 	case errors.Is(err, ErrBadInput):
 		// Cut or rewritten since it was opened, say: nothing was sent,
 		// so an input error before the first call.
-		return &SetupError{What: "input", Stop: reports.StopInputError, Usage: true, Err: err}
+		return &SetupError{What: "input", Stop: digest.StopInputError, Usage: true, Err: err}
 	}
-	return &SetupError{What: "check", Stop: reports.StopInputError, Err: err}
+	return &SetupError{What: "check", Stop: digest.StopInputError, Err: err}
 }
 
 func (j *Job) note(s string) {
@@ -217,16 +218,16 @@ func (j *Job) Runner() *Runner { return j.runner }
 // Ending is how a job ended.
 type Ending struct {
 	// Summary is the run's, judged: thresholds, quota and stop included.
-	Summary reports.Summary
+	Summary digest.Summary
 	// Stop says why the run stopped early; nil when it ran to its end.
-	Stop *reports.Stop
+	Stop *digest.Stop
 	// Err is the error the run stopped with, nil when it ran to its end.
 	Err error
 	// Info is what the summary JSON says beyond the Summary; the caller
 	// adds the version and the exit code.
-	Info reports.RunInfo
+	Info digest.RunInfo
 	// Projection is set when JobConfig.ProjectRows asked for one.
-	Projection *reports.Projection
+	Projection *digest.Projection
 	// Report, Failed, Timeline and HTML are the paths written.
 	Report, Failed, Timeline, HTML string
 }
@@ -236,7 +237,7 @@ type Ending struct {
 // judged and the charts written. It runs once.
 func (j *Job) Run(ctx context.Context) *Ending {
 	if j.ran {
-		return &Ending{Summary: reports.NewSummary(), Err: ErrRanTwice, Stop: &reports.Stop{Code: reports.StopError, Message: ErrRanTwice.Error()}}
+		return &Ending{Summary: digest.NewSummary(), Err: ErrRanTwice, Stop: &digest.Stop{Code: digest.StopError, Message: ErrRanTwice.Error()}}
 	}
 	j.ran = true
 	sum, runErr := j.runner.Run(ctx, j.source, j.files)
@@ -249,10 +250,10 @@ func (j *Job) Run(ctx context.Context) *Ending {
 	seconds := j.runner.Timeline()
 	ceilings := j.quota(&sum, seconds)
 	end := &Ending{Report: j.files.ReportPath, Failed: j.files.FailedPath, Timeline: j.charts.timelinePath, HTML: j.charts.htmlPath}
-	page := reports.Page{Title: "msgread " + j.cfg.Command + " report", Scenario: j.cfg.Target.Name, Seed: j.cfg.Target.Seed,
+	page := digest.Page{Title: "msgread " + j.cfg.Command + " report", Scenario: j.cfg.Target.Name, Seed: j.cfg.Target.Seed,
 		Ceiling: j.cfg.Target.Ceiling, Ceilings: ceilings, Timeline: seconds, Bounds: j.runner.cfg.Profile.Bounds(), Explain: explainCode}
 	if j.cfg.ProjectRows > 0 {
-		p := reports.Project(sum, j.cfg.ProjectRows)
+		p := digest.Project(sum, j.cfg.ProjectRows)
 		end.Projection, page.Projection = &p, p
 	}
 	sum.Thresholds = j.cfg.Thresholds.Check(sum)
@@ -266,13 +267,13 @@ func (j *Job) Run(ctx context.Context) *Ending {
 }
 
 // info is what the summary JSON says of the job beyond its Summary.
-func (j *Job) info(sum reports.Summary, proj *reports.Projection) reports.RunInfo {
+func (j *Job) info(sum digest.Summary, proj *digest.Projection) digest.RunInfo {
 	total := j.cfg.Rows
 	if j.cfg.Input != nil {
 		total = j.cfg.Input.Rows()
 	}
 	_, _, _, ended := j.source.Counts()
-	info := reports.RunInfo{Command: j.cfg.Command, StartedAt: j.started, FinishedAt: j.cfg.Runner.Clock.Now(), TotalRows: total,
+	info := digest.RunInfo{Command: j.cfg.Command, StartedAt: j.started, FinishedAt: j.cfg.Runner.Clock.Now(), TotalRows: total,
 		InputEnded: ended, ServerCeiling: j.cfg.Target.Ceiling, Mock: j.cfg.Target.Mock, Projection: proj}
 	if res := j.files.Resume; res != nil {
 		_, carried := j.files.Counts()
@@ -289,7 +290,7 @@ func (j *Job) info(sum reports.Summary, proj *reports.Projection) reports.RunInf
 // reader never gets here as ended: the reader stopped the run with an
 // input error (ErrInputShrank, ErrInputChanged). A rewrite it could not
 // see, to another count of lines, is said in a note.
-func (j *Job) account(sum *reports.Summary) error {
+func (j *Job) account(sum *digest.Summary) error {
 	written, carried := j.files.Counts()
 	in := j.cfg.Input
 	if err := sum.Account(written, carried, j.files.Unwritten()); err != nil || in == nil {
@@ -306,19 +307,19 @@ func (j *Job) account(sum *reports.Summary) error {
 	if int64(lines) == in.Lines {
 		return nil
 	}
-	return fmt.Errorf("%w: the input has %d lines, but %d were read; please report this", reports.ErrUnbalanced, in.Lines, lines)
+	return fmt.Errorf("%w: the input has %d lines, but %d were read; please report this", digest.ErrUnbalanced, in.Lines, lines)
 }
 
 // quota measures the run's use of what the target had left in each second
 // of its timeline, and returns the target's ceiling in each second for
 // the chart; nothing when the target's ceiling is unknown.
-func (j *Job) quota(sum *reports.Summary, tl []reports.Second) (ceilings []float64) {
+func (j *Job) quota(sum *digest.Summary, tl []digest.Second) (ceilings []float64) {
 	at := j.cfg.Target.CeilingAt
 	if at == nil {
 		return nil
 	}
 	ceilings = CeilingsOver(tl, sum.Started, at)
-	sum.Quota = reports.MeasureQuota(tl, func(s reports.Second) float64 { return ceilings[s.At] }, sum.Offering)
+	sum.Quota = digest.MeasureQuota(tl, func(s digest.Second) float64 { return ceilings[s.At] }, sum.Offering)
 	return ceilings
 }
 
@@ -327,7 +328,7 @@ func (j *Job) quota(sum *reports.Summary, tl []reports.Second) (ceilings []float
 // truncated, and read from it a run that started half a second into its
 // clock second would meet each of the mock's steps a second early (and
 // count a second of the new step against the old ceiling).
-func CeilingsOver(tl []reports.Second, started time.Time, ceilingAt func(time.Time) int) []float64 {
+func CeilingsOver(tl []digest.Second, started time.Time, ceilingAt func(time.Time) int) []float64 {
 	ceilings := make([]float64, len(tl))
 	for i, s := range tl {
 		ceilings[i] = float64(ceilingAt(started.Add(time.Duration(s.At)*time.Second + time.Second/2)))

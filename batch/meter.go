@@ -12,6 +12,7 @@ import (
 	"github.com/msgread/msgread/internal/latency"
 	"github.com/msgread/msgread/internal/persecond"
 	"github.com/msgread/msgread/reports"
+	"github.com/msgread/msgread/reports/digest"
 )
 
 // LateAfter is how far behind its intended time a call may be sent before
@@ -152,8 +153,8 @@ func (m *Meter) finished(o Outcome) (sent, failed int) {
 // meter, the feed's input counts and the dispatcher's outages.
 func (m *Meter) summary(now time.Time, feed interface {
 	Counts() (lines, rows, blank int, ended bool)
-}, d *dispatcher) reports.Summary {
-	sum := reports.NewSummary()
+}, d *dispatcher) digest.Summary {
+	sum := digest.NewSummary()
 	for i, st := range reports.Statuses {
 		if n := int(m.byStatus[i].Load()); n > 0 {
 			sum.ByStatus[st] = n
@@ -171,7 +172,7 @@ func (m *Meter) summary(now time.Time, feed interface {
 }
 
 // fill completes a summary with the calls' counts, at now.
-func (m *Meter) fill(sum *reports.Summary, now time.Time) {
+func (m *Meter) fill(sum *digest.Summary, now time.Time) {
 	sum.Attempts = int(m.attempts.Load())
 	sum.Retries = int(m.retries.Load())
 	sum.Wall, sum.Started = now.Sub(m.start), m.start
@@ -198,11 +199,11 @@ func (m *Meter) fill(sum *reports.Summary, now time.Time) {
 	sum.Latency = reportLatency(m.lat.Percentiles())
 	sum.LatencyIntended = reportLatency(m.latIntended.Percentiles())
 	sum.Late = int(m.late.Load())
-	ps := reports.DistributionPercentiles()
+	ps := digest.DistributionPercentiles()
 	actual, intended := m.lat.At(ps), m.latIntended.At(ps)
-	sum.Distribution = make([]reports.Quantile, len(ps))
+	sum.Distribution = make([]digest.Quantile, len(ps))
 	for i, p := range ps {
-		sum.Distribution[i] = reports.Quantile{Percentile: p, Actual: actual[i], Intended: intended[i]}
+		sum.Distribution[i] = digest.Quantile{Percentile: p, Actual: actual[i], Intended: intended[i]}
 	}
 	pace := m.pacer.Stats()
 	sum.Throttles, sum.LowestRate = pace.Throttles, pace.Lowest
@@ -210,8 +211,8 @@ func (m *Meter) fill(sum *reports.Summary, now time.Time) {
 	sum.SentNotFinished = int(m.sentNotFinished.Load())
 }
 
-func reportLatency(p latency.Percentiles) reports.Latency {
-	return reports.Latency{P50: p.P50, P90: p.P90, P99: p.P99, Max: p.Max}
+func reportLatency(p latency.Percentiles) digest.Latency {
+	return digest.Latency{P50: p.P50, P90: p.P90, P99: p.P99, Max: p.Max}
 }
 
 // Progress is a snapshot of a run in progress.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/msgread/msgread/batch/chatapi"
 	"github.com/msgread/msgread/reports"
+	"github.com/msgread/msgread/reports/digest"
 )
 
 // Runner defaults; the CLI reuses them as flag defaults.
@@ -174,7 +175,7 @@ func countOrDefault(n, def int) int {
 // unreadable halfway returns an error wrapping ErrBadInput, and an output
 // that cannot be written the output's error. Rows refused by the API are
 // report data, not errors. The Summary is valid in every case.
-func (r *Runner) Run(ctx context.Context, in Source, out Output) (reports.Summary, error) {
+func (r *Runner) Run(ctx context.Context, in Source, out Output) (digest.Summary, error) {
 	sink := rowSink{out: out, resume: r.resume}
 	sink.log, _ = out.(SendLogger)
 	return r.Engine.Run(ctx, &rowFeed{in: in, resume: r.resume}, sink)

@@ -9,6 +9,7 @@ import (
 	"github.com/msgread/msgread/batch"
 	"github.com/msgread/msgread/mockserver"
 	"github.com/msgread/msgread/reports"
+	"github.com/msgread/msgread/reports/digest"
 )
 
 // TestSigningAcrossExpiry runs for about 2.5 s of real time, because UserSigs
@@ -25,7 +26,7 @@ func TestSigningAcrossExpiry(t *testing.T) {
 	// age and its time in whole seconds, a UserSig is refused 1 to 2 s after
 	// it was made, and a renewed one is never refused at its retry. The
 	// other run shares a fake clock between signer and runner.
-	run := func(t *testing.T, cfg mockserver.Config, ttl time.Duration, clock batch.Clock) (reports.Summary, *mockserver.Server, *batch.Signer) {
+	run := func(t *testing.T, cfg mockserver.Config, ttl time.Duration, clock batch.Clock) (digest.Summary, *mockserver.Server, *batch.Signer) {
 		srv := startMock(t, cfg)
 		signer, err := batch.NewSigner(batch.SignerConfig{SDKAppID: mockserver.DefaultSDKAppID, Admin: mockserver.DefaultAdmin, Key: mockserver.DevKey, TTL: ttl, Clock: clock})
 		if err != nil {

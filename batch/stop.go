@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/msgread/msgread/reports"
+	"github.com/msgread/msgread/reports/digest"
 )
 
 // ending is how a run ended: the runner's error, the report's close, a row
@@ -30,13 +31,13 @@ var stopCodes = []struct {
 	is   func(error) bool
 	code string
 }{
-	{isA[*FatalError], reports.StopFatalAnswer},
-	{isA[*FailureRateError], reports.StopFailureRate},
-	{isA[*reports.MismatchError], reports.StopResumeMismatch},
-	{isA[*reports.LineError], reports.StopResumeMismatch},
-	{isA[*UnreachableError], reports.StopUnreachable},
-	{isA[*OutageError], reports.StopOutageBudget},
-	{func(err error) bool { return errors.Is(err, ErrBadInput) }, reports.StopInputError},
+	{isA[*FatalError], digest.StopFatalAnswer},
+	{isA[*FailureRateError], digest.StopFailureRate},
+	{isA[*reports.MismatchError], digest.StopResumeMismatch},
+	{isA[*reports.LineError], digest.StopResumeMismatch},
+	{isA[*UnreachableError], digest.StopUnreachable},
+	{isA[*OutageError], digest.StopOutageBudget},
+	{func(err error) bool { return errors.Is(err, ErrBadInput) }, digest.StopInputError},
 }
 
 func isA[E error](err error) bool {
@@ -46,33 +47,33 @@ func isA[E error](err error) bool {
 
 // stop says why the run stopped early, in words meant for people; nil when
 // it ran to its end.
-func (x ending) stop() *reports.Stop {
+func (x ending) stop() *digest.Stop {
 	err := x.runErr
 	var write *reports.WriteError
 	switch {
 	case x.accountErr != nil:
-		return &reports.Stop{Code: reports.StopUnaccounted, Message: x.accountErr.Error()}
+		return &digest.Stop{Code: digest.StopUnaccounted, Message: x.accountErr.Error()}
 	case errors.As(err, &write) || (err == nil && errors.As(x.closeErr, &write)):
-		return &reports.Stop{Code: reports.StopOutputError, Message: write.Error() +
+		return &digest.Stop{Code: digest.StopOutputError, Message: write.Error() +
 			"; the report holds every row it shows, and a resume (once the cause is fixed) sends the rest"}
 	case err == nil && x.closeErr != nil:
-		return &reports.Stop{Code: reports.StopOutputError, Message: "writing the report: " + x.closeErr.Error()}
+		return &digest.Stop{Code: digest.StopOutputError, Message: "writing the report: " + x.closeErr.Error()}
 	case err == nil && x.outputErr != nil:
-		return &reports.Stop{Code: reports.StopOutputError, Message: x.outputErr.Error() + " (the report is whole)"}
+		return &digest.Stop{Code: digest.StopOutputError, Message: x.outputErr.Error() + " (the report is whole)"}
 	case err == nil:
 		return nil
 	case errors.Is(err, ErrAborted):
-		return &reports.Stop{Code: reports.StopAborted, Message: "stopped by a second interrupt: the calls in flight were cut off; the report holds every row that finished, and a resume sends the rest"}
+		return &digest.Stop{Code: digest.StopAborted, Message: "stopped by a second interrupt: the calls in flight were cut off; the report holds every row that finished, and a resume sends the rest"}
 	case errors.Is(err, context.Canceled):
-		return &reports.Stop{Code: reports.StopInterrupted, Message: "interrupted: no new call started, the calls in flight finished, and the report holds every row that finished; a resume sends the rest"}
+		return &digest.Stop{Code: digest.StopInterrupted, Message: "interrupted: no new call started, the calls in flight finished, and the report holds every row that finished; a resume sends the rest"}
 	}
 	for _, c := range stopCodes {
 		if c.is(err) {
 			if x.explain != nil {
 				err = x.explain(err)
 			}
-			return &reports.Stop{Code: c.code, Message: err.Error()}
+			return &digest.Stop{Code: c.code, Message: err.Error()}
 		}
 	}
-	return &reports.Stop{Code: reports.StopOutputError, Message: "writing the report: " + err.Error()}
+	return &digest.Stop{Code: digest.StopOutputError, Message: "writing the report: " + err.Error()}
 }

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/msgread/msgread/batch/chatapi"
-	"github.com/msgread/msgread/reports"
+	"github.com/msgread/msgread/reports/digest"
 )
 
 // maxTimeline bounds the seconds kept in memory (a week); a longer run keeps
@@ -21,7 +21,7 @@ type timeline struct {
 	rate    func() float64
 
 	mu      sync.Mutex
-	seconds []reports.Second
+	seconds []digest.Second
 	cur     int       // the second being filled
 	lat     []float64 // latencies of the current second, ms
 }
@@ -32,14 +32,14 @@ func newTimeline(start time.Time, profile Profile, rate func() float64) *timelin
 	return t
 }
 
-func (t *timeline) blank(at int) reports.Second {
-	return reports.Second{At: at, Unix: t.start.Add(time.Duration(at) * time.Second).Unix(),
+func (t *timeline) blank(at int) digest.Second {
+	return digest.Second{At: at, Unix: t.start.Add(time.Duration(at) * time.Second).Unix(),
 		Intended: t.profile.Rate(time.Duration(at)*time.Second + time.Second/2)}
 }
 
 // row returns the row of the second at now, closing the seconds before it.
 // The caller holds mu.
-func (t *timeline) row(now time.Time) *reports.Second {
+func (t *timeline) row(now time.Time) *digest.Second {
 	at := int(now.Sub(t.start) / time.Second)
 	if at > t.cur && t.cur < maxTimeline {
 		t.close()
@@ -94,7 +94,7 @@ func (t *timeline) answered(now time.Time, res Result, fromIntended time.Duratio
 }
 
 // finish closes the last second and returns the timeline.
-func (t *timeline) finish(now time.Time) []reports.Second {
+func (t *timeline) finish(now time.Time) []digest.Second {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.row(now)

@@ -1,5 +1,9 @@
-// Package reports writes and reads back msgread's CSV report, writes the
-// failed-rows file in the input's format, and builds the run's summary.
+// Package reports is the report's on-disk format: the CSV report written
+// and read back (Writer, ReadAll), the files of a run under one rule
+// (Open, Files: never overwritten, locked, synced), a resumed report and
+// its checks (Resume), the send log and the failed-rows file. How a run
+// is presented (its summary, JSON, thresholds, timeline and HTML) is
+// package digest, beside it.
 package reports
 
 import "time"

@@ -98,20 +98,6 @@ func TestOpenNeverOverwrites(t *testing.T) {
 	}
 }
 
-func TestSummaryText(t *testing.T) {
-	s := reports.NewSummary()
-	s.Add(reports.Record{Status: reports.StatusOK, HasCode: true})
-	s.Add(reports.Record{Status: reports.StatusFailed, HasCode: true, ErrorCode: 90003})
-	s.Attempts, s.TargetRate, s.Rate, s.RateRatio, s.Wall = 2, 200, 199, 0.995, 10*time.Second
-	var b bytes.Buffer
-	s.WriteText(&b)
-	for _, want := range []string{"2 rows", "ok 1", "failed 1", "90003×1", "199.0 calls/s", "99.5%"} {
-		if !strings.Contains(b.String(), want) {
-			t.Errorf("summary lacks %q:\n%s", want, b.String())
-		}
-	}
-}
-
 // TestWriterCellsFollowTheHeader: the rows are written without gocsv's
 // reflection, so each cell must still sit under its own header name.
 func TestWriterCellsFollowTheHeader(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/msgread/msgread/reports"
+	"github.com/msgread/msgread/reports/digest"
 )
 
 // scripted is a fake service: each Report_Account gets its own list of
@@ -111,15 +112,15 @@ func TestRealAnswers(t *testing.T) {
 	if !strings.Contains(got[3].ErrorInfo, "disagrees") {
 		t.Errorf("an ActionStatus at odds with ErrorCode 0 is not said: %q", got[3].ErrorInfo)
 	}
-	var sum reports.Document
+	var sum digest.Document
 	if err := json.Unmarshal([]byte(out.String()), &sum); err != nil {
 		t.Fatalf("summary JSON: %v\n%s", err, out)
 	}
 	if sum.Calls.UnknownCodes["12345"] != "a brand new failure" || !strings.Contains(errOut.String(), `12345 "a brand new failure"`) {
 		t.Errorf("unknown codes %v; stderr:\n%s", sum.Calls.UnknownCodes, errOut)
 	}
-	if sum.ExitCode != exitRowsFailed || sum.Stop != nil || sum.Command != "run" || sum.SchemaVersion != reports.SchemaVersion {
-		t.Errorf("summary: exit_code %d, stop %+v, command %q, schema %d; want 1, null, run, %d", sum.ExitCode, sum.Stop, sum.Command, sum.SchemaVersion, reports.SchemaVersion)
+	if sum.ExitCode != exitRowsFailed || sum.Stop != nil || sum.Command != "run" || sum.SchemaVersion != digest.SchemaVersion {
+		t.Errorf("summary: exit_code %d, stop %+v, command %q, schema %d; want 1, null, run, %d", sum.ExitCode, sum.Stop, sum.Command, sum.SchemaVersion, digest.SchemaVersion)
 	}
 	if sum.Throttles == 0 {
 		t.Error("HTTP 429 did not slow the run down")

@@ -13,6 +13,7 @@ import (
 	"github.com/msgread/msgread/batch"
 	"github.com/msgread/msgread/internal/safetext"
 	"github.com/msgread/msgread/reports"
+	"github.com/msgread/msgread/reports/digest"
 )
 
 // engineFlags are the settings of the runner, the same in "run" and "load":
@@ -254,7 +255,7 @@ func printEnding(e *env, end *batch.Ending, failed bool) {
 			fmt.Fprintf(e.stderr, "  %d rows not finished: --resume %s sends them\n", sum.NotFinished, safetext.Quote(end.Report))
 		}
 	}
-	for _, b := range describeBreaches(reports.Breaches(sum.Thresholds)) {
+	for _, b := range describeBreaches(digest.Breaches(sum.Thresholds)) {
 		fmt.Fprintf(e.stderr, "threshold not met: %s\n", b)
 	}
 	fmt.Fprintf(e.stderr, "  timeline: %s\n  HTML report: %s\n", safetext.Quote(end.Timeline), safetext.Quote(end.HTML))
@@ -279,12 +280,12 @@ func rowsText(total int64) string {
 // exit maps a job's ending to the documented exit codes.
 func exit(end *batch.Ending) error {
 	stop, sum := end.Stop, end.Summary
-	breaches := describeBreaches(reports.Breaches(sum.Thresholds))
+	breaches := describeBreaches(digest.Breaches(sum.Thresholds))
 	switch {
 	case stop == nil:
-	case stop.Code == reports.StopAborted || stop.Code == reports.StopInterrupted:
+	case stop.Code == digest.StopAborted || stop.Code == digest.StopInterrupted:
 		return &exitError{code: exitInterrupted, err: errors.New(stop.Message)}
-	case stop.Code == reports.StopInputError && sum.Attempts == 0:
+	case stop.Code == digest.StopInputError && sum.Attempts == 0:
 		// An input that goes bad before the first call (a header, then a
 		// line with no end) is refused as a bad file is: nothing was sent.
 		return &exitError{code: exitUsage, err: errors.New(stop.Message)}
@@ -307,7 +308,7 @@ func finish(e *env, out *summaryOutput, end *batch.Ending) error {
 	err := exit(end)
 	info := end.Info
 	info.Stop, info.ExitCode, info.Version = end.Stop, exitCode(err), versionString()
-	if werr := out.write(e, reports.NewDocument(end.Summary, info)); werr != nil && exitCode(err) != exitAborted && exitCode(err) != exitInterrupted {
+	if werr := out.write(e, digest.NewDocument(end.Summary, info)); werr != nil && exitCode(err) != exitAborted && exitCode(err) != exitInterrupted {
 		// CI reads the summary: a run whose summary could not be written
 		// does not end as if all were well.
 		return &exitError{code: exitAborted, err: fmt.Errorf("writing --summary-json: %w (the report is whole)", werr)}

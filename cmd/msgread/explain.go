@@ -7,7 +7,7 @@ import (
 
 	"github.com/msgread/msgread/batch"
 	"github.com/msgread/msgread/batch/chatapi"
-	"github.com/msgread/msgread/reports"
+	"github.com/msgread/msgread/reports/digest"
 )
 
 // The libraries speak of settings in words; only this file names the flags
@@ -46,7 +46,7 @@ var thresholdFlag = map[string]string{
 }
 
 // describeBreaches words the breached thresholds by their flags.
-func describeBreaches(breaches []reports.Verdict) []string {
+func describeBreaches(breaches []digest.Verdict) []string {
 	out := make([]string, 0, len(breaches))
 	for _, b := range breaches {
 		name := thresholdFlag[b.Name]

@@ -11,7 +11,7 @@ import (
 
 	"github.com/msgread/msgread/batch/chatapi"
 	"github.com/msgread/msgread/mockserver"
-	"github.com/msgread/msgread/reports"
+	"github.com/msgread/msgread/reports/digest"
 )
 
 func TestLoadThresholds(t *testing.T) {
@@ -35,14 +35,14 @@ func TestLoadThresholds(t *testing.T) {
 	if len(readReport(t, filepath.Join(dir, "a.csv"))) != 300 {
 		t.Error("the report does not hold the 300 rows")
 	}
-	var sum reports.Document
+	var sum digest.Document
 	data, _ := os.ReadFile(filepath.Join(dir, "a.json"))
-	if err := json.Unmarshal(data, &sum); err != nil || len(sum.Thresholds) != 4 || len(reports.Breaches(sum.Thresholds)) != 0 || sum.Rows["ok"] != 300 ||
+	if err := json.Unmarshal(data, &sum); err != nil || len(sum.Thresholds) != 4 || len(digest.Breaches(sum.Thresholds)) != 0 || sum.Rows["ok"] != 300 ||
 		sum.ExitCode != 0 || sum.Mock == nil || sum.Mock.Scenario != "clean" || sum.ServerCeiling == nil || *sum.ServerCeiling != 200 {
 		t.Errorf("summary JSON %s: %v", data, err)
 	}
 	tl, _ := os.ReadFile(filepath.Join(dir, "a.timeline.csv"))
-	if !strings.HasPrefix(string(tl), strings.Join(reports.TimelineHeader, ",")+"\n") || strings.Count(string(tl), "\n") < 2 {
+	if !strings.HasPrefix(string(tl), strings.Join(digest.TimelineHeader, ",")+"\n") || strings.Count(string(tl), "\n") < 2 {
 		t.Errorf("timeline:\n%s", tl)
 	}
 
@@ -120,7 +120,7 @@ func TestSummaryCallsAddUp(t *testing.T) {
 	e, out, errOut := testEnv(nil)
 	err := run(context.Background(), []string{"load", "--scenario", sc, "--rate", "400", "--duration", "1500ms", "--progress", "none",
 		"--report", filepath.Join(dir, "r.csv"), "--summary-json", "-"}, e)
-	var doc reports.Document
+	var doc digest.Document
 	if jerr := json.Unmarshal([]byte(out.String()), &doc); jerr != nil {
 		t.Fatalf("summary JSON on stdout: %v\n%s\n%s", jerr, out, errOut)
 	}
@@ -177,7 +177,7 @@ func TestLoadFindsTheMocksCeilingSteps(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, errOut)
 	}
-	var doc reports.Document
+	var doc digest.Document
 	if jerr := json.Unmarshal([]byte(out.String()), &doc); jerr != nil {
 		t.Fatalf("summary JSON on stdout: %v\n%s\n%s", jerr, out, errOut)
 	}

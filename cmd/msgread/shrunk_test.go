@@ -12,6 +12,7 @@ import (
 	"github.com/msgread/msgread/batch"
 	"github.com/msgread/msgread/batch/chatapi"
 	"github.com/msgread/msgread/reports"
+	"github.com/msgread/msgread/reports/digest"
 )
 
 // TestInputCutDuringTheRunStops: an input truncated during the run, the
@@ -71,8 +72,8 @@ func TestInputCutDuringTheRunStops(t *testing.T) {
 		t.Errorf("a note or an accounting fault:\n%s", errOut)
 	}
 	doc := readSummary(t, summary)
-	if doc.Stop == nil || doc.Stop.Code != reports.StopInputError || doc.ExitCode != exitAborted {
-		t.Errorf("summary: stop %+v, exit %d; want %s, %d", doc.Stop, doc.ExitCode, reports.StopInputError, exitAborted)
+	if doc.Stop == nil || doc.Stop.Code != digest.StopInputError || doc.ExitCode != exitAborted {
+		t.Errorf("summary: stop %+v, exit %d; want %s, %d", doc.Stop, doc.ExitCode, digest.StopInputError, exitAborted)
 	}
 	for _, m := range srv.Marks() {
 		if m.ReadTime < 1600000000 || m.ReportAccount == fmt.Sprintf("u%d", cutRow) {

@@ -12,18 +12,18 @@ import (
 
 	"github.com/msgread/msgread/batch/chatapi"
 	"github.com/msgread/msgread/mockserver"
-	"github.com/msgread/msgread/reports"
+	"github.com/msgread/msgread/reports/digest"
 )
 
 // readSummary reads a --summary-json file; it fails the test when the file
 // is missing or not a summary.
-func readSummary(t *testing.T, path string) reports.Document {
+func readSummary(t *testing.T, path string) digest.Document {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatalf("summary JSON: %v", err)
 	}
-	var doc reports.Document
+	var doc digest.Document
 	if err := json.Unmarshal(data, &doc); err != nil {
 		t.Fatalf("summary JSON %q: %v", data, err)
 	}

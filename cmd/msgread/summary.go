@@ -8,16 +8,17 @@ import (
 	"time"
 
 	"github.com/msgread/msgread/reports"
+	"github.com/msgread/msgread/reports/digest"
 )
 
-// Stop codes of a command that ended before its run (see reports.Stop).
+// Stop codes of a command that ended before its run (see digest.Stop).
 const (
-	stopUsage     = reports.StopUsageError
-	stopInput     = reports.StopInputError
-	stopOutput    = reports.StopOutputError
-	stopResume    = reports.StopResumeError
-	stopMismatch  = reports.StopResumeMismatch
-	stopInterrupt = reports.StopInterrupted
+	stopUsage     = digest.StopUsageError
+	stopInput     = digest.StopInputError
+	stopOutput    = digest.StopOutputError
+	stopResume    = digest.StopResumeError
+	stopMismatch  = digest.StopResumeMismatch
+	stopInterrupt = digest.StopInterrupted
 )
 
 // stopped marks err with the stop code the summary JSON gives it.
@@ -73,7 +74,7 @@ func samePath(a, b string) bool {
 
 // write fills the summary with doc and closes it; nothing when none was
 // asked for. Only the first write counts.
-func (s *summaryOutput) write(e *env, doc reports.Document) error {
+func (s *summaryOutput) write(e *env, doc digest.Document) error {
 	if s == nil || s.w == nil || s.written {
 		return nil
 	}
@@ -91,13 +92,13 @@ func (s *summaryOutput) ended(e *env, err error) {
 	if s == nil || s.w == nil || s.written {
 		return
 	}
-	info := reports.RunInfo{Version: versionString(), Command: s.command, StartedAt: s.started, FinishedAt: time.Now(),
+	info := digest.RunInfo{Version: versionString(), Command: s.command, StartedAt: s.started, FinishedAt: time.Now(),
 		ExitCode: exitCode(err), Stop: earlyStop(err), TotalRows: -1}
-	s.write(e, reports.NewDocument(reports.NewSummary(), info))
+	s.write(e, digest.NewDocument(digest.NewSummary(), info))
 }
 
 // earlyStop is the stop of a command that ended with err before its run.
-func earlyStop(err error) *reports.Stop {
+func earlyStop(err error) *digest.Stop {
 	if err == nil {
 		return nil
 	}
@@ -113,7 +114,7 @@ func earlyStop(err error) *reports.Stop {
 	if errors.Is(err, errSilent) {
 		msg = "see the messages on standard error"
 	}
-	return &reports.Stop{Code: code, Message: msg}
+	return &digest.Stop{Code: code, Message: msg}
 }
 
 // summarizer is the options of a command that writes a summary JSON.

@@ -13,7 +13,7 @@ import (
 	"github.com/msgread/msgread/batch"
 	"github.com/msgread/msgread/batch/chatapi"
 	"github.com/msgread/msgread/mockserver"
-	"github.com/msgread/msgread/reports"
+	"github.com/msgread/msgread/reports/digest"
 )
 
 // targetFlags say what "run" and "load" call: the bundled mock, started
@@ -55,7 +55,7 @@ type target struct {
 	client *batch.Client
 	banner string
 	mock   *mockserver.Server // nil for a real target; the caller closes it
-	info   *reports.MockInfo  // the mock's scenario and seed; nil for a real target
+	info   *digest.MockInfo   // the mock's scenario and seed; nil for a real target
 }
 
 // ceiling is the target's own limit in calls per second when known (the
@@ -146,7 +146,7 @@ func (t *targetFlags) resolve(ctx context.Context, e *env, name string, maxRate 
 	}
 	tgt := &target{client: client, banner: banner, mock: srv}
 	if srv != nil {
-		tgt.info = &reports.MockInfo{Scenario: t.mock.scenario, Seed: t.mock.seed}
+		tgt.info = &digest.MockInfo{Scenario: t.mock.scenario, Seed: t.mock.seed}
 	}
 	return tgt, nil
 }

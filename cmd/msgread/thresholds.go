@@ -5,7 +5,7 @@ import (
 	"math"
 	"time"
 
-	"github.com/msgread/msgread/reports"
+	"github.com/msgread/msgread/reports/digest"
 )
 
 // thresholdFlags are the CI pass marks of "run" and "load".
@@ -38,8 +38,8 @@ func (t *thresholdFlags) validate() error {
 	return nil
 }
 
-func (t *thresholdFlags) get(fromIntended bool) reports.Thresholds {
-	th := reports.Thresholds{P99FromIntended: fromIntended}
+func (t *thresholdFlags) get(fromIntended bool) digest.Thresholds {
+	th := digest.Thresholds{P99FromIntended: fromIntended}
 	if t.maxP99 > 0 {
 		th.MaxP99 = &t.maxP99
 	}

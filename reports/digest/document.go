@@ -1,7 +1,8 @@
-package reports
+package digest
 
 import (
 	"encoding/json"
+	"github.com/msgread/msgread/reports"
 	"io"
 	"time"
 )
@@ -35,7 +36,7 @@ type Document struct {
 	InputRowsTotal *int64 `json:"input_rows_total"`
 	BlankLines     int    `json:"blank_lines"`
 	// Rows counts the report's rows by status (every status present).
-	Rows map[Status]int `json:"rows"`
+	Rows map[reports.Status]int `json:"rows"`
 	// Reported + CarriedOver + NotFinished = InputRows: every row read is
 	// in the report, or was done earlier and is already in the appended
 	// report, or was not finished.
@@ -161,7 +162,7 @@ func NewDocument(s Summary, r RunInfo) Document {
 		SchemaVersion: SchemaVersion, Version: r.Version, Command: r.Command,
 		StartedAt: r.StartedAt.UTC(), FinishedAt: r.FinishedAt.UTC(), WallSeconds: s.Wall.Seconds(),
 		ExitCode: r.ExitCode, Stop: r.Stop,
-		InputRows: s.InputRows, BlankLines: s.BlankLines, Rows: map[Status]int{},
+		InputRows: s.InputRows, BlankLines: s.BlankLines, Rows: map[reports.Status]int{},
 		Reported: s.Reported, CarriedOver: s.CarriedOver, NotFinished: s.NotFinished,
 		RowsByErrorCode: nonNil(s.ByCode),
 		TargetRate:      s.TargetRate, AchievedRate: s.Rate, RateRatio: s.RateRatio, Profile: s.Profile,
@@ -170,7 +171,7 @@ func NewDocument(s Summary, r RunInfo) Document {
 		Outages: s.Outages, OutageSeconds: s.OutageSeconds, Resent: s.Resent,
 		Thresholds: s.Thresholds, Projection: r.Projection, Mock: r.Mock,
 	}
-	for _, st := range Statuses {
+	for _, st := range reports.Statuses {
 		d.Rows[st] = s.ByStatus[st]
 	}
 	sent, _ := s.Sent()

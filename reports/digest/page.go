@@ -1,6 +1,7 @@
-package reports
+package digest
 
 import (
+	"github.com/msgread/msgread/reports"
 	"html/template"
 	"io"
 	"sort"
@@ -49,7 +50,7 @@ func WriteHTML(w io.Writer, p Page) error {
 		Codes:        codes,
 		Distribution: distributionChart(p.Summary.Distribution),
 		ShareChart:   errorShareChart(p.Timeline, p.Bounds),
-		Statuses:     Statuses,
+		Statuses:     reports.Statuses,
 	})
 }
 
@@ -99,7 +100,7 @@ type view struct {
 	Page
 	Codes                                                         []CodeRow
 	RateChart, LatencyChart, ErrorChart, ShareChart, Distribution template.HTML
-	Statuses                                                      []Status
+	Statuses                                                      []reports.Status
 }
 
 // CodeRow is one error code of a run, for the legend of the error chart.

@@ -1,4 +1,4 @@
-package reports
+package digest
 
 // Projection scales a run to a migration's size.
 type Projection struct {

@@ -1,4 +1,4 @@
-package reports_test
+package digest_test
 
 import (
 	"bytes"
@@ -6,10 +6,12 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/msgread/msgread/reports"
+	"github.com/msgread/msgread/reports/digest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -18,7 +20,7 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 // shows as a diff of testdata/summary.golden.json (go test -update rewrites
 // it; a removed or renamed field needs a new SchemaVersion).
 func TestDocumentGolden(t *testing.T) {
-	s := reports.NewSummary()
+	s := digest.NewSummary()
 	s.ByStatus[reports.StatusOK], s.ByStatus[reports.StatusFailed], s.ByStatus[reports.StatusGaveUp], s.ByStatus[reports.StatusInvalid] = 2990, 2, 1, 6
 	s.ByCode = map[string]int{"0": 2990, "70107": 2, "90995": 1}
 	s.Rows, s.InputRows, s.Reported, s.NotFinished, s.BlankLines = 2999, 3000, 2999, 1, 2
@@ -26,15 +28,15 @@ func TestDocumentGolden(t *testing.T) {
 	s.AttemptCodes = map[string]int{"0": 2990, "70107": 2, "90995": 6, "network": 5}
 	s.UnknownCodes = map[string]string{"71234": "a new code"}
 	s.Wall, s.TargetRate, s.Rate, s.RateRatio, s.Profile, s.PeakWindow = 15*time.Second, 200, 199.5, 0.9975, "200/s", 200
-	s.Latency = reports.Latency{P50: 40.1, P90: 80.2, P99: 390.3, Max: 1200.4}
-	s.LatencyIntended = reports.Latency{P50: 41.1, P90: 81.2, P99: 391.3, Max: 1201.4}
+	s.Latency = digest.Latency{P50: 40.1, P90: 80.2, P99: 390.3, Max: 1200.4}
+	s.LatencyIntended = digest.Latency{P50: 41.1, P90: 81.2, P99: 391.3, Max: 1201.4}
 	s.Late, s.Throttles, s.LowestRate, s.Outages, s.OutageSeconds, s.Resent = 3, 1, 100, 1, 4.5, 7
 	p99, rate := 2*time.Second, 0.97
-	s.Thresholds = reports.Thresholds{MaxP99: &p99, P99FromIntended: true, MinRate: &rate}.Check(s)
+	s.Thresholds = digest.Thresholds{MaxP99: &p99, P99FromIntended: true, MinRate: &rate}.Check(s)
 	start := time.Date(2026, 12, 3, 5, 0, 0, 0, time.FixedZone("CST", 8*3600))
-	doc := reports.NewDocument(s, reports.RunInfo{Version: "v1.2.3", Command: "load", StartedAt: start, FinishedAt: start.Add(15 * time.Second),
-		ExitCode: 3, Stop: &reports.Stop{Code: "interrupted", Message: "interrupted"}, TotalRows: 5000,
-		ServerCeiling: 100, Projection: &reports.Projection{Rows: 10_000_000, Hours: 13.9}, Mock: &reports.MockInfo{Scenario: "flaky", Seed: 7}})
+	doc := digest.NewDocument(s, digest.RunInfo{Version: "v1.2.3", Command: "load", StartedAt: start, FinishedAt: start.Add(15 * time.Second),
+		ExitCode: 3, Stop: &digest.Stop{Code: "interrupted", Message: "interrupted"}, TotalRows: 5000,
+		ServerCeiling: 100, Projection: &digest.Projection{Rows: 10_000_000, Hours: 13.9}, Mock: &digest.MockInfo{Scenario: "flaky", Seed: 7}})
 	var b bytes.Buffer
 	if err := doc.Write(&b); err != nil {
 		t.Fatal(err)
@@ -54,7 +56,7 @@ func TestDocumentGolden(t *testing.T) {
 	}
 
 	// The counts add up as the README promises.
-	var got reports.Document
+	var got digest.Document
 	if err := json.Unmarshal(b.Bytes(), &got); err != nil {
 		t.Fatal(err)
 	}
@@ -73,10 +75,24 @@ func TestDocumentGolden(t *testing.T) {
 // while it was still passing over the done lines has nothing remaining
 // among them: its report holds them all already.
 func TestRemainingLeavesOutDoneLinesNotYetRead(t *testing.T) {
-	s := reports.NewSummary()
+	s := digest.NewSummary()
 	s.InputRows, s.CarriedOver = 21756, 21756
-	d := reports.NewDocument(s, reports.RunInfo{Command: "run", TotalRows: 220000, DoneAhead: 220000 - 21756})
+	d := digest.NewDocument(s, digest.RunInfo{Command: "run", TotalRows: 220000, DoneAhead: 220000 - 21756})
 	if d.Remaining == nil || *d.Remaining != 0 {
 		t.Errorf("remaining %v, want 0", d.Remaining)
+	}
+}
+
+func TestSummaryText(t *testing.T) {
+	s := digest.NewSummary()
+	s.Add(reports.Record{Status: reports.StatusOK, HasCode: true})
+	s.Add(reports.Record{Status: reports.StatusFailed, HasCode: true, ErrorCode: 90003})
+	s.Attempts, s.TargetRate, s.Rate, s.RateRatio, s.Wall = 2, 200, 199, 0.995, 10*time.Second
+	var b bytes.Buffer
+	s.WriteText(&b)
+	for _, want := range []string{"2 rows", "ok 1", "failed 1", "90003×1", "199.0 calls/s", "99.5%"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, b.String())
+		}
 	}
 }

@@ -1,4 +1,4 @@
-package reports_test
+package digest_test
 
 import (
 	"bytes"
@@ -8,23 +8,24 @@ import (
 	"time"
 
 	"github.com/msgread/msgread/reports"
+	"github.com/msgread/msgread/reports/digest"
 )
 
 func TestWriteHTML(t *testing.T) {
-	s := reports.NewSummary()
+	s := digest.NewSummary()
 	s.ByStatus[reports.StatusOK], s.Attempts, s.Rate = 400, 410, 199.5
 	s.AttemptCodes = map[string]int{"0": 400, "70500": 6, "http 502": 3, "network": 1}
 	s.AttemptClasses = map[string]string{"0": "ok", "70500": "retry", "http 502": "retry", "network": "retry"}
-	for _, p := range reports.DistributionPercentiles() {
-		s.Distribution = append(s.Distribution, reports.Quantile{Percentile: p, Actual: 30 + p, Intended: 35 + p})
+	for _, p := range digest.DistributionPercentiles() {
+		s.Distribution = append(s.Distribution, digest.Quantile{Percentile: p, Actual: 30 + p, Intended: 35 + p})
 	}
-	var tl []reports.Second
+	var tl []digest.Second
 	for i := range 3 {
-		tl = append(tl, reports.Second{At: i, Intended: 200, Rate: 200, Sent: 199 + i, OK: 199, P50: 40, P90: 120, P99: 380, Max: 900 + float64(i)})
+		tl = append(tl, digest.Second{At: i, Intended: 200, Rate: 200, Sent: 199 + i, OK: 199, P50: 40, P90: 120, P99: 380, Max: 900 + float64(i)})
 	}
-	s.Thresholds = []reports.Verdict{{Name: "max_p99", LimitText: "1s", Text: "p99 <bad>", OK: false}, {Name: "min_rate", LimitText: "0.9", Text: "fine", OK: true}}
-	p := reports.Page{Bounds: []time.Duration{time.Second}, Title: "t <&>", Scenario: "flaky", Seed: 3, Ceiling: 200, Summary: s, Timeline: tl,
-		Projection: reports.Project(s, 10_000_000), Generated: time.Unix(0, 0),
+	s.Thresholds = []digest.Verdict{{Name: "max_p99", LimitText: "1s", Text: "p99 <bad>", OK: false}, {Name: "min_rate", LimitText: "0.9", Text: "fine", OK: true}}
+	p := digest.Page{Bounds: []time.Duration{time.Second}, Title: "t <&>", Scenario: "flaky", Seed: 3, Ceiling: 200, Summary: s, Timeline: tl,
+		Projection: digest.Project(s, 10_000_000), Generated: time.Unix(0, 0),
 		Explain: func(code int) (string, string) {
 			if code == 70500 {
 				return "internal server error", "retry"
@@ -32,7 +33,7 @@ func TestWriteHTML(t *testing.T) {
 			return "unknown error code", "per-row"
 		}}
 	var b bytes.Buffer
-	if err := reports.WriteHTML(&b, p); err != nil {
+	if err := digest.WriteHTML(&b, p); err != nil {
 		t.Fatal(err)
 	}
 	html := b.String()
@@ -66,7 +67,7 @@ func TestWriteHTML(t *testing.T) {
 	}
 	p.Summary.Thresholds = nil
 	b.Reset()
-	if err := reports.WriteHTML(&b, p); err != nil || !strings.Contains(b.String(), "No thresholds set.") {
+	if err := digest.WriteHTML(&b, p); err != nil || !strings.Contains(b.String(), "No thresholds set.") {
 		t.Errorf("no thresholds: the page does not say so (%v)", err)
 	}
 	if strings.Contains(html, "<script") {
@@ -75,13 +76,13 @@ func TestWriteHTML(t *testing.T) {
 }
 
 func TestProject(t *testing.T) {
-	s := reports.NewSummary()
+	s := digest.NewSummary()
 	s.ByStatus[reports.StatusOK], s.Attempts, s.Rate = 1000, 1100, 200
 	// 10 M rows at 1.1 calls a row and 200 calls/s: 55 000 s.
-	if p := reports.Project(s, 10_000_000); p.Hours < 15.27 || p.Hours > 15.28 {
+	if p := digest.Project(s, 10_000_000); p.Hours < 15.27 || p.Hours > 15.28 {
 		t.Fatalf("projection %v hours, want 15.28", p.Hours)
 	}
-	if p := reports.Project(reports.NewSummary(), 5); p.Hours != 0 {
+	if p := digest.Project(digest.NewSummary(), 5); p.Hours != 0 {
 		t.Fatalf("nothing sent: %v hours", p.Hours)
 	}
 }

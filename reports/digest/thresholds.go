@@ -1,7 +1,8 @@
-package reports
+package digest
 
 import (
 	"fmt"
+	"github.com/msgread/msgread/reports"
 	"time"
 )
 
@@ -62,7 +63,7 @@ func (t Thresholds) Check(s Summary) []Verdict {
 			Text: fmt.Sprintf("%d of %d rows sent failed or gave up (%.4f)", bad, sent, rate)})
 	}
 	if t.MaxGaveUp != nil {
-		n := s.ByStatus[StatusGaveUp]
+		n := s.ByStatus[reports.StatusGaveUp]
 		out = append(out, Verdict{Name: "max_gave_up", Limit: float64(*t.MaxGaveUp), Actual: float64(n), OK: n <= *t.MaxGaveUp, LimitText: fmt.Sprint(*t.MaxGaveUp),
 			Text: fmt.Sprintf("%d rows gave up", n)})
 	}

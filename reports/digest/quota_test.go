@@ -1,18 +1,18 @@
-package reports_test
+package digest_test
 
 import (
 	"math"
 	"testing"
 	"time"
 
-	"github.com/msgread/msgread/reports"
+	"github.com/msgread/msgread/reports/digest"
 )
 
 func TestMeasureQuota(t *testing.T) {
 	// 10 s with 100 left, then 10 s with 50 left; the run asks for 200.
-	var tl []reports.Second
+	var tl []digest.Second
 	for i := range 21 { // the 21st, partial, is left out
-		s := reports.Second{At: i, Unix: 1000 + int64(i), Intended: 200, Sent: 99}
+		s := digest.Second{At: i, Unix: 1000 + int64(i), Intended: 200, Sent: 99}
 		if i >= 10 {
 			s.Sent = 49
 		}
@@ -21,13 +21,13 @@ func TestMeasureQuota(t *testing.T) {
 		}
 		tl = append(tl, s)
 	}
-	left := func(s reports.Second) float64 {
+	left := func(s digest.Second) float64 {
 		if s.At >= 10 {
 			return 50
 		}
 		return 100
 	}
-	q := reports.MeasureQuota(tl, left, 20*time.Second)
+	q := digest.MeasureQuota(tl, left, 20*time.Second)
 	if q == nil {
 		t.Fatal("nothing measured")
 	}
@@ -39,7 +39,7 @@ func TestMeasureQuota(t *testing.T) {
 	if want := 40 / float64(sent); math.Abs(q.Throttled-want) > 1e-9 {
 		t.Errorf("throttled %v, want %v", q.Throttled, want)
 	}
-	if reports.MeasureQuota(tl[:4], left, 20*time.Second) != nil {
+	if digest.MeasureQuota(tl[:4], left, 20*time.Second) != nil {
 		t.Error("a run shorter than the settling time measured something")
 	}
 
@@ -49,7 +49,7 @@ func TestMeasureQuota(t *testing.T) {
 	for i := 17; i < len(tl); i++ {
 		tl[i].Sent = 3
 	}
-	q = reports.MeasureQuota(tl, left, 16990*time.Millisecond)
+	q = digest.MeasureQuota(tl, left, 16990*time.Millisecond)
 	if want := (5*99 + 2*49) / 600.0; q == nil || q.Seconds != 7 || math.Abs(q.Share-want) > 1e-9 {
 		t.Errorf("with a drain from 17 s: %+v, want share %v over 7 s", q, want)
 	}

@@ -1,8 +1,9 @@
-package reports
+package digest
 
 import (
 	"errors"
 	"fmt"
+	"github.com/msgread/msgread/reports"
 	"io"
 	"math"
 	"sort"
@@ -45,8 +46,8 @@ const distributionDecades = 4
 // Summary describes a finished (or stopped) run.
 type Summary struct {
 	// Rows counts the rows written to the report, by status in ByStatus.
-	Rows     int            `json:"rows"`
-	ByStatus map[Status]int `json:"by_status"`
+	Rows     int                    `json:"rows"`
+	ByStatus map[reports.Status]int `json:"by_status"`
 	// ByCode counts the report's rows by final error code ("0" for ok).
 	ByCode map[string]int `json:"by_error_code"`
 	// NotFinished counts the rows read but not finished because the run
@@ -128,11 +129,11 @@ type Summary struct {
 
 // NewSummary returns an empty Summary with its maps made.
 func NewSummary() Summary {
-	return Summary{ByStatus: map[Status]int{}, ByCode: map[string]int{}, Thresholds: []Verdict{}}
+	return Summary{ByStatus: map[reports.Status]int{}, ByCode: map[string]int{}, Thresholds: []Verdict{}}
 }
 
 // Add counts one report row.
-func (s *Summary) Add(r Record) {
+func (s *Summary) Add(r reports.Record) {
 	s.Rows++
 	s.ByStatus[r.Status]++
 	if r.HasCode {
@@ -152,7 +153,7 @@ var ErrUnbalanced = errors.New("BUG: the report does not account for every input
 // unwritten are the rows given to the report that never reached its file
 // (a write error): they move from their status to not finished, so that
 // the summary's counts are the file's.
-func (s *Summary) Account(written, carried int, unwritten []Record) error {
+func (s *Summary) Account(written, carried int, unwritten []reports.Record) error {
 	for _, r := range unwritten {
 		s.Rows--
 		s.ByStatus[r.Status]--
@@ -174,8 +175,8 @@ func (s *Summary) Account(written, carried int, unwritten []Record) error {
 // Sent returns the rows that were sent (ok, failed or gave up) and, of them,
 // the rows that failed or gave up.
 func (s Summary) Sent() (sent, failed int) {
-	failed = s.ByStatus[StatusFailed] + s.ByStatus[StatusGaveUp]
-	return s.ByStatus[StatusOK] + failed, failed
+	failed = s.ByStatus[reports.StatusFailed] + s.ByStatus[reports.StatusGaveUp]
+	return s.ByStatus[reports.StatusOK] + failed, failed
 }
 
 // WriteText writes the summary for people, as msgread prints it on stderr.
@@ -202,7 +203,7 @@ func (s Summary) WriteText(w io.Writer) error {
 // every input row is accounted for.
 func (s Summary) writeRows(b *strings.Builder) {
 	fmt.Fprintf(b, "summary: %d rows:", s.Rows)
-	for _, st := range Statuses {
+	for _, st := range reports.Statuses {
 		fmt.Fprintf(b, " %s %d", st, s.ByStatus[st])
 	}
 	b.WriteString("\n")
