@@ -28,22 +28,6 @@ func newFlagSet(name string) *flag.FlagSet {
 	return fs
 }
 
-// writeHelp writes a command's help: its usage line, what it does, and
-// every flag with its placeholder, default and environment twin.
-func writeHelp(w io.Writer, fs *flag.FlagSet, name, argsUsage, about string) {
-	fmt.Fprintf(w, "Usage: msgread %s [flags] %s\n\n%s\n\nFlags (each also read from its environment twin):\n", name, argsUsage, strings.TrimSpace(about))
-	fs.VisitAll(func(f *flag.Flag) {
-		typ, help := flag.UnquoteUsage(f)
-		fmt.Fprintf(w, "  --%s %s\n    \t%s", f.Name, typ, strings.ReplaceAll(help, "\n", "\n    \t"))
-		switch f.DefValue {
-		case "", "false", "0", "0s", "[]":
-		default:
-			fmt.Fprintf(w, " (default %s)", f.DefValue)
-		}
-		fmt.Fprintf(w, "\n    \t[%s]\n", envName(f.Name))
-	})
-}
-
 // parseFlags parses args, allowing flags before and after the positional
 // arguments, then fills every flag not given on the command line from its
 // environment twin. It returns the positional arguments. A flag that does

@@ -18,34 +18,6 @@ const DefaultLoadDuration = 60 * time.Second
 // DefaultProjectRows is the migration size the projection is made for.
 const DefaultProjectRows = 10_000_000
 
-const loadAbout = `
-A capacity test: sends synthetic rows (or --input FILE) through the same runner as
-"msgread run", against the bundled mock with one of its scenarios (or --endpoint),
-at a rate that may change over the run, and reports how it went.
-
-Rate: --rate 200 (constant), --rate 100,200,300 --step 30s (steps),
---rate 50:300 (a linear ramp over --ramp, by default --duration), or
---stages 100:30s,200:1m,0:10s (k6-style: ramp to each rate over its time).
-Length: --duration, or --rows; steps and stages end with their last one
-(90 s for the steps above) unless --duration is given; otherwise 60 s.
-
-It measures latency from each call's intended send time as well as from its
-actual send (wrk2's correction for coordinated omission: a call that waited for a
-free worker counts its wait), and counts the calls sent more than 10 ms late.
-
-Writes: the report (--report), a per-second timeline CSV (--timeline), an HTML
-report with charts that opens in a browser with no server (--html), the summary
-(stderr, --summary-json), and a projection: how long --project rows would take.
-
-Thresholds (--max-p99, --min-rate, --max-failed, --max-gave-up): on any breach
-the run finishes, names it and exits 4. Exits 3 if a fatal answer or the
-failure-rate limit (--max-failure-rate, as in run) stops it.
-
-Examples:
-  msgread load --scenario flaky --rate 200 --duration 60s
-  msgread load --scenario testdata/scenarios/regress.json --seed 7 --duration 20s \
-    --max-p99 1s --min-rate 0.98 --max-failed 0.001 --max-gave-up 0`
-
 // loadOptions are the settings of "msgread load".
 type loadOptions struct {
 	engine      engineFlags

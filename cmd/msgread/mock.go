@@ -134,19 +134,6 @@ func (m *mockFlags) loadScenario(ctx context.Context) (mockserver.Scenario, erro
 	return mockserver.DecodeScenario(m.scenario, data)
 }
 
-const mockAbout = `
-Serves a mock of POST /v4/openim/admin_set_msg_read until interrupted. It checks
-the query, the UserSig (with the app's key), the admin, the ceiling and the body
-as the real service does, and answers with the documented codes. Read-outs:
-  GET  /metrics      Prometheus metrics (calls by code, latency, ceiling rejections)
-  GET  /mock/stats   JSON: calls per second, by code, latency percentiles
-  GET  /mock/state   CSV of the marks it holds
-  POST /mock/reset   forget the marks and counts
-  GET  /healthz      liveness
-
-Without MSGREAD_SECRET_KEY or --secret-key-file it uses the development key
-named in the README; "msgread usersig" signs with the same key.`
-
 // mockOptions are the settings of "msgread mock".
 type mockOptions struct {
 	addr  string
