@@ -236,30 +236,6 @@ func (f *engineFlags) drive(ctx context.Context, e *env, job *batch.Job, total i
 	return end
 }
 
-// printEnding prints the job's summary and where its files are. rows
-// names the rows file (run's failed rows), "" for none.
-func printEnding(e *env, end *batch.Ending, failed bool) {
-	sum := end.Summary
-	sum.WriteText(e.stderr)
-	if end.Projection != nil {
-		fmt.Fprintf(e.stderr, "  latency from the intended send: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms; %d calls sent late\n",
-			sum.LatencyIntended.P50, sum.LatencyIntended.P90, sum.LatencyIntended.P99, sum.LatencyIntended.Max, sum.Late)
-		fmt.Fprintf(e.stderr, "  projection: %d rows would take %.1f hours under this scenario\n", end.Projection.Rows, end.Projection.Hours)
-	}
-	fmt.Fprintf(e.stderr, "  report: %s\n", safetext.Quote(end.Report))
-	if failed {
-		fmt.Fprintf(e.stderr, "  failed rows: %s\n", safetext.Quote(end.Failed))
-		var mismatch *reports.MismatchError
-		if sum.NotFinished > 0 && !errors.As(end.Err, &mismatch) { // a resume would stop on the same line
-			fmt.Fprintf(e.stderr, "  %d rows not finished: --resume %s sends them\n", sum.NotFinished, safetext.Quote(end.Report))
-		}
-	}
-	for _, b := range describeBreaches(reports.Breaches(sum.Thresholds)) {
-		fmt.Fprintf(e.stderr, "threshold not met: %s\n", b)
-	}
-	fmt.Fprintf(e.stderr, "  timeline: %s\n  HTML report: %s\n", safetext.Quote(end.Timeline), safetext.Quote(end.HTML))
-}
-
 // startMetrics serves the run's metrics when --metrics-addr is given; stop
 // ends it.
 func (f *engineFlags) startMetrics(e *env, name string, runner *batch.Runner, total int64) (stop func(), err error) {
@@ -267,13 +243,6 @@ func (f *engineFlags) startMetrics(e *env, name string, runner *batch.Runner, to
 		return func() {}, nil
 	}
 	return serveMetrics(e, name, f.metricsAddr, newRunCollector(runner, name, time.Now(), total))
-}
-
-func rowsText(total int64) string {
-	if total < 0 {
-		return "rows from a stream"
-	}
-	return fmt.Sprintf("about %d rows", total)
 }
 
 // exit maps a job's ending to the documented exit codes.

@@ -83,23 +83,3 @@ func (o *runOptions) run(ctx context.Context, e *env) error {
 	printEnding(e, end, true)
 	return finish(e, o.engine.summary, end)
 }
-
-func printResume(e *env, path string, files *reports.Files) {
-	res := files.Resume
-	if res == nil {
-		return
-	}
-	torn := ""
-	if res.Torn {
-		torn = "; its torn last line is done again"
-	}
-	mode := "the new report was made holding its done lines, as skipped"
-	if files.Appending {
-		mode = "appending to it"
-	}
-	if !res.HasSendLog() {
-		torn += "; it has no send log (.sent) beside it: an older msgread's report, or one moved or copied without it, whose chain cannot be checked (resume the newest report of a chain: lines done in newer ones would be sent again); re-sent rows are counted up to its highest line"
-	}
-	fmt.Fprintf(e.stderr, "msgread run: resuming %s (%s): %d lines done are skipped; %d failed or gave up and %d invalid are read again%s\n",
-		safetext.Quote(path), mode, res.Done(), res.Redo, res.Invalid, torn)
-}
