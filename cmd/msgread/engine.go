@@ -107,17 +107,10 @@ func (f *engineFlags) validate(rampDefault time.Duration) error {
 	if err := f.parse(rampDefault); err != nil {
 		return err
 	}
+	if err := f.checkRunner(); err != nil {
+		return err
+	}
 	switch {
-	case f.workers <= 0 || f.workers > 100_000:
-		return usageError("--workers must be from 1 to 100000")
-	case f.retries < 0 || f.retries > 100:
-		return usageError("--retries must be from 0 to 100")
-	case f.timeout <= 0:
-		return usageError("--timeout must be positive")
-	case f.minRows < 0:
-		return usageError("--min-rows must not be negative")
-	case !(f.maxFailure > 0 && f.maxFailure <= 1):
-		return usageError(fmt.Sprintf("--max-failure-rate %v: want a fraction above 0 and at most 1 (1 never stops)", f.maxFailure))
 	case f.logEvery < time.Second:
 		return usageError("--log-every must be at least 1s")
 	case f.outage < time.Second:
@@ -136,6 +129,24 @@ func (f *engineFlags) validate(rampDefault time.Duration) error {
 		return err
 	}
 	return checkProgress(f.progress)
+}
+
+// checkRunner checks the settings of the calls: how many, how often
+// retried, how long each waits, and when failures stop the run.
+func (f *engineFlags) checkRunner() error {
+	switch {
+	case f.workers <= 0 || f.workers > 100_000:
+		return usageError("--workers must be from 1 to 100000")
+	case f.retries < 0 || f.retries > 100:
+		return usageError("--retries must be from 0 to 100")
+	case f.timeout <= 0:
+		return usageError("--timeout must be positive")
+	case f.minRows < 0:
+		return usageError("--min-rows must not be negative")
+	case !(f.maxFailure > 0 && f.maxFailure <= 1):
+		return usageError(fmt.Sprintf("--max-failure-rate %v: want a fraction above 0 and at most 1 (1 never stops)", f.maxFailure))
+	}
+	return nil
 }
 
 // config is the runner's Config for these settings.

@@ -50,11 +50,34 @@ func (o *loadOptions) validate(args []string) error {
 		return usageError("load takes no arguments; use --input FILE for a file")
 	}
 	o.target.inProcess = o.target.endpoint == ""
+	if err := o.checkRows(); err != nil {
+		return err
+	}
 	// A ramp spans the run: --duration, or the default length.
 	rampOver := o.duration
-	if o.duration == 0 && o.rows == 0 && o.input == "" {
+	if o.untimed() {
 		rampOver = DefaultLoadDuration
 	}
+	if err := o.engine.validate(rampOver); err != nil {
+		return err
+	}
+	// Steps and stages end the test with their end, unless --duration says
+	// otherwise; a constant rate or a ramp runs the default length.
+	if length := o.engine.profile.Length(); o.duration == 0 && length > 0 {
+		o.duration = length
+	} else if o.untimed() {
+		o.duration = DefaultLoadDuration
+	}
+	o.engine.stopAfter = o.duration
+	return o.target.validate()
+}
+
+// untimed reports whether nothing bounds the test: no --duration, --rows
+// or --input.
+func (o *loadOptions) untimed() bool { return o.duration == 0 && o.rows == 0 && o.input == "" }
+
+// checkRows checks the settings of what is sent and for how long.
+func (o *loadOptions) checkRows() error {
 	switch {
 	case o.duration < 0 || o.rows < 0:
 		return usageError("--duration and --rows must not be negative")
@@ -69,18 +92,7 @@ func (o *loadOptions) validate(args []string) error {
 	case !(o.invalidRate >= 0 && o.invalidRate <= 1):
 		return usageError("--invalid-rate must be a fraction from 0 to 1")
 	}
-	if err := o.engine.validate(rampOver); err != nil {
-		return err
-	}
-	// Steps and stages end the test with their end, unless --duration says
-	// otherwise; a constant rate or a ramp runs the default length.
-	if length := o.engine.profile.Length(); o.duration == 0 && length > 0 {
-		o.duration = length
-	} else if o.duration == 0 && o.rows == 0 && o.input == "" {
-		o.duration = DefaultLoadDuration
-	}
-	o.engine.stopAfter = o.duration
-	return o.target.validate()
+	return nil
 }
 
 func (o *loadOptions) openSummary(e *env) (out *summaryOutput, err error) {
