@@ -253,7 +253,7 @@ func (f *engineFlags) startMetrics(e *env, name string, runner *batch.Runner, to
 	if f.metricsAddr == "" {
 		return func() {}, nil
 	}
-	return serveMetrics(e, name, f.metricsAddr, newRunCollector(runner, name, time.Now(), total))
+	return serveMetrics(e, name, f.metricsAddr, batch.NewCollector(runner, name, versionString(), time.Now(), total))
 }
 
 // exit maps a job's ending to the documented exit codes.
