@@ -175,8 +175,9 @@ func (f *engineFlags) reportPath(prefix string, now time.Time) string {
 }
 
 // open opens the job of cfg against tgt with these settings, and words
-// its refusals for a person.
-func (f *engineFlags) open(ctx context.Context, e *env, cfg batch.JobConfig, tgt *target, t targetFlags) (*batch.Job, error) {
+// its refusals for a person; with --metrics-addr it serves the job's
+// metrics until stopMetrics is called.
+func (f *engineFlags) open(ctx context.Context, e *env, cfg batch.JobConfig, tgt *target, t targetFlags) (job *batch.Job, stopMetrics func(), err error) {
 	cfg.Runner = f.config(tgt.client)
 	cfg.Runner.StopAfter = f.stopAfter
 	cfg.Target = tgt.describe(t)
@@ -185,11 +186,22 @@ func (f *engineFlags) open(ctx context.Context, e *env, cfg batch.JobConfig, tgt
 	}
 	cfg.Explain = explain
 	cfg.Notes = func(s string) { fmt.Fprintf(e.stderr, "msgread %s: %s\n", cfg.Command, safetext.Clean(s)) }
-	job, err := batch.OpenJob(ctx, cfg)
-	if err != nil {
-		return nil, setupError(err, cfg)
+	if job, err = batch.OpenJob(ctx, cfg); err != nil {
+		return nil, nil, setupError(err, cfg)
 	}
-	return job, nil
+	if f.metricsAddr == "" {
+		return job, func() {}, nil
+	}
+	total := cfg.Rows
+	if cfg.Input != nil {
+		total = cfg.Input.Rows()
+	}
+	collector := batch.NewCollector(job.Runner(), cfg.Command, versionString(), time.Now(), total)
+	if stopMetrics, err = serveMetrics(e, cfg.Command, f.metricsAddr, collector); err != nil {
+		job.Abandon()
+		return nil, nil, err
+	}
+	return job, stopMetrics, nil
 }
 
 // setupError words a job's refusal to start (a *batch.SetupError) for a
@@ -245,15 +257,6 @@ func (f *engineFlags) drive(ctx context.Context, e *env, job *batch.Job, total i
 	<-watched
 	stopProgress()
 	return end
-}
-
-// startMetrics serves the run's metrics when --metrics-addr is given; stop
-// ends it.
-func (f *engineFlags) startMetrics(e *env, name string, runner *batch.Runner, total int64) (stop func(), err error) {
-	if f.metricsAddr == "" {
-		return func() {}, nil
-	}
-	return serveMetrics(e, name, f.metricsAddr, batch.NewCollector(runner, name, versionString(), time.Now(), total))
 }
 
 // exit maps a job's ending to the documented exit codes.

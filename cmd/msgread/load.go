@@ -124,13 +124,8 @@ func (o *loadOptions) run(ctx context.Context, e *env) error {
 			return usageErrorOf("", err)
 		}
 	}
-	job, err := o.engine.open(ctx, e, cfg, tgt, o.target)
+	job, stopMetrics, err := o.engine.open(ctx, e, cfg, tgt, o.target)
 	if err != nil {
-		return err
-	}
-	stopMetrics, err := o.engine.startMetrics(e, "load", job.Runner(), cfg.Rows)
-	if err != nil {
-		job.Abandon()
 		return err
 	}
 	defer stopMetrics()

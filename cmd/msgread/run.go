@@ -64,16 +64,11 @@ func (o *runOptions) run(ctx context.Context, e *env) error {
 	}
 	defer tgt.close()
 	now := time.Now()
-	job, err := o.engine.open(ctx, e, batch.JobConfig{Command: "run", Input: in, Timeline: o.timeline, HTML: o.html,
+	job, stopMetrics, err := o.engine.open(ctx, e, batch.JobConfig{Command: "run", Input: in, Timeline: o.timeline, HTML: o.html,
 		Files: reports.Plan{Report: o.engine.reportPath("report", now), Failed: o.failed, Resume: o.resume, Holder: "msgread run", Now: now,
 			SendLog: true, InputHeader: in.HeaderLine()},
 		Thresholds: o.engine.thresholds.get(false)}, tgt, o.target)
 	if err != nil {
-		return err
-	}
-	stopMetrics, err := o.engine.startMetrics(e, "run", job.Runner(), in.Rows())
-	if err != nil {
-		job.Abandon()
 		return err
 	}
 	defer stopMetrics()
