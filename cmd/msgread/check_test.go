@@ -61,37 +61,16 @@ func TestCheckReadsStdin(t *testing.T) {
 }
 
 func TestProgressLine(t *testing.T) {
-	var pc pace
-	pc.add(batch.Progress{Done: 0, Elapsed: 0, ByStatus: map[reports.Status]int64{}})
+	var pc batch.Pace
+	pc.Add(batch.Progress{Done: 0, Elapsed: 0, ByStatus: map[reports.Status]int64{}})
 	p := batch.Progress{Done: 500, Attempts: 510, Retries: 10, InFlight: 3, Elapsed: 10 * time.Second,
 		ByStatus: map[reports.Status]int64{reports.StatusOK: 490, reports.StatusFailed: 4, reports.StatusGaveUp: 1, reports.StatusInvalid: 5}}
-	pc.add(p)
+	pc.Add(p)
 	line := progressLine(p, 2000, &pc)
 	for _, want := range []string{"done 500 of 2000 input rows (25.0%), 1500 remaining", "50.0 rows/s over the last minute",
 		"ok 490, failed 4, gave_up 1, invalid 5", "510 calls (10 retries)", "ETA 30s"} {
 		if !strings.Contains(line, want) {
 			t.Errorf("progress line lacks %q: %s", want, line)
 		}
-	}
-}
-
-// TestETAIgnoresSkippedRowsAndOldPace: a resumed run skips 9,000 done rows
-// in its first second, then works at 10 rows/s: the rate is 10, not the
-// average since the start, and the ETA is the remaining 900 rows at 10/s.
-func TestETAIgnoresSkippedRowsAndOldPace(t *testing.T) {
-	var pc pace
-	for sec := 0; sec <= 120; sec++ {
-		done := int64(9000 + 10*sec)
-		pc.add(batch.Progress{Done: done, Elapsed: time.Duration(sec) * time.Second,
-			ByStatus: map[reports.Status]int64{reports.StatusSkipped: 9000, reports.StatusOK: done - 9000}})
-	}
-	if r := pc.rate(); r < 9.9 || r > 10.1 {
-		t.Errorf("rate %.2f, want 10 rows/s", r)
-	}
-	if eta := pc.eta(10_000 - 10_200); eta != 0 {
-		t.Errorf("ETA %v with nothing left", eta)
-	}
-	if eta := pc.eta(900); eta != 90*time.Second {
-		t.Errorf("ETA %v for 900 rows at 10/s, want 1m30s", eta)
 	}
 }

@@ -108,17 +108,10 @@ func (f *engineFlags) validate(rampDefault time.Duration) error {
 	if err := f.parse(rampDefault); err != nil {
 		return err
 	}
+	if err := f.checkRunner(); err != nil {
+		return err
+	}
 	switch {
-	case f.workers <= 0 || f.workers > 100_000:
-		return usageError("--workers must be from 1 to 100000")
-	case f.retries < 0 || f.retries > 100:
-		return usageError("--retries must be from 0 to 100")
-	case f.timeout <= 0:
-		return usageError("--timeout must be positive")
-	case f.minRows < 0:
-		return usageError("--min-rows must not be negative")
-	case !(f.maxFailure > 0 && f.maxFailure <= 1):
-		return usageError(fmt.Sprintf("--max-failure-rate %v: want a fraction above 0 and at most 1 (1 never stops)", f.maxFailure))
 	case f.logEvery < time.Second:
 		return usageError("--log-every must be at least 1s")
 	case f.outage < time.Second:
@@ -137,6 +130,24 @@ func (f *engineFlags) validate(rampDefault time.Duration) error {
 		return err
 	}
 	return checkProgress(f.progress)
+}
+
+// checkRunner checks the settings of the calls: how many, how often
+// retried, how long each waits, and when failures stop the run.
+func (f *engineFlags) checkRunner() error {
+	switch {
+	case f.workers <= 0 || f.workers > 100_000:
+		return usageError("--workers must be from 1 to 100000")
+	case f.retries < 0 || f.retries > 100:
+		return usageError("--retries must be from 0 to 100")
+	case f.timeout <= 0:
+		return usageError("--timeout must be positive")
+	case f.minRows < 0:
+		return usageError("--min-rows must not be negative")
+	case !(f.maxFailure > 0 && f.maxFailure <= 1):
+		return usageError(fmt.Sprintf("--max-failure-rate %v: want a fraction above 0 and at most 1 (1 never stops)", f.maxFailure))
+	}
+	return nil
 }
 
 // config is the runner's Config for these settings.
@@ -165,8 +176,9 @@ func (f *engineFlags) reportPath(prefix string, now time.Time) string {
 }
 
 // open opens the job of cfg against tgt with these settings, and words
-// its refusals for a person.
-func (f *engineFlags) open(ctx context.Context, e *env, cfg batch.JobConfig, tgt *target, t targetFlags) (*batch.Job, error) {
+// its refusals for a person; with --metrics-addr it serves the job's
+// metrics until stopMetrics is called.
+func (f *engineFlags) open(ctx context.Context, e *env, cfg batch.JobConfig, tgt *target, t targetFlags) (job *batch.Job, stopMetrics func(), err error) {
 	cfg.Runner = f.config(tgt.client)
 	cfg.Runner.StopAfter = f.stopAfter
 	cfg.Target = tgt.describe(t)
@@ -175,11 +187,22 @@ func (f *engineFlags) open(ctx context.Context, e *env, cfg batch.JobConfig, tgt
 	}
 	cfg.Explain = explain
 	cfg.Notes = func(s string) { fmt.Fprintf(e.stderr, "msgread %s: %s\n", cfg.Command, safetext.Clean(s)) }
-	job, err := batch.OpenJob(ctx, cfg)
-	if err != nil {
-		return nil, setupError(err, cfg)
+	if job, err = batch.OpenJob(ctx, cfg); err != nil {
+		return nil, nil, setupError(err, cfg)
 	}
-	return job, nil
+	if f.metricsAddr == "" {
+		return job, func() {}, nil
+	}
+	total := cfg.Rows
+	if cfg.Input != nil {
+		total = cfg.Input.Rows()
+	}
+	collector := batch.NewCollector(job.Runner(), cfg.Command, versionString(), time.Now(), total)
+	if stopMetrics, err = serveMetrics(e, cfg.Command, f.metricsAddr, collector); err != nil {
+		job.Abandon()
+		return nil, nil, err
+	}
+	return job, stopMetrics, nil
 }
 
 // setupError words a job's refusal to start (a *batch.SetupError) for a
@@ -235,46 +258,6 @@ func (f *engineFlags) drive(ctx context.Context, e *env, job *batch.Job, total i
 	<-watched
 	stopProgress()
 	return end
-}
-
-// printEnding prints the job's summary and where its files are. rows
-// names the rows file (run's failed rows), "" for none.
-func printEnding(e *env, end *batch.Ending, failed bool) {
-	sum := end.Summary
-	sum.WriteText(e.stderr)
-	if end.Projection != nil {
-		fmt.Fprintf(e.stderr, "  latency from the intended send: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms; %d calls sent late\n",
-			sum.LatencyIntended.P50, sum.LatencyIntended.P90, sum.LatencyIntended.P99, sum.LatencyIntended.Max, sum.Late)
-		fmt.Fprintf(e.stderr, "  projection: %d rows would take %.1f hours under this scenario\n", end.Projection.Rows, end.Projection.Hours)
-	}
-	fmt.Fprintf(e.stderr, "  report: %s\n", safetext.Quote(end.Report))
-	if failed {
-		fmt.Fprintf(e.stderr, "  failed rows: %s\n", safetext.Quote(end.Failed))
-		var mismatch *reports.MismatchError
-		if sum.NotFinished > 0 && !errors.As(end.Err, &mismatch) { // a resume would stop on the same line
-			fmt.Fprintf(e.stderr, "  %d rows not finished: --resume %s sends them\n", sum.NotFinished, safetext.Quote(end.Report))
-		}
-	}
-	for _, b := range describeBreaches(digest.Breaches(sum.Thresholds)) {
-		fmt.Fprintf(e.stderr, "threshold not met: %s\n", b)
-	}
-	fmt.Fprintf(e.stderr, "  timeline: %s\n  HTML report: %s\n", safetext.Quote(end.Timeline), safetext.Quote(end.HTML))
-}
-
-// startMetrics serves the run's metrics when --metrics-addr is given; stop
-// ends it.
-func (f *engineFlags) startMetrics(e *env, name string, runner *batch.Runner, total int64) (stop func(), err error) {
-	if f.metricsAddr == "" {
-		return func() {}, nil
-	}
-	return serveMetrics(e, name, f.metricsAddr, newRunCollector(runner, name, time.Now(), total))
-}
-
-func rowsText(total int64) string {
-	if total < 0 {
-		return "rows from a stream"
-	}
-	return fmt.Sprintf("about %d rows", total)
 }
 
 // exit maps a job's ending to the documented exit codes.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -26,22 +25,6 @@ func newFlagSet(name string) *flag.FlagSet {
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	return fs
-}
-
-// writeHelp writes a command's help: its usage line, what it does, and
-// every flag with its placeholder, default and environment twin.
-func writeHelp(w io.Writer, fs *flag.FlagSet, name, argsUsage, about string) {
-	fmt.Fprintf(w, "Usage: msgread %s [flags] %s\n\n%s\n\nFlags (each also read from its environment twin):\n", name, argsUsage, strings.TrimSpace(about))
-	fs.VisitAll(func(f *flag.Flag) {
-		typ, help := flag.UnquoteUsage(f)
-		fmt.Fprintf(w, "  --%s %s\n    \t%s", f.Name, typ, strings.ReplaceAll(help, "\n", "\n    \t"))
-		switch f.DefValue {
-		case "", "false", "0", "0s", "[]":
-		default:
-			fmt.Fprintf(w, " (default %s)", f.DefValue)
-		}
-		fmt.Fprintf(w, "\n    \t[%s]\n", envName(f.Name))
-	})
 }
 
 // parseFlags parses args, allowing flags before and after the positional
@@ -110,73 +93,30 @@ func (l *stringList) Set(v string) error {
 const secretKeyEnv = "MSGREAD_SECRET_KEY"
 
 // loadSecretKey returns the secret key from MSGREAD_SECRET_KEY or the file
-// named by --secret-key-file (first line, spaces trimmed), and whether either
+// named by --secret-key-file (see chatapi.KeyOfFile), and whether either
 // was given. Errors never contain the key.
 func loadSecretKey(ctx context.Context, e *env, file string) (chatapi.Secret, bool, error) {
 	if file != "" {
-		data, err := readSmallFile(ctx, file, maxKeyFile+1)
+		data, err := readSmallFile(ctx, file, chatapi.MaxKeyFile+1)
 		if ierr := interruptedOpening(ctx, err, "--secret-key-file"); ierr != nil {
 			return chatapi.Secret{}, false, ierr
 		}
 		if err != nil {
-			if looksLikeKey(file) {
+			if chatapi.LooksLikeKey(file) {
 				// Someone gave the key itself: do not echo it back.
 				return chatapi.Secret{}, false, usageError("--secret-key-file names no readable file (its value, not shown, looks like a key rather than a path: put the key in a file, or in " + secretKeyEnv + ")")
 			}
 			return chatapi.Secret{}, false, usageError(fmt.Sprintf("reading --secret-key-file: %v", err))
 		}
-		key, err := keyOfFile(data)
-		if err != nil {
-			return chatapi.Secret{}, false, usageError(fmt.Sprintf("--secret-key-file %s %v", safetext.Quote(file), err))
+		key, err := chatapi.KeyOfFile(data)
+		var kerr *chatapi.KeyFileError
+		if errors.As(err, &kerr) {
+			return chatapi.Secret{}, false, usageError(fmt.Sprintf("--secret-key-file %s %s", safetext.Quote(file), kerr.Reason))
 		}
-		return chatapi.NewSecret(key), true, nil
+		return key, true, err
 	}
 	if v, ok := e.lookupEnv(secretKeyEnv); ok && strings.TrimSpace(v) != "" {
 		return chatapi.NewSecret(strings.TrimSpace(v)), true, nil
 	}
 	return chatapi.Secret{}, false, nil
-}
-
-// maxKeyFile is the most a key file may hold: a key and a line end, with
-// room to spare. No more is read, so a device (/dev/zero, /dev/urandom) is
-// refused at once rather than taken for a key.
-const maxKeyFile = 4 << 10
-
-// keyOfFile returns the key in a key file's data: its first line, spaces
-// (and a UTF-8 BOM) trimmed. A file over maxKeyFile, one holding NUL bytes,
-// or a key of anything but printable ASCII is no key file: the error says
-// why (it never holds the key's text, for the error reaches the terminal).
-func keyOfFile(data []byte) (string, error) {
-	switch {
-	case len(data) > maxKeyFile:
-		return "", fmt.Errorf("is not a key file: over %d KiB", maxKeyFile>>10)
-	case bytes.IndexByte(data, 0) >= 0:
-		return "", errors.New("is not a key file: it holds NUL bytes")
-	}
-	key, _, _ := strings.Cut(string(data), "\n")
-	key = strings.TrimSpace(strings.TrimPrefix(key, "\uFEFF"))
-	if key == "" {
-		return "", errors.New("is empty")
-	}
-	for i := 0; i < len(key); i++ {
-		if c := key[i]; c < 0x20 || c > 0x7e {
-			return "", fmt.Errorf("is not a key file: its first line holds a byte that is not printable ASCII (byte %d of the key, 0x%02x)", i+1, c)
-		}
-	}
-	return key, nil
-}
-
-// looksLikeKey reports whether a --secret-key-file value looks like a secret
-// key (long, no path separator, no dot, letters and digits) rather than a
-// file's path.
-func looksLikeKey(v string) bool {
-	if len(v) < 16 || strings.ContainsAny(v, "/\\.") {
-		return false
-	}
-	for _, c := range v {
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-' || c == '_' || c == '+' || c == '=') {
-			return false
-		}
-	}
-	return true
 }

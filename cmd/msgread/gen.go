@@ -12,18 +12,6 @@ import (
 	"github.com/msgread/msgread/reports"
 )
 
-const genAbout = `
-Writes a synthetic input CSV (report_account,peer_account,msg_read_time): --rows
-pairs of two different users drawn from a population of --population, with read
-times spread over --from..--to, and --invalid-rate of the rows made invalid on
-purpose (an empty account, a space, milliseconds, a bad time, an account over 32
-bytes). The same flags and --seed write the same bytes, and "msgread load" sends
-the same rows without a file.
-
-Examples:
-  msgread gen --rows 1000000 --out rows.csv
-  msgread gen --rows 50000 --invalid-rate 0.01 --seed 7 | msgread check -`
-
 // genOptions are the settings of "msgread gen".
 type genOptions struct {
 	cfg      batch.GenConfig

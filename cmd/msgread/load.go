@@ -18,34 +18,6 @@ const DefaultLoadDuration = 60 * time.Second
 // DefaultProjectRows is the migration size the projection is made for.
 const DefaultProjectRows = 10_000_000
 
-const loadAbout = `
-A capacity test: sends synthetic rows (or --input FILE) through the same runner as
-"msgread run", against the bundled mock with one of its scenarios (or --endpoint),
-at a rate that may change over the run, and reports how it went.
-
-Rate: --rate 200 (constant), --rate 100,200,300 --step 30s (steps),
---rate 50:300 (a linear ramp over --ramp, by default --duration), or
---stages 100:30s,200:1m,0:10s (k6-style: ramp to each rate over its time).
-Length: --duration, or --rows; steps and stages end with their last one
-(90 s for the steps above) unless --duration is given; otherwise 60 s.
-
-It measures latency from each call's intended send time as well as from its
-actual send (wrk2's correction for coordinated omission: a call that waited for a
-free worker counts its wait), and counts the calls sent more than 10 ms late.
-
-Writes: the report (--report), a per-second timeline CSV (--timeline), an HTML
-report with charts that opens in a browser with no server (--html), the summary
-(stderr, --summary-json), and a projection: how long --project rows would take.
-
-Thresholds (--max-p99, --min-rate, --max-failed, --max-gave-up): on any breach
-the run finishes, names it and exits 4. Exits 3 if a fatal answer or the
-failure-rate limit (--max-failure-rate, as in run) stops it.
-
-Examples:
-  msgread load --scenario flaky --rate 200 --duration 60s
-  msgread load --scenario testdata/scenarios/regress.json --seed 7 --duration 20s \
-    --max-p99 1s --min-rate 0.98 --max-failed 0.001 --max-gave-up 0`
-
 // loadOptions are the settings of "msgread load".
 type loadOptions struct {
 	engine      engineFlags
@@ -78,11 +50,34 @@ func (o *loadOptions) validate(args []string) error {
 		return usageError("load takes no arguments; use --input FILE for a file")
 	}
 	o.target.inProcess = o.target.endpoint == ""
+	if err := o.checkRows(); err != nil {
+		return err
+	}
 	// A ramp spans the run: --duration, or the default length.
 	rampOver := o.duration
-	if o.duration == 0 && o.rows == 0 && o.input == "" {
+	if o.untimed() {
 		rampOver = DefaultLoadDuration
 	}
+	if err := o.engine.validate(rampOver); err != nil {
+		return err
+	}
+	// Steps and stages end the test with their end, unless --duration says
+	// otherwise; a constant rate or a ramp runs the default length.
+	if length := o.engine.profile.Length(); o.duration == 0 && length > 0 {
+		o.duration = length
+	} else if o.untimed() {
+		o.duration = DefaultLoadDuration
+	}
+	o.engine.stopAfter = o.duration
+	return o.target.validate()
+}
+
+// untimed reports whether nothing bounds the test: no --duration, --rows
+// or --input.
+func (o *loadOptions) untimed() bool { return o.duration == 0 && o.rows == 0 && o.input == "" }
+
+// checkRows checks the settings of what is sent and for how long.
+func (o *loadOptions) checkRows() error {
 	switch {
 	case o.duration < 0 || o.rows < 0:
 		return usageError("--duration and --rows must not be negative")
@@ -97,18 +92,7 @@ func (o *loadOptions) validate(args []string) error {
 	case !(o.invalidRate >= 0 && o.invalidRate <= 1):
 		return usageError("--invalid-rate must be a fraction from 0 to 1")
 	}
-	if err := o.engine.validate(rampOver); err != nil {
-		return err
-	}
-	// Steps and stages end the test with their end, unless --duration says
-	// otherwise; a constant rate or a ramp runs the default length.
-	if length := o.engine.profile.Length(); o.duration == 0 && length > 0 {
-		o.duration = length
-	} else if o.duration == 0 && o.rows == 0 && o.input == "" {
-		o.duration = DefaultLoadDuration
-	}
-	o.engine.stopAfter = o.duration
-	return o.target.validate()
+	return nil
 }
 
 func (o *loadOptions) openSummary(e *env) (out *summaryOutput, err error) {
@@ -140,13 +124,8 @@ func (o *loadOptions) run(ctx context.Context, e *env) error {
 			return usageErrorOf("", err)
 		}
 	}
-	job, err := o.engine.open(ctx, e, cfg, tgt, o.target)
+	job, stopMetrics, err := o.engine.open(ctx, e, cfg, tgt, o.target)
 	if err != nil {
-		return err
-	}
-	stopMetrics, err := o.engine.startMetrics(e, "load", job.Runner(), cfg.Rows)
-	if err != nil {
-		job.Abandon()
 		return err
 	}
 	defer stopMetrics()

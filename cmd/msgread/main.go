@@ -44,7 +44,7 @@ var commands = []command{
 	{"load", "capacity test: synthetic rows against the mock, with thresholds for CI", "", loadAbout, func() options { return &loadOptions{} }},
 	{"gen", "write a synthetic input CSV", "", genAbout, func() options { return &genOptions{} }},
 	{"usersig", "print a UserSig for the admin, for curl", "", usersigAbout, func() options { return &usersigOptions{} }},
-	{"version", "print the version", "", "Prints msgread's version, Go version and platform.", func() options { return versionOptions{} }},
+	{"version", "print the version", "", versionAbout, func() options { return versionOptions{} }},
 }
 
 // parse builds the command's flags, reads them from args and the
@@ -217,28 +217,6 @@ func lookup(name string) (command, bool) {
 		}
 	}
 	return command{}, false
-}
-
-func usage(w io.Writer) {
-	fmt.Fprint(w, `msgread marks one-to-one conversations read in bulk through Tencent Cloud
-Chat's admin_set_msg_read, and ships a mock of that API for rehearsals.
-
-Usage:
-  msgread COMMAND [flags] [args]
-
-Commands:
-`)
-	for _, c := range commands {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
-	}
-	fmt.Fprint(w, `
-Every flag has an environment twin: --sdkappid is MSGREAD_SDKAPPID. The secret
-key comes from MSGREAD_SECRET_KEY or --secret-key-file, never from a flag value.
-Run "msgread help COMMAND" (or "msgread COMMAND -h") for a command's flags, and
-"msgread --version" for the version.
-
-`)
-	fmt.Fprint(w, exitCodesHelp())
 }
 
 // exitError carries an exit code with an error, and the stop code the

@@ -5,9 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"net"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -37,7 +35,7 @@ func (m *mockFlags) register(fs *flag.FlagSet) {
 // config fills the mock's Config from the flags. Reading a scenario or
 // users file gives way to ctx (a named pipe with no writer).
 func (m *mockFlags) config(ctx context.Context, cfg mockserver.Config) (mockserver.Config, error) {
-	sc, err := m.loadScenario(ctx)
+	sc, err := mockserver.LoadScenarioContext(ctx, m.scenario)
 	if ierr := interruptedOpening(ctx, err, "--scenario"); ierr != nil {
 		return cfg, ierr
 	}
@@ -61,11 +59,11 @@ func (m *mockFlags) config(ctx context.Context, cfg mockserver.Config) (mockserv
 			return cfg, usageError(fmt.Sprintf("--users: %v", err))
 		}
 		defer f.Close()
-		users, err := readUsers(ctx, f)
+		users, err := mockserver.ReadUsersFile(ctx, f, maxUsersFile)
 		switch {
 		case ctx.Err() != nil:
 			return cfg, &exitError{code: exitInterrupted, err: errors.New("interrupted while reading --users")}
-		case errors.Is(err, errUsersTooBig):
+		case errors.Is(err, mockserver.ErrUsersTooBig):
 			return cfg, usageError(fmt.Sprintf("--users %s is not a users file: over %d MiB", safetext.Quote(m.users), maxUsersFile>>20))
 		case err != nil:
 			return cfg, usageError(fmt.Sprintf("--users %s: %v", safetext.Quote(m.users), err))
@@ -76,76 +74,8 @@ func (m *mockFlags) config(ctx context.Context, cfg mockserver.Config) (mockserv
 }
 
 // maxUsersFile is the most read of a --users file (a variable for tests):
-// a device or an endless pipe (/dev/urandom) is refused when it passes it,
-// rather than read until memory runs out.
+// a device or an endless pipe (/dev/urandom) is refused when it passes it.
 var maxUsersFile int64 = 1 << 30
-
-var errUsersTooBig = errors.New("the users file is too big")
-
-// readUsers reads a users file (mockserver.ReadUsers) of at most
-// maxUsersFile bytes, giving way to ctx: between reads (a device never
-// blocks, but may never end), and in a read that waits (a pipe whose
-// writer writes nothing: its deadline ends it).
-func readUsers(ctx context.Context, f *os.File) ([]string, error) {
-	stop := context.AfterFunc(ctx, func() { f.SetReadDeadline(time.Now()) })
-	defer stop()
-	return mockserver.ReadUsers(&usersReader{ctx: ctx, r: f, left: maxUsersFile + 1})
-}
-
-// usersReader reads r until ctx is done or more than its limit was read
-// (left starts one past it).
-type usersReader struct {
-	ctx  context.Context
-	r    io.Reader
-	left int64
-}
-
-func (u *usersReader) Read(p []byte) (int, error) {
-	if err := u.ctx.Err(); err != nil {
-		return 0, err
-	}
-	if u.left <= 0 {
-		return 0, errUsersTooBig
-	}
-	if int64(len(p)) > u.left {
-		p = p[:u.left]
-	}
-	n, err := u.r.Read(p)
-	u.left -= int64(n)
-	if u.left <= 0 && err == nil {
-		err = errUsersTooBig
-	}
-	return n, err
-}
-
-// loadScenario returns the built-in scenario --scenario names, or reads
-// its file.
-func (m *mockFlags) loadScenario(ctx context.Context) (mockserver.Scenario, error) {
-	if _, builtin := mockserver.Builtins[m.scenario]; builtin {
-		return mockserver.LoadScenario(m.scenario)
-	}
-	data, err := readSmallFile(ctx, m.scenario, 1<<20)
-	if err != nil {
-		if ctx.Err() != nil {
-			return mockserver.Scenario{}, err
-		}
-		return mockserver.LoadScenario(m.scenario) // its error names the built-ins
-	}
-	return mockserver.DecodeScenario(m.scenario, data)
-}
-
-const mockAbout = `
-Serves a mock of POST /v4/openim/admin_set_msg_read until interrupted. It checks
-the query, the UserSig (with the app's key), the admin, the ceiling and the body
-as the real service does, and answers with the documented codes. Read-outs:
-  GET  /metrics      Prometheus metrics (calls by code, latency, ceiling rejections)
-  GET  /mock/stats   JSON: calls per second, by code, latency percentiles
-  GET  /mock/state   CSV of the marks it holds
-  POST /mock/reset   forget the marks and counts
-  GET  /healthz      liveness
-
-Without MSGREAD_SECRET_KEY or --secret-key-file it uses the development key
-named in the README; "msgread usersig" signs with the same key.`
 
 // mockOptions are the settings of "msgread mock".
 type mockOptions struct {

@@ -95,60 +95,69 @@ func (t *target) close() {
 // rate, for the warning above the API's ceiling.
 func (t *targetFlags) resolve(ctx context.Context, e *env, name string, maxRate float64, timeout time.Duration, workers int) (*target, error) {
 	admin := t.app.admins.values[0]
-	var endpoint, banner string
+	var tgt *target
+	var endpoint string
 	var key chatapi.Secret
-	var srv *mockserver.Server
+	var err error
 	if t.inProcess {
-		var raw [16]byte
-		rand.Read(raw[:])
-		key = chatapi.NewSecret(hex.EncodeToString(raw[:]))
-		cfg, err := t.mock.config(ctx, mockserver.Config{SDKAppID: t.app.sdkappid, Admins: []string{admin}, Key: key})
-		if err != nil {
-			return nil, err
-		}
-		if srv, err = mockserver.New(cfg); err != nil {
-			return nil, usageErrorOf("", err)
-		}
-		if err := srv.Start(""); err != nil {
-			return nil, err
-		}
-		endpoint = srv.URL()
-		banner = fmt.Sprintf("against the bundled mock at %s (app %d, %s, generated key)", endpoint, cfg.SDKAppID, t.mock.describe(srv.Config()))
+		tgt, endpoint, key, err = t.startMock(ctx, admin)
 	} else {
-		var given bool
-		var err error
-		if key, given, err = loadSecretKey(ctx, e, t.app.keyFile); err != nil {
-			return nil, err
-		}
-		if !given {
-			return nil, usageError("no secret key: set " + secretKeyEnv + " or --secret-key-file (it is never taken as a flag value)")
-		}
-		endpoint = t.endpoint
-		if t.region != "" {
-			if endpoint, err = chatapi.RegionEndpoint(t.region); err != nil {
-				return nil, usageErrorOf("--region: ", err)
-			}
-			if maxRate > batch.DefaultRate {
-				fmt.Fprintf(e.stderr, "msgread %s: warning: --rate %g is above the API's documented ceiling of 200 calls/s; expect 60007 answers\n", name, maxRate)
-			}
-		}
-		banner = fmt.Sprintf("against %s as %s of app %d", chatapi.RedactEndpoint(endpoint), admin, t.app.sdkappid)
-		if t.region != "" {
-			banner += fmt.Sprintf("\nmsgread %s: note: the webhook C2C.CallbackAfterMsgReport, if enabled, fires for every call: warn the owner of the app's callback endpoint", name)
-		}
+		tgt, endpoint, key, err = t.realTarget(ctx, e, name, maxRate)
 	}
-	client, err := newClient(endpoint, t.app.sdkappid, admin, key, t.app.ttl, timeout, workers)
 	if err != nil {
-		if srv != nil {
-			srv.Close()
-		}
 		return nil, err
 	}
-	tgt := &target{client: client, banner: banner, mock: srv}
-	if srv != nil {
-		tgt.info = &digest.MockInfo{Scenario: t.mock.scenario, Seed: t.mock.seed}
+	if tgt.client, err = newClient(endpoint, t.app.sdkappid, admin, key, t.app.ttl, timeout, workers); err != nil {
+		tgt.close()
+		return nil, err
 	}
 	return tgt, nil
+}
+
+// startMock starts the bundled mock in-process, on loopback, with a key
+// generated for this run alone.
+func (t *targetFlags) startMock(ctx context.Context, admin string) (tgt *target, endpoint string, key chatapi.Secret, err error) {
+	var raw [16]byte
+	rand.Read(raw[:])
+	key = chatapi.NewSecret(hex.EncodeToString(raw[:]))
+	cfg, err := t.mock.config(ctx, mockserver.Config{SDKAppID: t.app.sdkappid, Admins: []string{admin}, Key: key})
+	if err != nil {
+		return nil, "", key, err
+	}
+	srv, err := mockserver.New(cfg)
+	if err != nil {
+		return nil, "", key, usageErrorOf("", err)
+	}
+	if err := srv.Start(""); err != nil {
+		return nil, "", key, err
+	}
+	banner := fmt.Sprintf("against the bundled mock at %s (app %d, %s, generated key)", srv.URL(), cfg.SDKAppID, t.mock.describe(srv.Config()))
+	return &target{banner: banner, mock: srv, info: &digest.MockInfo{Scenario: t.mock.scenario, Seed: t.mock.seed}}, srv.URL(), key, nil
+}
+
+// realTarget checks a real target's key and region, and words its banner.
+func (t *targetFlags) realTarget(ctx context.Context, e *env, name string, maxRate float64) (tgt *target, endpoint string, key chatapi.Secret, err error) {
+	key, given, err := loadSecretKey(ctx, e, t.app.keyFile)
+	if err != nil {
+		return nil, "", key, err
+	}
+	if !given {
+		return nil, "", key, usageError("no secret key: set " + secretKeyEnv + " or --secret-key-file (it is never taken as a flag value)")
+	}
+	endpoint = t.endpoint
+	if t.region != "" {
+		if endpoint, err = chatapi.RegionEndpoint(t.region); err != nil {
+			return nil, "", key, usageErrorOf("--region: ", err)
+		}
+		if maxRate > batch.DefaultRate {
+			fmt.Fprintf(e.stderr, "msgread %s: warning: --rate %g is above the API's documented ceiling of 200 calls/s; expect 60007 answers\n", name, maxRate)
+		}
+	}
+	banner := fmt.Sprintf("against %s as %s of app %d", chatapi.RedactEndpoint(endpoint), t.app.admins.values[0], t.app.sdkappid)
+	if t.region != "" {
+		banner += fmt.Sprintf("\nmsgread %s: note: the webhook C2C.CallbackAfterMsgReport, if enabled, fires for every call: warn the owner of the app's callback endpoint", name)
+	}
+	return &target{banner: banner}, endpoint, key, nil
 }
 
 // clientHeapLimit is the memory the Go runtime may grow to before the

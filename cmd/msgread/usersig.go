@@ -9,14 +9,6 @@ import (
 	"github.com/msgread/msgread/mockserver"
 )
 
-const usersigAbout = `
-Prints a UserSig for the admin, signed with the app's secret key
-(MSGREAD_SECRET_KEY or --secret-key-file; without either, the mock's
-development key), to call the API or the mock by hand:
-
-  curl -d '{"Report_Account":"alice","Peer_Account":"bob"}' \
-    "http://127.0.0.1:8080/v4/openim/admin_set_msg_read?sdkappid=1400000000&identifier=administrator&usersig=$(msgread usersig)&random=1&contenttype=json"`
-
 // usersigOptions are the settings of "msgread usersig".
 type usersigOptions struct{ app appFlags }
 
