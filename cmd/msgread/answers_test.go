@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -247,6 +248,70 @@ func TestOutagesStopWithTheirCause(t *testing.T) {
 	}
 }
 
+// readSoFar is the count of bytes this process has read (the rchar of
+// /proc/self/io, which counts pread as well as read), and whether it is
+// known.
+func readSoFar() (int64, bool) {
+	data, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "rchar: "); ok {
+			n, err := strconv.ParseInt(v, 10, 64)
+			return n, err == nil
+		}
+	}
+	return 0, false
+}
+
+// holdsOpen says whether this process has the file at path open.
+func holdsOpen(path string) bool {
+	fds, _ := filepath.Glob("/proc/self/fd/*")
+	for _, fd := range fds {
+		if target, err := os.Readlink(fd); err == nil && target == path {
+			return true
+		}
+	}
+	return false
+}
+
+// waitReadingFar waits until this process has the file at path open and
+// has read 4 MiB since (more than any one read takes: the count of lines
+// reads 1 MiB at a time), so that the command is well into reading it. It
+// watches the process's count of bytes read, not the file's offset, which
+// a count of lines through a section reader (pread) leaves where it was.
+// It fails the test after 10 s. Without /proc nothing shows how far a read
+// has gone, and it waits 100 ms.
+func waitReadingFar(t *testing.T, path string, errOut *syncBuffer) {
+	t.Helper()
+	if _, known := readSoFar(); !known {
+		time.Sleep(100 * time.Millisecond)
+		return
+	}
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !holdsOpen(path) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s was not opened within 10 s\n%s", path, errOut)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	from, _ := readSoFar()
+	for {
+		n, _ := readSoFar()
+		if n-from >= 4<<20 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d bytes read in 10 s since %s was opened, want 4 MiB\n%s", n-from, path, errOut)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 // TestInterruptWhileCountingOrLoading: a huge input being counted, or a
 // huge report being loaded for a resume, gives way to the first interrupt
 // within a second.
@@ -265,16 +330,20 @@ func TestInterruptWhileCountingOrLoading(t *testing.T) {
 		fmt.Fprintf(f, "%d,u%d,p%d,,ok,0,,200,1,1,2026-11-25T10:00:00.000Z\n", i+2, i, i)
 	}
 	f.Close()
-	for name, args := range map[string][]string{
-		"counting": {"check", huge},
-		"loading":  {"run", "--mock", "--progress", "none", "--resume", old, "--report", filepath.Join(dir, "new.csv"), in},
+	for name, tc := range map[string]struct {
+		args  []string
+		reads string // the file being read when the interrupt comes
+	}{
+		"counting": {[]string{"check", huge}, huge},
+		"loading":  {[]string{"run", "--mock", "--progress", "none", "--resume", old, "--report", filepath.Join(dir, "new.csv"), in}, old},
 	} {
 		t.Run(name, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
 			e, _, errOut := testEnv(nil)
-			done := make(chan error)
-			go func() { done <- run(ctx, args, e) }()
-			time.Sleep(100 * time.Millisecond)
+			done := make(chan error, 1)
+			go func() { done <- run(ctx, tc.args, e) }()
+			waitReadingFar(t, tc.reads, errOut)
 			start := time.Now()
 			cancel()
 			select {

@@ -178,20 +178,38 @@ func TestRunBadHeaderSendsNothing(t *testing.T) {
 	}
 }
 
+// TestRunInterruptedReportIsConsistent: a run interrupted once 100 calls
+// (of 5000) have reached the service reports each row the service marked,
+// ok, and no other.
 func TestRunInterruptedReportIsConsistent(t *testing.T) {
 	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey)})
 	in := writeInput(t, 5000)
 	report := filepath.Join(t.TempDir(), "r.csv")
 	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(300*time.Millisecond, cancel)
-	err := run(ctx, []string{"run", "--endpoint", srv.URL(), "--rate", "1000", "--progress", "none", "--report", report, in}, e)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"run", "--endpoint", srv.URL(), "--rate", "1000", "--progress", "none", "--report", report, in}, e)
+	}()
+	for deadline := time.Now().Add(10 * time.Second); srv.Stats().Requests < 100; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d calls after 10 s, want 100 before the interrupt\n%s", srv.Stats().Requests, errOut)
+		}
+	}
+	cancel()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the run did not end 10 s after the interrupt\n%s", errOut)
+	}
 	if exitCode(err) != exitInterrupted {
 		t.Fatalf("exit %d (%v), want 130\n%s", exitCode(err), err, errOut)
 	}
 	got := readReport(t, report)
 	if len(got) == 0 || len(got) >= 5000 {
-		t.Fatalf("%d rows reported after an interrupt at ~300 of 5000", len(got))
+		t.Fatalf("%d rows reported after an interrupt at about 100 of 5000", len(got))
 	}
 	marked := map[string]bool{}
 	for _, m := range srv.Marks() {

@@ -14,34 +14,68 @@ import (
 
 // usersFIFO makes a named pipe and a writer on it that writes head, then
 // line for ever (when line is set) or nothing more (when not), until the
-// reader goes or the test ends. wrote is closed once head is in the pipe:
-// the reader has opened it.
-func usersFIFO(t *testing.T, head, line string) (path string, wrote <-chan struct{}) {
+// reader goes or the test ends. reading is closed once the reader has read
+// head (and, for an endless pipe, 64 KiB past it): it waits for more, or
+// reads on. What was read is what was written less what the pipe still
+// holds (pipeUnread); where that count is not known, nothing shows what
+// the reader took, and reading is closed 20 ms after head was written.
+func usersFIFO(t *testing.T, head, line string) (path string, reading <-chan struct{}) {
 	t.Helper()
 	fifo := filepath.Join(t.TempDir(), "users")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Skip("no named pipes here:", err)
 	}
-	done, written := make(chan struct{}), make(chan struct{})
+	done, read := make(chan struct{}), make(chan struct{})
 	go func() {
 		w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
 		if err != nil {
 			return
 		}
 		defer w.Close()
-		if _, err := w.WriteString(head); err != nil {
+		want := len(head)
+		if line != "" {
+			want += 64 << 10
+		}
+		// readPast closes read once the reader has read want bytes, and
+		// says whether it has.
+		written, signalled := 0, false
+		readPast := func() bool {
+			if !signalled {
+				if unread, known := pipeUnread(w); known && written-unread >= want {
+					signalled = true
+					close(read)
+				}
+			}
+			return signalled
+		}
+		n, err := w.WriteString(head)
+		if err != nil {
 			return
 		}
-		close(written)
+		written += n
+		if _, known := pipeUnread(w); !known {
+			time.AfterFunc(20*time.Millisecond, func() { close(read) })
+			signalled = true
+		}
 		for line != "" {
-			if _, err := w.WriteString(strings.Repeat(line, 1024)); err != nil {
+			n, err := w.WriteString(strings.Repeat(line, 1024))
+			if err != nil {
 				return // the reader closed the pipe
+			}
+			written += n
+			readPast()
+		}
+		for !readPast() {
+			select {
+			case <-done:
+				return
+			case <-time.After(time.Millisecond):
 			}
 		}
 		<-done
 	}()
 	t.Cleanup(func() { close(done) })
-	return fifo, written
+	return fifo, read
 }
 
 // configWithin runs the mock's config with --users and returns how long it
@@ -86,16 +120,15 @@ func TestUsersFileGivesWayToCtrlC(t *testing.T) {
 		"endless pipe": {"alice\n", "user\n"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			fifo, wrote := usersFIFO(t, c.head, c.line)
-			opened := func() {
+			fifo, reading := usersFIFO(t, c.head, c.line)
+			read := func() {
 				select {
-				case <-wrote:
+				case <-reading:
 				case <-time.After(5 * time.Second):
-					t.Error("the pipe was not opened")
+					t.Fatal("the reader did not read the pipe's head within 5 s")
 				}
-				time.Sleep(20 * time.Millisecond) // a moment to read the head and wait for more
 			}
-			took, err := configWithin(t, fifo, opened)
+			took, err := configWithin(t, fifo, read)
 			if exitCode(err) != exitInterrupted || took > time.Second {
 				t.Fatalf("after Ctrl-C: %v (exit %d) %v later, want exit 130 within a second", err, exitCode(err), took)
 			}
