@@ -109,25 +109,45 @@ func NewEngine[T any](cfg Config, work Work[T]) (*Engine[T], error) {
 	return &Engine[T]{cfg: cfg, work: work, aborted: make(chan struct{}), ready: make(chan struct{})}, nil
 }
 
-// withDefaults fills cfg's zero values and checks it.
+// DefaultConfig returns a Config holding every default. Its zero values,
+// once set, mean zero: Retries 0 retries nothing, MinRows 0 applies the
+// failure-rate stop from the first row, ProbeRetries 0 tries the probe
+// once. (A Config literal's zero values mean the defaults.)
+func DefaultConfig() Config {
+	return Config{Profile: Constant(DefaultRate), Workers: DefaultWorkers, Retries: DefaultRetries,
+		BackoffBase: DefaultBackoffBase, BackoffMax: DefaultBackoffMax, FlushEvery: DefaultFlushEvery, Clock: RealClock{},
+		MinRows: DefaultMinRows, MaxFailureRate: DefaultMaxFailureRate, ProbeRetries: DefaultProbeRetries, ProbeBackoff: DefaultProbeBackoff,
+		BreakerAfter: DefaultBreakerAfter, OutageBudget: DefaultOutageBudget, explicit: true}
+}
+
+// withDefaults fills cfg's zero values (unless it came from
+// DefaultConfig) and checks it.
 func (cfg Config) withDefaults() (Config, error) {
 	if cfg.Profile == nil {
 		cfg.Profile = Constant(DefaultRate)
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = RealClock{}
+	}
+	if cfg.explicit {
+		return cfg.check()
 	}
 	cfg.Workers = cmpOr(cfg.Workers, DefaultWorkers)
 	cfg.Retries = countOrDefault(cfg.Retries, DefaultRetries)
 	cfg.BackoffBase = cmpOr(cfg.BackoffBase, DefaultBackoffBase)
 	cfg.BackoffMax = cmpOr(cfg.BackoffMax, DefaultBackoffMax)
 	cfg.FlushEvery = cmpOr(cfg.FlushEvery, DefaultFlushEvery)
-	if cfg.Clock == nil {
-		cfg.Clock = RealClock{}
-	}
 	cfg.MinRows = cmpOr(cfg.MinRows, DefaultMinRows)
 	cfg.MaxFailureRate = cmpOr(cfg.MaxFailureRate, DefaultMaxFailureRate)
 	cfg.ProbeRetries = countOrDefault(cfg.ProbeRetries, DefaultProbeRetries)
 	cfg.ProbeBackoff = cmpOr(cfg.ProbeBackoff, DefaultProbeBackoff)
 	cfg.BreakerAfter = cmpOr(cfg.BreakerAfter, DefaultBreakerAfter)
 	cfg.OutageBudget = cmpOr(cfg.OutageBudget, DefaultOutageBudget)
+	return cfg.check()
+}
+
+// check refuses settings a run cannot work with.
+func (cfg Config) check() (Config, error) {
 	switch {
 	case !(cfg.Profile.Max() > 0) || !(cfg.Profile.Rate(0) > 0):
 		return cfg, fmt.Errorf("batch: runner: rate %v must be positive", cfg.Profile)
@@ -137,6 +157,8 @@ func (cfg Config) withDefaults() (Config, error) {
 		return cfg, fmt.Errorf("batch: runner: backoff %v..%v is not a range", cfg.BackoffBase, cfg.BackoffMax)
 	case cfg.MinRows < 0 || cfg.MaxFailureRate < 0:
 		return cfg, errors.New("batch: runner: the failure-rate limit must not be negative")
+	case cfg.Workers == 0 || cfg.FlushEvery <= 0 || cfg.Retries < 0 || cfg.ProbeRetries < 0:
+		return cfg, errors.New("batch: runner: workers, flush interval and retries must be set (DefaultConfig holds the defaults)")
 	}
 	return cfg, nil
 }

@@ -74,8 +74,9 @@ type Output interface {
 	Flush() error
 }
 
-// Config configures a Runner. Its zero values mean the defaults, except
-// Caller, which is required.
+// Config configures a Runner (and an Engine). A literal's zero values
+// mean the defaults, except Caller, which is required; DefaultConfig holds
+// the defaults, and its zeros, once set, mean zero.
 type Config struct {
 	// Caller makes the calls. Required.
 	Caller Caller
@@ -118,6 +119,8 @@ type Config struct {
 	ProbeBackoff time.Duration
 	BreakerAfter time.Duration
 	OutageBudget time.Duration
+
+	explicit bool // made by DefaultConfig: zero means zero
 }
 
 // Runner marks the rows of a Source read: the rows' work on the Engine.

@@ -554,3 +554,36 @@ func TestRunnerRunsOnce(t *testing.T) {
 		t.Fatalf("second Run: %v, want ErrRanTwice", err)
 	}
 }
+
+// TestDefaultConfigZerosMeanZero: a Config from DefaultConfig keeps a zero
+// it is given (no retries; the failure-rate stop from the first row),
+// where a literal's zero means the default.
+func TestDefaultConfigZerosMeanZero(t *testing.T) {
+	srv := startMock(t, mockserver.Config{Scenario: mockserver.Scenario{Ceiling: -1, Faults: []mockserver.FaultSpec{
+		{Fault: &mockserver.CodeFault{Code: 70500}, Probability: 1}}}})
+	client := newClient(t, srv, clientOpts{})
+	for _, tc := range []struct {
+		name     string
+		cfg      batch.Config
+		attempts int
+	}{
+		{"DefaultConfig with Retries 0 calls once", func() batch.Config {
+			c := batch.DefaultConfig()
+			c.Retries, c.MaxFailureRate, c.BackoffBase, c.BackoffMax = 0, 1, time.Microsecond, time.Microsecond
+			return c
+		}(), 1},
+		{"a literal's Retries 0 is the default", batch.Config{MaxFailureRate: 1, BackoffBase: time.Microsecond, BackoffMax: time.Microsecond}, 1 + batch.DefaultRetries},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.cfg.Caller, tc.cfg.Profile, tc.cfg.Workers = client, batch.Constant(10000), 1
+			r, err := batch.New(tc.cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum, err := r.Run(context.Background(), input(t, "a,b,"), &memOutput{})
+			if err != nil || sum.Attempts != tc.attempts || sum.ByStatus[reports.StatusGaveUp] != 1 {
+				t.Errorf("%d attempts, statuses %v, err %v; want %d attempts, gave up", sum.Attempts, sum.ByStatus, err, tc.attempts)
+			}
+		})
+	}
+}

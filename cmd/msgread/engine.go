@@ -152,14 +152,9 @@ func (f *engineFlags) checkRunner() error {
 
 // config is the runner's Config for these settings.
 func (f *engineFlags) config(caller batch.Caller) batch.Config {
-	cfg := batch.Config{Caller: caller, Profile: f.profile, Workers: f.workers, Retries: f.retries,
-		MinRows: f.minRows, MaxFailureRate: f.maxFailure, OutageBudget: f.outage}
-	if f.retries == 0 {
-		cfg.Retries = -1 // none
-	}
-	if f.minRows == 0 {
-		cfg.MinRows = 1 // from the first row
-	}
+	cfg := batch.DefaultConfig()
+	cfg.Caller, cfg.Profile, cfg.Workers, cfg.Retries = caller, f.profile, f.workers, f.retries
+	cfg.MinRows, cfg.MaxFailureRate, cfg.OutageBudget = f.minRows, f.maxFailure, f.outage
 	return cfg
 }
 

@@ -90,6 +90,9 @@ func TestRunnerMetricsMidRun(t *testing.T) {
 	for !strings.Contains(errOut.String(), `"msg":"progress"`) && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
+	if !strings.Contains(errOut.String(), `"msg":"progress"`) {
+		t.Errorf("no JSON progress line on stderr within the deadline:\n%s", errOut)
+	}
 	cancel()
 	if err := <-done; exitCode(err) != exitInterrupted {
 		t.Errorf("exit %d (%v) after the interrupt", exitCode(err), err)
