@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"github.com/msgread/msgread/batch"
 	"os"
 	"path/filepath"
 	"strings"
@@ -149,18 +150,18 @@ func TestStepsAndStagesEnd(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d := o.(*loadOptions).duration; d != 900*time.Millisecond {
+		if d := o.(*loadOptions).rows.duration; d != 900*time.Millisecond {
 			t.Errorf("%q: runs for %v, want 900ms", args, d)
 		}
 		o, _ = c.parse(e, append([]string{"--duration", "2s"}, args...))
-		if d := o.(*loadOptions).duration; d != 2*time.Second {
+		if d := o.(*loadOptions).rows.duration; d != 2*time.Second {
 			t.Errorf("%q --duration 2s: runs for %v", args, d)
 		}
 	}
 	e, _, _ := testEnv(nil)
 	o, _ := commandNamed("load").parse(e, []string{"--rate", "100"})
-	if d := o.(*loadOptions).duration; d != DefaultLoadDuration {
-		t.Errorf("constant rate: %v, want the default %v", d, DefaultLoadDuration)
+	if d := o.(*loadOptions).rows.duration; d != batch.DefaultLoadDuration {
+		t.Errorf("constant rate: %v, want the default %v", d, batch.DefaultLoadDuration)
 	}
 }
 
