@@ -1,23 +1,32 @@
-// Package batch runs a batch of admin_set_msg_read calls: it reads the rows
-// of an input CSV (Input) or makes synthetic ones (Synthetic), signs and
-// sends each call (Client, Signer) under one rate ceiling, retries what is
-// transient and stops on what is fatal (Runner), and hands each finished
-// row to an Output, such as a reports.Files.
+// Package batch runs msgread's jobs. A Job (OpenJob, Run) owns a run from
+// its outputs to its judged summary: the report files opened, a resume
+// checked against the input, the engine run, every row accounted for, the
+// stop classified, the quota measured, the thresholds judged and the
+// charts written.
 //
-// A row's path, one direction:
+// The engine, Engine[T], is generic over the call: a Work[T] says how a
+// work item is called (the caller), which items finish without a call, and
+// which line names an item; pacing, the probe, retries, the breaker and
+// outage budget, throttling and the meter know nothing else of the API.
+// Runner is the rows' work on it: each row of an input CSV (Input,
+// OpenInput) or of synthetic rows (Synthetic) marked read with
+// admin_set_msg_read, signed and sent by a Client.
 //
-//	Source ──► feed ──► workers ──► Output
-//	(rows)     resume:   a ticket from the dispatcher (the one goroutine
-//	           skip or   that paces, holds the probe and breaks the
-//	           send      circuit), the call, the retry policy
+// An item's path, one direction:
 //
-// The Meter sees every attempt and every finished row: the Summary, the
-// per-second timeline and the progress are its views. Every time the run
-// measures or waits comes from one Clock (Config.Clock), so the tests run
-// on a fake one.
+//	Feed ──► workers ──► Sink
+//	(items)  a ticket from the dispatcher (the one goroutine that paces,
+//	         holds the probe and breaks the circuit), the call, the
+//	         retry policy; each attempt reported to the dispatcher
 //
-// A failed row is report data, never an error: Runner.Run returns an error
-// only when the run cannot go on (a fatal answer, the failure-rate limit,
-// an unreachable service, an unwritable output, a resume that refuses the
+// The Meter sees every attempt and every finished item: it alone writes
+// the Summary, and the per-second timeline, the progress and the
+// Prometheus Collector are its views. Every time the run measures or
+// waits comes from one Clock (Config.Clock; the client, the signer and
+// the mock take the same type), so the tests run on a fake one.
+//
+// A failed row is report data, never an error: Run returns an error only
+// when the run cannot go on (a fatal answer, the failure-rate limit, an
+// unreachable service, an unwritable output, a resume that refuses the
 // input, or cancellation), and the Summary is valid in every case.
 package batch
