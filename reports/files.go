@@ -128,10 +128,19 @@ type Files struct {
 	lost    []Record
 }
 
-// pendingRow is a row on its way to the report's file.
+// pendingRow is a row on its way to the report's file: its end in the
+// file, and what the summary counts of it (a row, not its cells: a fast
+// run holds a second's rows, hundreds of thousands with an instant caller).
 type pendingRow struct {
-	end int64
-	rec Record
+	end       int64
+	errorCode int
+	status    Status
+	hasCode   bool
+}
+
+// record is what Unwritten gives back of a row lost to a write error.
+func (p pendingRow) record() Record {
+	return Record{Status: p.status, HasCode: p.hasCode, ErrorCode: p.errorCode}
 }
 
 // Open locks and loads the resumed report (if any), then creates or opens
@@ -627,7 +636,7 @@ func (f *Files) Write(r Record) error {
 		return f.settle(err)
 	}
 	f.written++
-	f.pending = append(f.pending, pendingRow{end: f.report.Offset(), rec: Record{Status: r.Status, HasCode: r.HasCode, ErrorCode: r.ErrorCode}})
+	f.pending = append(f.pending, pendingRow{end: f.report.Offset(), status: r.Status, hasCode: r.HasCode, errorCode: r.ErrorCode})
 	if f.failed != nil && (r.Status == StatusFailed || r.Status == StatusGaveUp) {
 		if err := f.failed.Write(r); err != nil {
 			return &WriteError{Path: f.FailedPath, Err: err}
@@ -648,7 +657,7 @@ func (f *Files) settle(err error) error {
 		i++
 	}
 	for _, p := range f.pending[i:] {
-		f.lost = append(f.lost, p.rec)
+		f.lost = append(f.lost, p.record())
 	}
 	f.written -= len(f.pending) - i
 	f.pending = f.pending[:0]
