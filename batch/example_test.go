@@ -3,6 +3,8 @@ package batch_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/msgread/msgread/batch"
@@ -56,4 +58,36 @@ func Example_classes() {
 	// 70001 renew false
 	// 90003 per-row false
 	// 70009 fatal false
+}
+
+// ExampleOpenJob is "msgread run --mock" as a library call: a Job opens
+// the report files, runs the rows and judges the run; the caller prints
+// and decides the exit.
+func ExampleOpenJob() {
+	srv, _ := mockserver.New(mockserver.Config{Users: []string{"alice", "bob"}})
+	srv.Start("")
+	defer srv.Close()
+	cfg := srv.Config()
+	signer, _ := batch.NewSigner(batch.SignerConfig{SDKAppID: cfg.SDKAppID, Admin: cfg.Admins[0], Key: cfg.Key})
+	client, _ := batch.NewClient(batch.ClientConfig{Endpoint: srv.URL(), SDKAppID: cfg.SDKAppID, Admin: cfg.Admins[0], Signer: signer})
+
+	dir, _ := os.MkdirTemp("", "msgread-example-")
+	defer os.RemoveAll(dir)
+	input := filepath.Join(dir, "in.csv")
+	os.WriteFile(input, []byte("report_account,peer_account\nalice,bob\nbob,alice\n"), 0o600)
+	in, _ := batch.OpenInput(context.Background(), input, nil)
+	defer in.Close()
+
+	runner := batch.DefaultConfig()
+	runner.Caller = client
+	job, err := batch.OpenJob(context.Background(), batch.JobConfig{Command: "run", Runner: runner, Input: in,
+		Files: reports.Plan{Report: filepath.Join(dir, "report.csv"), SendLog: true, InputHeader: in.HeaderLine()}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	end := job.Run(context.Background())
+	fmt.Println(end.Stop, end.Summary.Rows, end.Summary.ByStatus[reports.StatusOK], filepath.Base(end.HTML))
+	// Output:
+	// <nil> 2 2 report.html
 }
