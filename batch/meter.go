@@ -36,6 +36,7 @@ type Meter struct {
 	// and last send (Unix nanoseconds; the last is a maximum).
 	ok, first, last atomic.Int64
 	lastFirst       atomic.Int64 // the last first try's send (a maximum), likewise
+	finalOK         atomic.Int64 // finished items whose last answer was code 0
 
 	perSecond   *persecond.Counter // calls started per clock second
 	lat         *latency.Histogram // from the actual send
@@ -140,7 +141,11 @@ func (m *Meter) answers() (codes map[string]int, classes map[string]string) {
 // (ok, failed or gave up) and, of them, those that failed or gave up.
 func (m *Meter) finished(o Outcome) (sent, failed int) {
 	m.byStatus[statusIndex(o.Status)].Add(1)
-	if o.Attempts > 0 && o.Last.Err == nil {
+	switch {
+	case o.Attempts == 0 || o.Last.Err != nil: // no code
+	case o.Last.Code == chatapi.CodeOK:
+		m.finalOK.Add(1) // the common case, without the lock
+	default:
 		m.mu.Lock()
 		m.final[strconv.Itoa(o.Last.Code)]++
 		m.mu.Unlock()
@@ -164,6 +169,9 @@ func (m *Meter) summary(now time.Time, feed interface {
 	m.mu.Lock()
 	sum.ByCode = maps.Clone(m.final)
 	m.mu.Unlock()
+	if n := int(m.finalOK.Load()); n > 0 {
+		sum.ByCode[strconv.Itoa(chatapi.CodeOK)] = n
+	}
 	sum.NotFinished = int(m.notFinished.Load())
 	_, sum.InputRows, sum.BlankLines, _ = feed.Counts()
 	sum.Outages, sum.OutageSeconds = int(d.outages.Load()), time.Duration(d.outageDuration.Load()).Seconds()
