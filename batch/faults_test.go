@@ -89,6 +89,7 @@ func TestClientSeesFaultsAsARealClientWould(t *testing.T) {
 // same scenario and seed: every row must end the same way, and the mocks'
 // counters must match.
 func TestSameSeedSameOutcome(t *testing.T) {
+	t.Parallel() // 1.2 s of real latency and backoff: beside the rest of the package
 	cfg := mockserver.Config{Seed: 99, Scenario: mockserver.Scenario{
 		Ceiling: -1,
 		Latency: mockserver.Latency{Kind: "uniform", Min: 0, Max: mockserver.Duration(time.Millisecond)},
