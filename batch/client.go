@@ -56,6 +56,9 @@ type ClientConfig struct {
 	// Random returns the random query parameter; nil means a uniform draw over
 	// the full uint32 range.
 	Random func() uint32
+	// TimeAsString sends MsgReadTime as a JSON string rather than a number
+	// (see chatapi.Request.TimeAsString).
+	TimeAsString bool
 	// Clock times each call (Result.Latency); nil means RealClock. Give it
 	// the run's Config.Clock, so that the meter's latencies and its
 	// seconds come from one clock.
@@ -241,6 +244,7 @@ func (c *Client) MarkRead(ctx context.Context, req chatapi.Request) Result {
 	}
 	cl := &call{url: *c.url}
 	cl.url.RawQuery = string(strconv.AppendUint(append(cl.buf[:0], q.prefix...), uint64(c.cfg.Random()), 10))
+	req.TimeAsString = c.cfg.TimeAsString
 	cl.body = req.AppendJSON(cl.buf[:0])
 
 	ctx, release := c.deadlines.bound(ctx, c.cfg.Timeout)

@@ -187,12 +187,26 @@ func TestAppendJSONIsMarshal(t *testing.T) {
 	for _, r := range odd {
 		for _, p := range odd {
 			for _, tm := range []string{"", "1700000000", "<"} {
-				req := chatapi.Request{ReportAccount: r, PeerAccount: p, MsgReadTime: tm}
-				want, _ := json.Marshal(req)
-				if got := req.AppendJSON([]byte("prefix")); string(got) != "prefix"+string(want) {
-					t.Fatalf("%+v: AppendJSON %s, json.Marshal %s", req, got[6:], want)
+				for _, asString := range []bool{false, true} {
+					req := chatapi.Request{ReportAccount: r, PeerAccount: p, MsgReadTime: tm, TimeAsString: asString}
+					want, _ := json.Marshal(req)
+					if got := req.AppendJSON([]byte("prefix")); string(got) != "prefix"+string(want) {
+						t.Fatalf("%+v: AppendJSON %s, json.Marshal %s", req, got[6:], want)
+					}
 				}
 			}
+		}
+	}
+	for _, tc := range []struct {
+		req  chatapi.Request
+		want string
+	}{
+		{chatapi.Request{ReportAccount: "a", PeerAccount: "b", MsgReadTime: "1700000000"}, `{"Report_Account":"a","Peer_Account":"b","MsgReadTime":1700000000}`},
+		{chatapi.Request{ReportAccount: "a", PeerAccount: "b", MsgReadTime: "1700000000", TimeAsString: true}, `{"Report_Account":"a","Peer_Account":"b","MsgReadTime":"1700000000"}`},
+		{chatapi.Request{ReportAccount: "a", PeerAccount: "b"}, `{"Report_Account":"a","Peer_Account":"b"}`},
+	} {
+		if got := string(tc.req.AppendJSON(nil)); got != tc.want {
+			t.Errorf("body %s, want %s", got, tc.want)
 		}
 	}
 	if ok, _ := json.Marshal(chatapi.NewResponse(chatapi.CodeOK)); string(ok) != string(chatapi.OKEnvelope) {

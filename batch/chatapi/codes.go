@@ -73,7 +73,7 @@ var checkText = [...]string{
 	CheckAdmin:     "check that the admin account is an app admin of this SDKAppID",
 	CheckRegion:    "check the region or endpoint: the app lives in another region, or the SDKAppID is wrong",
 	CheckApp:       "check the SDKAppID and the app's status in the console",
-	CheckClient:    "msgread built a request the service cannot parse: please report this as a bug",
+	CheckClient:    "the service cannot parse msgread's request: if MsgReadTime's JSON type is the cause, send the other type; else please report this as a bug",
 	CheckClock:     "check the clock of this machine and the UserSig lifetime",
 	CheckAllowlist: "check the app's IP allowlist in the console",
 	CheckEndpoint:  "check the endpoint: give the service's base URL (https://host), not the API's path",

@@ -37,25 +37,55 @@ type Request struct {
 	// MsgReadTime is a Unix time in decimal seconds; messages before it are
 	// marked read. Empty means "now" and is omitted from the body.
 	MsgReadTime string `json:"MsgReadTime,omitempty"`
+	// TimeAsString sends MsgReadTime as a JSON string ("1700000000"), as
+	// the international reference page types it; by default it goes as a
+	// JSON number (1700000000), as the Chinese page revised 2025-12 and the
+	// most used server SDK have it.
+	TimeAsString bool `json:"-"`
+}
+
+// MarshalJSON writes the body as the service takes it: MsgReadTime a
+// JSON number, or a string with TimeAsString (or when it is no decimal,
+// which the client never sends).
+func (r Request) MarshalJSON() ([]byte, error) {
+	body := struct {
+		ReportAccount string `json:"Report_Account"`
+		PeerAccount   string `json:"Peer_Account"`
+		MsgReadTime   any    `json:"MsgReadTime,omitempty"`
+	}{ReportAccount: r.ReportAccount, PeerAccount: r.PeerAccount}
+	switch {
+	case r.MsgReadTime == "":
+	case r.TimeAsString || !IsDecimal(r.MsgReadTime):
+		body.MsgReadTime = r.MsgReadTime
+	default:
+		body.MsgReadTime = json.Number(r.MsgReadTime)
+	}
+	return json.Marshal(body)
 }
 
 // AppendJSON appends the request's JSON body to dst, byte for byte as
-// json.Marshal writes it, without reflection when its strings need no
+// MarshalJSON writes it, without reflection when its strings need no
 // escaping (as valid UserIDs and times do not).
 func (r Request) AppendJSON(dst []byte) []byte {
 	if !jsonPlain(r.ReportAccount) || !jsonPlain(r.PeerAccount) || !jsonPlain(r.MsgReadTime) {
-		b, _ := json.Marshal(r) // three strings: it cannot fail
+		b, _ := r.MarshalJSON() // three strings: it cannot fail
 		return append(dst, b...)
 	}
 	dst = append(dst, `{"Report_Account":"`...)
 	dst = append(dst, r.ReportAccount...)
 	dst = append(dst, `","Peer_Account":"`...)
 	dst = append(dst, r.PeerAccount...)
-	if r.MsgReadTime != "" {
+	switch {
+	case r.MsgReadTime == "":
+		return append(dst, `"}`...)
+	case r.TimeAsString || !IsDecimal(r.MsgReadTime):
 		dst = append(dst, `","MsgReadTime":"`...)
 		dst = append(dst, r.MsgReadTime...)
+		return append(dst, `"}`...)
 	}
-	return append(dst, `"}`...)
+	dst = append(dst, `","MsgReadTime":`...)
+	dst = append(dst, r.MsgReadTime...)
+	return append(dst, '}')
 }
 
 // jsonPlain reports whether json.Marshal writes s as it is: printable

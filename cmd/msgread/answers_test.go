@@ -146,7 +146,7 @@ func TestFatalAnswersStopTheRun(t *testing.T) {
 		a    answer
 		hint string
 	}{
-		"90001 on the probe": {answer{200, envelope(90001, "cannot parse")}, "report this as a bug"},
+		"90001 on the probe": {answer{200, envelope(90001, "cannot parse")}, "--msg-read-time-json string or number"},
 		"404":                {answer{404, "<html>404 Not Found</html>"}, "base URL"},
 		"403":                {answer{403, "forbidden"}, "HTTP status 403"},
 	} {

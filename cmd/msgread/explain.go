@@ -22,6 +22,7 @@ var checkFlags = map[chatapi.Check]string{
 	chatapi.CheckApp:      "--sdkappid",
 	chatapi.CheckClock:    "--usersig-ttl",
 	chatapi.CheckEndpoint: "--endpoint or --region",
+	chatapi.CheckClient:   "--msg-read-time-json string or number",
 }
 
 // explain adds to a run's error the flags that set what it is about.

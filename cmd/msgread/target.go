@@ -23,6 +23,7 @@ type targetFlags struct {
 	mock     mockFlags
 	endpoint string
 	region   string
+	timeJSON string // --msg-read-time-json
 	// inProcess is set by --mock (run) or by giving no endpoint (load).
 	inProcess bool
 }
@@ -31,6 +32,7 @@ func (t *targetFlags) register(fs *flag.FlagSet, withRegion bool) {
 	t.app.register(fs)
 	t.mock.register(fs)
 	fs.StringVar(&t.endpoint, "endpoint", "", "API base `URL`, such as https://console.tim.qq.com or a mock's http://127.0.0.1:8080")
+	fs.StringVar(&t.timeJSON, "msg-read-time-json", "number", "MsgReadTime's JSON type in each call: `number|string` (the reference pages differ; a probe\nanswered 90001 may mean the service wants the other)")
 	if withRegion {
 		fs.StringVar(&t.region, "region", "", "API region `name`: "+strings.Join(chatapi.RegionNames(), ", "))
 	}
@@ -44,6 +46,8 @@ func (t *targetFlags) validate() error {
 		return usageError("give --endpoint or --region, not both")
 	case !t.inProcess && t.endpoint == "" && t.region == "":
 		return usageError("no target: give --mock for the bundled mock, or --region (" + strings.Join(chatapi.RegionNames(), ", ") + ") or --endpoint with credentials")
+	case t.timeJSON != "number" && t.timeJSON != "string":
+		return usageError(fmt.Sprintf("--msg-read-time-json %q: want number or string", t.timeJSON))
 	case t.mock.ceiling.set && t.mock.ceiling.v < 0:
 		return usageError("--ceiling must not be negative (0 turns it off)")
 	}
@@ -107,7 +111,8 @@ func (t *targetFlags) resolve(ctx context.Context, e *env, name string, maxRate 
 	if err != nil {
 		return nil, err
 	}
-	if tgt.client, err = newClient(endpoint, t.app.sdkappid, admin, key, t.app.ttl, timeout, workers); err != nil {
+	if tgt.client, err = newClient(batch.ClientConfig{Endpoint: endpoint, SDKAppID: t.app.sdkappid, Admin: admin, Timeout: timeout, MaxConns: workers,
+		TimeAsString: t.timeJSON == "string"}, key, t.app.ttl); err != nil {
 		tgt.close()
 		return nil, err
 	}
@@ -183,12 +188,13 @@ func tuneGC(e *env) {
 }
 
 // newClient signs for and calls an endpoint; the client checks the URL.
-func newClient(endpoint string, app uint64, admin string, key chatapi.Secret, ttl, timeout time.Duration, workers int) (*batch.Client, error) {
-	signer, err := batch.NewSigner(batch.SignerConfig{SDKAppID: app, Admin: admin, Key: key, TTL: ttl})
+func newClient(cfg batch.ClientConfig, key chatapi.Secret, ttl time.Duration) (*batch.Client, error) {
+	signer, err := batch.NewSigner(batch.SignerConfig{SDKAppID: cfg.SDKAppID, Admin: cfg.Admin, Key: key, TTL: ttl})
 	if err != nil {
 		return nil, usageErrorOf("", err)
 	}
-	client, err := batch.NewClient(batch.ClientConfig{Endpoint: endpoint, SDKAppID: app, Admin: admin, Signer: signer, Timeout: timeout, MaxConns: workers})
+	cfg.Signer = signer
+	client, err := batch.NewClient(cfg)
 	if err != nil {
 		return nil, usageErrorOf("--endpoint: ", err)
 	}
