@@ -75,8 +75,14 @@ func TestClientRequestShape(t *testing.T) {
 	}
 
 	c.MarkRead(context.Background(), chatapi.Request{ReportAccount: "alice", PeerAccount: "bob", MsgReadTime: "1700000000"})
+	if got := <-seen; !strings.Contains(got.body, `"MsgReadTime":1700000000}`) {
+		t.Errorf("body %s lacks MsgReadTime as a JSON number", got.body)
+	}
+	signer, _ := batch.NewSigner(batch.SignerConfig{SDKAppID: 1400000000, Admin: "admin & co", Key: chatapi.NewSecret(testKey)})
+	c, _ = batch.NewClient(batch.ClientConfig{Endpoint: srv.URL, SDKAppID: 1400000000, Admin: "admin & co", Signer: signer, TimeAsString: true})
+	c.MarkRead(context.Background(), chatapi.Request{ReportAccount: "alice", PeerAccount: "bob", MsgReadTime: "1700000000"})
 	if got := <-seen; !strings.Contains(got.body, `"MsgReadTime":"1700000000"`) {
-		t.Errorf("body %s lacks MsgReadTime as a string", got.body)
+		t.Errorf("body %s lacks MsgReadTime as a string (TimeAsString)", got.body)
 	}
 }
 
