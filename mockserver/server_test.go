@@ -440,3 +440,25 @@ func TestDocsSayWhatTheMockDoesWithRandom(t *testing.T) {
 		t.Error("docs/mock.md's prose no longer says the mock takes any non-empty random")
 	}
 }
+
+// TestIgnoreFaultAnswersOKAndMarksNothing: the ignore fault, as a
+// scenario file names it, answers a mark-read call as a mark would
+// (HTTP 200, code 0) and marks nothing.
+func TestIgnoreFaultAnswersOKAndMarksNothing(t *testing.T) {
+	sc, err := mockserver.DecodeScenario("silent.json", []byte(`{"name":"silent","faults":[{"kind":"ignore","probability":1}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := mockserver.Config{Key: mockserver.DevKey}
+	sc.Apply(&cfg)
+	srv := newMock(t, cfg)
+	if code := markRead(t, srv, devSig(t), `{"Report_Account":"alice","Peer_Account":"bob","MsgReadTime":1700000000}`); code != chatapi.CodeOK {
+		t.Errorf("code %d, want 0", code)
+	}
+	if marks := srv.Marks(); len(marks) != 0 {
+		t.Errorf("marks %v, want none", marks)
+	}
+	if st := srv.Stats(); st.ByFault["ignore"] != 1 || st.ByCode["0"] != 1 {
+		t.Errorf("stats: faults %v, codes %v; want one ignore answered 0", st.ByFault, st.ByCode)
+	}
+}
