@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/msgread/msgread/batch/chatapi"
 )
@@ -99,42 +100,8 @@ func (s *Server) mark(req markRequest) int {
 func (s *Server) check(r *http.Request) (int, markRequest) {
 	var none markRequest
 	now := s.cfg.Clock.Now()
-	if r.Method != http.MethodPost {
-		return chatapi.CodeHTTPParse, none
-	}
-	q, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		return chatapi.CodeHTTPParse, none
-	}
-	// Some published clients send a random that is no number (PHP's
-	// uniqid()); the service evidently takes any, so the mock does too.
-	if q.Get(chatapi.ParamRandom) == "" {
-		return chatapi.CodeHTTPParse, none
-	}
-	if q.Get(chatapi.ParamContentType) != chatapi.ContentTypeJSON {
-		return chatapi.CodeHTTPParse, none
-	}
-
-	appParam := q.Get(chatapi.ParamSDKAppID)
-	if appParam == "" {
-		return chatapi.CodeSDKAppIDMissing, none
-	}
-	app, err := strconv.ParseUint(appParam, 10, 64)
-	if err != nil {
-		return chatapi.CodeSDKAppIDInvalid, none
-	}
-	if app != s.cfg.SDKAppID {
-		return chatapi.CodeAppIDNotFound, none
-	}
-	identifier := q.Get(chatapi.ParamIdentifier)
-	if !s.admins[identifier] {
-		return chatapi.CodeNotAdmin, none
-	}
-	if code := s.sigs.verify(app, identifier, q.Get(chatapi.ParamUserSig), now, s.cfg.SigMaxAge); code != 0 {
+	if code := s.checkCall(r, s.ceiling, now); code != 0 {
 		return code, none
-	}
-	if !s.ceiling.allow(now) {
-		return s.cfg.CeilingCode, none
 	}
 	req, ok := parseBody(r.Body)
 	if !ok {
@@ -145,6 +112,46 @@ func (s *Server) check(r *http.Request) (int, markRequest) {
 		readTime, _ = chatapi.ParseSeconds(req.MsgReadTime) // checked by parseBody
 	}
 	return 0, markRequest{Request: req, readTime: readTime}
+}
+
+// checkCall applies the checks every REST API of the service shares, up to
+// the body: the method, the query, the app, the admin, the UserSig, and
+// the API's own ceiling at now. It returns the answer's code, 0 to go on.
+func (s *Server) checkCall(r *http.Request, ceiling *ceiling, now time.Time) int {
+	if r.Method != http.MethodPost {
+		return chatapi.CodeHTTPParse
+	}
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return chatapi.CodeHTTPParse
+	}
+	// Some published clients send a random that is no number (PHP's
+	// uniqid()); the service evidently takes any, so the mock does too.
+	if q.Get(chatapi.ParamRandom) == "" || q.Get(chatapi.ParamContentType) != chatapi.ContentTypeJSON {
+		return chatapi.CodeHTTPParse
+	}
+	appParam := q.Get(chatapi.ParamSDKAppID)
+	if appParam == "" {
+		return chatapi.CodeSDKAppIDMissing
+	}
+	app, err := strconv.ParseUint(appParam, 10, 64)
+	switch {
+	case err != nil:
+		return chatapi.CodeSDKAppIDInvalid
+	case app != s.cfg.SDKAppID:
+		return chatapi.CodeAppIDNotFound
+	}
+	identifier := q.Get(chatapi.ParamIdentifier)
+	if !s.admins[identifier] {
+		return chatapi.CodeNotAdmin
+	}
+	if code := s.sigs.verify(app, identifier, q.Get(chatapi.ParamUserSig), now, s.cfg.SigMaxAge); code != 0 {
+		return code
+	}
+	if !ceiling.allow(now) {
+		return s.cfg.CeilingCode
+	}
+	return 0
 }
 
 // parseBody decodes a request body; ok is false when it is empty, too large,

@@ -13,6 +13,7 @@ import (
 type metrics struct {
 	reg      *prometheus.Registry
 	requests *prometheus.CounterVec
+	unread   *prometheus.CounterVec
 	faults   *prometheus.CounterVec
 	latency  prometheus.Histogram
 }
@@ -24,6 +25,10 @@ func newMetrics(marks func() int) *metrics {
 			Name: "msgread_mock_answers_total",
 			Help: "Answers with a JSON envelope, by ErrorCode.",
 		}, []string{"code"}),
+		unread: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "msgread_mock_unread_answers_total",
+			Help: "Answers of get_c2c_unread_msg_num, by ErrorCode.",
+		}, []string{"code"}),
 		faults: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "msgread_mock_faults_total",
 			Help: "Requests answered by an injected fault, by fault kind.",
@@ -34,7 +39,7 @@ func newMetrics(marks func() int) *metrics {
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
 		}),
 	}
-	m.reg.MustRegister(m.requests, m.faults, m.latency,
+	m.reg.MustRegister(m.requests, m.unread, m.faults, m.latency,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "msgread_mock_marked_pairs",
 			Help: "Distinct pairs marked read.",

@@ -33,6 +33,9 @@ type Scenario struct {
 	// calls a second for 20 s, then 120, then 60, repeating from the first
 	// call. It replaces Ceiling.
 	CeilingSteps string `json:"ceiling_steps,omitempty"`
+	// History is each conversation's messages before the mock started,
+	// which get_c2c_unread_msg_num counts; nil means DefaultHistory.
+	History *History `json:"history,omitempty"`
 }
 
 // Validate checks the scenario's parts and that its fault probabilities add
@@ -56,6 +59,11 @@ func (s Scenario) Validate() error {
 	}
 	if s.CeilingSteps != "" {
 		if _, err := ParseCeilingSteps(s.CeilingSteps); err != nil {
+			return fmt.Errorf("scenario %s: %w", s.Name, err)
+		}
+	}
+	if s.History != nil {
+		if err := s.History.Validate(); err != nil {
 			return fmt.Errorf("scenario %s: %w", s.Name, err)
 		}
 	}

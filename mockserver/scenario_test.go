@@ -178,7 +178,7 @@ func TestFaultsOwnTheirJSON(t *testing.T) {
 		t.Errorf("round trip: %s → %+v (%v)", back, again, err)
 	}
 	err := json.Unmarshal([]byte(`[{"kind":"meteor","probability":0.1}]`), &specs)
-	if err == nil || !strings.Contains(err.Error(), "code, empty, hang, http, malformed, reset") {
+	if err == nil || !strings.Contains(err.Error(), "code, empty, hang, http, ignore, malformed, reset") {
 		t.Errorf("unknown kind: %v", err)
 	}
 }

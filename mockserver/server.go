@@ -94,6 +94,7 @@ type Server struct {
 	decider *decider
 	mux     *http.ServeMux
 	dumping chan struct{} // one /mock/state at a time
+	unread  *unreadAPI    // get_c2c_unread_msg_num's ceiling, history and counts
 
 	mu   sync.Mutex
 	hs   *http.Server
@@ -118,6 +119,7 @@ func New(cfg Config) (*Server, error) {
 		admins:  make(map[string]bool, len(cfg.Admins)),
 		sigs:    newSigCache(cfg.Key),
 		ceiling: newCeiling(cfg.Ceiling, steps),
+		unread:  newUnreadAPI(cfg, steps),
 		state:   newState(),
 		stats:   newStats(cfg.Clock.Now),
 		mux:     http.NewServeMux(),
@@ -180,6 +182,7 @@ func (cfg Config) decider() *decider {
 // route registers the API and the mock's read-outs on s.mux.
 func (s *Server) route() {
 	s.mux.HandleFunc(chatapi.Path, s.serveMarkRead)
+	s.mux.HandleFunc(chatapi.PathUnread, s.serveUnread)
 	s.mux.HandleFunc("GET /mock/stats", s.serveStats)
 	s.mux.Handle("GET /mock/state", s.guard(http.HandlerFunc(s.serveState)))
 	s.mux.Handle("POST /mock/reset", s.guard(http.HandlerFunc(s.serveReset)))
@@ -277,6 +280,7 @@ func (s *Server) Close() error {
 func (s *Server) Stats() Stats {
 	st := s.stats.snapshot(s.cfg.Clock.Now())
 	st.Marks = s.state.len()
+	st.Unread = s.unread.snapshot()
 	return st
 }
 
@@ -288,6 +292,8 @@ func (s *Server) Reset() {
 	s.state.reset()
 	s.stats.reset()
 	s.ceiling.reset()
+	s.unread.ceiling.reset()
+	s.unread.reset()
 }
 
 func (s *Server) serveStats(w http.ResponseWriter, _ *http.Request) {

@@ -64,6 +64,14 @@ func (s *state) nextCall(report, peer string) uint64 {
 	return n
 }
 
+// readTime returns the pair's read time, and whether it was ever marked.
+func (s *state) readTime(report, peer string) (int64, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v := s.marks[pair{report, peer}]
+	return v.readTime, v.calls > 0
+}
+
 // len returns the number of pairs marked read.
 func (s *state) len() int {
 	s.mu.Lock()

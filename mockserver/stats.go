@@ -27,6 +27,9 @@ type Stats struct {
 	PerSecond []persecond.Count `json:"per_second"`
 	// Latency is the injected latency's percentiles, in milliseconds.
 	Latency InjectedLatency `json:"injected_latency"`
+	// Unread counts the calls of get_c2c_unread_msg_num (the fields above
+	// are admin_set_msg_read's).
+	Unread APIStats `json:"get_c2c_unread_msg_num"`
 }
 
 // InjectedLatency holds percentiles of the latency the mock added.
