@@ -74,6 +74,7 @@ type Client struct {
 	// another address) and a cancel timer the call's context already is.
 	rt     http.RoundTripper
 	url    *url.URL    // the endpoint with the API's path
+	unread *url.URL    // the endpoint with get_c2c_unread_msg_num's path
 	header http.Header // every request's, read only
 	query  atomic.Pointer[sigQuery]
 	// deadlines bound the calls in time, cheaply for callers that make
@@ -116,7 +117,9 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{cfg: cfg, rt: cfg.transport(), url: chatapi.RequestURL(u),
+	unread := *chatapi.RequestURL(u)
+	unread.Path = strings.TrimSuffix(unread.Path, chatapi.Path) + chatapi.PathUnread
+	return &Client{cfg: cfg, rt: cfg.transport(), url: chatapi.RequestURL(u), unread: &unread,
 		header: http.Header{"Content-Type": {"application/json"}}}, nil
 }
 
@@ -233,19 +236,49 @@ func (r Result) Describe() string {
 // expired, MarkRead drops it from the Signer, so that the next call signs
 // anew.
 func (c *Client) MarkRead(ctx context.Context, req chatapi.Request) Result {
+	req.TimeAsString = c.cfg.TimeAsString
+	res, _ := c.post(ctx, c.url, req.AppendJSON)
+	return res
+}
+
+// UnreadCounts reads the unread counts of req.ToAccount's conversations
+// with req.PeerAccounts (at most chatapi.MaxUnreadPeers) with
+// get_c2c_unread_msg_num, under MarkRead's rules (timeout, UserSig,
+// redaction). The answer's counts and peers in error come back when its
+// code is 0; a 200 whose counts do not parse is a malformed answer
+// (ClassRetry).
+func (c *Client) UnreadCounts(ctx context.Context, req chatapi.UnreadRequest) (Result, chatapi.UnreadResponse) {
+	var answer chatapi.UnreadResponse
+	res, data := c.post(ctx, c.unread, func(dst []byte) []byte {
+		b, _ := json.Marshal(req) // strings and a list of them: it cannot fail
+		return append(dst, b...)
+	})
+	if res.Err != nil || res.Code != chatapi.CodeOK {
+		return res, answer
+	}
+	if err := json.Unmarshal(data, &answer); err != nil {
+		res.Class, res.Err = chatapi.ClassRetry, fmt.Errorf("%w (%d bytes): its counts: %v", ErrMalformedResponse, len(data), err)
+	}
+	return res, answer
+}
+
+// post makes one call to the API at u with the body appendBody writes, and
+// returns its Result and the answer's body. It blocks for at most the
+// configured timeout, less if ctx is done first; a UserSig the service
+// says expired is dropped from the Signer.
+func (c *Client) post(ctx context.Context, u *url.URL, appendBody func([]byte) []byte) (Result, []byte) {
 	sig, err := c.cfg.Signer.UserSig()
 	if err != nil {
-		return Result{Class: chatapi.ClassFatal, Err: err}
+		return Result{Class: chatapi.ClassFatal, Err: err}, nil
 	}
 	q := c.query.Load()
 	if q == nil || q.sig != sig {
 		q = c.nextQuery(q, sig)
 		c.query.Store(q)
 	}
-	cl := &call{url: *c.url}
+	cl := &call{url: *u}
 	cl.url.RawQuery = string(strconv.AppendUint(append(cl.buf[:0], q.prefix...), uint64(c.cfg.Random()), 10))
-	req.TimeAsString = c.cfg.TimeAsString
-	cl.body = req.AppendJSON(cl.buf[:0])
+	cl.body = appendBody(cl.buf[:0])
 
 	ctx, release := c.deadlines.bound(ctx, c.cfg.Timeout)
 	defer release()
@@ -260,7 +293,7 @@ func (c *Client) MarkRead(ctx context.Context, req chatapi.Request) Result {
 	if res.Class == chatapi.ClassRenew {
 		c.cfg.Signer.Invalidate(sig)
 	}
-	return res
+	return res, cl.data
 }
 
 // call holds what one call needs beyond MarkRead's frame, in one
@@ -269,6 +302,7 @@ func (c *Client) MarkRead(ctx context.Context, req chatapi.Request) Result {
 type call struct {
 	url    url.URL
 	body   []byte
+	data   []byte // the answer's body, once read
 	reader bytes.Reader
 	buf    [384]byte
 	answer [128]byte
@@ -313,6 +347,7 @@ func (c *Client) do(ctx context.Context, cl *call) Result {
 	if err != nil {
 		return Result{Class: chatapi.ClassRetry, HTTPStatus: resp.StatusCode, Err: redactErr(err)}
 	}
+	cl.data = data
 	return DecodeResponse(resp.StatusCode, data)
 }
 

@@ -271,6 +271,7 @@ var ErrNotReport = errors.New("not a msgread report")
 type reportReader[T any] struct {
 	lines *csvline.Reader
 	dec   *csvline.Decoder[T]
+	torn  bool // the last line had no newline: left out
 }
 
 // newReportReader checks the report's header. An empty file is a report
@@ -309,6 +310,7 @@ func (rr *reportReader[T]) next() (T, int, error) {
 			return zero, 0, err
 		}
 		if !l.Newline {
+			rr.torn = len(l.Text) > 0
 			return zero, 0, io.EOF // the torn-tail rule: never a row
 		}
 		if l.Blank() {
@@ -322,25 +324,56 @@ func (rr *reportReader[T]) next() (T, int, error) {
 	}
 }
 
+// Reader reads a report's complete rows one at a time, in the file's
+// order; a torn last line (a run killed mid-write, or still writing) is
+// left out, as a resume leaves it out.
+type Reader struct {
+	rr *reportReader[row]
+}
+
+// NewReader checks the report's header; its error wraps ErrNotReport for
+// a file that is not a msgread report.
+func NewReader(r io.Reader) (*Reader, error) {
+	rr, err := newReportReader[row](r)
+	if err != nil {
+		return nil, err
+	}
+	return &Reader{rr: rr}, nil
+}
+
+// Next returns the next complete row, or io.EOF after the last; an error
+// names the report line that is not a row.
+func (r *Reader) Next() (Record, error) {
+	c, num, err := r.rr.next()
+	if err != nil {
+		return Record{}, err
+	}
+	rec, err := c.record()
+	if err != nil {
+		return Record{}, fmt.Errorf("report line %d is not a report row: %w", num, err)
+	}
+	return rec, nil
+}
+
+// Torn says, once Next returned io.EOF, that the report's last line had
+// no line end and was left out.
+func (r *Reader) Torn() bool { return r.rr.torn }
+
 // ReadAll reads the complete rows of a report, for tests and small tools;
 // a torn last line is left out, as a resume leaves it out.
 func ReadAll(r io.Reader) ([]Record, error) {
-	rr, err := newReportReader[row](r)
+	rd, err := NewReader(r)
 	if err != nil {
 		return nil, err
 	}
 	var out []Record
 	for {
-		c, num, err := rr.next()
+		rec, err := rd.Next()
 		if errors.Is(err, io.EOF) {
 			return out, nil
 		}
 		if err != nil {
 			return out, err
-		}
-		rec, err := c.record()
-		if err != nil {
-			return out, fmt.Errorf("report line %d is not a report row: %w", num, err)
 		}
 		out = append(out, rec)
 	}
