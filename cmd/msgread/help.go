@@ -163,3 +163,34 @@ development key), to call the API or the mock by hand:
 
 // versionAbout is the help of "msgread version".
 const versionAbout = "Prints msgread's version, Go version and platform."
+
+// verifyAbout is the help of "msgread verify"; its exit codes are its own.
+const verifyAbout = `
+Reads a sample of REPORT.csv's done rows (ok, or skipped as done before) back
+with get_c2c_unread_msg_num, ten peers of one account a call, and says row by
+row whether the conversation is read: the proof a run cannot give, for an OK
+answer that changed nothing (a mis-parsed field, the wrong app, a service bug)
+looks like any other. With a resume chain, verify the newest report: it holds
+every line done before it.
+
+The calls go through the same engine as run: --rate (default 200, the API's own
+ceiling), retries, the breaker and the outage budget, the one-call probe (a
+wrong key costs one call, exit 3), Ctrl-C (exit 130, the verify report kept).
+Target flags, the key and the UserSig as for run (there is no --mock: a fresh
+mock has marked nothing; run --mock --verify N verifies against the run's own).
+
+Writes the verify report (--out, default REPORT.verify.csv): line,
+report_account, peer_account, msg_read_time, unread, verdict (read, unread,
+error), error_code, error.
+
+What it proves: the conversation's unread count is 0 now. What it cannot: a row
+marked with a past msg_read_time keeps the messages after that time unread, by
+design; such rows are counted apart ("unread after a past read time").
+
+Exit codes: 0 every sampled row read (or nothing to verify); 1 any unread or in
+error; 2 a flag, the report or the verify report's file; 3 a fatal answer or
+the outage budget; 130 interrupted.
+
+Examples:
+  MSGREAD_SECRET_KEY=... msgread verify --region singapore --sdkappid 20000001 --admin ops out/report.csv
+  msgread verify --endpoint http://127.0.0.1:8080 --sample all out/report.csv`

@@ -74,7 +74,7 @@ func samePath(a, b string) bool {
 
 // write fills the summary with doc and closes it; nothing when none was
 // asked for. Only the first write counts.
-func (s *summaryOutput) write(e *env, doc digest.Document) error {
+func (s *summaryOutput) write(e *env, doc interface{ Write(io.Writer) error }) error {
 	if s == nil || s.w == nil || s.written {
 		return nil
 	}

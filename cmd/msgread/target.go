@@ -29,8 +29,14 @@ type targetFlags struct {
 }
 
 func (t *targetFlags) register(fs *flag.FlagSet, withRegion bool) {
-	t.app.register(fs)
+	t.registerReal(fs, withRegion)
 	t.mock.register(fs)
+}
+
+// registerReal registers the flags of a real target only: the app, the
+// endpoint or region, MsgReadTime's type.
+func (t *targetFlags) registerReal(fs *flag.FlagSet, withRegion bool) {
+	t.app.register(fs)
 	fs.StringVar(&t.endpoint, "endpoint", "", "API base `URL`, such as https://console.tim.qq.com or a mock's http://127.0.0.1:8080")
 	fs.StringVar(&t.timeJSON, "msg-read-time-json", "number", "MsgReadTime's JSON type in each call: `number|string` (the reference pages differ; a probe\nanswered 90001 may mean the service wants the other)")
 	if withRegion {

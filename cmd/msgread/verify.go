@@ -1,0 +1,208 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/msgread/msgread/batch"
+	"github.com/msgread/msgread/internal/safetext"
+	"github.com/msgread/msgread/reports"
+	"github.com/msgread/msgread/reports/digest"
+)
+
+// verifyOptions are the settings of "msgread verify".
+type verifyOptions struct {
+	target      targetFlags
+	rate        rateFlags
+	workers     int
+	retries     int
+	timeout     time.Duration
+	outage      time.Duration
+	sampleText  string
+	sample      batch.Sample
+	seed        uint64
+	out         string
+	summaryJSON string
+	summary     *summaryOutput
+	report      string
+}
+
+func (o *verifyOptions) register(fs *flag.FlagSet) {
+	o.target.registerReal(fs, true)
+	o.rate.register(fs, "ceiling in `calls/s` of get_c2c_unread_msg_num, retries included (the API allows 200)")
+	fs.IntVar(&o.workers, "workers", batch.DefaultWorkers, "`calls` in flight at most")
+	fs.IntVar(&o.retries, "retries", batch.DefaultRetries, "`retries` of a transient failure before the call gives up (0: none)")
+	fs.DurationVar(&o.timeout, "timeout", batch.DefaultTimeout, "timeout of one call")
+	fs.DurationVar(&o.outage, "outage-budget", batch.DefaultOutageBudget, "stop (exit 3) once the service has not answered for this long")
+	fs.StringVar(&o.sampleText, "sample", "1000", "the done rows to read back: a `count` (1000), a share (5%) or all")
+	fs.Uint64Var(&o.seed, "seed", 1, "`seed` of the sample's choice: the same seed and report, the same rows")
+	fs.StringVar(&o.out, "out", "", "verify report `path` (default: the report's name with .verify.csv; never overwritten)")
+	fs.StringVar(&o.summaryJSON, "summary-json", "", "also write the summary as JSON to this `path` (- for standard output; never overwritten)")
+}
+
+func (o *verifyOptions) validate(args []string) (err error) {
+	if len(args) != 1 {
+		return usageError("verify takes exactly one REPORT.csv (a report msgread run wrote)")
+	}
+	o.report = args[0]
+	if o.sample, err = batch.ParseSample(o.sampleText); err != nil {
+		return usageErrorOf("--sample ", err)
+	}
+	switch {
+	case o.workers <= 0 || o.workers > 100_000:
+		return usageError("--workers must be from 1 to 100000")
+	case o.retries < 0 || o.retries > 100:
+		return usageError("--retries must be from 0 to 100")
+	case o.timeout <= 0 || o.outage < time.Second:
+		return usageError("--timeout must be positive and --outage-budget at least 1s")
+	case o.out == "-":
+		return usageError("--out names a file (--summary-json - writes the summary to standard output)")
+	}
+	if o.out == "" {
+		o.out = strings.TrimSuffix(o.report, ".csv") + ".verify.csv"
+	}
+	if err := o.rate.parse(0); err != nil {
+		return err
+	}
+	return o.target.validate()
+}
+
+func (o *verifyOptions) openSummary(e *env) (out *summaryOutput, err error) {
+	o.summary, err = openSummary(e, "verify", o.summaryJSON, map[string]string{"the report": o.report, "--out": o.out})
+	return o.summary, err
+}
+
+func (o *verifyOptions) run(ctx context.Context, e *env) error {
+	started := time.Now()
+	rows, st, err := o.sampleReport(ctx, e)
+	if err != nil || len(rows) == 0 {
+		return err
+	}
+	out, err := reports.CreateNew(o.out)
+	if err != nil {
+		return stopped(exitUsage, stopOutput, fmt.Errorf("--out: %w", err))
+	}
+	defer out.Close()
+	tgt, err := o.target.resolve(ctx, e, "verify", o.rate.profile.Max(), o.timeout, o.workers)
+	if err != nil {
+		return err
+	}
+	defer tgt.close()
+	cfg := batch.DefaultConfig()
+	cfg.Profile, cfg.Workers, cfg.Retries, cfg.OutageBudget = o.rate.profile, o.workers, o.retries, o.outage
+	fmt.Fprintf(e.stderr, "msgread verify: %s; %d rows at %s; verify report %s\n", tgt.banner, len(rows), o.rate.profile, safetext.Quote(o.out))
+	sum, runErr := batch.Verify(ctx, batch.VerifyConfig{Runner: cfg, Counter: tgt.client, Rows: rows, Out: out})
+	if cerr := out.Close(); runErr == nil && cerr != nil {
+		runErr = fmt.Errorf("writing %s: %w", o.out, cerr)
+	}
+	printVerify(e, sum, o.out)
+	err = verifyExit(sum, runErr)
+	o.summary.write(e, o.document(sum, st, err, started))
+	return err
+}
+
+// sampleReport reads the report and samples it; nil rows (and a nil
+// error) when there is nothing to verify.
+func (o *verifyOptions) sampleReport(ctx context.Context, e *env) ([]batch.VerifyRow, batch.SampleStats, error) {
+	f, err := openRead(ctx, o.report)
+	if ierr := interruptedOpening(ctx, err, "the report"); ierr != nil {
+		return nil, batch.SampleStats{}, ierr
+	}
+	if err != nil {
+		return nil, batch.SampleStats{}, stopped(exitUsage, stopInput, fmt.Errorf("report: %w", err))
+	}
+	defer f.Close()
+	rows, st, err := batch.SampleReport(f, o.sample, o.seed)
+	if err != nil {
+		return nil, st, stopped(exitUsage, stopInput, fmt.Errorf("%s: %w", safetext.Quote(o.report), err))
+	}
+	if st.Torn {
+		fmt.Fprintf(e.stderr, "msgread verify: note: the report's last line has no line end (a run still writing it, or killed mid-write): its %d complete rows were read\n", st.Rows)
+	}
+	fmt.Fprintf(e.stderr, "msgread verify: %s: %d rows, %d claimed done (ok or skipped); sampled %d (--sample %s, --seed %d)\n",
+		safetext.Quote(o.report), st.Rows, st.Done, len(rows), o.sample, o.seed)
+	if len(rows) == 0 {
+		fmt.Fprintln(e.stderr, "msgread verify: nothing to verify")
+	}
+	return rows, st, nil
+}
+
+// printVerify prints what reading the sample back found.
+func printVerify(e *env, sum batch.VerifySummary, out string) {
+	fmt.Fprintf(e.stderr, "verified: %s\n", sum)
+	if sum.Unread > 0 {
+		var hist []string
+		for _, n := range []int{1, 2, 3, 4, 5} {
+			if c := sum.UnreadCounts[n]; c > 0 {
+				label := strconv.Itoa(n)
+				if n == 5 {
+					label = "5+"
+				}
+				hist = append(hist, fmt.Sprintf("%s unread×%d", label, c))
+			}
+		}
+		fmt.Fprintf(e.stderr, "  unread counts: %s\n", strings.Join(hist, ", "))
+		fmt.Fprintf(e.stderr, "  unread after a past read time: %d (marking read at a past time leaves the later messages unread, by design)\n", sum.UnreadAfterPastTime)
+	}
+	if len(sum.ErrorsByCode) > 0 {
+		var codes []string
+		for code, n := range sum.ErrorsByCode {
+			codes = append(codes, fmt.Sprintf("%s×%d", code, n))
+		}
+		sort.Strings(codes)
+		fmt.Fprintf(e.stderr, "  errors by code: %s\n", strings.Join(codes, " "))
+	}
+	c := sum.Calls
+	fmt.Fprintf(e.stderr, "  %d calls (%d retries) in %s; %.1f calls/s; latency p50 %.1f ms, p99 %.1f ms\n",
+		c.Attempts, c.Retries, c.Wall.Round(time.Millisecond), c.Rate, c.Latency.P50, c.Latency.P99)
+	fmt.Fprintf(e.stderr, "  verify report: %s\n", safetext.Quote(out))
+}
+
+// verifyExit maps a verification to the exit codes: 0 every sampled row
+// read, 1 any unread or in error, 3 a fatal answer or the outage budget,
+// 130 an interrupt.
+func verifyExit(sum batch.VerifySummary, err error) error {
+	var fatal *batch.FatalError
+	var outage *batch.OutageError
+	var unreachable *batch.UnreachableError
+	switch {
+	case errors.Is(err, context.Canceled) || errors.Is(err, batch.ErrAborted):
+		return &exitError{code: exitInterrupted, stop: stopInterrupt, err: errors.New("interrupted: the verify report holds every row read back so far")}
+	case errors.As(err, &fatal) || errors.As(err, &outage) || errors.As(err, &unreachable):
+		return &exitError{code: exitAborted, err: explain(err)}
+	case err != nil:
+		return &exitError{code: exitAborted, stop: stopOutput, err: err}
+	case sum.Unread+sum.Errors > 0:
+		return &exitError{code: exitRowsFailed, err: errSilent}
+	}
+	return nil
+}
+
+// document is the verification's summary JSON.
+func (o *verifyOptions) document(sum batch.VerifySummary, st batch.SampleStats, err error, started time.Time) digest.VerifyDocument {
+	finished := time.Now()
+	c := sum.Calls
+	d := digest.VerifyDocument{SchemaVersion: digest.SchemaVersion, Version: versionString(), Command: "verify",
+		StartedAt: started.UTC(), FinishedAt: finished.UTC(), WallSeconds: finished.Sub(started).Seconds(), ExitCode: exitCode(err),
+		Report: o.report, ReportRows: st.Rows, ReportDone: st.Done, Sample: o.sample.String(), Seed: o.seed,
+		Sampled: sum.Sampled, Read: sum.Read, Unread: sum.Unread, Errors: sum.Errors, UnreadAfterPastReadTime: sum.UnreadAfterPastTime,
+		UnreadCounts: map[string]int{}, ErrorsByCode: sum.ErrorsByCode,
+		Calls:        digest.Calls{Attempts: c.Attempts, Retries: c.Retries, ByCode: c.AttemptCodes, UnknownCodes: c.UnknownCodes},
+		AchievedRate: c.Rate, Latency: c.Latency}
+	for n, k := range sum.UnreadCounts {
+		d.UnreadCounts[strconv.Itoa(n)] = k
+	}
+	if d.ErrorsByCode == nil {
+		d.ErrorsByCode = map[string]int{}
+	}
+	if err != nil && !errors.Is(err, errSilent) {
+		d.Stop = earlyStop(err)
+	}
+	return d
+}

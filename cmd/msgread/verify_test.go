@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/msgread/msgread/batch/chatapi"
+	"github.com/msgread/msgread/mockserver"
+	"github.com/msgread/msgread/reports"
+)
+
+// silentMock is a standalone mock whose ignore fault answers some marks
+// OK without marking them, with a history that ends before the rows' read
+// times: a marked pair reads 0 unread, an ignored one all of its messages.
+func silentMock(t *testing.T, ignore float64) *mockserver.Server {
+	sc, err := mockserver.DecodeScenario("silent.json", []byte(fmt.Sprintf(`{"name":"silent","ceiling":-1,
+		"faults":[{"kind":"ignore","probability":%g}],"history":{"messages":4,"days":30,"until":"2025-01-01T00:00:00Z"}}`, ignore)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := mockserver.Config{Key: chatapi.NewSecret(testKey), Seed: 5}
+	sc.Apply(&cfg)
+	return startMock(t, cfg)
+}
+
+// verifyInput writes rows over 30 accounts, read after the mock's history.
+func verifyInput(t *testing.T, rows int) string {
+	var lines []string
+	for i := range rows {
+		lines = append(lines, fmt.Sprintf("acct%d,peer%d,%d", i%30, i, 1750000000+i))
+	}
+	return writeInput(t, 0, lines...)
+}
+
+// TestVerifyAfterARun: run, then verify --sample all against the same
+// standalone mock: with nothing ignored every row reads back read (exit
+// 0); with the ignore fault at 2 %, verify flags exactly the pairs the
+// mock did not mark (exit 1), and its summary JSON says so.
+func TestVerifyAfterARun(t *testing.T) {
+	for _, ignore := range []float64{0, 0.02} {
+		srv := silentMock(t, ignore)
+		dir := t.TempDir()
+		report := filepath.Join(dir, "r.csv")
+		e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
+		if err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none", "--report", report, verifyInput(t, 600)}, e); err != nil {
+			t.Fatalf("run: %v\n%s", err, errOut)
+		}
+		marked := map[string]bool{}
+		for _, m := range srv.Marks() {
+			marked[m.ReportAccount+","+m.PeerAccount] = true
+		}
+		e, out, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
+		err := run(context.Background(), []string{"verify", "--endpoint", srv.URL(), "--rate", "5000", "--sample", "all", "--summary-json", "-", report}, e)
+		want := exitOK
+		if len(marked) < 600 {
+			want = exitRowsFailed
+		}
+		if exitCode(err) != want || (ignore > 0 && len(marked) == 600) {
+			t.Fatalf("ignore %g: exit %d (%v), want %d; %d of 600 marked\n%s", ignore, exitCode(err), err, want, len(marked), errOut)
+		}
+		data, err := os.ReadFile(filepath.Join(dir, "r.verify.csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+		unread := 0
+		for _, l := range lines[1:] {
+			c := strings.Split(l, ",")
+			if (c[5] == "unread") == marked[c[1]+","+c[2]] || (c[5] != "read" && c[5] != "unread") {
+				t.Errorf("ignore %g: verify row %q against marked %v", ignore, l, marked[c[1]+","+c[2]])
+			}
+			if c[5] == "unread" {
+				unread++
+			}
+		}
+		var doc struct {
+			Command                       string
+			Sampled, Read, Unread, Errors int
+			ExitCode                      int `json:"exit_code"`
+		}
+		if err := json.Unmarshal([]byte(out.String()), &doc); err != nil || doc.Command != "verify" || doc.Sampled != 600 || doc.Unread != unread ||
+			doc.Unread != 600-len(marked) || doc.ExitCode != want || len(lines) != 601 {
+			t.Errorf("ignore %g: summary %+v (%v), %d verify lines; want 600 sampled, %d unread", ignore, doc, err, len(lines), 600-len(marked))
+		}
+		if st := srv.Stats(); st.Unread.Requests != 60 {
+			t.Errorf("%d unread-count calls for 600 rows over 30 accounts of 20 peers each, want 60: ten peers of one account a call (%+v)", st.Unread.Requests, st.Unread)
+		}
+	}
+}
+
+// TestVerifyHostileInputs: what is not a report, a sample that is no
+// sample, an empty sample, a torn last line, an --out that exists, and a
+// wrong key.
+func TestVerifyHostileInputs(t *testing.T) {
+	srv := silentMock(t, 0)
+	dir := t.TempDir()
+	report := filepath.Join(dir, "r.csv")
+	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
+	if err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none", "--report", report, verifyInput(t, 40)}, e); err != nil {
+		t.Fatalf("run: %v\n%s", err, errOut)
+	}
+	verify := func(key string, args ...string) (error, string) {
+		e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": key})
+		err := run(context.Background(), append([]string{"verify", "--endpoint", srv.URL(), "--rate", "5000"}, args...), e)
+		return err, errOut.String()
+	}
+	for _, sample := range []string{"0", "-3", "NaN", "101%", "abc"} {
+		if err, _ := verify(testKey, "--sample", sample, report); exitCode(err) != exitUsage {
+			t.Errorf("--sample %s: exit %d (%v), want 2", sample, exitCode(err), err)
+		}
+	}
+	input := verifyInput(t, 3)
+	if err, _ := verify(testKey, input); exitCode(err) != exitUsage || !strings.Contains(err.Error(), reports.ErrNotReport.Error()) {
+		t.Errorf("an input CSV as the report: exit %d (%v), want 2, not a report", exitCode(err), err)
+	}
+	empty := filepath.Join(dir, "empty.csv")
+	os.WriteFile(empty, []byte(strings.Join(reports.Header, ",")+"\n"), 0o600)
+	if err, out := verify(testKey, empty); err != nil || !strings.Contains(out, "nothing to verify") {
+		t.Errorf("an empty report: %v, want exit 0 saying nothing to verify\n%s", err, out)
+	}
+	if err, _ := verify(testKey, "--out", report, report); exitCode(err) != exitUsage {
+		t.Errorf("--out over the report: exit %d (%v), want 2", exitCode(err), err)
+	}
+	torn := filepath.Join(dir, "torn.csv")
+	data, _ := os.ReadFile(report)
+	os.WriteFile(torn, append(data, "99,acct1,pe"...), 0o600)
+	if err, out := verify(testKey, "--sample", "all", torn); err != nil || !strings.Contains(out, "no line end") || !strings.Contains(out, "40 sampled") {
+		t.Errorf("a torn report: %v, want exit 0 reading its 40 complete rows and saying so\n%s", err, out)
+	}
+	if err, out := verify("wrong-key", "--out", filepath.Join(dir, "w.csv"), report); exitCode(err) != exitAborted || srv.Stats().Unread.ByCode["70009"] != 1 {
+		t.Errorf("a wrong key: exit %d (%v), %v; want 3 after one call\n%s", exitCode(err), err, srv.Stats().Unread, out)
+	}
+}
