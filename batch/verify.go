@@ -186,7 +186,7 @@ func (s *verifySink) count(r *VerifyRow) {
 	case VerdictUnread:
 		s.sum.Unread++
 		s.sum.UnreadCounts[min(r.Unread, 5)]++
-		if t, ok := chatapi.ParseSeconds(r.MsgReadTime); ok && time.Unix(t, 0).Before(s.now.Now()) {
+		if s.pastReadTime(r.MsgReadTime) {
 			s.sum.UnreadAfterPastTime++
 		}
 	default:
@@ -197,6 +197,18 @@ func (s *verifySink) count(r *VerifyRow) {
 		}
 		s.sum.ErrorsByCode[key]++
 	}
+}
+
+// pastReadTime says the row was marked with a read time before now (in
+// any form the input takes: Unix seconds or RFC 3339); an empty one was
+// "now".
+func (s *verifySink) pastReadTime(cell string) bool {
+	secs, err := ParseReadTime(cell)
+	if err != nil || secs == "" {
+		return false
+	}
+	t, ok := chatapi.ParseSeconds(secs)
+	return ok && time.Unix(t, 0).Before(s.now.Now())
 }
 
 func (s *verifySink) Flush() error {

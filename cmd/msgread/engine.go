@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -34,6 +35,8 @@ type engineFlags struct {
 	metricsAddr string
 	thresholds  thresholdFlags
 	stopAfter   time.Duration  // load's --duration
+	verifyText  string         // --verify
+	verify      batch.Sample   // --verify, parsed
 	summary     *summaryOutput // made by the command's openSummary
 }
 
@@ -98,6 +101,7 @@ func (f *engineFlags) register(fs *flag.FlagSet, reportDefault string) {
 	fs.StringVar(&f.progress, "progress", "auto", "progress display: `auto|bar|log|none` (auto: a bar on a terminal, else a timestamped\nlog line every --log-every)")
 	fs.DurationVar(&f.logEvery, "log-every", DefaultLogEvery, "how often the log line is printed")
 	fs.StringVar(&f.logFormat, "log-format", "text", "the log line's format: `text|json` (json: one object a line, through log/slog;\n--progress auto then logs even on a terminal)")
+	fs.StringVar(&f.verifyText, "verify", "", "after the run, read this `sample` of its ok rows back (a count, 5% or all) with\nget_c2c_unread_msg_num against the same target, as msgread verify does; any row not read exits 1")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve Prometheus metrics on this `host:port` while running (:9090 is loopback's\nport 9090; off by default)")
 	f.thresholds.register(fs)
 }
@@ -110,6 +114,12 @@ func (f *engineFlags) validate(rampDefault time.Duration) error {
 	}
 	if err := f.checkRunner(); err != nil {
 		return err
+	}
+	if f.verifyText != "" {
+		var err error
+		if f.verify, err = batch.ParseSample(f.verifyText); err != nil {
+			return usageErrorOf("--verify ", err)
+		}
 	}
 	switch {
 	case f.logEvery < time.Second:
@@ -284,6 +294,9 @@ func exit(end *batch.Ending) error {
 // exits with.
 func finish(e *env, out *summaryOutput, end *batch.Ending) error {
 	err := exit(end)
+	if v := end.Info.Verify; err == nil && v != nil && (v.Unread+v.Errors > 0 || v.Stopped != "") {
+		err = &exitError{code: exitRowsFailed, err: fmt.Errorf("verify: %d of %d sampled rows not read (%d unread, %d in error)%s", v.Unread+v.Errors, v.Sampled, v.Unread, v.Errors, v.Stopped)}
+	}
 	info := end.Info
 	info.Stop, info.ExitCode, info.Version = end.Stop, exitCode(err), versionString()
 	if werr := out.write(e, digest.NewDocument(end.Summary, info)); werr != nil && exitCode(err) != exitAborted && exitCode(err) != exitInterrupted {
@@ -292,4 +305,54 @@ func finish(e *env, out *summaryOutput, end *batch.Ending) error {
 		return &exitError{code: exitAborted, err: fmt.Errorf("writing --summary-json: %w (the report is whole)", werr)}
 	}
 	return err
+}
+
+// conclude prints a job's ending (failed: its failed-rows file too) and,
+// with --verify, reads a sample of its ok rows back.
+func (f *engineFlags) conclude(ctx context.Context, e *env, end *batch.Ending, tgt *target, seed uint64, failed bool) {
+	printEnding(e, end, failed)
+	f.verifyEnding(ctx, e, end, tgt, seed)
+}
+
+// verifyEnding reads a sample of a run's ok rows back (--verify) against
+// the run's target when the run ran to its end, prints what it found and
+// keeps it in the ending's summary JSON.
+func (f *engineFlags) verifyEnding(ctx context.Context, e *env, end *batch.Ending, tgt *target, seed uint64) {
+	if f.verifyText == "" || end.Stop != nil {
+		return
+	}
+	res := &digest.VerifyResult{Sample: f.verify.String(), Report: strings.TrimSuffix(end.Report, ".csv") + ".verify.csv"}
+	end.Info.Verify = res
+	rows, _, err := sampleFile(ctx, end.Report, f.verify, seed)
+	var out *os.File
+	if err == nil {
+		out, err = reports.CreateNew(res.Report)
+	}
+	if err != nil {
+		res.Stopped = ": " + err.Error()
+		fmt.Fprintf(e.stderr, "msgread %s: --verify: %s\n", end.Info.Command, safetext.Clean(err.Error()))
+		return
+	}
+	defer out.Close()
+	cfg := batch.DefaultConfig()
+	cfg.Profile, cfg.Workers, cfg.Retries, cfg.OutageBudget = f.profile, f.workers, f.retries, f.outage
+	sum, err := batch.Verify(ctx, batch.VerifyConfig{Runner: cfg, Counter: tgt.client, Rows: rows, Out: out})
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	res.Sampled, res.Read, res.Unread, res.Errors, res.UnreadAfterPastReadTime = sum.Sampled, sum.Read, sum.Unread, sum.Errors, sum.UnreadAfterPastTime
+	if err != nil {
+		res.Stopped = "; it stopped: " + err.Error()
+	}
+	printVerify(e, sum, res.Report)
+}
+
+// sampleFile samples the report at path.
+func sampleFile(ctx context.Context, path string, s batch.Sample, seed uint64) ([]batch.VerifyRow, batch.SampleStats, error) {
+	f, err := openRead(ctx, path)
+	if err != nil {
+		return nil, batch.SampleStats{}, err
+	}
+	defer f.Close()
+	return batch.SampleReport(f, s, seed)
 }

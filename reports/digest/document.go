@@ -89,6 +89,24 @@ type Document struct {
 	// Mock names the bundled mock's scenario and seed when it was the
 	// target, else null.
 	Mock *MockInfo `json:"mock"`
+	// Verify is what reading a sample of the run's ok rows back found
+	// (run or load with --verify), else null.
+	Verify *VerifyResult `json:"verify"`
+}
+
+// VerifyResult is the "verified" part of a run's summary: a sample of its
+// ok rows read back with get_c2c_unread_msg_num.
+type VerifyResult struct {
+	Sample                  string `json:"sample"`
+	Sampled                 int    `json:"sampled"`
+	Read                    int    `json:"read"`
+	Unread                  int    `json:"unread"`
+	Errors                  int    `json:"errors"`
+	UnreadAfterPastReadTime int    `json:"unread_after_past_read_time"`
+	// Report is the verify report's path; Stopped why the verification
+	// stopped early, if it did.
+	Report  string `json:"report"`
+	Stopped string `json:"stopped,omitempty"`
 }
 
 // Stop is why a run stopped early: Code is stable, one of the Stop*
@@ -154,6 +172,7 @@ type RunInfo struct {
 	ServerCeiling float64 // zero: unknown or none
 	Projection    *Projection
 	Mock          *MockInfo
+	Verify        *VerifyResult
 }
 
 // NewDocument builds the summary JSON of a run.
@@ -169,7 +188,7 @@ func NewDocument(s Summary, r RunInfo) Document {
 		PeakInOneSecond: s.PeakWindow, Throttles: s.Throttles, LowestRate: s.LowestRate, Quota: s.Quota,
 		Latency: s.Latency, LatencyFromIntended: s.LatencyIntended, LateCalls: s.Late,
 		Outages: s.Outages, OutageSeconds: s.OutageSeconds, Resent: s.Resent,
-		Thresholds: s.Thresholds, Projection: r.Projection, Mock: r.Mock,
+		Thresholds: s.Thresholds, Projection: r.Projection, Mock: r.Mock, Verify: r.Verify,
 	}
 	for _, st := range reports.Statuses {
 		d.Rows[st] = s.ByStatus[st]
