@@ -190,6 +190,9 @@ type finished[T any] struct {
 // Items refused by the API are data, not errors. The Summary is valid in
 // every case.
 func (e *Engine[T]) Run(ctx context.Context, feed Feed[T], sink Sink[T]) (digest.Summary, error) {
+	if feed == nil || sink == nil {
+		return digest.NewSummary(), ErrNoRows // before a worker pulls from nothing
+	}
 	if !e.ran.CompareAndSwap(false, true) {
 		return digest.NewSummary(), ErrRanTwice
 	}

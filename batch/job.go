@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/msgread/msgread/batch/chatapi"
@@ -85,7 +86,7 @@ type Job struct {
 	runner  *Runner
 	source  Source
 	started time.Time
-	ran     bool
+	ran     atomic.Bool
 }
 
 // OpenJob opens the job's outputs (report, failed rows, timeline, HTML),
@@ -93,6 +94,11 @@ type Job struct {
 // runner: everything before the first call. Its errors are *SetupError,
 // or ctx's when an interrupt came first.
 func OpenJob(ctx context.Context, cfg JobConfig) (*Job, error) {
+	if cfg.Input == nil && cfg.Source == nil {
+		// Refused before anything is made: a job without rows would only
+		// fail in its first worker.
+		return nil, &SetupError{What: "settings", Stop: digest.StopUsageError, Usage: true, Err: ErrNoRows}
+	}
 	j := &Job{cfg: cfg, source: cfg.Source}
 	if cfg.Runner.Clock == nil {
 		cfg.Runner.Clock = RealClock{}
@@ -236,10 +242,9 @@ type Ending struct {
 // accounted for, the stop classified, the quota measured, the thresholds
 // judged and the charts written. It runs once.
 func (j *Job) Run(ctx context.Context) *Ending {
-	if j.ran {
+	if !j.ran.CompareAndSwap(false, true) {
 		return &Ending{Summary: digest.NewSummary(), Err: ErrRanTwice, Stop: &digest.Stop{Code: digest.StopError, Message: ErrRanTwice.Error()}}
 	}
-	j.ran = true
 	sum, runErr := j.runner.Run(ctx, j.source, j.files)
 	x := ending{runErr: runErr, closeErr: j.files.Close()}
 	x.accountErr = j.account(&sum)
@@ -338,7 +343,7 @@ func CeilingsOver(tl []digest.Second, started time.Time, ceilingAt func(time.Tim
 
 // Abandon removes the outputs of a job that will not run.
 func (j *Job) Abandon() {
-	if !j.ran {
+	if !j.ran.Load() {
 		j.files.Abandon()
 	}
 }
