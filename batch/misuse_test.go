@@ -87,3 +87,25 @@ func TestJobRunsOnce(t *testing.T) {
 		t.Errorf("second run: %v, stop %v, %d attempts; want ErrRanTwice and no call", end.Err, end.Stop, end.Summary.Attempts)
 	}
 }
+
+// TestDefaultConfigRefusalsNameTheSetting: a DefaultConfig whose Workers,
+// FlushEvery or Retries a user set to what cannot work is refused with
+// the setting named, not sent back to the DefaultConfig it came from.
+func TestDefaultConfigRefusalsNameTheSetting(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		set  func(*batch.Config)
+		want string
+	}{
+		{"workers 0", func(c *batch.Config) { c.Workers = 0 }, "workers 0 must be positive"},
+		{"flush 0", func(c *batch.Config) { c.FlushEvery = 0 }, "flush interval 0s must be positive"},
+		{"retries -1", func(c *batch.Config) { c.Retries = -1 }, "retries must not be negative"},
+	} {
+		cfg := batch.DefaultConfig()
+		cfg.Caller = okCaller{}
+		c.set(&cfg)
+		if _, err := batch.New(cfg); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", c.name, err, c.want)
+		}
+	}
+}
