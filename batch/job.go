@@ -43,8 +43,7 @@ type JobConfig struct {
 	// (the CLI's flags); nil leaves it as it is.
 	Explain func(error) error
 	// Notes receives what the job has to say on the way: a resume's check
-	// beginning, an input that grew, an output that could not be written.
-	// Nil discards them.
+	// beginning, an input that grew. Nil discards them.
 	Notes func(string)
 }
 
@@ -236,6 +235,10 @@ type Ending struct {
 	Projection *digest.Projection
 	// Report, Failed, Timeline and HTML are the paths written.
 	Report, Failed, Timeline, HTML string
+	// ChartsErr says which of the timeline and the HTML could not be
+	// written, nil when both were (the caller prints it beside their
+	// paths; it is also the Stop when nothing else stopped the run).
+	ChartsErr error
 }
 
 // Run sends the rows and finishes the job: the report is closed, every row
@@ -263,10 +266,8 @@ func (j *Job) Run(ctx context.Context) *Ending {
 	}
 	sum.Thresholds = j.cfg.Thresholds.Check(sum)
 	page.Summary, page.Generated = sum, j.cfg.Runner.Clock.Now()
-	if x.outputErr = j.charts.write(page); x.outputErr != nil {
-		j.note(x.outputErr.Error())
-	}
-	end.Summary, end.Stop, end.Err = sum, x.stop(), x.err()
+	x.outputErr = j.charts.write(page)
+	end.Summary, end.Stop, end.Err, end.ChartsErr = sum, x.stop(), x.err(), x.outputErr
 	end.Info = j.info(sum, end.Projection)
 	return end
 }
