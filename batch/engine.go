@@ -151,14 +151,16 @@ func (cfg Config) check() (Config, error) {
 	switch {
 	case !(cfg.Profile.Max() > 0) || !(cfg.Profile.Rate(0) > 0):
 		return cfg, fmt.Errorf("batch: runner: rate %v must be positive", cfg.Profile)
-	case cfg.Workers < 0:
+	case cfg.Workers <= 0:
 		return cfg, fmt.Errorf("batch: runner: workers %d must be positive", cfg.Workers)
 	case cfg.BackoffBase < 0 || cfg.BackoffMax < cfg.BackoffBase:
 		return cfg, fmt.Errorf("batch: runner: backoff %v..%v is not a range", cfg.BackoffBase, cfg.BackoffMax)
 	case cfg.MinRows < 0 || cfg.MaxFailureRate < 0:
 		return cfg, errors.New("batch: runner: the failure-rate limit must not be negative")
-	case cfg.Workers == 0 || cfg.FlushEvery <= 0 || cfg.Retries < 0 || cfg.ProbeRetries < 0:
-		return cfg, errors.New("batch: runner: workers, flush interval and retries must be set (DefaultConfig holds the defaults)")
+	case cfg.FlushEvery <= 0:
+		return cfg, fmt.Errorf("batch: runner: flush interval %v must be positive", cfg.FlushEvery)
+	case cfg.Retries < 0 || cfg.ProbeRetries < 0:
+		return cfg, errors.New("batch: runner: retries must not be negative (from DefaultConfig, 0 is none)")
 	}
 	return cfg, nil
 }
@@ -190,6 +192,9 @@ type finished[T any] struct {
 // Items refused by the API are data, not errors. The Summary is valid in
 // every case.
 func (e *Engine[T]) Run(ctx context.Context, feed Feed[T], sink Sink[T]) (digest.Summary, error) {
+	if feed == nil || sink == nil {
+		return digest.NewSummary(), ErrNoRows // before a worker pulls from nothing
+	}
 	if !e.ran.CompareAndSwap(false, true) {
 		return digest.NewSummary(), ErrRanTwice
 	}

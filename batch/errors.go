@@ -59,8 +59,14 @@ var errStopAfter = errors.New("batch: planned duration reached")
 // ErrAborted is returned by Run after Abort.
 var ErrAborted = errors.New("batch: run aborted")
 
-// ErrRanTwice is returned by a second call to Run: a Runner runs once.
-var ErrRanTwice = errors.New("batch: a Runner runs once; make another with New")
+// ErrRanTwice is returned by a second call to Run: a Runner, an Engine
+// and a Job each run once.
+var ErrRanTwice = errors.New("batch: a run runs once; make another (New, NewEngine, OpenJob)")
+
+// ErrNoRows is returned by a run given nothing to read or write: a Job
+// with neither Input nor Source, a Run with a nil Source, Feed, Output or
+// Sink.
+var ErrNoRows = errors.New("batch: a run needs its rows and an output: an Input or a Source, and somewhere to write")
 
 // newFatalError describes the fatal answer res on line.
 func newFatalError(res Result, line int) *FatalError {

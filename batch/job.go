@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/msgread/msgread/batch/chatapi"
@@ -42,8 +43,7 @@ type JobConfig struct {
 	// (the CLI's flags); nil leaves it as it is.
 	Explain func(error) error
 	// Notes receives what the job has to say on the way: a resume's check
-	// beginning, an input that grew, an output that could not be written.
-	// Nil discards them.
+	// beginning, an input that grew. Nil discards them.
 	Notes func(string)
 }
 
@@ -85,7 +85,7 @@ type Job struct {
 	runner  *Runner
 	source  Source
 	started time.Time
-	ran     bool
+	ran     atomic.Bool
 }
 
 // OpenJob opens the job's outputs (report, failed rows, timeline, HTML),
@@ -93,6 +93,11 @@ type Job struct {
 // runner: everything before the first call. Its errors are *SetupError,
 // or ctx's when an interrupt came first.
 func OpenJob(ctx context.Context, cfg JobConfig) (*Job, error) {
+	if cfg.Input == nil && cfg.Source == nil {
+		// Refused before anything is made: a job without rows would only
+		// fail in its first worker.
+		return nil, &SetupError{What: "settings", Stop: digest.StopUsageError, Usage: true, Err: ErrNoRows}
+	}
 	j := &Job{cfg: cfg, source: cfg.Source}
 	if cfg.Runner.Clock == nil {
 		cfg.Runner.Clock = RealClock{}
@@ -230,16 +235,19 @@ type Ending struct {
 	Projection *digest.Projection
 	// Report, Failed, Timeline and HTML are the paths written.
 	Report, Failed, Timeline, HTML string
+	// ChartsErr says which of the timeline and the HTML could not be
+	// written, nil when both were (the caller prints it beside their
+	// paths; it is also the Stop when nothing else stopped the run).
+	ChartsErr error
 }
 
 // Run sends the rows and finishes the job: the report is closed, every row
 // accounted for, the stop classified, the quota measured, the thresholds
 // judged and the charts written. It runs once.
 func (j *Job) Run(ctx context.Context) *Ending {
-	if j.ran {
+	if !j.ran.CompareAndSwap(false, true) {
 		return &Ending{Summary: digest.NewSummary(), Err: ErrRanTwice, Stop: &digest.Stop{Code: digest.StopError, Message: ErrRanTwice.Error()}}
 	}
-	j.ran = true
 	sum, runErr := j.runner.Run(ctx, j.source, j.files)
 	x := ending{runErr: runErr, closeErr: j.files.Close()}
 	x.accountErr = j.account(&sum)
@@ -258,10 +266,8 @@ func (j *Job) Run(ctx context.Context) *Ending {
 	}
 	sum.Thresholds = j.cfg.Thresholds.Check(sum)
 	page.Summary, page.Generated = sum, j.cfg.Runner.Clock.Now()
-	if x.outputErr = j.charts.write(page); x.outputErr != nil {
-		j.note(x.outputErr.Error())
-	}
-	end.Summary, end.Stop, end.Err = sum, x.stop(), x.err()
+	x.outputErr = j.charts.write(page)
+	end.Summary, end.Stop, end.Err, end.ChartsErr = sum, x.stop(), x.err(), x.outputErr
 	end.Info = j.info(sum, end.Projection)
 	return end
 }
@@ -338,7 +344,7 @@ func CeilingsOver(tl []digest.Second, started time.Time, ceilingAt func(time.Tim
 
 // Abandon removes the outputs of a job that will not run.
 func (j *Job) Abandon() {
-	if !j.ran {
+	if !j.ran.Load() {
 		j.files.Abandon()
 	}
 }

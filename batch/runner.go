@@ -179,6 +179,9 @@ func countOrDefault(n, def int) int {
 // that cannot be written the output's error. Rows refused by the API are
 // report data, not errors. The Summary is valid in every case.
 func (r *Runner) Run(ctx context.Context, in Source, out Output) (digest.Summary, error) {
+	if in == nil || out == nil {
+		return digest.NewSummary(), ErrNoRows
+	}
 	sink := rowSink{out: out, resume: r.resume}
 	sink.log, _ = out.(SendLogger)
 	return r.Engine.Run(ctx, &rowFeed{in: in, resume: r.resume}, sink)

@@ -308,3 +308,54 @@ func TestSendLogWithOtherNamesIsRefused(t *testing.T) {
 		t.Errorf("the other report's log changed")
 	}
 }
+
+// TestAbandonedResumeLeavesTheOldReportResumable: a resume refused after
+// Open (another input, charts or a metrics listener that cannot be had)
+// is abandoned before its first call: the new report is removed, and the
+// old one may be resumed again, not refused as resumed into a report
+// that is gone.
+func TestAbandonedResumeLeavesTheOldReportResumable(t *testing.T) {
+	dir := t.TempDir()
+	old := oldReport(t, dir, 30)
+	before, _ := os.ReadFile(reports.SendLogPath(old))
+	r2 := filepath.Join(dir, "r2.csv")
+	files, err := reports.Open(reports.Plan{Report: r2, Resume: old, NoFailed: true, SendLog: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files.Abandon()
+	if _, err := os.Stat(r2); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the abandoned report is still there: %v", err)
+	}
+	r3 := filepath.Join(dir, "r3.csv")
+	files, err = reports.Open(reports.Plan{Report: r3, Resume: old, NoFailed: true, SendLog: true})
+	if err != nil {
+		t.Fatalf("resuming the old report again after an abandoned resume: %v", err)
+	}
+	files.Close()
+	after, _ := os.ReadFile(reports.SendLogPath(old))
+	if want := strings.TrimSuffix(string(before), "34"); !strings.HasPrefix(string(after), want) {
+		t.Errorf("the old send log lost its lines:\n%q\nwant a prefix\n%q", after, want)
+	}
+	if _, err := reports.Open(reports.Plan{Report: filepath.Join(dir, "r4.csv"), Resume: old, NoFailed: true, SendLog: true}); !errors.Is(err, reports.ErrSuperseded) || !strings.Contains(err.Error(), "r3.csv") {
+		t.Errorf("after the run that did resume it: %v, want ErrSuperseded naming r3.csv", err)
+	}
+}
+
+// TestRefusedFailedFileLeavesTheOldReportResumable: Open itself refusing
+// the resume after the new report was made (a --failed path that exists)
+// takes back the note too.
+func TestRefusedFailedFileLeavesTheOldReportResumable(t *testing.T) {
+	dir := t.TempDir()
+	old := oldReport(t, dir, 30)
+	taken := filepath.Join(dir, "taken.csv")
+	os.WriteFile(taken, []byte("x\n"), 0o600)
+	if _, err := reports.Open(reports.Plan{Report: filepath.Join(dir, "r2.csv"), Resume: old, Failed: taken, SendLog: true}); !errors.Is(err, reports.ErrExists) {
+		t.Fatalf("--failed naming a file that exists: %v, want ErrExists", err)
+	}
+	files, err := reports.Open(reports.Plan{Report: filepath.Join(dir, "r2.csv"), Resume: old, NoFailed: true, SendLog: true})
+	if err != nil {
+		t.Fatalf("resuming the old report again: %v", err)
+	}
+	files.Close()
+}

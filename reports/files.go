@@ -117,6 +117,9 @@ type Files struct {
 
 	sends *SendLog
 	held  []*os.File // open only for their flock (LockOpen)
+	// unmark takes back the note in the resumed report's send log that
+	// this report continues it; Abandon calls it.
+	unmark func()
 
 	// written counts the rows in the report's file; carried the skipped
 	// lines it holds already.
@@ -297,6 +300,11 @@ func (f *Files) createReport(p Plan) error {
 		return fmt.Errorf("%s: %w", p.Report, err)
 	}
 	f.created = append(f.created, p.Report)
+	// A run abandoned before its first call (a refusal after Open: another
+	// input, an output or a listener that cannot be had) takes the note
+	// back, or the old report would be refused as resumed into a report
+	// that was never run and is gone.
+	f.unmark = func() { unmarkResumed(f.Resume, p.Resume) }
 	if err := markResumed(f.Resume, p.Resume, p.Report); err != nil {
 		return fmt.Errorf("noting in %s that %s resumed it: %w", SendLogPath(p.Resume), p.Report, err)
 	}
@@ -756,6 +764,10 @@ func (f *Files) Abandon() {
 	}
 	for _, p := range f.created {
 		os.Remove(p)
+	}
+	if f.unmark != nil {
+		f.unmark() // under the old report's lock, still held
+		f.unmark = nil
 	}
 	f.release()
 }

@@ -188,6 +188,24 @@ func markResumed(res *Resume, path, into string) error {
 	return lf.Sync()
 }
 
+// unmarkResumed takes back markResumed's note in the send log of the
+// report at path: the log is cut back to its length before the note. Best
+// effort: a note that stays refuses the old report's resume with the way
+// out (move its .sent away).
+func unmarkResumed(res *Resume, path string) {
+	if res == nil || res.log == nil || res.log.complete == 0 {
+		return // markResumed wrote nothing
+	}
+	lf, err := os.OpenFile(SendLogPath(path), os.O_WRONLY|noFollow, 0)
+	if err != nil {
+		return
+	}
+	defer lf.Close()
+	if lf.Truncate(res.log.complete) == nil {
+		lf.Sync()
+	}
+}
+
 // SentBefore says whether an earlier run of the chain may have sent line:
 // with a send log, exactly when it logged the line; without one (a report
 // of an older msgread, or a log moved away), for every line up to the

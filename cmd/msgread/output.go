@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/msgread/msgread/batch"
 	"github.com/msgread/msgread/internal/safetext"
@@ -55,6 +56,11 @@ func printEnding(e *env, end *batch.Ending, failed bool) {
 	}
 	for _, b := range describeBreaches(digest.Breaches(sum.Thresholds)) {
 		fmt.Fprintf(e.stderr, "threshold not met: %s\n", b)
+	}
+	if end.ChartsErr != nil {
+		for _, line := range strings.Split(end.ChartsErr.Error(), "\n") { // errors.Join's, one a line
+			fmt.Fprintf(e.stderr, "msgread: %s\n", safetext.Clean(line))
+		}
 	}
 	fmt.Fprintf(e.stderr, "  timeline: %s\n  HTML report: %s\n", safetext.Quote(end.Timeline), safetext.Quote(end.HTML))
 }
