@@ -24,7 +24,7 @@ func envValues(t *testing.T) map[string]string {
 		"timeline": filepath.Join(dir, "t.csv"), "html": filepath.Join(dir, "h.html"), "project": "1000",
 		"show": "5", "addr": "127.0.0.1:0", "readout-token": "t0ken", "from": "2024-01-01T00:00:00Z", "to": "2026-06-01T00:00:00Z",
 		"out": filepath.Join(dir, "gen.csv"), "stages": "100:10s,0:5s", "log-format": "json", "metrics-addr": "127.0.0.1:0",
-		"sample": "5%", "msg-read-time-json": "string",
+		"sample": "5%", "msg-read-time-json": "string", "verify": "5%",
 	}
 }
 
