@@ -485,8 +485,11 @@ func TestRunnerSlowsDownWhenThrottled(t *testing.T) {
 	if sum.ByStatus[reports.StatusOK] != 250 {
 		t.Fatalf("statuses %v, want all 250 ok", sum.ByStatus)
 	}
-	if srv.Stats().ByCode["60007"] == 0 || sum.Throttles == 0 || sum.LowestRate > 100 {
-		t.Errorf("60007 answers %d, throttles %d, lowest rate %.1f: want the rate down to 100 or below",
+	// Down from 200 to what the mock leaves, 100, within 1 %: the pacer's
+	// estimate comes from the answers' timing, which a loaded machine
+	// (the race detector, other packages' tests) shifts by a call or so.
+	if srv.Stats().ByCode["60007"] == 0 || sum.Throttles == 0 || sum.LowestRate > 101 {
+		t.Errorf("60007 answers %d, throttles %d, lowest rate %.1f: want the rate down to 100 (within 1 %%)",
 			srv.Stats().ByCode["60007"], sum.Throttles, sum.LowestRate)
 	}
 }
