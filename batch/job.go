@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -42,9 +43,20 @@ type JobConfig struct {
 	// Explain adds to a stop's message what a person can turn to fix it
 	// (the CLI's flags); nil leaves it as it is.
 	Explain func(error) error
+	// Verify, when set, reads a sample of the run's ok rows back once it
+	// ran to its end (see Verify), before the charts are written.
+	Verify *JobVerify
 	// Notes receives what the job has to say on the way: a resume's check
 	// beginning, an input that grew. Nil discards them.
 	Notes func(string)
+}
+
+// JobVerify is a job's verification: Sample of its ok rows, chosen by
+// Seed, read back by Counter into REPORT.verify.csv.
+type JobVerify struct {
+	Sample  Sample
+	Seed    uint64
+	Counter UnreadCounter
 }
 
 // Target is what a job calls, as its outputs name it.
@@ -233,6 +245,9 @@ type Ending struct {
 	Info digest.RunInfo
 	// Projection is set when JobConfig.ProjectRows asked for one.
 	Projection *digest.Projection
+	// Verified is what JobConfig.Verify found (Info.Verify words it);
+	// nil when it was not asked for or the run stopped early.
+	Verified *VerifySummary
 	// Report, Failed, Timeline and HTML are the paths written.
 	Report, Failed, Timeline, HTML string
 	// ChartsErr says which of the timeline and the HTML could not be
@@ -265,11 +280,52 @@ func (j *Job) Run(ctx context.Context) *Ending {
 		end.Projection, page.Projection = &p, p
 	}
 	sum.Thresholds = j.cfg.Thresholds.Check(sum)
+	if j.cfg.Verify != nil && x.stop() == nil {
+		end.Verified, page.Verify = j.verify(ctx)
+	}
 	page.Summary, page.Generated = sum, j.cfg.Runner.Clock.Now()
 	x.outputErr = j.charts.write(page)
 	end.Summary, end.Stop, end.Err, end.ChartsErr = sum, x.stop(), x.err(), x.outputErr
 	end.Info = j.info(sum, end.Projection)
+	end.Info.Verify = page.Verify
 	return end
+}
+
+// verify reads a sample of the finished report's ok rows back into
+// REPORT.verify.csv, through an engine of the run's settings.
+func (j *Job) verify(ctx context.Context) (*VerifySummary, *digest.VerifyResult) {
+	v := j.cfg.Verify
+	res := &digest.VerifyResult{Sample: v.Sample.String(), Report: strings.TrimSuffix(j.files.ReportPath, ".csv") + ".verify.csv"}
+	fail := func(err error) (*VerifySummary, *digest.VerifyResult) {
+		res.Stopped = "it stopped: " + err.Error()
+		j.note("--verify: " + err.Error())
+		return nil, res
+	}
+	in, err := os.Open(j.files.ReportPath)
+	if err != nil {
+		return fail(err)
+	}
+	defer in.Close()
+	rows, _, err := SampleReport(in, v.Sample, v.Seed)
+	if err != nil {
+		return fail(err)
+	}
+	out, err := reports.CreateNew(res.Report)
+	if err != nil {
+		return fail(err)
+	}
+	defer out.Close()
+	cfg := j.cfg.Runner
+	cfg.StopAfter, cfg.Resume, cfg.Caller = 0, nil, nil
+	sum, err := Verify(ctx, VerifyConfig{Runner: cfg, Counter: v.Counter, Rows: rows, Out: out})
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	res.Sampled, res.Read, res.Unread, res.Errors, res.UnreadAfterPastReadTime = sum.Sampled, sum.Read, sum.Unread, sum.Errors, sum.UnreadAfterPastTime
+	if err != nil {
+		res.Stopped = "it stopped: " + err.Error()
+	}
+	return &sum, res
 }
 
 // info is what the summary JSON says of the job beyond its Summary.

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"net"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -190,6 +189,9 @@ func (f *engineFlags) open(ctx context.Context, e *env, cfg batch.JobConfig, tgt
 	if tgt.mock == nil {
 		tuneGC(e)
 	}
+	if f.verifyText != "" {
+		cfg.Verify = &batch.JobVerify{Sample: f.verify, Seed: t.mock.seed, Counter: tgt.client}
+	}
 	cfg.Explain = explain
 	cfg.Notes = func(s string) { fmt.Fprintf(e.stderr, "msgread %s: %s\n", cfg.Command, safetext.Clean(s)) }
 	if job, err = batch.OpenJob(ctx, cfg); err != nil {
@@ -307,52 +309,11 @@ func finish(e *env, out *summaryOutput, end *batch.Ending) error {
 	return err
 }
 
-// conclude prints a job's ending (failed: its failed-rows file too) and,
-// with --verify, reads a sample of its ok rows back.
-func (f *engineFlags) conclude(ctx context.Context, e *env, end *batch.Ending, tgt *target, seed uint64, failed bool) {
+// conclude prints a job's ending (failed: its failed-rows file too) and
+// what --verify found.
+func (f *engineFlags) conclude(e *env, end *batch.Ending, failed bool) {
 	printEnding(e, end, failed)
-	f.verifyEnding(ctx, e, end, tgt, seed)
-}
-
-// verifyEnding reads a sample of a run's ok rows back (--verify) against
-// the run's target when the run ran to its end, prints what it found and
-// keeps it in the ending's summary JSON.
-func (f *engineFlags) verifyEnding(ctx context.Context, e *env, end *batch.Ending, tgt *target, seed uint64) {
-	if f.verifyText == "" || end.Stop != nil {
-		return
+	if end.Verified != nil {
+		printVerify(e, *end.Verified, end.Info.Verify.Report)
 	}
-	res := &digest.VerifyResult{Sample: f.verify.String(), Report: strings.TrimSuffix(end.Report, ".csv") + ".verify.csv"}
-	end.Info.Verify = res
-	rows, _, err := sampleFile(ctx, end.Report, f.verify, seed)
-	var out *os.File
-	if err == nil {
-		out, err = reports.CreateNew(res.Report)
-	}
-	if err != nil {
-		res.Stopped = ": " + err.Error()
-		fmt.Fprintf(e.stderr, "msgread %s: --verify: %s\n", end.Info.Command, safetext.Clean(err.Error()))
-		return
-	}
-	defer out.Close()
-	cfg := batch.DefaultConfig()
-	cfg.Profile, cfg.Workers, cfg.Retries, cfg.OutageBudget = f.profile, f.workers, f.retries, f.outage
-	sum, err := batch.Verify(ctx, batch.VerifyConfig{Runner: cfg, Counter: tgt.client, Rows: rows, Out: out})
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	res.Sampled, res.Read, res.Unread, res.Errors, res.UnreadAfterPastReadTime = sum.Sampled, sum.Read, sum.Unread, sum.Errors, sum.UnreadAfterPastTime
-	if err != nil {
-		res.Stopped = "; it stopped: " + err.Error()
-	}
-	printVerify(e, sum, res.Report)
-}
-
-// sampleFile samples the report at path.
-func sampleFile(ctx context.Context, path string, s batch.Sample, seed uint64) ([]batch.VerifyRow, batch.SampleStats, error) {
-	f, err := openRead(ctx, path)
-	if err != nil {
-		return nil, batch.SampleStats{}, err
-	}
-	defer f.Close()
-	return batch.SampleReport(f, s, seed)
 }

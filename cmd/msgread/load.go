@@ -73,6 +73,6 @@ func (o *loadOptions) run(ctx context.Context, e *env) error {
 	defer stopMetrics()
 	fmt.Fprintf(e.stderr, "msgread load: %s; %s, %s; report %s\n", tgt.banner, o.engine.profile, o.rows.length(cfg.Rows), safetext.Quote(job.Files().ReportPath))
 	end := o.engine.drive(ctx, e, job, cfg.Rows)
-	o.engine.conclude(ctx, e, end, tgt, o.target.mock.seed, false)
+	o.engine.conclude(e, end, false)
 	return finish(e, o.engine.summary, end)
 }

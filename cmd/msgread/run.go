@@ -75,6 +75,6 @@ func (o *runOptions) run(ctx context.Context, e *env) error {
 	fmt.Fprintf(e.stderr, "msgread run: %s; %s at %s; report %s\n", tgt.banner, rowsText(in.Rows()), o.engine.profile, safetext.Quote(job.Files().ReportPath))
 	printResume(e, o.resume, job.Files())
 	end := o.engine.drive(ctx, e, job, in.Rows())
-	o.engine.conclude(ctx, e, end, tgt, o.target.mock.seed, true)
+	o.engine.conclude(e, end, true)
 	return finish(e, o.engine.summary, end)
 }

@@ -136,3 +136,31 @@ func TestVerifyHostileInputs(t *testing.T) {
 		t.Errorf("a wrong key: exit %d (%v), %v; want 3 after one call\n%s", exitCode(err), err, srv.Stats().Unread, out)
 	}
 }
+
+// TestRunVerify: run --verify reads a sample of the run's own ok rows back
+// against the same target: the bundled mock, rows read now, all read (exit
+// 0, the summary JSON's verify object, the HTML's Verified section); a
+// mock that ignored some marks, exit 1 naming them.
+func TestRunVerify(t *testing.T) {
+	dir := t.TempDir()
+	e, out, errOut := testEnv(nil)
+	report := filepath.Join(dir, "r.csv")
+	err := run(context.Background(), []string{"run", "--mock", "--rate", "5000", "--progress", "none", "--verify", "all",
+		"--report", report, "--summary-json", "-", writeInput(t, 0, "a,b,", "a,c,", "d,e,")}, e)
+	var doc struct {
+		Verify *struct{ Sampled, Read, Unread, Errors int }
+	}
+	if jerr := json.Unmarshal([]byte(out.String()), &doc); err != nil || jerr != nil || doc.Verify == nil || doc.Verify.Sampled != 3 || doc.Verify.Read != 3 {
+		t.Fatalf("exit %d (%v), verify %+v (%v)\n%s", exitCode(err), err, doc.Verify, jerr, errOut)
+	}
+	if html, _ := os.ReadFile(filepath.Join(dir, "r.html")); !strings.Contains(string(html), "<h2>Verified</h2>") {
+		t.Error("the HTML report has no Verified section")
+	}
+	srv := silentMock(t, 0.2)
+	e, _, errOut = testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
+	err = run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none", "--verify", "all",
+		"--report", filepath.Join(dir, "s.csv"), verifyInput(t, 100)}, e)
+	if exitCode(err) != exitRowsFailed || !strings.Contains(err.Error(), "sampled rows not read") || len(srv.Marks()) == 100 {
+		t.Errorf("a mock ignoring marks: exit %d (%v), %d of 100 marked; want exit 1 naming the rows not read\n%s", exitCode(err), err, len(srv.Marks()), errOut)
+	}
+}

@@ -27,6 +27,9 @@ type Page struct {
 	Bounds     []time.Duration
 	Projection Projection
 	Generated  time.Time
+	// Verify is what reading a sample of the run's ok rows back found,
+	// when it was asked for.
+	Verify *VerifyResult
 	// Explain says what an API error code means and its class, for the
 	// chart's legend; nil leaves the codes unexplained. (The codes' table
 	// is batch/chatapi's, which this package does not import.)
@@ -165,7 +168,9 @@ table{border-collapse:collapse}td,th{padding:3px 12px;border-bottom:1px solid #e
 {{if .Summary.Thresholds}}<table><tr><th>threshold</th><th>limit</th><th>this run</th><th>verdict</th></tr>
 {{range .Summary.Thresholds}}<tr><td>{{.Name}}</td><td>{{.LimitText}}</td><td>{{.Text}}</td><td class="{{if .OK}}ok{{else}}breach{{end}}">{{if .OK}}held{{else}}not met{{end}}</td></tr>
 {{end}}</table>{{else}}<p>No thresholds set.</p>{{end}}
-<h2>Rate against the ceiling</h2>
+{{with .Verify}}<h2>Verified</h2>
+<p>A sample of {{.Sampled}} ok rows ({{.Sample}}) read back with get_c2c_unread_msg_num: <span class="{{if or .Unread .Errors}}breach{{else}}ok{{end}}">{{.Read}} read</span>, {{.Unread}} unread ({{.UnreadAfterPastReadTime}} of them marked with a past read time, whose later messages stay unread by design), {{.Errors}} in error{{if .Stopped}}; {{.Stopped}}{{end}}. Rows in <code>{{.Report}}</code>.</p>
+{{end}}<h2>Rate against the ceiling</h2>
 {{.RateChart}}
 {{if .Steps}}<h2>Per step</h2>
 <table><tr><th>seconds</th><th>intended calls/s</th><th>achieved calls/s</th><th>calls</th><th>answers not ok</th><th>worst p99 of a second</th></tr>
