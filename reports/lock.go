@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -106,4 +107,22 @@ func (l *Lock) Release() {
 	os.Remove(l.path) // while still holding it: see LockFile
 	l.f.Close()
 	l.f = nil
+}
+
+// Writing reports whether a run holds the lock of the report at path now,
+// and what its lock file says of it ("held by msgread run, pid …"): a
+// reader (verify) then knows the report is still growing. It takes no
+// lock that stays: a shared probe, dropped at once.
+func Writing(path string) (holder string, writing bool) {
+	f, err := os.OpenFile(path+lockSuffix, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		return "", false
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); err == nil {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		return "", false
+	}
+	who, _ := io.ReadAll(io.LimitReader(f, 512))
+	return strings.TrimSpace(string(bytes.ToValidUTF8(who, nil))), true
 }

@@ -122,6 +122,9 @@ func (o *verifyOptions) sampleReport(ctx context.Context, e *env) ([]batch.Verif
 	if err != nil {
 		return nil, st, stopped(exitUsage, stopInput, fmt.Errorf("%s: %w", safetext.Quote(o.report), err))
 	}
+	if who, writing := reports.Writing(o.report); writing {
+		fmt.Fprintf(e.stderr, "msgread verify: note: a run is still writing this report (%s): its rows complete now are read, and the rest are not verified\n", safetext.Clean(who))
+	}
 	if st.Torn {
 		fmt.Fprintf(e.stderr, "msgread verify: note: the report's last line has no line end (a run still writing it, or killed mid-write): its %d complete rows were read\n", st.Rows)
 	}

@@ -132,6 +132,14 @@ func TestVerifyHostileInputs(t *testing.T) {
 	if err, out := verify(testKey, "--sample", "all", torn); err != nil || !strings.Contains(out, "no line end") || !strings.Contains(out, "40 sampled") {
 		t.Errorf("a torn report: %v, want exit 0 reading its 40 complete rows and saying so\n%s", err, out)
 	}
+	lock, err := reports.LockFile(report, "msgread run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err, out := verify(testKey, "--out", filepath.Join(dir, "live.csv"), report); err != nil || !strings.Contains(out, "a run is still writing this report (held by msgread run") {
+		t.Errorf("a report a run holds: %v, want exit 0 saying a run is writing it\n%s", err, out)
+	}
+	lock.Release()
 	if err, out := verify("wrong-key", "--out", filepath.Join(dir, "w.csv"), report); exitCode(err) != exitAborted || srv.Stats().Unread.ByCode["70009"] != 1 {
 		t.Errorf("a wrong key: exit %d (%v), %v; want 3 after one call\n%s", exitCode(err), err, srv.Stats().Unread, out)
 	}
