@@ -217,15 +217,7 @@ func (e *Engine[T]) Run(ctx context.Context, feed Feed[T], sink Sink[T]) (digest
 		case <-calls.Done():
 		}
 	}()
-	if e.cfg.StopAfter > 0 {
-		go func() {
-			select {
-			case <-clock.After(e.cfg.StopAfter):
-				stop(errStopAfter)
-			case <-dispatch.Done():
-			}
-		}()
-	}
+	e.stopAfter(dispatch, stop)
 
 	w := &workers[T]{cfg: e.cfg, work: e.work, meter: e.meter, dispatch: dispatch, calls: calls, stop: stop,
 		disp: newDispatcher(clock, pacer, e.meter, e.cfg, start, stop)}
@@ -251,6 +243,20 @@ func (e *Engine[T]) Run(ctx context.Context, feed Feed[T], sink Sink[T]) (digest
 		}
 	}
 	return sum, err
+}
+
+// stopAfter ends dispatching once the run is Config.StopAfter old, if set.
+func (e *Engine[T]) stopAfter(dispatch context.Context, stop context.CancelCauseFunc) {
+	if e.cfg.StopAfter <= 0 {
+		return
+	}
+	go func() {
+		select {
+		case <-e.cfg.Clock.After(e.cfg.StopAfter):
+			stop(errStopAfter)
+		case <-dispatch.Done():
+		}
+	}()
 }
 
 // cause is the error a run ended with: the sink's, a fatal answer, an

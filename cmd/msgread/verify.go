@@ -191,8 +191,8 @@ func verifyExit(sum batch.VerifySummary, err error) error {
 func (o *verifyOptions) document(sum batch.VerifySummary, st batch.SampleStats, err error, started time.Time) digest.VerifyDocument {
 	finished := time.Now()
 	c := sum.Calls
-	d := digest.VerifyDocument{SchemaVersion: digest.SchemaVersion, Version: versionString(), Command: "verify",
-		StartedAt: started.UTC(), FinishedAt: finished.UTC(), WallSeconds: finished.Sub(started).Seconds(), ExitCode: exitCode(err),
+	d := digest.VerifyDocument{Head: digest.Head{SchemaVersion: digest.SchemaVersion, Version: versionString(), Command: "verify",
+		StartedAt: started.UTC(), FinishedAt: finished.UTC(), WallSeconds: finished.Sub(started).Seconds(), ExitCode: exitCode(err)},
 		Report: o.report, ReportRows: st.Rows, ReportDone: st.Done, Sample: o.sample.String(), Seed: o.seed,
 		Sampled: sum.Sampled, Read: sum.Read, Unread: sum.Unread, Errors: sum.Errors, UnreadAfterPastReadTime: sum.UnreadAfterPastTime,
 		UnreadCounts: map[string]int{}, ErrorsByCode: sum.ErrorsByCode,

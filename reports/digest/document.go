@@ -16,17 +16,7 @@ const SchemaVersion = 1
 // and dashboards read, documented in docs/report.md; a golden
 // file test keeps its shape.
 type Document struct {
-	SchemaVersion int       `json:"schema_version"`
-	Version       string    `json:"version"`
-	Command       string    `json:"command"`
-	StartedAt     time.Time `json:"started_at"`
-	FinishedAt    time.Time `json:"finished_at"`
-	WallSeconds   float64   `json:"wall_seconds"`
-	// ExitCode is the process's exit status.
-	ExitCode int `json:"exit_code"`
-	// Stop says why the run stopped before its end; null when it ran to
-	// the end of its input (or of its planned duration).
-	Stop *Stop `json:"stop"`
+	Head
 
 	// InputRows counts the rows this run read (one a line, the header
 	// and blank lines aside); InputRowsTotal the rows the input has: exact
@@ -109,6 +99,22 @@ type VerifyResult struct {
 	Stopped string `json:"stopped,omitempty"`
 }
 
+// Head opens every summary JSON (a run's Document, a VerifyDocument):
+// which contract, which msgread, which command, when, how it ended.
+type Head struct {
+	SchemaVersion int       `json:"schema_version"`
+	Version       string    `json:"version"`
+	Command       string    `json:"command"`
+	StartedAt     time.Time `json:"started_at"`
+	FinishedAt    time.Time `json:"finished_at"`
+	WallSeconds   float64   `json:"wall_seconds"`
+	// ExitCode is the process's exit status.
+	ExitCode int `json:"exit_code"`
+	// Stop says why the command stopped before its end; null when it ran
+	// to the end of its input (or of its planned duration).
+	Stop *Stop `json:"stop"`
+}
+
 // Stop is why a run stopped early: Code is stable, one of the Stop*
 // constants, for programs; Message is for people.
 type Stop struct {
@@ -178,9 +184,9 @@ type RunInfo struct {
 // NewDocument builds the summary JSON of a run.
 func NewDocument(s Summary, r RunInfo) Document {
 	d := Document{
-		SchemaVersion: SchemaVersion, Version: r.Version, Command: r.Command,
-		StartedAt: r.StartedAt.UTC(), FinishedAt: r.FinishedAt.UTC(), WallSeconds: s.Wall.Seconds(),
-		ExitCode: r.ExitCode, Stop: r.Stop,
+		Head: Head{SchemaVersion: SchemaVersion, Version: r.Version, Command: r.Command,
+			StartedAt: r.StartedAt.UTC(), FinishedAt: r.FinishedAt.UTC(), WallSeconds: s.Wall.Seconds(),
+			ExitCode: r.ExitCode, Stop: r.Stop},
 		InputRows: s.InputRows, BlankLines: s.BlankLines, Rows: map[reports.Status]int{},
 		Reported: s.Reported, CarriedOver: s.CarriedOver, NotFinished: s.NotFinished,
 		RowsByErrorCode: nonNil(s.ByCode),
@@ -232,8 +238,11 @@ func nonNil(m map[string]int) map[string]int {
 }
 
 // Write writes d as indented JSON and a newline.
-func (d Document) Write(w io.Writer) error {
-	data, err := json.MarshalIndent(d, "", "  ")
+func (d Document) Write(w io.Writer) error { return writeJSON(w, d) }
+
+// writeJSON writes v as indented JSON and a newline.
+func writeJSON(w io.Writer, v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}

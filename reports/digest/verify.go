@@ -1,23 +1,12 @@
 package digest
 
-import (
-	"encoding/json"
-	"io"
-	"time"
-)
+import "io"
 
 // VerifyDocument is the summary JSON of "msgread verify", in the style of
 // the run's Document (schema_version, command, stop, exit_code): how many
 // sampled rows read back read, unread or in error.
 type VerifyDocument struct {
-	SchemaVersion int       `json:"schema_version"`
-	Version       string    `json:"version"`
-	Command       string    `json:"command"`
-	StartedAt     time.Time `json:"started_at"`
-	FinishedAt    time.Time `json:"finished_at"`
-	WallSeconds   float64   `json:"wall_seconds"`
-	ExitCode      int       `json:"exit_code"`
-	Stop          *Stop     `json:"stop"`
+	Head
 
 	// Report is the report verified; ReportRows its complete rows and
 	// ReportDone those claimed done (ok or skipped), sampled from.
@@ -45,11 +34,4 @@ type VerifyDocument struct {
 }
 
 // Write writes d as indented JSON and a newline.
-func (d VerifyDocument) Write(w io.Writer) error {
-	data, err := json.MarshalIndent(d, "", "  ")
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(append(data, '\n'))
-	return err
-}
+func (d VerifyDocument) Write(w io.Writer) error { return writeJSON(w, d) }
