@@ -104,43 +104,43 @@ func TestVerifyHostileInputs(t *testing.T) {
 	if err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none", "--report", report, verifyInput(t, 40)}, e); err != nil {
 		t.Fatalf("run: %v\n%s", err, errOut)
 	}
-	verify := func(key string, args ...string) (error, string) {
+	verify := func(key string, args ...string) (string, error) {
 		e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": key})
 		err := run(context.Background(), append([]string{"verify", "--endpoint", srv.URL(), "--rate", "5000"}, args...), e)
-		return err, errOut.String()
+		return errOut.String(), err
 	}
 	for _, sample := range []string{"0", "-3", "NaN", "101%", "abc"} {
-		if err, _ := verify(testKey, "--sample", sample, report); exitCode(err) != exitUsage {
+		if _, err := verify(testKey, "--sample", sample, report); exitCode(err) != exitUsage {
 			t.Errorf("--sample %s: exit %d (%v), want 2", sample, exitCode(err), err)
 		}
 	}
 	input := verifyInput(t, 3)
-	if err, _ := verify(testKey, input); exitCode(err) != exitUsage || !strings.Contains(err.Error(), reports.ErrNotReport.Error()) {
+	if _, err := verify(testKey, input); exitCode(err) != exitUsage || !strings.Contains(err.Error(), reports.ErrNotReport.Error()) {
 		t.Errorf("an input CSV as the report: exit %d (%v), want 2, not a report", exitCode(err), err)
 	}
 	empty := filepath.Join(dir, "empty.csv")
 	os.WriteFile(empty, []byte(strings.Join(reports.Header, ",")+"\n"), 0o600)
-	if err, out := verify(testKey, empty); err != nil || !strings.Contains(out, "nothing to verify") {
+	if out, err := verify(testKey, empty); err != nil || !strings.Contains(out, "nothing to verify") {
 		t.Errorf("an empty report: %v, want exit 0 saying nothing to verify\n%s", err, out)
 	}
-	if err, _ := verify(testKey, "--out", report, report); exitCode(err) != exitUsage {
+	if _, err := verify(testKey, "--out", report, report); exitCode(err) != exitUsage {
 		t.Errorf("--out over the report: exit %d (%v), want 2", exitCode(err), err)
 	}
 	torn := filepath.Join(dir, "torn.csv")
 	data, _ := os.ReadFile(report)
 	os.WriteFile(torn, append(data, "99,acct1,pe"...), 0o600)
-	if err, out := verify(testKey, "--sample", "all", torn); err != nil || !strings.Contains(out, "no line end") || !strings.Contains(out, "40 sampled") {
+	if out, err := verify(testKey, "--sample", "all", torn); err != nil || !strings.Contains(out, "no line end") || !strings.Contains(out, "40 sampled") {
 		t.Errorf("a torn report: %v, want exit 0 reading its 40 complete rows and saying so\n%s", err, out)
 	}
 	lock, err := reports.LockFile(report, "msgread run")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err, out := verify(testKey, "--out", filepath.Join(dir, "live.csv"), report); err != nil || !strings.Contains(out, "a run is still writing this report (held by msgread run") {
+	if out, err := verify(testKey, "--out", filepath.Join(dir, "live.csv"), report); err != nil || !strings.Contains(out, "a run is still writing this report (held by msgread run") {
 		t.Errorf("a report a run holds: %v, want exit 0 saying a run is writing it\n%s", err, out)
 	}
 	lock.Release()
-	if err, out := verify("wrong-key", "--out", filepath.Join(dir, "w.csv"), report); exitCode(err) != exitAborted || srv.Stats().Unread.ByCode["70009"] != 1 {
+	if out, err := verify("wrong-key", "--out", filepath.Join(dir, "w.csv"), report); exitCode(err) != exitAborted || srv.Stats().Unread.ByCode["70009"] != 1 {
 		t.Errorf("a wrong key: exit %d (%v), %v; want 3 after one call\n%s", exitCode(err), err, srv.Stats().Unread, out)
 	}
 }
