@@ -94,6 +94,12 @@ func (s *summaryOutput) ended(e *env, err error) {
 	}
 	info := digest.RunInfo{Version: versionString(), Command: s.command, StartedAt: s.started, FinishedAt: time.Now(),
 		ExitCode: exitCode(err), Stop: earlyStop(err), TotalRows: -1}
+	if s.command == "verify" {
+		// Verify's own shape: no rows sampled, the stop.
+		s.write(e, digest.VerifyDocument{Head: digest.NewDocument(digest.NewSummary(), info).Head,
+			UnreadCounts: map[string]int{}, ErrorsByCode: map[string]int{}, Calls: digest.Calls{ByCode: map[string]int{}, UnknownCodes: map[string]string{}}})
+		return
+	}
 	s.write(e, digest.NewDocument(digest.NewSummary(), info))
 }
 

@@ -110,8 +110,16 @@ func TestVerifyHostileInputs(t *testing.T) {
 		return errOut.String(), err
 	}
 	for _, sample := range []string{"0", "-3", "NaN", "101%", "abc"} {
-		if _, err := verify(testKey, "--sample", sample, report); exitCode(err) != exitUsage {
-			t.Errorf("--sample %s: exit %d (%v), want 2", sample, exitCode(err), err)
+		e, out, _ := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
+		err := run(context.Background(), []string{"verify", "--endpoint", srv.URL(), "--sample", sample, "--summary-json", "-", report}, e)
+		var doc struct {
+			Command string
+			Sampled *int
+			Stop    struct{ Code string }
+		}
+		jerr := json.Unmarshal([]byte(out.String()), &doc)
+		if exitCode(err) != exitUsage || jerr != nil || doc.Command != "verify" || doc.Sampled == nil || doc.Stop.Code != "usage_error" {
+			t.Errorf("--sample %s: exit %d (%v), summary %+v (%v); want 2 and verify's summary naming the usage error", sample, exitCode(err), err, doc, jerr)
 		}
 	}
 	input := verifyInput(t, 3)
