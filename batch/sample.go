@@ -88,41 +88,91 @@ type SampleStats struct {
 // the report's order of lines: N by reservoir sampling (memory for N rows,
 // whatever the report's size), a Percent by a draw per row, or all. The
 // seed makes the choice reproducible. Its error wraps reports.ErrNotReport
-// for a file that is not a report.
+// for a file that is not a report. A Percent or all of a large report is
+// better streamed (NewSampleStream): this holds every row sampled.
 func SampleReport(r io.Reader, s Sample, seed uint64) ([]VerifyRow, SampleStats, error) {
-	var st SampleStats
-	rd, err := reports.NewReader(r)
+	st, err := NewSampleStream(r, s, seed)
 	if err != nil {
-		return nil, st, err
+		return nil, SampleStats{}, err
 	}
-	rng := rand.New(rand.NewPCG(seed, seed^0x2545f4914f6cdd1d))
 	var out []VerifyRow
 	for {
-		rec, err := rd.Next()
+		row, err := st.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return nil, st, err
+			return nil, st.Stats(), err
 		}
-		st.Rows++
-		if rec.Status != reports.StatusOK && rec.Status != reports.StatusSkipped {
-			continue
-		}
-		st.Done++
-		row := VerifyRow{Line: rec.Line, ReportAccount: rec.ReportAccount, PeerAccount: rec.PeerAccount, MsgReadTime: rec.MsgReadTime}
+		out = append(out, row)
+	}
+	slices.SortFunc(out, func(a, b VerifyRow) int { return a.Line - b.Line })
+	return out, st.Stats(), nil
+}
+
+// SampleStream hands out a report's sampled rows one at a time: a Percent
+// or all as it reads the report (flat memory, whatever its size), N once
+// it read it all (the reservoir, N rows).
+type SampleStream struct {
+	rd    *reports.Reader
+	s     Sample
+	rng   *rand.Rand
+	st    SampleStats
+	kept  []VerifyRow // the reservoir, for N
+	ended bool
+}
+
+// NewSampleStream checks the report's header; its error wraps
+// reports.ErrNotReport for a file that is not a report.
+func NewSampleStream(r io.Reader, s Sample, seed uint64) (*SampleStream, error) {
+	rd, err := reports.NewReader(r)
+	if err != nil {
+		return nil, err
+	}
+	return &SampleStream{rd: rd, s: s, rng: rand.New(rand.NewPCG(seed, seed^0x2545f4914f6cdd1d))}, nil
+}
+
+// Next returns the next sampled row, or io.EOF after the last.
+func (ss *SampleStream) Next() (VerifyRow, error) {
+	for !ss.ended {
+		row, done, err := ss.read()
 		switch {
-		case s.All, s.Percent > 0 && rng.Float64()*100 < s.Percent:
-			out = append(out, row)
-		case s.N > 0 && len(out) < s.N:
-			out = append(out, row)
-		case s.N > 0:
-			if j := rng.IntN(st.Done); j < s.N {
-				out[j] = row
+		case errors.Is(err, io.EOF):
+			ss.ended, ss.st.Torn = true, ss.rd.Torn()
+		case err != nil:
+			return VerifyRow{}, err
+		case !done:
+		case ss.s.All, ss.s.Percent > 0 && ss.rng.Float64()*100 < ss.s.Percent:
+			return row, nil
+		case ss.s.N > 0 && len(ss.kept) < ss.s.N:
+			ss.kept = append(ss.kept, row)
+		case ss.s.N > 0:
+			if j := ss.rng.IntN(ss.st.Done); j < ss.s.N {
+				ss.kept[j] = row
 			}
 		}
 	}
-	st.Torn = rd.Torn()
-	slices.SortFunc(out, func(a, b VerifyRow) int { return a.Line - b.Line })
-	return out, st, nil
+	if len(ss.kept) == 0 {
+		return VerifyRow{}, io.EOF
+	}
+	row := ss.kept[0]
+	ss.kept = ss.kept[1:]
+	return row, nil
 }
+
+// read reads the report's next row; done says it is claimed done.
+func (ss *SampleStream) read() (VerifyRow, bool, error) {
+	rec, err := ss.rd.Next()
+	if err != nil {
+		return VerifyRow{}, false, err
+	}
+	ss.st.Rows++
+	if rec.Status != reports.StatusOK && rec.Status != reports.StatusSkipped {
+		return VerifyRow{}, false, nil
+	}
+	ss.st.Done++
+	return VerifyRow{Line: rec.Line, ReportAccount: rec.ReportAccount, PeerAccount: rec.PeerAccount, MsgReadTime: rec.MsgReadTime}, true, nil
+}
+
+// Stats says what was read so far; whole once Next returned io.EOF.
+func (ss *SampleStream) Stats() SampleStats { return ss.st }

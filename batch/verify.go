@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -28,8 +29,11 @@ type VerifyConfig struct {
 	Runner Config
 	// Counter makes the calls. Required.
 	Counter UnreadCounter
-	// Rows is the sample (SampleReport).
+	// Rows is the sample (SampleReport); or, when Next is set, Next gives
+	// it one row at a time (a SampleStream's Next, io.EOF after the last),
+	// read ChunkRows at a time: memory stays flat however many rows come.
 	Rows []VerifyRow
+	Next func() (VerifyRow, error)
 	// Out receives the verify report, one CSV row a sampled row; nil
 	// writes none.
 	Out io.Writer
@@ -91,7 +95,10 @@ func groupCalls(rows []VerifyRow) []*verifyCall {
 // error is the engine's: a fatal answer, the outage budget, an interrupt,
 // or the verify report's write.
 func Verify(ctx context.Context, cfg VerifyConfig) (VerifySummary, error) {
-	calls := groupCalls(cfg.Rows)
+	feed := &verifyFeed{next: cfg.Next}
+	if feed.next == nil {
+		feed.calls = groupCalls(cfg.Rows)
+	}
 	e, err := NewEngine(cfg.Runner, Work[*verifyCall]{
 		Call: func(ctx context.Context, c *verifyCall) Result {
 			res, ans := cfg.Counter.UnreadCounts(ctx, chatapi.UnreadRequest{ToAccount: c.account, PeerAccounts: c.peers})
@@ -115,7 +122,7 @@ func Verify(ctx context.Context, cfg VerifyConfig) (VerifySummary, error) {
 			return sink.sum, err
 		}
 	}
-	sum, err := e.Run(ctx, &sliceFeed[*verifyCall]{items: calls}, sink)
+	sum, err := e.Run(ctx, feed, sink)
 	sink.sum.Calls = sum
 	return sink.sum, err
 }
@@ -219,23 +226,46 @@ func (s *verifySink) Flush() error {
 	return s.csv.Error()
 }
 
-// sliceFeed hands out a slice's items in order.
-type sliceFeed[T any] struct {
-	items []T
-	next  int
+// ChunkRows is how many streamed rows verify groups into calls at a
+// time: an account's rows within one chunk share calls.
+const ChunkRows = 20_000
+
+// verifyFeed hands out the calls of a sample: of rows given at once, or of
+// the rows next gives, grouped a chunk at a time.
+type verifyFeed struct {
+	calls []*verifyCall
+	next  func() (VerifyRow, error) // nil: calls is the whole sample
+	read  int                       // calls handed out
+	ended bool
 }
 
-func (f *sliceFeed[T]) Next(context.Context) (T, error) {
-	var zero T
-	if f.next == len(f.items) {
-		return zero, io.EOF
+func (f *verifyFeed) Next(context.Context) (*verifyCall, error) {
+	if len(f.calls) == 0 && f.next != nil && !f.ended {
+		chunk := make([]VerifyRow, 0, ChunkRows)
+		for len(chunk) < ChunkRows {
+			row, err := f.next()
+			if errors.Is(err, io.EOF) {
+				f.ended = true
+				break
+			}
+			if err != nil {
+				return nil, err
+			}
+			chunk = append(chunk, row)
+		}
+		f.calls = groupCalls(chunk)
 	}
-	f.next++
-	return f.items[f.next-1], nil
+	if len(f.calls) == 0 {
+		return nil, io.EOF
+	}
+	c := f.calls[0]
+	f.calls = f.calls[1:]
+	f.read++
+	return c, nil
 }
 
-func (f *sliceFeed[T]) Counts() (lines, rows, blank int, ended bool) {
-	return f.next, f.next, 0, f.next == len(f.items)
+func (f *verifyFeed) Counts() (lines, rows, blank int, ended bool) {
+	return f.read, f.read, 0, len(f.calls) == 0 && (f.next == nil || f.ended)
 }
 
 // String words the summary's counts in one line.

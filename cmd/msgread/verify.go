@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"sort"
 	"strconv"
 	"strings"
@@ -80,10 +81,11 @@ func (o *verifyOptions) openSummary(e *env) (out *summaryOutput, err error) {
 
 func (o *verifyOptions) run(ctx context.Context, e *env) error {
 	started := time.Now()
-	rows, st, err := o.sampleReport(ctx, e)
-	if err != nil || len(rows) == 0 {
+	f, stream, err := o.openSample(ctx, e)
+	if err != nil {
 		return err
 	}
+	defer f.Close()
 	out, err := reports.CreateNew(o.out)
 	if err != nil {
 		return stopped(exitUsage, stopOutput, fmt.Errorf("--out: %w", err))
@@ -96,44 +98,52 @@ func (o *verifyOptions) run(ctx context.Context, e *env) error {
 	defer tgt.close()
 	cfg := batch.DefaultConfig()
 	cfg.Profile, cfg.Workers, cfg.Retries, cfg.OutageBudget = o.rate.profile, o.workers, o.retries, o.outage
-	fmt.Fprintf(e.stderr, "msgread verify: %s; %d rows at %s; verify report %s\n", tgt.banner, len(rows), o.rate.profile, safetext.Quote(o.out))
-	sum, runErr := batch.Verify(ctx, batch.VerifyConfig{Runner: cfg, Counter: tgt.client, Rows: rows, Out: out})
+	fmt.Fprintf(e.stderr, "msgread verify: %s; --sample %s of %s at %s; verify report %s\n", tgt.banner, o.sample, safetext.Quote(o.report), o.rate.profile, safetext.Quote(o.out))
+	sum, runErr := batch.Verify(ctx, batch.VerifyConfig{Runner: cfg, Counter: tgt.client, Next: stream.Next, Out: out})
 	if cerr := out.Close(); runErr == nil && cerr != nil {
 		runErr = fmt.Errorf("writing %s: %w", o.out, cerr)
 	}
-	printVerify(e, sum, o.out)
+	st := stream.Stats()
+	o.printSampled(e, st, sum.Sampled)
+	if sum.Sampled > 0 || runErr != nil {
+		printVerify(e, sum, o.out)
+	}
 	err = verifyExit(sum, runErr)
 	o.summary.write(e, o.document(sum, st, err, started))
 	return err
 }
 
-// sampleReport reads the report and samples it; nil rows (and a nil
-// error) when there is nothing to verify.
-func (o *verifyOptions) sampleReport(ctx context.Context, e *env) ([]batch.VerifyRow, batch.SampleStats, error) {
+// openSample opens the report and its sample: a share or all streamed as
+// the calls go (flat memory), N chosen once the report was read.
+func (o *verifyOptions) openSample(ctx context.Context, e *env) (io.Closer, *batch.SampleStream, error) {
 	f, err := openRead(ctx, o.report)
 	if ierr := interruptedOpening(ctx, err, "the report"); ierr != nil {
-		return nil, batch.SampleStats{}, ierr
+		return nil, nil, ierr
 	}
 	if err != nil {
-		return nil, batch.SampleStats{}, stopped(exitUsage, stopInput, fmt.Errorf("report: %w", err))
+		return nil, nil, stopped(exitUsage, stopInput, fmt.Errorf("report: %w", err))
 	}
-	defer f.Close()
-	rows, st, err := batch.SampleReport(f, o.sample, o.seed)
+	stream, err := batch.NewSampleStream(f, o.sample, o.seed)
 	if err != nil {
-		return nil, st, stopped(exitUsage, stopInput, fmt.Errorf("%s: %w", safetext.Quote(o.report), err))
+		f.Close()
+		return nil, nil, stopped(exitUsage, stopInput, fmt.Errorf("%s: %w", safetext.Quote(o.report), err))
 	}
 	if who, writing := reports.Writing(o.report); writing {
 		fmt.Fprintf(e.stderr, "msgread verify: note: a run is still writing this report (%s): its rows complete now are read, and the rest are not verified\n", safetext.Clean(who))
 	}
+	return f, stream, nil
+}
+
+// printSampled says what was read of the report and sampled.
+func (o *verifyOptions) printSampled(e *env, st batch.SampleStats, sampled int) {
 	if st.Torn {
 		fmt.Fprintf(e.stderr, "msgread verify: note: the report's last line has no line end (a run still writing it, or killed mid-write): its %d complete rows were read\n", st.Rows)
 	}
 	fmt.Fprintf(e.stderr, "msgread verify: %s: %d rows, %d claimed done (ok or skipped); sampled %d (--sample %s, --seed %d)\n",
-		safetext.Quote(o.report), st.Rows, st.Done, len(rows), o.sample, o.seed)
-	if len(rows) == 0 {
+		safetext.Quote(o.report), st.Rows, st.Done, sampled, o.sample, o.seed)
+	if sampled == 0 {
 		fmt.Fprintln(e.stderr, "msgread verify: nothing to verify")
 	}
-	return rows, st, nil
 }
 
 // printVerify prints what reading the sample back found.
