@@ -257,3 +257,35 @@ func (b bitset) each(fn func(int) error) error {
 	}
 	return nil
 }
+
+// ResumedInto says, from the end of report's send log, whether a resume
+// made a newer report from it (the newer one holds its done lines and
+// more), and where: verifying this one would leave the newer rows out.
+func ResumedInto(report string) (newer string, ok bool) {
+	f, err := os.Open(SendLogPath(report))
+	if err != nil {
+		return "", false
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		return "", false
+	}
+	const tail = 4096 // the note is the log's last line
+	buf := make([]byte, min(st.Size(), tail))
+	if _, err := f.ReadAt(buf, st.Size()-int64(len(buf))); err != nil && !errors.Is(err, io.EOF) {
+		return "", false
+	}
+	i := bytes.LastIndex(buf, []byte("\n"+resumedIntoPrefix))
+	if i < 0 && bytes.HasPrefix(buf, []byte(resumedIntoPrefix)) {
+		i = -1
+	} else if i < 0 {
+		return "", false
+	}
+	line, _, _ := strings.Cut(string(buf[i+1:]), "\n")
+	into := strings.TrimPrefix(line, resumedIntoPrefix)
+	if !filepath.IsAbs(into) {
+		into = filepath.Join(filepath.Dir(report), into)
+	}
+	return into, true
+}

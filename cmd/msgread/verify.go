@@ -128,6 +128,9 @@ func (o *verifyOptions) openSample(ctx context.Context, e *env) (io.Closer, *bat
 		f.Close()
 		return nil, nil, stopped(exitUsage, stopInput, fmt.Errorf("%s: %w", safetext.Quote(o.report), err))
 	}
+	if newer, ok := reports.ResumedInto(o.report); ok {
+		fmt.Fprintf(e.stderr, "msgread verify: note: this report was resumed into %s, which holds its done lines and those done since: verify the newest report of the chain to cover them all\n", safetext.Quote(newer))
+	}
 	if who, writing := reports.Writing(o.report); writing {
 		fmt.Fprintf(e.stderr, "msgread verify: note: a run is still writing this report (%s): its rows complete now are read, and the rest are not verified\n", safetext.Clean(who))
 	}

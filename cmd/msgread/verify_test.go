@@ -140,6 +140,13 @@ func TestVerifyHostileInputs(t *testing.T) {
 	if out, err := verify(testKey, "--sample", "all", torn); err != nil || !strings.Contains(out, "no line end") || !strings.Contains(out, "40 sampled") {
 		t.Errorf("a torn report: %v, want exit 0 reading its 40 complete rows and saying so\n%s", err, out)
 	}
+	sent := reports.SendLogPath(report)
+	logged, _ := os.ReadFile(sent)
+	os.WriteFile(sent, append(logged, "# resumed into r2.csv\n"...), 0o600)
+	if out, err := verify(testKey, "--out", filepath.Join(dir, "old.csv"), report); err != nil || !strings.Contains(out, "resumed into "+filepath.Join(dir, "r2.csv")) {
+		t.Errorf("a superseded report: %v, want exit 0 naming the newer report\n%s", err, out)
+	}
+	os.WriteFile(sent, logged, 0o600)
 	lock, err := reports.LockFile(report, "msgread run")
 	if err != nil {
 		t.Fatal(err)
