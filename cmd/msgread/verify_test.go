@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/msgread/msgread/batch/chatapi"
 	"github.com/msgread/msgread/mockserver"
@@ -185,5 +186,44 @@ func TestRunVerify(t *testing.T) {
 		"--report", filepath.Join(dir, "s.csv"), verifyInput(t, 100)}, e)
 	if exitCode(err) != exitRowsFailed || !strings.Contains(err.Error(), "sampled rows not read") || len(srv.Marks()) == 100 {
 		t.Errorf("a mock ignoring marks: exit %d (%v), %d of 100 marked; want exit 1 naming the rows not read\n%s", exitCode(err), err, len(srv.Marks()), errOut)
+	}
+}
+
+// TestVerifyInterrupted: Ctrl-C during a verification ends it with exit
+// 130, no new call started, and the verify report flushed with every row
+// read back so far.
+func TestVerifyInterrupted(t *testing.T) {
+	srv := silentMock(t, 0)
+	dir := t.TempDir()
+	report := filepath.Join(dir, "r.csv")
+	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
+	if err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none", "--report", report, verifyInput(t, 300)}, e); err != nil {
+		t.Fatalf("run: %v\n%s", err, errOut)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	e, _, errOut = testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
+	go func() {
+		// 30 calls (ten peers each) at 20 calls/s: 1.5 s, interrupted after 5.
+		done <- run(ctx, []string{"verify", "--endpoint", srv.URL(), "--rate", "20", "--sample", "all", report}, e)
+	}()
+	for deadline := time.Now().Add(10 * time.Second); srv.Stats().Unread.Requests < 5; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("verify made no 5 calls within 10 s")
+		}
+	}
+	cancel()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("verify did not end within 10 s of the interrupt")
+	}
+	data, _ := os.ReadFile(filepath.Join(dir, "r.verify.csv"))
+	rows := strings.Count(string(data), "\n") - 1
+	calls := int(srv.Stats().Unread.Requests)
+	if exitCode(err) != exitInterrupted || rows <= 0 || rows != 10*calls || calls >= 30 {
+		t.Errorf("exit %d (%v); %d rows in the verify report after %d of 30 calls; want 130, ten rows a call made\n%s", exitCode(err), err, rows, calls, errOut)
 	}
 }
