@@ -10,7 +10,10 @@
 // outage budget, throttling and the meter know nothing else of the API.
 // Runner is the rows' work on it: each row of an input CSV (Input,
 // OpenInput) or of synthetic rows (Synthetic) marked read with
-// admin_set_msg_read, signed and sent by a Client.
+// admin_set_msg_read, signed and sent by a Client. Verify is the second:
+// a sample of a report's done rows (SampleReport, SampleStream) read back
+// with get_c2c_unread_msg_num, ten peers of one account a call, each row
+// judged read, unread or in error.
 //
 // An item's path, one direction:
 //
