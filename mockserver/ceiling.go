@@ -10,22 +10,50 @@ import (
 	"github.com/msgread/msgread/internal/persecond"
 )
 
-// ceiling counts calls in fixed 1-second windows, as the service's "200 calls
-// per second per SDKAppID" reads, and refuses the calls over the limit. With
-// steps, the limit changes over time, as the quota other traffic on the
-// same app leaves does.
+// The kinds of limiter the mock's ceiling can be. The service's own is
+// not documented, so a client must hold against each.
+const (
+	// CeilingFixedWindow counts calls per clock second, refused ones too
+	// (the default; "200 calls per second per SDKAppID" read literally).
+	CeilingFixedWindow = "fixed-window"
+	// CeilingSlidingWindow refuses a call when the second before it (any
+	// one-second span) already holds the limit's accepted calls.
+	CeilingSlidingWindow = "sliding-window"
+	// CeilingTokenBucket refills the limit's tokens a second, up to a burst;
+	// a call takes one, and a call that finds none is refused.
+	CeilingTokenBucket = "token-bucket"
+)
+
+// ceiling refuses the calls over the limit, as the service's "200 calls
+// per second per SDKAppID" reads under the limiter kind set. With steps,
+// the limit changes over time, as the quota other traffic on the same app
+// leaves does.
 type ceiling struct {
-	limit int // calls per window; 0 or less means no limit
+	kind  string
+	burst int
+	limit int // calls per second; 0 or less means no limit
 	steps []CeilingStep
 	cycle time.Duration
-	calls *persecond.Counter
+	calls *persecond.Counter // fixed-window
 
-	mu    sync.Mutex
-	start time.Time // the first call's time: the steps start there
+	mu     sync.Mutex
+	start  time.Time   // the first call's time: the steps start there
+	recent []time.Time // sliding-window: the calls of the last second, oldest first
+	tokens float64     // token-bucket
+	filled time.Time   // token-bucket: when tokens were last refilled
 }
 
 func newCeiling(limit int, steps []CeilingStep) *ceiling {
-	c := &ceiling{limit: limit, steps: steps, calls: persecond.New(1)}
+	return newCeilingKind(CeilingFixedWindow, 0, limit, steps)
+}
+
+// newCeilingKind makes a ceiling of kind ("" is fixed-window); burst is the
+// token bucket's size (0: the limit).
+func newCeilingKind(kind string, burst, limit int, steps []CeilingStep) *ceiling {
+	if kind == "" {
+		kind = CeilingFixedWindow
+	}
+	c := &ceiling{kind: kind, burst: burst, limit: limit, steps: steps, calls: persecond.New(1)}
 	for _, s := range steps {
 		c.cycle += s.For
 	}
@@ -33,11 +61,60 @@ func newCeiling(limit int, steps []CeilingStep) *ceiling {
 }
 
 // allow counts one call at now and reports whether it is within the limit.
-// Refused calls count too: the service does not know they will be refused
-// until it has counted them, and a client that ignores 60007 stays refused.
+// A fixed window counts refused calls too (the service does not know they
+// will be refused until it has counted them, and a client that ignores
+// 60007 stays refused); a sliding window and a token bucket spend their
+// allowance on accepted calls only.
 func (c *ceiling) allow(now time.Time) bool {
 	limit := c.at(now, true)
-	return limit <= 0 || c.calls.Add(now) <= uint64(limit)
+	switch {
+	case limit <= 0:
+		return true
+	case c.kind == CeilingSlidingWindow:
+		return c.allowSliding(now, limit)
+	case c.kind == CeilingTokenBucket:
+		return c.allowToken(now, limit)
+	}
+	return c.calls.Add(now) <= uint64(limit)
+}
+
+// allowSliding keeps the accepted calls of the last second (at most the
+// limit's): a call is refused while the second before it holds as many.
+func (c *ceiling) allowSliding(now time.Time, limit int) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	i := 0
+	for i < len(c.recent) && now.Sub(c.recent[i]) >= time.Second {
+		i++
+	}
+	c.recent = c.recent[i:]
+	if len(c.recent) >= limit {
+		return false
+	}
+	c.recent = append(c.recent, now)
+	return true
+}
+
+func (c *ceiling) allowToken(now time.Time, limit int) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	size := float64(limit)
+	if c.burst > 0 {
+		size = float64(c.burst)
+	}
+	if c.filled.IsZero() {
+		c.tokens = size // a bucket starts full
+	} else if d := now.Sub(c.filled); d > 0 {
+		c.tokens = min(size, c.tokens+d.Seconds()*float64(limit))
+	}
+	if now.After(c.filled) {
+		c.filled = now
+	}
+	if c.tokens < 1 {
+		return false
+	}
+	c.tokens--
+	return true
 }
 
 // at returns the limit at now. The steps start with the first call (when
@@ -68,7 +145,7 @@ func (c *ceiling) at(now time.Time, first bool) int {
 func (c *ceiling) reset() {
 	c.calls.Reset()
 	c.mu.Lock()
-	c.start = time.Time{}
+	c.start, c.recent, c.tokens, c.filled = time.Time{}, nil, 0, time.Time{}
 	c.mu.Unlock()
 }
 

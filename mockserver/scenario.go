@@ -33,6 +33,12 @@ type Scenario struct {
 	// calls a second for 20 s, then 120, then 60, repeating from the first
 	// call. It replaces Ceiling.
 	CeilingSteps string `json:"ceiling_steps,omitempty"`
+	// CeilingKind is the limiter the ceiling is: "fixed-window" (the
+	// default, per clock second), "sliding-window" (any one-second span) or
+	// "token-bucket" (the ceiling's rate, up to CeilingBurst tokens; zero
+	// means one second's worth).
+	CeilingKind  string `json:"ceiling_kind,omitempty"`
+	CeilingBurst int    `json:"ceiling_burst,omitempty"`
 	// History is each conversation's messages before the mock started,
 	// which get_c2c_unread_msg_num counts; nil means DefaultHistory.
 	History *History `json:"history,omitempty"`
@@ -61,6 +67,14 @@ func (s Scenario) Validate() error {
 		if _, err := ParseCeilingSteps(s.CeilingSteps); err != nil {
 			return fmt.Errorf("scenario %s: %w", s.Name, err)
 		}
+	}
+	switch s.CeilingKind {
+	case "", CeilingFixedWindow, CeilingSlidingWindow, CeilingTokenBucket:
+	default:
+		return fmt.Errorf("scenario %s: ceiling_kind %q is not %s, %s or %s", s.Name, s.CeilingKind, CeilingFixedWindow, CeilingSlidingWindow, CeilingTokenBucket)
+	}
+	if s.CeilingBurst < 0 || (s.CeilingBurst > 0 && s.CeilingKind != CeilingTokenBucket) {
+		return fmt.Errorf("scenario %s: ceiling_burst %d is for a token-bucket ceiling, at least 1", s.Name, s.CeilingBurst)
 	}
 	if s.History != nil {
 		if err := s.History.Validate(); err != nil {

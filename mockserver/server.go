@@ -118,7 +118,7 @@ func New(cfg Config) (*Server, error) {
 		cfg:     cfg,
 		admins:  make(map[string]bool, len(cfg.Admins)),
 		sigs:    newSigCache(cfg.Key),
-		ceiling: newCeiling(cfg.Ceiling, steps),
+		ceiling: newCeilingKind(cfg.CeilingKind, cfg.CeilingBurst, cfg.Ceiling, steps),
 		unread:  newUnreadAPI(cfg, steps),
 		state:   newState(),
 		stats:   newStats(cfg.Clock.Now),

@@ -30,7 +30,7 @@ func newUnreadAPI(cfg Config, steps []CeilingStep) *unreadAPI {
 	if cfg.History != nil {
 		h = *cfg.History
 	}
-	return &unreadAPI{ceiling: newCeiling(cfg.Ceiling, steps), history: newHistory(h, cfg.Clock.Now(), cfg.Seed),
+	return &unreadAPI{ceiling: newCeilingKind(cfg.CeilingKind, cfg.CeilingBurst, cfg.Ceiling, steps), history: newHistory(h, cfg.Clock.Now(), cfg.Seed),
 		calls: map[string]uint64{}, byCode: map[int]uint64{}}
 }
 
