@@ -261,6 +261,17 @@ func verifyExit(sum batch.VerifySummary, err error) error {
 	return nil
 }
 
+// verifyStop maps a verification's stop to its exit and stop code: an
+// interrupt (130), a fatal answer or the outage (3); nil for none of them.
+func verifyStop(err error) *exitError {
+	var ee *exitError
+	if err == nil || !errors.As(verifyExit(batch.VerifySummary{}, err), &ee) || (ee.code != exitInterrupted && ee.stop != digest.StopFatalAnswer &&
+		ee.stop != digest.StopOutageBudget && ee.stop != digest.StopUnreachable) {
+		return nil
+	}
+	return ee
+}
+
 // document is the verification's summary JSON.
 func (o *verifyOptions) document(sum batch.VerifySummary, st batch.SampleStats, err error, started time.Time) digest.VerifyDocument {
 	finished := time.Now()

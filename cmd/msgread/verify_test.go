@@ -320,3 +320,30 @@ func TestVerifySecondInterrupt(t *testing.T) {
 		t.Errorf("exit %d (%v), stop %q; want 130, aborted\n%s", exitCode(err), err, doc.Stop.Code, errOut)
 	}
 }
+
+// TestRunVerifyInterrupted: an interrupt during run --verify's
+// verification ends the run with exit 130 and the stop interrupted, not
+// as rows not read (exit 1).
+func TestRunVerifyInterrupted(t *testing.T) {
+	srv := silentMock(t, 0)
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		for ctx.Err() == nil && srv.Stats().Unread.Requests < 1 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	e, out, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
+	err := run(ctx, []string{"run", "--endpoint", srv.URL(), "--rate", "100", "--progress", "none", "--verify", "all",
+		"--report", filepath.Join(dir, "r.csv"), "--summary-json", "-", verifyInput(t, 300)}, e)
+	var doc struct {
+		Stop   struct{ Code string }
+		Verify *struct{ Sampled int }
+	}
+	json.Unmarshal([]byte(out.String()), &doc)
+	if exitCode(err) != exitInterrupted || doc.Stop.Code != "interrupted" || doc.Verify == nil || doc.Verify.Sampled >= 300 {
+		t.Errorf("exit %d (%v), stop %q, verify %+v; want 130, interrupted, part of the sample\n%s", exitCode(err), err, doc.Stop.Code, doc.Verify, errOut)
+	}
+}
