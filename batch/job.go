@@ -248,6 +248,9 @@ type Ending struct {
 	// Verified is what JobConfig.Verify found (Info.Verify words it);
 	// nil when it was not asked for or the run stopped early.
 	Verified *VerifySummary
+	// VerifyErr is the error the verification stopped with (an interrupt,
+	// a fatal answer, its report), nil when it ran to its end.
+	VerifyErr error
 	// Report, Failed, Timeline and HTML are the paths written.
 	Report, Failed, Timeline, HTML string
 	// ChartsErr says which of the timeline and the HTML could not be
@@ -281,7 +284,7 @@ func (j *Job) Run(ctx context.Context) *Ending {
 	}
 	sum.Thresholds = j.cfg.Thresholds.Check(sum)
 	if j.cfg.Verify != nil && x.stop() == nil {
-		end.Verified, page.Verify = j.verify(ctx)
+		end.Verified, page.Verify, end.VerifyErr = j.verify(ctx)
 	}
 	page.Summary, page.Generated = sum, j.cfg.Runner.Clock.Now()
 	x.outputErr = j.charts.write(page)
@@ -293,13 +296,13 @@ func (j *Job) Run(ctx context.Context) *Ending {
 
 // verify reads a sample of the finished report's ok rows back into
 // REPORT.verify.csv, through an engine of the run's settings.
-func (j *Job) verify(ctx context.Context) (*VerifySummary, *digest.VerifyResult) {
+func (j *Job) verify(ctx context.Context) (*VerifySummary, *digest.VerifyResult, error) {
 	v := j.cfg.Verify
 	res := &digest.VerifyResult{Sample: v.Sample.String(), Report: strings.TrimSuffix(j.files.ReportPath, ".csv") + ".verify.csv"}
-	fail := func(err error) (*VerifySummary, *digest.VerifyResult) {
+	fail := func(err error) (*VerifySummary, *digest.VerifyResult, error) {
 		res.Stopped = "it stopped: " + err.Error()
 		j.note("--verify: " + err.Error())
-		return nil, res
+		return nil, res, err
 	}
 	in, err := os.Open(j.files.ReportPath)
 	if err != nil {
@@ -317,7 +320,7 @@ func (j *Job) verify(ctx context.Context) (*VerifySummary, *digest.VerifyResult)
 	defer out.Close()
 	cfg := j.cfg.Runner
 	cfg.StopAfter, cfg.Resume, cfg.Caller = 0, nil, nil
-	sum, err := Verify(ctx, VerifyConfig{Runner: cfg, Counter: v.Counter, Rows: rows, Out: out})
+	sum, err := Verify(ctx, VerifyConfig{Runner: cfg, Counter: v.Counter, Rows: rows, Out: out, Abort: j.runner.aborted})
 	if cerr := out.Close(); err == nil {
 		err = cerr
 	}
@@ -325,7 +328,7 @@ func (j *Job) verify(ctx context.Context) (*VerifySummary, *digest.VerifyResult)
 	if err != nil {
 		res.Stopped = "it stopped: " + err.Error()
 	}
-	return &sum, res
+	return &sum, res, err
 }
 
 // info is what the summary JSON says of the job beyond its Summary.

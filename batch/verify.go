@@ -34,6 +34,9 @@ type VerifyConfig struct {
 	// read ChunkRows at a time: memory stays flat however many rows come.
 	Rows []VerifyRow
 	Next func() (VerifyRow, error)
+	// Abort, when closed, stops the calls in flight of a verification
+	// whose context was cancelled (a second interrupt); nil never does.
+	Abort <-chan struct{}
 	// Out receives the verify report, one CSV row a sampled row; nil
 	// writes none.
 	Out io.Writer
@@ -121,6 +124,17 @@ func Verify(ctx context.Context, cfg VerifyConfig) (VerifySummary, error) {
 		if err := sink.csv.Write(VerifyHeader); err != nil {
 			return sink.sum, err
 		}
+	}
+	if cfg.Abort != nil {
+		done := make(chan struct{})
+		defer close(done)
+		go func() {
+			select {
+			case <-cfg.Abort:
+				e.Abort()
+			case <-done:
+			}
+		}()
 	}
 	sum, err := e.Run(ctx, feed, sink)
 	sink.sum.Calls = sum

@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -86,7 +87,13 @@ func (s *Server) serveUnread(w http.ResponseWriter, r *http.Request) {
 		code, req = s.parseUnread(r.Body)
 	}
 	if code != 0 {
-		s.answerUnread(w, chatapi.UnreadResponse{Response: chatapi.NewResponse(code)})
+		res := chatapi.UnreadResponse{Response: chatapi.NewResponse(code)}
+		if code == chatapi.CodeUnknownPeer {
+			// This API's 90003 names To_Account (the shared table's text,
+			// for mark-read, names Peer_Account).
+			res.ErrorInfo = "To_Account is missing or does not exist"
+		}
+		s.answerUnread(w, res)
 		return
 	}
 	peers := strings.Join(req.PeerAccounts, ",")
@@ -112,7 +119,7 @@ func (s *Server) serveUnread(w http.ResponseWriter, r *http.Request) {
 func (s *Server) parseUnread(body io.Reader) (int, chatapi.UnreadRequest) {
 	var req chatapi.UnreadRequest
 	data, err := io.ReadAll(io.LimitReader(body, maxBodyBytes+1))
-	if err != nil || len(data) == 0 || len(data) > maxBodyBytes || json.Unmarshal(data, &req) != nil || len(req.PeerAccounts) > chatapi.MaxUnreadPeers {
+	if err != nil || len(data) == 0 || len(data) > maxBodyBytes || !isObject(data) || json.Unmarshal(data, &req) != nil || len(req.PeerAccounts) > chatapi.MaxUnreadPeers {
 		return chatapi.CodeBodyParse, req
 	}
 	if chatapi.CheckUserID(req.ToAccount) != "" || !s.exists(req.ToAccount) {
@@ -151,4 +158,11 @@ func (s *Server) answerUnread(w http.ResponseWriter, res chatapi.UnreadResponse)
 	w.Write(append(b, '\n'))
 	s.unread.record(res.ErrorCode)
 	s.metrics.unread.WithLabelValues(strconv.Itoa(res.ErrorCode)).Inc()
+}
+
+// isObject says the body is a JSON object (null and lists decode into a
+// struct without error, and are none).
+func isObject(data []byte) bool {
+	t := bytes.TrimLeft(data, " \t\r\n")
+	return len(t) > 0 && t[0] == '{'
 }

@@ -65,10 +65,16 @@ func TestUnreadRefusals(t *testing.T) {
 		{"no To_Account", `{"Peer_Account":["b"]}`, chatapi.CodeUnknownPeer},
 		{"not JSON", `{"To_Account":`, chatapi.CodeBodyParse},
 		{"peers not a list", `{"To_Account":"a","Peer_Account":"b"}`, chatapi.CodeBodyParse},
+		{"null", `null`, chatapi.CodeBodyParse},
+		{"a list", `[]`, chatapi.CodeBodyParse},
 	} {
 		srv := newMock(t, mockserver.Config{})
 		if res := unreadCall(t, srv, devSig(t), tc.body); res.ErrorCode != tc.code || res.ActionStatus != chatapi.StatusFail {
 			t.Errorf("%s: %+v, want %d", tc.name, res.Response, tc.code)
+		} else if tc.code == chatapi.CodeUnknownPeer && !strings.Contains(res.ErrorInfo, "To_Account") {
+			// This API's 90003 is about To_Account (the row's report_account),
+			// not a Peer_Account: its text must not send the operator to the peer.
+			t.Errorf("%s: ErrorInfo %q does not name To_Account", tc.name, res.ErrorInfo)
 		}
 	}
 	clock := fakeclock.New(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))

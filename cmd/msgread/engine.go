@@ -296,11 +296,22 @@ func exit(end *batch.Ending) error {
 // exits with.
 func finish(e *env, out *summaryOutput, end *batch.Ending) error {
 	err := exit(end)
+	stop := end.Stop
 	if v := end.Info.Verify; err == nil && v != nil && (v.Unread+v.Errors > 0 || v.Stopped != "") {
-		err = &exitError{code: exitRowsFailed, err: fmt.Errorf("verify: %d of %d sampled rows not read (%d unread, %d in error)%s", v.Unread+v.Errors, v.Sampled, v.Unread, v.Errors, v.Stopped)}
+		stopped := ""
+		if v.Stopped != "" {
+			stopped = "; " + v.Stopped
+		}
+		err = &exitError{code: exitRowsFailed, err: fmt.Errorf("verify: %d of %d sampled rows not read (%d unread, %d in error)%s", v.Unread+v.Errors, v.Sampled, v.Unread, v.Errors, stopped)}
+		if ee := verifyStop(end.VerifyErr); ee != nil {
+			// The verification stopped (an interrupt, a fatal answer): the
+			// exit and the stop say so, as verify's would.
+			ee.err = fmt.Errorf("verify: %w", ee.err)
+			err, stop = ee, &digest.Stop{Code: ee.stop, Message: ee.err.Error()}
+		}
 	}
 	info := end.Info
-	info.Stop, info.ExitCode, info.Version = end.Stop, exitCode(err), versionString()
+	info.Stop, info.ExitCode, info.Version = stop, exitCode(err), versionString()
 	if werr := out.write(e, digest.NewDocument(end.Summary, info)); werr != nil && exitCode(err) != exitAborted && exitCode(err) != exitInterrupted {
 		// CI reads the summary: a run whose summary could not be written
 		// does not end as if all were well.

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -86,29 +87,45 @@ func (o *verifyOptions) run(ctx context.Context, e *env) error {
 		return err
 	}
 	defer f.Close()
-	out, err := reports.CreateNew(o.out)
-	if err != nil {
-		return stopped(exitUsage, stopOutput, fmt.Errorf("--out: %w", err))
-	}
-	defer out.Close()
+	// The target first: a setting it refuses (no key, say) leaves no
+	// verify report behind to refuse the next try.
 	tgt, err := o.target.resolve(ctx, e, "verify", o.rate.profile.Max(), o.timeout, o.workers)
 	if err != nil {
 		return err
 	}
 	defer tgt.close()
+	out, err := reports.CreateNew(o.out)
+	if err != nil {
+		return stopped(exitUsage, stopOutput, fmt.Errorf("--out: %w", err))
+	}
+	defer out.Close()
 	cfg := batch.DefaultConfig()
 	cfg.Profile, cfg.Workers, cfg.Retries, cfg.OutageBudget = o.rate.profile, o.workers, o.retries, o.outage
 	fmt.Fprintf(e.stderr, "msgread verify: %s; --sample %s of %s at %s; verify report %s\n", tgt.banner, o.sample, safetext.Quote(o.report), o.rate.profile, safetext.Quote(o.out))
-	sum, runErr := batch.Verify(ctx, batch.VerifyConfig{Runner: cfg, Counter: tgt.client, Next: stream.Next, Out: out})
+	next := func() (batch.VerifyRow, error) {
+		row, err := stream.Next()
+		if err != nil && !errors.Is(err, io.EOF) {
+			err = fmt.Errorf("%w: report %s: %w", batch.ErrBadInput, safetext.Quote(o.report), err)
+		}
+		return row, err
+	}
+	abort, stopWatch := secondInterrupt(ctx, e)
+	sum, runErr := batch.Verify(ctx, batch.VerifyConfig{Runner: cfg, Counter: tgt.client, Next: next, Out: out, Abort: abort})
+	stopWatch()
 	if cerr := out.Close(); runErr == nil && cerr != nil {
 		runErr = fmt.Errorf("writing %s: %w", o.out, cerr)
 	}
 	st := stream.Stats()
-	o.printSampled(e, st, sum.Sampled)
-	if sum.Sampled > 0 || runErr != nil {
+	o.printSampled(e, st, sum.Sampled, runErr == nil)
+	err = verifyExit(sum, runErr)
+	if exitCode(err) == exitUsage {
+		// Refused before the first call (a damaged report): no verify
+		// report is left to refuse the next try.
+		out.Close()
+		os.Remove(o.out)
+	} else if sum.Sampled > 0 || runErr != nil {
 		printVerify(e, sum, o.out)
 	}
-	err = verifyExit(sum, runErr)
 	o.summary.write(e, o.document(sum, st, err, started))
 	return err
 }
@@ -138,9 +155,15 @@ func (o *verifyOptions) openSample(ctx context.Context, e *env) (io.Closer, *bat
 }
 
 // printSampled says what was read of the report and sampled.
-func (o *verifyOptions) printSampled(e *env, st batch.SampleStats, sampled int) {
+func (o *verifyOptions) printSampled(e *env, st batch.SampleStats, sampled int, ended bool) {
 	if st.Torn {
 		fmt.Fprintf(e.stderr, "msgread verify: note: the report's last line has no line end (a run still writing it, or killed mid-write): its %d complete rows were read\n", st.Rows)
+	}
+	if !ended {
+		// Stopped early: the rows read so far, not the report's.
+		fmt.Fprintf(e.stderr, "msgread verify: %s: stopped early; %d sampled rows read back (--sample %s, --seed %d)\n",
+			safetext.Quote(o.report), sampled, o.sample, o.seed)
+		return
 	}
 	fmt.Fprintf(e.stderr, "msgread verify: %s: %d rows, %d claimed done (ok or skipped); sampled %d (--sample %s, --seed %d)\n",
 		safetext.Quote(o.report), st.Rows, st.Done, sampled, o.sample, o.seed)
@@ -180,6 +203,32 @@ func printVerify(e *env, sum batch.VerifySummary, out string) {
 	fmt.Fprintf(e.stderr, "  verify report: %s\n", safetext.Quote(out))
 }
 
+// secondInterrupt returns a channel closed on the interrupt after the
+// first (which cancels ctx): the calls in flight are cut off then, as a
+// run's are.
+// stop ends the watch once the verification ended.
+func secondInterrupt(ctx context.Context, e *env) (abort <-chan struct{}, stop func()) {
+	aborted, finished := make(chan struct{}), make(chan struct{})
+	if e.signals == nil {
+		return aborted, func() {}
+	}
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-finished:
+			return
+		}
+		fmt.Fprintln(e.stderr, "msgread verify: interrupted: no new call starts; the calls in flight finish, then the verify report is flushed (Ctrl-C again to stop them)")
+		select {
+		case <-e.signals:
+			fmt.Fprintln(e.stderr, "msgread verify: second interrupt: stopping calls in flight")
+			close(aborted)
+		case <-finished:
+		}
+	}()
+	return aborted, func() { close(finished) }
+}
+
 // verifyExit maps a verification to the exit codes: 0 every sampled row
 // read, 1 any unread or in error, 3 a fatal answer or the outage budget,
 // 130 an interrupt.
@@ -188,16 +237,39 @@ func verifyExit(sum batch.VerifySummary, err error) error {
 	var outage *batch.OutageError
 	var unreachable *batch.UnreachableError
 	switch {
-	case errors.Is(err, context.Canceled) || errors.Is(err, batch.ErrAborted):
+	case errors.Is(err, batch.ErrAborted):
+		return &exitError{code: exitInterrupted, stop: digest.StopAborted, err: errors.New("stopped by a second interrupt: the calls in flight were cut off; the verify report holds every row read back before")}
+	case errors.Is(err, context.Canceled):
 		return &exitError{code: exitInterrupted, stop: stopInterrupt, err: errors.New("interrupted: the verify report holds every row read back so far")}
-	case errors.As(err, &fatal) || errors.As(err, &outage) || errors.As(err, &unreachable):
-		return &exitError{code: exitAborted, err: explain(err)}
+	case errors.As(err, &fatal):
+		return &exitError{code: exitAborted, stop: digest.StopFatalAnswer, err: explain(err)}
+	case errors.As(err, &outage):
+		return &exitError{code: exitAborted, stop: digest.StopOutageBudget, err: explain(err)}
+	case errors.As(err, &unreachable):
+		return &exitError{code: exitAborted, stop: digest.StopUnreachable, err: explain(err)}
+	case errors.Is(err, batch.ErrBadInput) && sum.Calls.Attempts == 0:
+		// A report damaged before its first call: refused as a file that is
+		// not a report is, nothing sent.
+		return &exitError{code: exitUsage, stop: stopInput, err: errors.New(strings.TrimPrefix(err.Error(), batch.ErrBadInput.Error()+": "))}
+	case errors.Is(err, batch.ErrBadInput):
+		return &exitError{code: exitAborted, stop: stopInput, err: fmt.Errorf("%s (the verify report holds the rows read back before it)", strings.TrimPrefix(err.Error(), batch.ErrBadInput.Error()+": "))}
 	case err != nil:
 		return &exitError{code: exitAborted, stop: stopOutput, err: err}
 	case sum.Unread+sum.Errors > 0:
 		return &exitError{code: exitRowsFailed, err: errSilent}
 	}
 	return nil
+}
+
+// verifyStop maps a verification's stop to its exit and stop code: an
+// interrupt (130), a fatal answer or the outage (3); nil for none of them.
+func verifyStop(err error) *exitError {
+	var ee *exitError
+	if err == nil || !errors.As(verifyExit(batch.VerifySummary{}, err), &ee) || (ee.code != exitInterrupted && ee.stop != digest.StopFatalAnswer &&
+		ee.stop != digest.StopOutageBudget && ee.stop != digest.StopUnreachable) {
+		return nil
+	}
+	return ee
 }
 
 // document is the verification's summary JSON.

@@ -227,3 +227,123 @@ func TestVerifyInterrupted(t *testing.T) {
 		t.Errorf("exit %d (%v); %d rows in the verify report after %d of 30 calls; want 130, ten rows a call made\n%s", exitCode(err), err, rows, calls, errOut)
 	}
 }
+
+// TestVerifyRefusalsLeaveNoReport: a verification refused before its
+// first call (no key; a report damaged in its first rows) leaves no verify
+// report to refuse the next try, the damaged report exits 2 as an input
+// error, and a fatal answer's summary names it fatal_answer.
+func TestVerifyRefusalsLeaveNoReport(t *testing.T) {
+	srv := silentMock(t, 0)
+	dir := t.TempDir()
+	report := filepath.Join(dir, "r.csv")
+	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
+	if err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none", "--report", report, verifyInput(t, 20)}, e); err != nil {
+		t.Fatalf("run: %v\n%s", err, errOut)
+	}
+	verify := func(vars map[string]string, args ...string) (string, error) {
+		e, out, _ := testEnv(vars)
+		err := run(context.Background(), append([]string{"verify", "--endpoint", srv.URL(), "--rate", "5000", "--summary-json", "-"}, args...), e)
+		return out.String(), err
+	}
+	stopCode := func(doc string) string {
+		var d struct{ Stop struct{ Code string } }
+		json.Unmarshal([]byte(doc), &d)
+		return d.Stop.Code
+	}
+	out := filepath.Join(dir, "v.csv")
+	if _, err := verify(nil, "--out", out, report); exitCode(err) != exitUsage {
+		t.Fatalf("no key: exit %d (%v), want 2", exitCode(err), err)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("no key: the verify report was left behind")
+	}
+	if _, err := verify(map[string]string{"MSGREAD_SECRET_KEY": testKey}, "--out", out, report); err != nil {
+		t.Errorf("the same verification with the key: %v, want exit 0", err)
+	}
+	data, _ := os.ReadFile(report)
+	lines := strings.SplitAfter(string(data), "\n")
+	damaged := filepath.Join(dir, "damaged.csv")
+	os.WriteFile(damaged, []byte(strings.Join(lines[:5], "")+"garbage,line\n"+strings.Join(lines[5:], "")), 0o600)
+	dout := filepath.Join(dir, "d.csv")
+	doc, err := verify(map[string]string{"MSGREAD_SECRET_KEY": testKey}, "--sample", "all", "--out", dout, damaged)
+	if exitCode(err) != exitUsage || stopCode(doc) != "input_error" || !strings.Contains(err.Error(), "report line 6") {
+		t.Errorf("a damaged report: exit %d (%v), stop %q; want 2, input_error, naming its line", exitCode(err), err, stopCode(doc))
+	}
+	if _, err := os.Stat(dout); err == nil {
+		t.Error("a damaged report: the verify report was left behind")
+	}
+	doc, err = verify(map[string]string{"MSGREAD_SECRET_KEY": "wrong-key"}, "--out", filepath.Join(dir, "w.csv"), report)
+	if exitCode(err) != exitAborted || stopCode(doc) != "fatal_answer" {
+		t.Errorf("a wrong key: exit %d (%v), stop %q; want 3, fatal_answer", exitCode(err), err, stopCode(doc))
+	}
+}
+
+// TestVerifySecondInterrupt: a second interrupt cuts off the calls in
+// flight of a verification (a hanging service), as it does a run's: exit
+// 130, stop aborted, at once rather than after the call's timeout.
+func TestVerifySecondInterrupt(t *testing.T) {
+	dir := t.TempDir()
+	report := filepath.Join(dir, "r.csv")
+	srv := silentMock(t, 0)
+	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
+	if err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none", "--report", report, verifyInput(t, 5)}, e); err != nil {
+		t.Fatalf("run: %v\n%s", err, errOut)
+	}
+	sc, err := mockserver.DecodeScenario("hang.json", []byte(`{"name":"hang","faults":[{"kind":"hang","max":"30s","probability":1}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := mockserver.Config{Key: chatapi.NewSecret(testKey), Seed: 5}
+	sc.Apply(&cfg)
+	hang := startMock(t, cfg)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	signals := make(chan os.Signal, 1)
+	e, out, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
+	e.signals = signals
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"verify", "--endpoint", hang.URL(), "--timeout", "20s", "--summary-json", "-", report}, e)
+	}()
+	time.Sleep(300 * time.Millisecond) // its first call hangs
+	cancel()
+	time.Sleep(50 * time.Millisecond)
+	signals <- os.Interrupt
+	select {
+	case err = <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("verify did not end within 5 s of the second interrupt")
+	}
+	var doc struct{ Stop struct{ Code string } }
+	json.Unmarshal([]byte(out.String()), &doc)
+	if exitCode(err) != exitInterrupted || doc.Stop.Code != "aborted" {
+		t.Errorf("exit %d (%v), stop %q; want 130, aborted\n%s", exitCode(err), err, doc.Stop.Code, errOut)
+	}
+}
+
+// TestRunVerifyInterrupted: an interrupt during run --verify's
+// verification ends the run with exit 130 and the stop interrupted, not
+// as rows not read (exit 1).
+func TestRunVerifyInterrupted(t *testing.T) {
+	srv := silentMock(t, 0)
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		for ctx.Err() == nil && srv.Stats().Unread.Requests < 1 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	e, out, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
+	err := run(ctx, []string{"run", "--endpoint", srv.URL(), "--rate", "100", "--progress", "none", "--verify", "all",
+		"--report", filepath.Join(dir, "r.csv"), "--summary-json", "-", verifyInput(t, 300)}, e)
+	var doc struct {
+		Stop   struct{ Code string }
+		Verify *struct{ Sampled int }
+	}
+	json.Unmarshal([]byte(out.String()), &doc)
+	if exitCode(err) != exitInterrupted || doc.Stop.Code != "interrupted" || doc.Verify == nil || doc.Verify.Sampled >= 300 {
+		t.Errorf("exit %d (%v), stop %q, verify %+v; want 130, interrupted, part of the sample\n%s", exitCode(err), err, doc.Stop.Code, doc.Verify, errOut)
+	}
+}
