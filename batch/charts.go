@@ -18,12 +18,15 @@ import (
 type charts struct {
 	timelinePath, htmlPath string
 	timeline, html         io.WriteCloser
+	// verifyPath and verify are --verify's report, when asked for.
+	verifyPath string
+	verify     *os.File
 }
 
 // createCharts makes the timeline and HTML files beside the report, named
 // after it unless given; an appended report's run gets charts of its own,
 // the first free of REPORT.2.html, REPORT.3.html, ...
-func createCharts(files *reports.Files, timeline, html string) (c charts, err error) {
+func createCharts(files *reports.Files, timeline, html string, verify bool) (c charts, err error) {
 	base := strings.TrimSuffix(files.ReportPath, ".csv")
 	if files.Appending {
 		for n := 2; ; n++ {
@@ -47,7 +50,19 @@ func createCharts(files *reports.Files, timeline, html string) (c charts, err er
 	if c.html, err = files.Create(c.htmlPath, "--html"); err != nil {
 		return c, &SetupError{What: "html", Stop: digest.StopOutputError, Usage: true, Err: err}
 	}
+	if verify {
+		c.verifyPath = base + ".verify.csv"
+		if c.verify, err = files.Create(c.verifyPath, "--verify's report"); err != nil {
+			return c, &SetupError{What: "verify", Stop: digest.StopOutputError, Usage: true, Err: err}
+		}
+	}
 	return c, nil
+}
+
+// dropVerify removes --verify's report when the run stopped before it.
+func (c charts) dropVerify() {
+	c.verify.Close()
+	os.Remove(c.verifyPath)
 }
 
 // write fills the timeline and the HTML report and closes them. Its error

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -131,7 +130,7 @@ func OpenJob(ctx context.Context, cfg JobConfig) (*Job, error) {
 
 func (j *Job) prepare(ctx context.Context) error {
 	var err error
-	if j.charts, err = createCharts(j.files, j.cfg.Timeline, j.cfg.HTML); err != nil {
+	if j.charts, err = createCharts(j.files, j.cfg.Timeline, j.cfg.HTML, j.cfg.Verify != nil); err != nil {
 		return err
 	}
 	if err := j.checkResume(ctx); err != nil {
@@ -285,6 +284,8 @@ func (j *Job) Run(ctx context.Context) *Ending {
 	sum.Thresholds = j.cfg.Thresholds.Check(sum)
 	if j.cfg.Verify != nil && x.stop() == nil {
 		end.Verified, page.Verify, end.VerifyErr = j.verify(ctx)
+	} else if j.charts.verify != nil {
+		j.charts.dropVerify() // made at the start; the run stopped before it
 	}
 	page.Summary, page.Generated = sum, j.cfg.Runner.Clock.Now()
 	x.outputErr = j.charts.write(page)
@@ -295,10 +296,12 @@ func (j *Job) Run(ctx context.Context) *Ending {
 }
 
 // verify reads a sample of the finished report's ok rows back into
-// REPORT.verify.csv, through an engine of the run's settings.
+// REPORT.verify.csv (made at the start, as the charts are), through an
+// engine of the run's settings; a share or all of the report is streamed.
 func (j *Job) verify(ctx context.Context) (*VerifySummary, *digest.VerifyResult, error) {
-	v := j.cfg.Verify
-	res := &digest.VerifyResult{Sample: v.Sample.String(), Report: strings.TrimSuffix(j.files.ReportPath, ".csv") + ".verify.csv"}
+	v, out := j.cfg.Verify, j.charts.verify
+	defer out.Close()
+	res := &digest.VerifyResult{Sample: v.Sample.String(), Report: j.charts.verifyPath}
 	fail := func(err error) (*VerifySummary, *digest.VerifyResult, error) {
 		res.Stopped = "it stopped: " + err.Error()
 		j.note("--verify: " + err.Error())
@@ -309,18 +312,13 @@ func (j *Job) verify(ctx context.Context) (*VerifySummary, *digest.VerifyResult,
 		return fail(err)
 	}
 	defer in.Close()
-	rows, _, err := SampleReport(in, v.Sample, v.Seed)
+	stream, err := NewSampleStream(in, v.Sample, v.Seed)
 	if err != nil {
 		return fail(err)
 	}
-	out, err := reports.CreateNew(res.Report)
-	if err != nil {
-		return fail(err)
-	}
-	defer out.Close()
 	cfg := j.cfg.Runner
 	cfg.StopAfter, cfg.Resume, cfg.Caller = 0, nil, nil
-	sum, err := Verify(ctx, VerifyConfig{Runner: cfg, Counter: v.Counter, Rows: rows, Out: out, Abort: j.runner.aborted})
+	sum, err := Verify(ctx, VerifyConfig{Runner: cfg, Counter: v.Counter, Next: stream.Next, Out: out, Abort: j.runner.aborted})
 	if cerr := out.Close(); err == nil {
 		err = cerr
 	}

@@ -228,7 +228,7 @@ func setupError(err error, cfg batch.JobConfig) error {
 	case setup.Usage:
 		code = exitUsage
 	}
-	prefix := map[string]string{"resume": "--resume: ", "report": "cannot write the report: ", "timeline": "--timeline: ", "html": "--html: ",
+	prefix := map[string]string{"resume": "--resume: ", "report": "cannot write the report: ", "timeline": "--timeline: ", "html": "--html: ", "verify": "--verify: ",
 		"check": "--resume: "}[setup.What]
 	if setup.What == "check" && !setup.Usage {
 		prefix = "stopped before the first call: "

@@ -347,3 +347,27 @@ func TestRunVerifyInterrupted(t *testing.T) {
 		t.Errorf("exit %d (%v), stop %q, verify %+v; want 130, interrupted, part of the sample\n%s", exitCode(err), err, doc.Stop.Code, doc.Verify, errOut)
 	}
 }
+
+// TestRunVerifyReportIsMadeFirst: --verify's report is made with the
+// run's other outputs, so one that exists refuses the run before its first
+// call (exit 2), and a run that stops early leaves none behind.
+func TestRunVerifyReportIsMadeFirst(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "e.verify.csv"), []byte("keep\n"), 0o600)
+	srv := silentMock(t, 0)
+	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
+	err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--progress", "none", "--verify", "all",
+		"--report", filepath.Join(dir, "e.csv"), verifyInput(t, 5)}, e)
+	if exitCode(err) != exitUsage || srv.Stats().Requests != 0 || !strings.Contains(err.Error(), "e.verify.csv") {
+		t.Errorf("an existing verify report: exit %d (%v), %d calls; want 2 naming it, nothing sent\n%s", exitCode(err), err, srv.Stats().Requests, errOut)
+	}
+	if data, _ := os.ReadFile(filepath.Join(dir, "e.verify.csv")); string(data) != "keep\n" {
+		t.Errorf("the existing file was touched: %q", data)
+	}
+	e, _, errOut = testEnv(map[string]string{"MSGREAD_SECRET_KEY": "wrong-key"})
+	err = run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--progress", "none", "--verify", "all",
+		"--report", filepath.Join(dir, "w.csv"), verifyInput(t, 5)}, e)
+	if _, serr := os.Stat(filepath.Join(dir, "w.verify.csv")); exitCode(err) != exitAborted || serr == nil {
+		t.Errorf("a run stopped by a wrong key: exit %d (%v), verify report left: %v\n%s", exitCode(err), err, serr == nil, errOut)
+	}
+}
