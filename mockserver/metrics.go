@@ -18,7 +18,7 @@ type metrics struct {
 	latency  prometheus.Histogram
 }
 
-func newMetrics(marks func() int) *metrics {
+func newMetrics(marks func() int, production func() ProductionStats) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -44,6 +44,14 @@ func newMetrics(marks func() int) *metrics {
 			Name: "msgread_mock_marked_pairs",
 			Help: "Distinct pairs marked read.",
 		}, func() float64 { return float64(marks()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "msgread_mock_production_calls_total",
+			Help: "Production calls the mock generated under the mark-read ceiling (a scenario's production traffic).",
+		}, func() float64 { return float64(production().Calls) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "msgread_mock_production_refused_total",
+			Help: "Production calls the mark-read ceiling refused.",
+		}, func() float64 { return float64(production().Refused) }),
 		collectors.NewGoCollector(),
 	)
 	return m

@@ -39,6 +39,9 @@ type Scenario struct {
 	// means one second's worth).
 	CeilingKind  string `json:"ceiling_kind,omitempty"`
 	CeilingBurst int    `json:"ceiling_burst,omitempty"`
+	// Production is the app's own traffic on the same API, generated
+	// inside the mock under the same ceiling; nil means none.
+	Production *Production `json:"production,omitempty"`
 	// History is each conversation's messages before the mock started,
 	// which get_c2c_unread_msg_num counts; nil means DefaultHistory.
 	History *History `json:"history,omitempty"`
@@ -75,6 +78,11 @@ func (s Scenario) Validate() error {
 	}
 	if s.CeilingBurst < 0 || (s.CeilingBurst > 0 && s.CeilingKind != CeilingTokenBucket) {
 		return fmt.Errorf("scenario %s: ceiling_burst %d is for a token-bucket ceiling, at least 1", s.Name, s.CeilingBurst)
+	}
+	if s.Production != nil {
+		if err := s.Production.Validate(); err != nil {
+			return fmt.Errorf("scenario %s: %w", s.Name, err)
+		}
 	}
 	if s.History != nil {
 		if err := s.History.Validate(); err != nil {

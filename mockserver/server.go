@@ -95,6 +95,9 @@ type Server struct {
 	mux     *http.ServeMux
 	dumping chan struct{} // one /mock/state at a time
 	unread  *unreadAPI    // get_c2c_unread_msg_num's ceiling, history and counts
+	// production is the app's own traffic under the mark-read ceiling;
+	// nil without one.
+	production *production
 
 	mu   sync.Mutex
 	hs   *http.Server
@@ -125,7 +128,8 @@ func New(cfg Config) (*Server, error) {
 		mux:     http.NewServeMux(),
 		dumping: make(chan struct{}, 1),
 	}
-	s.metrics = newMetrics(s.state.len)
+	s.production = newProduction(cfg.Production, cfg.Clock.Now(), cfg.Seed)
+	s.metrics = newMetrics(s.state.len, s.productionCounts)
 	for _, a := range cfg.Admins {
 		if a == "" {
 			return nil, errors.New("mockserver: an admin account is empty")
@@ -281,6 +285,10 @@ func (s *Server) Stats() Stats {
 	st := s.stats.snapshot(s.cfg.Clock.Now())
 	st.Marks = s.state.len()
 	st.Unread = s.unread.snapshot()
+	if s.production != nil {
+		p := s.production.counts(s.ceiling, s.cfg.Clock.Now())
+		st.Production = &p
+	}
 	return st
 }
 
@@ -294,6 +302,18 @@ func (s *Server) Reset() {
 	s.ceiling.reset()
 	s.unread.ceiling.reset()
 	s.unread.reset()
+	if s.production != nil {
+		s.production.reset(s.cfg.Clock.Now())
+	}
+}
+
+// productionCounts is the production traffic's counters now (zero
+// without any), for /metrics.
+func (s *Server) productionCounts() ProductionStats {
+	if s.production == nil {
+		return ProductionStats{}
+	}
+	return s.production.counts(s.ceiling, s.cfg.Clock.Now())
 }
 
 func (s *Server) serveStats(w http.ResponseWriter, _ *http.Request) {

@@ -30,6 +30,10 @@ type Stats struct {
 	// Unread counts the calls of get_c2c_unread_msg_num (the fields above
 	// are admin_set_msg_read's).
 	Unread APIStats `json:"get_c2c_unread_msg_num"`
+	// Production counts the app's own calls the mock generated under the
+	// mark-read ceiling, and those it refused; nil without production
+	// traffic.
+	Production *ProductionStats `json:"production,omitempty"`
 }
 
 // InjectedLatency holds percentiles of the latency the mock added.

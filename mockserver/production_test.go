@@ -1,0 +1,46 @@
+package mockserver_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/msgread/msgread/internal/fakeclock"
+	"github.com/msgread/msgread/mockserver"
+)
+
+// TestProductionTrafficSharesTheCeiling: 100 production calls a second,
+// evenly, under a ceiling of 150: when 100 real calls come first in a
+// second, the production calls after them take the 50 left and 49 are
+// refused, and /mock/stats counts them (no HTTP for production calls).
+func TestProductionTrafficSharesTheCeiling(t *testing.T) {
+	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	clock := fakeclock.New(t0)
+	srv := newMock(t, mockserver.Config{Clock: clock, Scenario: mockserver.Scenario{Ceiling: 150,
+		Production: &mockserver.Production{Rate: "100", Arrivals: "even"}}})
+	sig := devSig(t)
+	clock.Advance(time.Millisecond)
+	for range 100 {
+		if code := markRead(t, srv, sig, `{"Report_Account":"a","Peer_Account":"b"}`); code != 0 {
+			t.Fatalf("a real call within the ceiling answered %d", code)
+		}
+	}
+	clock.Advance(998 * time.Millisecond)
+	if code := markRead(t, srv, sig, `{"Report_Account":"a","Peer_Account":"b"}`); code != 60007 {
+		t.Errorf("the 200th call of the second answered %d, want 60007", code)
+	}
+	st := srv.Stats()
+	if st.Production == nil || st.Production.Calls != 99 || st.Production.Refused != 49 {
+		t.Errorf("production %+v, want 99 calls (10 ms apart), 49 refused", st.Production)
+	}
+	// The next second: production alone, under the ceiling.
+	clock.Advance(time.Second)
+	if st := srv.Stats(); st.Production.Calls != 199 || st.Production.Refused != 49 {
+		t.Errorf("production %+v a second later, want 199 calls, none more refused", st.Production)
+	}
+	if _, err := mockserver.DecodeScenario("p.json", []byte(`{"production":{"rate":"0"}}`)); err == nil {
+		t.Error("a production rate of 0 was accepted")
+	}
+	if _, err := mockserver.DecodeScenario("p.json", []byte(`{"production":{"rate":"60:30s,140:30s","arrivals":"poisson"}}`)); err != nil {
+		t.Error(err)
+	}
+}
