@@ -70,6 +70,10 @@ type Target struct {
 	// bundled mock's): the job then measures the run's share of it.
 	Ceiling   float64
 	CeilingAt func(time.Time) int
+	// Production, when set, counts the app's own calls the target made
+	// and refused under the same ceiling (the bundled mock's production
+	// traffic), for the quota's account of what the run cost production.
+	Production func() (calls, refused uint64)
 }
 
 // SetupError is a job that could not start: nothing was sent.
@@ -97,6 +101,8 @@ type Job struct {
 	source  Source
 	started time.Time
 	ran     atomic.Bool
+	// production is the target's production counts when the run began.
+	production [2]uint64
 }
 
 // OpenJob opens the job's outputs (report, failed rows, timeline, HTML),
@@ -265,6 +271,9 @@ func (j *Job) Run(ctx context.Context) *Ending {
 	if !j.ran.CompareAndSwap(false, true) {
 		return &Ending{Summary: digest.NewSummary(), Err: ErrRanTwice, Stop: &digest.Stop{Code: digest.StopError, Message: ErrRanTwice.Error()}}
 	}
+	if p := j.cfg.Target.Production; p != nil {
+		j.production[0], j.production[1] = p()
+	}
 	sum, runErr := j.runner.Run(ctx, j.source, j.files)
 	x := ending{runErr: runErr, closeErr: j.files.Close()}
 	x.accountErr = j.account(&sum)
@@ -383,6 +392,13 @@ func (j *Job) quota(sum *digest.Summary, tl []digest.Second) (ceilings []float64
 	}
 	ceilings = CeilingsOver(tl, sum.Started, at)
 	sum.Quota = digest.MeasureQuota(tl, func(s digest.Second) float64 { return ceilings[s.At] }, sum.Offering)
+	if p := j.cfg.Target.Production; p != nil && sum.Quota != nil {
+		calls, refused := p()
+		sum.Quota.ProductionCalls, sum.Quota.ProductionRefused = calls-j.production[0], refused-j.production[1]
+		if n := sum.Quota.ProductionCalls; n > 0 {
+			sum.Quota.ProductionShare = float64(sum.Quota.ProductionRefused) / float64(n)
+		}
+	}
 	return ceilings
 }
 

@@ -202,6 +202,20 @@ func (s *Server) Config() Config { return s.cfg }
 // no limit): its ceiling, or the ceiling's step at t when it has steps.
 func (s *Server) CeilingAt(t time.Time) int { return s.ceiling.at(t, false) }
 
+// LeftAt returns the calls a second the mock leaves a client at t: its
+// ceiling less its production traffic's rate (0 or less for no limit).
+func (s *Server) LeftAt(t time.Time) int {
+	c := s.CeilingAt(t)
+	if s.production == nil || c <= 0 {
+		return c
+	}
+	return max(c-int(s.production.rateAt(t)), 1)
+}
+
+// Production returns the production calls made so far and those refused
+// (zero without production traffic).
+func (s *Server) Production() ProductionStats { return s.productionCounts() }
+
 // ServeHTTP serves the API and the mock's read-outs.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 

@@ -85,7 +85,11 @@ func (t *target) describe(f targetFlags) batch.Target {
 	case t.mock != nil:
 		d.Name, d.Seed = f.mock.scenario, f.mock.seed
 		if t.mock.Config().Ceiling >= 0 {
-			d.CeilingAt = t.mock.CeilingAt
+			d.CeilingAt = t.mock.LeftAt // the ceiling, less the mock's production traffic
+		}
+		if t.mock.Config().Production != nil {
+			mock := t.mock
+			d.Production = func() (uint64, uint64) { p := mock.Production(); return p.Calls, p.Refused }
 		}
 	case f.region != "":
 		d.Name = "region " + f.region

@@ -13,6 +13,13 @@ type QuotaUse struct {
 	Throttled float64 `json:"throttled_share"`
 	// Seconds counts the seconds Share was measured over.
 	Seconds int `json:"seconds_measured"`
+	// ProductionCalls and ProductionRefused count the app's own calls the
+	// bundled mock generated under the same ceiling during the run (its
+	// scenario's production traffic), and those the ceiling refused: what
+	// the migration's pressure cost production. Zero without any.
+	ProductionCalls   uint64  `json:"production_calls,omitempty"`
+	ProductionRefused uint64  `json:"production_refused,omitempty"`
+	ProductionShare   float64 `json:"production_refused_share,omitempty"`
 }
 
 // SettleSeconds is how long after a change of the available rate the

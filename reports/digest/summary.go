@@ -265,5 +265,8 @@ func (s Summary) writeSlowdowns(b *strings.Builder) {
 	if q := s.Quota; q != nil {
 		fmt.Fprintf(b, "  took %.1f%% of the calls the service had left (from %d s after each change; %d s measured); %.2f%% of calls answered \"slow down\"\n",
 			100*q.Share, SettleSeconds, q.Seconds, 100*q.Throttled)
+		if q.ProductionCalls > 0 {
+			fmt.Fprintf(b, "  production traffic: %d calls, %d refused by the ceiling (%.2f%%)\n", q.ProductionCalls, q.ProductionRefused, 100*q.ProductionShare)
+		}
 	}
 }
