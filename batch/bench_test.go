@@ -35,6 +35,13 @@ func BenchmarkCeiling(b *testing.B) {
 	}
 }
 
+// benchClient signs with the development key and calls srv.
+func benchClient(srv *mockserver.Server) *batch.Client {
+	signer, _ := batch.NewSigner(batch.SignerConfig{SDKAppID: mockserver.DefaultSDKAppID, Admin: mockserver.DefaultAdmin, Key: mockserver.DevKey})
+	client, _ := batch.NewClient(batch.ClientConfig{Endpoint: srv.URL(), SDKAppID: mockserver.DefaultSDKAppID, Admin: mockserver.DefaultAdmin, Signer: signer})
+	return client
+}
+
 func benchCeiling(b *testing.B, kind string) {
 	srv, err := mockserver.New(mockserver.Config{Scenario: mockserver.Scenario{CeilingKind: kind}})
 	if err != nil {
@@ -43,9 +50,7 @@ func benchCeiling(b *testing.B, kind string) {
 	if err := srv.Start(""); err != nil {
 		b.Fatal(err)
 	}
-	signer, _ := batch.NewSigner(batch.SignerConfig{SDKAppID: mockserver.DefaultSDKAppID, Admin: mockserver.DefaultAdmin, Key: mockserver.DevKey})
-	client, _ := batch.NewClient(batch.ClientConfig{Endpoint: srv.URL(), SDKAppID: mockserver.DefaultSDKAppID, Admin: mockserver.DefaultAdmin, Signer: signer})
-	r, _ := batch.New(batch.Config{Caller: client, Profile: batch.Constant(200)})
+	r, _ := batch.New(batch.Config{Caller: benchClient(srv), Profile: batch.Constant(200)})
 	in, closeIn := benchInput(b, 4000)
 	sum, err := r.Run(context.Background(), in, discard{})
 	closeIn()

@@ -33,8 +33,7 @@ func BenchmarkVerify(b *testing.B) {
 		if err := srv.Start(""); err != nil {
 			b.Fatal(err)
 		}
-		signer, _ := batch.NewSigner(batch.SignerConfig{SDKAppID: mockserver.DefaultSDKAppID, Admin: mockserver.DefaultAdmin, Key: mockserver.DevKey})
-		client, _ := batch.NewClient(batch.ClientConfig{Endpoint: srv.URL(), SDKAppID: mockserver.DefaultSDKAppID, Admin: mockserver.DefaultAdmin, Signer: signer})
+		client := benchClient(srv)
 		rowsCopy := append([]batch.VerifyRow(nil), sample...)
 		sum, err := batch.Verify(context.Background(), batch.VerifyConfig{Runner: batch.Config{Profile: batch.Constant(200)}, Counter: client, Rows: rowsCopy})
 		st := srv.Stats()

@@ -31,17 +31,25 @@ func newDecider(seed uint64, latency Latency, faults []Fault, probs []float64) *
 
 // rng returns the random source of one request.
 func (d *decider) rng(report, peer string, n uint64) *rand.Rand {
+	s := pairHash(d.seed, report, peer, n)
+	return rand.New(rand.NewPCG(s, s^0x9e3779b97f4a7c15))
+}
+
+// pairHash hashes a seed, a pair of accounts and more numbers: the mock's
+// draws for a pair are pure functions of them.
+func pairHash(seed uint64, report, peer string, more ...uint64) uint64 {
 	h := fnv.New64a()
 	var b [8]byte
-	binary.LittleEndian.PutUint64(b[:], d.seed)
+	binary.LittleEndian.PutUint64(b[:], seed)
 	h.Write(b[:])
 	h.Write([]byte(report))
 	h.Write([]byte{0})
 	h.Write([]byte(peer))
-	binary.LittleEndian.PutUint64(b[:], n)
-	h.Write(b[:])
-	s := h.Sum64()
-	return rand.New(rand.NewPCG(s, s^0x9e3779b97f4a7c15))
+	for _, m := range more {
+		binary.LittleEndian.PutUint64(b[:], m)
+		h.Write(b[:])
+	}
+	return h.Sum64()
 }
 
 // decide returns the decision for the n-th call (from 0) of the pair.

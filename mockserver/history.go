@@ -1,10 +1,8 @@
 package mockserver
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"time"
 )
 
@@ -68,14 +66,7 @@ func (h history) unread(report, peer string, readTime int64, marked bool) int {
 	if !marked {
 		return h.messages
 	}
-	f := fnv.New64a()
-	var b [8]byte
-	binary.LittleEndian.PutUint64(b[:], h.seed)
-	f.Write(b[:])
-	f.Write([]byte(report))
-	f.Write([]byte{0})
-	f.Write([]byte(peer))
-	x := f.Sum64()
+	x := pairHash(h.seed, report, peer)
 	n := 0
 	for range h.messages {
 		x ^= x << 13 // xorshift: the pair's message times, one a step
