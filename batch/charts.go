@@ -18,7 +18,7 @@ import (
 type charts struct {
 	timelinePath, htmlPath string
 	timeline, html         io.WriteCloser
-	// verifyPath and verify are --verify's report, when asked for.
+	// verifyPath and verify are the verify report (JobConfig.Verify), when asked for.
 	verifyPath string
 	verify     *os.File
 }
@@ -44,22 +44,22 @@ func createCharts(files *reports.Files, timeline, html string, verify bool) (c c
 	if c.htmlPath == "" {
 		c.htmlPath = base + ".html"
 	}
-	if c.timeline, err = files.Create(c.timelinePath, "--timeline"); err != nil {
+	if c.timeline, err = files.Create(c.timelinePath, "the timeline"); err != nil {
 		return c, &SetupError{What: "timeline", Stop: digest.StopOutputError, Usage: true, Err: err}
 	}
-	if c.html, err = files.Create(c.htmlPath, "--html"); err != nil {
+	if c.html, err = files.Create(c.htmlPath, "the HTML report"); err != nil {
 		return c, &SetupError{What: "html", Stop: digest.StopOutputError, Usage: true, Err: err}
 	}
 	if verify {
 		c.verifyPath = base + ".verify.csv"
-		if c.verify, err = files.Create(c.verifyPath, "--verify's report"); err != nil {
+		if c.verify, err = files.Create(c.verifyPath, "the verify report"); err != nil {
 			return c, &SetupError{What: "verify", Stop: digest.StopOutputError, Usage: true, Err: err}
 		}
 	}
 	return c, nil
 }
 
-// dropVerify removes --verify's report when the run stopped before it.
+// dropVerify removes the verify report when the run stopped before it.
 func (c charts) dropVerify() {
 	c.verify.Close()
 	os.Remove(c.verifyPath)

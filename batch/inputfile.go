@@ -138,26 +138,39 @@ func (in *InputFile) Reopen(ctx context.Context) (again *Input, closeAgain func(
 // reader is no note: the reader stopped the run with an error; one changed
 // after the reader had read all of it changed nothing that was read.
 func (in *InputFile) Changed(read int) string {
+	note, _ := in.change(read)
+	return note
+}
+
+// InputGrew is the note of an input that grew during the run: what was
+// appended is not in this run, and a resume of its report sends it (a
+// JobConfig.Explain says how, in the caller's words).
+type InputGrew struct{ Note string }
+
+func (g *InputGrew) Error() string { return g.Note }
+
+// change is Changed, saying also whether the input grew.
+func (in *InputFile) change(read int) (note string, grew bool) {
 	if in.Lines < 0 || in.at == nil {
-		return ""
+		return "", false
 	}
 	now, err := os.Stat(in.Path)
 	if err == nil && now.Size() == in.at.Size() && now.ModTime().Equal(in.at.ModTime()) {
-		return ""
+		return "", false
 	}
 	if int64(read) != in.Lines {
 		return fmt.Sprintf("the input changed during the run: it had %d lines at the start, and %d were read in its first %d bytes: "+
 			"it was rewritten in place, so the rows read may not be the rows counted (msgread cannot tell every rewrite; do not change the input during a run)",
-			in.Lines, read, in.at.Size())
+			in.Lines, read, in.at.Size()), false
 	}
 	if err != nil || now.Size() <= in.at.Size() {
-		return ""
+		return "", false
 	}
-	note := fmt.Sprintf("the input grew during the run: its %d lines (%d bytes) at the start were read, and what was appended since is not in this run (a --resume of its report sends it)", in.Lines, in.at.Size())
+	note = fmt.Sprintf("the input grew during the run: its %d lines (%d bytes) at the start were read, and what was appended since is not in this run", in.Lines, in.at.Size())
 	if in.unended {
 		note += fmt.Sprintf("; its last line then, line %d, had no line end and was read as it was: if it was being written when the run started, it may have been cut short", in.Lines)
 	}
-	return note
+	return note, true
 }
 
 // countLines counts the physical lines of r: newline bytes, plus one for a

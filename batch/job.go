@@ -313,7 +313,7 @@ func (j *Job) verify(ctx context.Context) (*VerifySummary, *digest.VerifyResult,
 	res := &digest.VerifyResult{Sample: v.Sample.String(), Report: j.charts.verifyPath}
 	fail := func(err error) (*VerifySummary, *digest.VerifyResult, error) {
 		res.Stopped = "it stopped: " + err.Error()
-		j.note("--verify: " + err.Error())
+		j.note("reading the sample back: " + err.Error())
 		return nil, res, err
 	}
 	in, err := os.Open(j.files.ReportPath)
@@ -372,7 +372,10 @@ func (j *Job) account(sum *digest.Summary) error {
 	if !ended || in.Lines < 0 {
 		return nil
 	}
-	if note := in.Changed(lines); note != "" {
+	if note, grew := in.change(lines); note != "" {
+		if grew && j.cfg.Explain != nil {
+			note = j.cfg.Explain(&InputGrew{Note: note}).Error()
+		}
 		j.note("note: " + note)
 		return nil
 	}

@@ -29,7 +29,10 @@ var checkFlags = map[chatapi.Check]string{
 func explain(err error) error {
 	var fatal *batch.FatalError
 	var rate *batch.FailureRateError
+	var grew *batch.InputGrew
 	switch {
+	case errors.As(err, &grew):
+		return fmt.Errorf("%w (a --resume of its report sends it)", err)
 	case errors.As(err, &fatal) && checkFlags[fatal.Check] != "":
 		return fmt.Errorf("%w (%s)", err, checkFlags[fatal.Check])
 	case errors.As(err, &rate):
