@@ -382,46 +382,48 @@ func (e *Engine[T]) writeAll(results <-chan finished[T], sink Sink[T], stop cont
 // its calls in flight too. Safe from any goroutine.
 func (e *Engine[T]) Abort() { e.abortOnce.Do(func() { close(e.aborted) }) }
 
+// started reports whether Run has made the meter (its views read it).
+func (e *Engine[T]) started() bool {
+	select {
+	case <-e.ready:
+		return true
+	default:
+		return false
+	}
+}
+
 // Progress returns the run's counters; zero before Run starts. Safe from
 // any goroutine.
 func (e *Engine[T]) Progress() Progress {
-	select {
-	case <-e.ready:
-		return e.meter.progress(e.cfg.Clock.Now())
-	default:
+	if !e.started() {
 		return Progress{ByStatus: map[reports.Status]int64{}}
 	}
+	return e.meter.progress(e.cfg.Clock.Now())
 }
 
 // Timeline returns the run's per-second timeline; call it after Run.
 func (e *Engine[T]) Timeline() []digest.Second {
-	select {
-	case <-e.ready:
-		return e.meter.timeline.finish(e.cfg.Clock.Now())
-	default:
+	if !e.started() {
 		return nil
 	}
+	return e.meter.timeline.finish(e.cfg.Clock.Now())
 }
 
 // Answers counts the answers of every call so far by code ("0", "70500",
 // "http 502", "network", "malformed"), each with its class; none before
 // Run starts. Safe from any goroutine.
 func (e *Engine[T]) Answers() []Answer {
-	select {
-	case <-e.ready:
-		return e.meter.answerList()
-	default:
+	if !e.started() {
 		return nil
 	}
+	return e.meter.answerList()
 }
 
 // LatencyBuckets returns the calls answered within each bound, from their
 // actual send (cumulative), with the count and the sum of their latencies.
 func (e *Engine[T]) LatencyBuckets(bounds []time.Duration) (cumulative []uint64, count uint64, sum time.Duration) {
-	select {
-	case <-e.ready:
-		return e.meter.lat.Buckets(bounds)
-	default:
+	if !e.started() {
 		return make([]uint64, len(bounds)), 0, 0
 	}
+	return e.meter.lat.Buckets(bounds)
 }

@@ -278,8 +278,9 @@ func (j *Job) Run(ctx context.Context) *Ending {
 	x := ending{runErr: runErr, closeErr: j.files.Close()}
 	x.accountErr = j.account(&sum)
 	x.explain = j.cfg.Explain
-	if stop := x.stop(); stop != nil {
-		sum.Stopped = stop.Message
+	stopped := x.stop() // before the charts: their write may add to it
+	if stopped != nil {
+		sum.Stopped = stopped.Message
 	}
 	seconds := j.runner.Timeline()
 	ceilings := j.quota(&sum, seconds)
@@ -291,7 +292,7 @@ func (j *Job) Run(ctx context.Context) *Ending {
 		end.Projection, page.Projection = &p, p
 	}
 	sum.Thresholds = j.cfg.Thresholds.Check(sum)
-	if j.cfg.Verify != nil && x.stop() == nil {
+	if j.cfg.Verify != nil && stopped == nil {
 		end.Verified, page.Verify, end.VerifyErr = j.verify(ctx)
 	} else if j.charts.verify != nil {
 		j.charts.dropVerify() // made at the start; the run stopped before it

@@ -150,8 +150,8 @@ func (m *Meter) finished(o Outcome) (sent, failed int) {
 		m.final[strconv.Itoa(o.Last.Code)]++
 		m.mu.Unlock()
 	}
-	failed = int(m.byStatus[statusIndex(reports.StatusFailed)].Load() + m.byStatus[statusIndex(reports.StatusGaveUp)].Load())
-	return int(m.byStatus[statusIndex(reports.StatusOK)].Load()) + failed, failed
+	failed = int(m.byStatus[failedIndex].Load() + m.byStatus[gaveUpIndex].Load())
+	return int(m.byStatus[okIndex].Load()) + failed, failed
 }
 
 // summary is the run's Summary at now, once it ended: every count of the
@@ -278,6 +278,14 @@ func (m *Meter) answerList() []Answer {
 	}
 	return out
 }
+
+// The indexes of byStatus the failure-rate stop reads on every finished
+// item.
+var (
+	okIndex     = statusIndex(reports.StatusOK)
+	failedIndex = statusIndex(reports.StatusFailed)
+	gaveUpIndex = statusIndex(reports.StatusGaveUp)
+)
 
 func statusIndex(s reports.Status) int {
 	for i, st := range reports.Statuses {

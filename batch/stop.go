@@ -62,18 +62,39 @@ func (x ending) stop() *digest.Stop {
 		return &digest.Stop{Code: digest.StopOutputError, Message: x.outputErr.Error() + " (the report is whole)"}
 	case err == nil:
 		return nil
+	}
+	switch code := StopCode(err); code {
+	case digest.StopAborted:
+		return &digest.Stop{Code: code, Message: "stopped by a second interrupt: the calls in flight were cut off; the report holds every row that finished, and a resume sends the rest"}
+	case digest.StopInterrupted:
+		return &digest.Stop{Code: code, Message: "interrupted: no new call started, the calls in flight finished, and the report holds every row that finished; a resume sends the rest"}
+	case digest.StopOutputError:
+		return &digest.Stop{Code: code, Message: "writing the report: " + err.Error()}
+	default:
+		if x.explain != nil {
+			err = x.explain(err)
+		}
+		return &digest.Stop{Code: code, Message: err.Error()}
+	}
+}
+
+// StopCode is the summary's stop code of the error an engine's run (a
+// run's, a verification's) ended with: aborted, interrupted, the codes of
+// its error types, output_error for any other (a sink that cannot be
+// written); "" for nil.
+func StopCode(err error) string {
+	switch {
+	case err == nil:
+		return ""
 	case errors.Is(err, ErrAborted):
-		return &digest.Stop{Code: digest.StopAborted, Message: "stopped by a second interrupt: the calls in flight were cut off; the report holds every row that finished, and a resume sends the rest"}
+		return digest.StopAborted
 	case errors.Is(err, context.Canceled):
-		return &digest.Stop{Code: digest.StopInterrupted, Message: "interrupted: no new call started, the calls in flight finished, and the report holds every row that finished; a resume sends the rest"}
+		return digest.StopInterrupted
 	}
 	for _, c := range stopCodes {
 		if c.is(err) {
-			if x.explain != nil {
-				err = x.explain(err)
-			}
-			return &digest.Stop{Code: c.code, Message: err.Error()}
+			return c.code
 		}
 	}
-	return &digest.Stop{Code: digest.StopOutputError, Message: "writing the report: " + err.Error()}
+	return digest.StopOutputError
 }

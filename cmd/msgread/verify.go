@@ -233,43 +233,38 @@ func secondInterrupt(ctx context.Context, e *env) (abort <-chan struct{}, stop f
 // read, 1 any unread or in error, 3 a fatal answer or the outage budget,
 // 130 an interrupt.
 func verifyExit(sum batch.VerifySummary, err error) error {
-	var fatal *batch.FatalError
-	var outage *batch.OutageError
-	var unreachable *batch.UnreachableError
-	switch {
-	case errors.Is(err, batch.ErrAborted):
-		return &exitError{code: exitInterrupted, stop: digest.StopAborted, err: errors.New("stopped by a second interrupt: the calls in flight were cut off; the verify report holds every row read back before")}
-	case errors.Is(err, context.Canceled):
-		return &exitError{code: exitInterrupted, stop: stopInterrupt, err: errors.New("interrupted: the verify report holds every row read back so far")}
-	case errors.As(err, &fatal):
-		return &exitError{code: exitAborted, stop: digest.StopFatalAnswer, err: explain(err)}
-	case errors.As(err, &outage):
-		return &exitError{code: exitAborted, stop: digest.StopOutageBudget, err: explain(err)}
-	case errors.As(err, &unreachable):
-		return &exitError{code: exitAborted, stop: digest.StopUnreachable, err: explain(err)}
-	case errors.Is(err, batch.ErrBadInput) && sum.Calls.Attempts == 0:
+	input := func() string { return strings.TrimPrefix(err.Error(), batch.ErrBadInput.Error()+": ") }
+	switch code := batch.StopCode(err); {
+	case code == digest.StopAborted:
+		return &exitError{code: exitInterrupted, stop: code, err: errors.New("stopped by a second interrupt: the calls in flight were cut off; the verify report holds every row read back before")}
+	case code == digest.StopInterrupted:
+		return &exitError{code: exitInterrupted, stop: code, err: errors.New("interrupted: the verify report holds every row read back so far")}
+	case code == digest.StopInputError && sum.Calls.Attempts == 0:
 		// A report damaged before its first call: refused as a file that is
 		// not a report is, nothing sent.
-		return &exitError{code: exitUsage, stop: stopInput, err: errors.New(strings.TrimPrefix(err.Error(), batch.ErrBadInput.Error()+": "))}
-	case errors.Is(err, batch.ErrBadInput):
-		return &exitError{code: exitAborted, stop: stopInput, err: fmt.Errorf("%s (the verify report holds the rows read back before it)", strings.TrimPrefix(err.Error(), batch.ErrBadInput.Error()+": "))}
-	case err != nil:
-		return &exitError{code: exitAborted, stop: stopOutput, err: err}
+		return &exitError{code: exitUsage, stop: code, err: errors.New(input())}
+	case code == digest.StopInputError:
+		return &exitError{code: exitAborted, stop: code, err: fmt.Errorf("%s (the verify report holds the rows read back before it)", input())}
+	case code == digest.StopOutputError:
+		return &exitError{code: exitAborted, stop: code, err: err}
+	case code != "":
+		return &exitError{code: exitAborted, stop: code, err: explain(err)}
 	case sum.Unread+sum.Errors > 0:
 		return &exitError{code: exitRowsFailed, err: errSilent}
 	}
 	return nil
 }
 
-// verifyStop maps a verification's stop to its exit and stop code: an
-// interrupt (130), a fatal answer or the outage (3); nil for none of them.
+// verifyStop maps a verification that stopped (an interrupt, a fatal
+// answer, an unreachable service, the outage budget) to its exit and stop
+// code; nil for none of them.
 func verifyStop(err error) *exitError {
-	var ee *exitError
-	if err == nil || !errors.As(verifyExit(batch.VerifySummary{}, err), &ee) || (ee.code != exitInterrupted && ee.stop != digest.StopFatalAnswer &&
-		ee.stop != digest.StopOutageBudget && ee.stop != digest.StopUnreachable) {
-		return nil
+	switch batch.StopCode(err) {
+	case digest.StopAborted, digest.StopInterrupted, digest.StopFatalAnswer, digest.StopUnreachable, digest.StopOutageBudget:
+		ee := verifyExit(batch.VerifySummary{}, err).(*exitError)
+		return ee
 	}
-	return ee
+	return nil
 }
 
 // document is the verification's summary JSON.
