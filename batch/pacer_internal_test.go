@@ -103,18 +103,19 @@ func TestPacerHoldsUnderTheRefusedCallThenProbes(t *testing.T) {
 	if s := p.Stats(); s.Rate != 119*(1-QuotaMargin) {
 		t.Fatalf("probed during the hold: %+v", s)
 	}
-	// Then 25 % above (a drop is not the pacer's doing: it costs no
-	// budget), then 50 % above that a window later.
+	// Then 10 % of the ceiling above (a drop is not the pacer's doing: it
+	// costs no budget), then 20 % above that a window later: steps of the
+	// ceiling, the same for every run sharing it.
 	now = now.Add(2 * time.Second)
 	p.follow(now)
 	held := 119 * (1 - QuotaMargin)
-	if got := p.Stats().Rate; math.Abs(got-held*1.25) > 1e-9 {
-		t.Fatalf("first probe: %v, want 25 %% above %v", got, held)
+	if got := p.Stats().Rate; math.Abs(got-(held+20)) > 1e-9 {
+		t.Fatalf("first probe: %v, want 20 above %v", got, held)
 	}
 	now = now.Add(time.Second + 2*time.Millisecond)
 	p.follow(now)
-	if got := p.Stats().Rate; math.Abs(got-min(200, held*1.25*1.5)) > 1e-9 {
-		t.Fatalf("second probe: %v, want 50 %% above the first", got)
+	if got := p.Stats().Rate; math.Abs(got-(held+20+40)) > 1e-9 {
+		t.Fatalf("second probe: %v, want 40 above the first", got)
 	}
 	now = now.Add(2 * time.Second)
 	p.follow(now)
