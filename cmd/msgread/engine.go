@@ -97,7 +97,7 @@ func (f *engineFlags) register(fs *flag.FlagSet, reportDefault string) {
 	fs.IntVar(&f.minRows, "min-rows", batch.DefaultMinRows, "`rows` sent before the failure-rate stop applies")
 	fs.Float64Var(&f.maxFailure, "max-failure-rate", batch.DefaultMaxFailureRate, "stop (exit 3) once more than this `fraction` of the rows sent failed or gave up; 1 never stops")
 	fs.DurationVar(&f.outage, "outage-budget", batch.DefaultOutageBudget, "when the service cannot be reached, pause and probe it; stop (exit 3) once it has not answered for this long\n(the pause begins after 5s without an answer, so a shorter budget acts as 5s)")
-	fs.StringVar(&f.shareText, "share", "safe", "how to share the app's 200 calls/s with its production traffic: `safe|greedy`. safe starts at\nhalf the rate (full in 10 s when nothing else calls) and, once refused, holds a headroom for\nproduction's peaks; greedy takes all that is left, and production's calls are refused more")
+	fs.StringVar(&f.shareText, "share", "safe", shareUsage)
 	fs.StringVar(&f.report, "report", "", "report `path` (default "+reportDefault+"; never overwritten)")
 	fs.StringVar(&f.summaryJSON, "summary-json", "", "also write the summary as JSON to this `path` (- for standard output; never overwritten),\non every exit once the flags parse, refusals included (stop.code says why)")
 	fs.StringVar(&f.progress, "progress", "auto", "progress display: `auto|bar|log|none` (auto: a bar on a terminal, else a timestamped\nlog line every --log-every)")
@@ -106,6 +106,20 @@ func (f *engineFlags) register(fs *flag.FlagSet, reportDefault string) {
 	fs.StringVar(&f.verifyText, "verify", "", "after the run, read this `sample` of its ok rows back (a count, 5% or all) with\nget_c2c_unread_msg_num against the same target, as msgread verify does; any row not read exits 1")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve Prometheus metrics on this `host:port` while running (:9090 is loopback's\nport 9090; off by default)")
 	f.thresholds.register(fs)
+}
+
+// shareUsage is --share's help, for every command that calls the API.
+const shareUsage = "how to share the app's 200 calls/s with its production traffic: `safe|greedy`. safe starts at\n" +
+	"half the rate (full in 10 s when nothing else calls) and, once refused, holds a headroom for\n" +
+	"production's peaks; greedy takes all that is left, and production's calls are refused more"
+
+// parseShare reads --share.
+func parseShare(text string) (batch.Share, error) {
+	s, err := batch.ParseShare(text)
+	if err != nil {
+		return s, usageError(fmt.Sprintf("--share %q: want safe or greedy", text))
+	}
+	return s, nil
 }
 
 // validate checks every setting before anything is opened or sent.
@@ -118,8 +132,8 @@ func (f *engineFlags) validate(rampDefault time.Duration) error {
 		return err
 	}
 	var err error
-	if f.share, err = batch.ParseShare(f.shareText); err != nil {
-		return usageError(fmt.Sprintf("--share %q: want safe or greedy", f.shareText))
+	if f.share, err = parseShare(f.shareText); err != nil {
+		return err
 	}
 	if f.verifyText != "" {
 		if f.verify, err = batch.ParseSample(f.verifyText); err != nil {
