@@ -108,6 +108,9 @@ type Summary struct {
 	Throttles  int       `json:"throttles"`
 	LowestRate float64   `json:"lowest_rate_per_second"`
 	Quota      *QuotaUse `json:"-"`
+	// Callbacks is what the bundled mock's webhooks did, when it was
+	// given a callback URL.
+	Callbacks *Callbacks `json:"-"`
 	// Outages counts the times the service could not be reached and
 	// dispatch paused; OutageSeconds is how long it paused in all.
 	Outages       int     `json:"outages"`
@@ -188,6 +191,7 @@ func (s Summary) WriteText(w io.Writer) error {
 		s.Attempts, s.Retries, s.Wall.Round(time.Millisecond), s.Rate, s.TargetRate, 100*s.RateRatio, s.PeakWindow)
 	s.writeUnknownCodes(&b)
 	s.writeSlowdowns(&b)
+	s.writeCallbacks(&b)
 	if s.Resent > 0 {
 		fmt.Fprintf(&b, "  %d rows re-sent that may have reached the API before the resume (harmless: marking read is idempotent)\n", s.Resent)
 	}
