@@ -74,6 +74,12 @@ type Target struct {
 	// and refused under the same ceiling (the bundled mock's production
 	// traffic), for the quota's account of what the run cost production.
 	Production func() (calls, refused uint64)
+	// Callbacks, when set, waits a while (within ctx) for the callbacks
+	// the target still has queued to be delivered, then returns what its
+	// webhooks did (the bundled mock's, given a callback URL), for the
+	// summary. It is called once, when the run and its verification are
+	// done.
+	Callbacks func(ctx context.Context) *digest.Callbacks
 }
 
 // SetupError is a job that could not start: nothing was sent.
@@ -297,6 +303,9 @@ func (j *Job) Run(ctx context.Context) *Ending {
 		end.Verified, page.Verify, end.VerifyErr = j.verify(ctx)
 	} else if j.charts.verify != nil {
 		j.charts.dropVerify() // made at the start; the run stopped before it
+	}
+	if cb := j.cfg.Target.Callbacks; cb != nil {
+		sum.Callbacks = cb(ctx)
 	}
 	page.Summary, page.Generated = sum, j.cfg.Runner.Clock.Now()
 	x.outputErr = j.charts.write(page)

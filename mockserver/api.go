@@ -3,6 +3,7 @@ package mockserver
 import (
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -61,10 +62,31 @@ func (s *Server) serveMarkRead(w http.ResponseWriter, r *http.Request) {
 			}
 			return
 		}
-		code = s.mark(req)
+		if code = s.mark(req); code == chatapi.CodeOK {
+			s.reportRead(r, req)
+		}
 	}
 	s.record(code)
 	writeEnvelope(w, code)
+}
+
+// reportRead queues C2C.CallbackAfterMsgReport for a mark just made, when
+// the mock sends callbacks. LastReadTime is the pair's read time now (a
+// mark never moves it back); UnreadMsgNum is the conversation's unread
+// count after it, from its history: the mock models no other conversation
+// of the reporter, so this is the reporter's total when the others are
+// all read.
+func (s *Server) reportRead(r *http.Request, req markRequest) {
+	if s.callbacks == nil {
+		return
+	}
+	readTime, _ := s.state.readTime(req.ReportAccount, req.PeerAccount)
+	ip, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		ip = r.RemoteAddr
+	}
+	s.callbacks.enqueue(event{report: req.ReportAccount, peer: req.PeerAccount, readTime: readTime, clientIP: ip,
+		unread: s.unread.history.unread(req.ReportAccount, req.PeerAccount, readTime, true), eventTime: s.cfg.Clock.Now().UnixMilli()})
 }
 
 // record counts an answer with an envelope.

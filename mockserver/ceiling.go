@@ -35,6 +35,9 @@ type ceiling struct {
 	steps []CeilingStep
 	cycle time.Duration
 	calls *persecond.Counter // fixed-window
+	// watch, when the mock sends callbacks, sees every call the ceiling
+	// judges, for Alert.RequestOverLimit.
+	watch *overLimit
 
 	mu     sync.Mutex
 	start  time.Time   // the first call's time: the steps start there
@@ -67,6 +70,15 @@ func newCeilingKind(kind string, burst, limit int, steps []CeilingStep) *ceiling
 // allowance on accepted calls only.
 func (c *ceiling) allow(now time.Time) bool {
 	limit := c.at(now, true)
+	ok := c.judge(now, limit)
+	if c.watch != nil && limit > 0 {
+		c.watch.see(now, limit, ok)
+	}
+	return ok
+}
+
+// judge applies the limiter's kind to a call at now under limit.
+func (c *ceiling) judge(now time.Time, limit int) bool {
 	switch {
 	case limit <= 0:
 		return true

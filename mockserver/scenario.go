@@ -45,6 +45,9 @@ type Scenario struct {
 	// History is each conversation's messages before the mock started,
 	// which get_c2c_unread_msg_num counts; nil means DefaultHistory.
 	History *History `json:"history,omitempty"`
+	// Callback makes the mock call the app's webhooks at a URL; nil
+	// means none.
+	Callback *Callback `json:"callback,omitempty"`
 }
 
 // Validate checks the scenario's parts and that its fault probabilities add
@@ -79,20 +82,32 @@ func (s Scenario) Validate() error {
 	if s.CeilingBurst < 0 || (s.CeilingBurst > 0 && s.CeilingKind != CeilingTokenBucket) {
 		return fmt.Errorf("scenario %s: ceiling_burst %d is for a token-bucket ceiling, at least 1", s.Name, s.CeilingBurst)
 	}
-	if s.Production != nil {
-		if err := s.Production.Validate(); err != nil {
-			return fmt.Errorf("scenario %s: %w", s.Name, err)
-		}
-	}
-	if s.History != nil {
-		if err := s.History.Validate(); err != nil {
-			return fmt.Errorf("scenario %s: %w", s.Name, err)
-		}
+	if err := s.validateParts(); err != nil {
+		return fmt.Errorf("scenario %s: %w", s.Name, err)
 	}
 	switch s.CeilingCode {
 	case 0, chatapi.CodeRateLimited, chatapi.CodeTooManyRequests, chatapi.CodeTooManyRequests2, chatapi.CodeAppRateLimited:
 	default:
 		return fmt.Errorf("scenario %s: ceiling_code %d is not a throttling code (60007, 60011, 60018, 60019)", s.Name, s.CeilingCode)
+	}
+	return nil
+}
+
+// validateParts checks the parts a scenario may leave out: production
+// traffic, history and callbacks.
+func (s Scenario) validateParts() error {
+	if s.Production != nil {
+		if err := s.Production.Validate(); err != nil {
+			return err
+		}
+	}
+	if s.History != nil {
+		if err := s.History.Validate(); err != nil {
+			return err
+		}
+	}
+	if s.Callback != nil {
+		return s.Callback.Validate()
 	}
 	return nil
 }

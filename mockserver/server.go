@@ -16,6 +16,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"path"
 	"strings"
 	"sync"
 	"time"
@@ -98,6 +99,8 @@ type Server struct {
 	// production is the app's own traffic under the mark-read ceiling;
 	// nil without one.
 	production *production
+	// callbacks sends the app's webhooks; nil without a callback URL.
+	callbacks *callbacks
 
 	mu   sync.Mutex
 	hs   *http.Server
@@ -130,6 +133,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.production = newProduction(cfg.Production, cfg.Clock.Now(), cfg.Seed)
 	s.metrics = newMetrics(s.state.len, s.productionCounts)
+	if cb := cfg.Callback; cb != nil {
+		s.startCallbacks(cb.withDefaults())
+	}
 	for _, a := range cfg.Admins {
 		if a == "" {
 			return nil, errors.New("mockserver: an admin account is empty")
@@ -144,6 +150,15 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.route()
 	return s, nil
+}
+
+// startCallbacks starts the senders of the app's webhooks, and has both
+// APIs' ceilings watched for over-limit alerts.
+func (s *Server) startCallbacks(cb Callback) {
+	s.callbacks = newCallbacks(cb, s.cfg.SDKAppID)
+	s.ceiling.watch = s.callbacks.watch(path.Base(chatapi.Path), cb.AlertAt)
+	s.unread.ceiling.watch = s.callbacks.watch(path.Base(chatapi.PathUnread), cb.AlertAt)
+	s.metrics.reg.MustRegister(s.callbacks.collectors()...)
 }
 
 // withDefaults returns cfg with its zero fields that have a default set.
@@ -216,6 +231,28 @@ func (s *Server) LeftAt(t time.Time) int {
 // (zero without production traffic).
 func (s *Server) Production() ProductionStats { return s.productionCounts() }
 
+// Callbacks returns what the app's webhooks did so far; nil without a
+// callback URL.
+func (s *Server) Callbacks() *CallbackStats {
+	if s.callbacks == nil {
+		return nil
+	}
+	st := s.callbacks.snapshot()
+	return &st
+}
+
+// DrainCallbacks sends the over-limit alerts of the current second, then
+// waits until no callback is queued or in flight, or until ctx is done
+// (it then returns ctx's error). Calls that keep coming keep it waiting:
+// drain once the clients are done. Without a callback URL it returns nil
+// at once. It is safe to call from several goroutines.
+func (s *Server) DrainCallbacks(ctx context.Context) error {
+	if s.callbacks == nil {
+		return nil
+	}
+	return s.callbacks.drain(ctx)
+}
+
 // ServeHTTP serves the API and the mock's read-outs.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
@@ -261,11 +298,14 @@ func (s *Server) URL() string {
 
 // Shutdown stops accepting connections and waits, until ctx is done, for the
 // requests in flight to finish; then it closes the connections still open
-// (a client holding one cannot keep the mock from stopping) and returns nil.
+// (a client holding one cannot keep the mock from stopping). With a
+// callback URL, it then delivers the callbacks still queued until ctx is
+// done, and stops their senders (see Close). It returns nil.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	hs, done := s.hs, s.done
 	s.mu.Unlock()
+	defer s.stopCallbacks(ctx)
 	if hs == nil {
 		return nil
 	}
@@ -281,17 +321,34 @@ func (s *Server) Shutdown(ctx context.Context) error {
 }
 
 // Close stops the server at once, closing every connection, and waits for
-// its serving goroutine to end.
+// its serving goroutine to end. With a callback URL, the callbacks in
+// flight are cut off (failed, "stopped"), the queued ones are never sent
+// (they stay pending) and the senders end. A Server with a callback URL
+// must be closed (or shut down), even when it never listened: its senders
+// run from New.
 func (s *Server) Close() error {
 	s.mu.Lock()
 	hs, done := s.hs, s.done
 	s.mu.Unlock()
+	defer s.stopCallbacks(nil)
 	if hs == nil {
 		return nil
 	}
 	err := hs.Close()
 	<-done
 	return err
+}
+
+// stopCallbacks delivers the queued callbacks until ctx is done (nil: not
+// at all), then stops their senders.
+func (s *Server) stopCallbacks(ctx context.Context) {
+	if s.callbacks == nil {
+		return
+	}
+	if ctx != nil {
+		_ = s.callbacks.drain(ctx)
+	}
+	s.callbacks.stop()
 }
 
 // Stats returns the counters of GET /mock/stats.
@@ -303,6 +360,7 @@ func (s *Server) Stats() Stats {
 		p := s.production.counts(s.ceiling, s.cfg.Clock.Now())
 		st.Production = &p
 	}
+	st.Callbacks = s.Callbacks()
 	return st
 }
 
@@ -318,6 +376,9 @@ func (s *Server) Reset() {
 	s.unread.reset()
 	if s.production != nil {
 		s.production.reset(s.cfg.Clock.Now())
+	}
+	if s.callbacks != nil {
+		s.callbacks.reset()
 	}
 }
 

@@ -34,6 +34,9 @@ type Stats struct {
 	// mark-read ceiling, and those it refused; nil without production
 	// traffic.
 	Production *ProductionStats `json:"production,omitempty"`
+	// Callbacks is what the app's webhooks did; nil without a callback
+	// URL.
+	Callbacks *CallbackStats `json:"callbacks,omitempty"`
 }
 
 // InjectedLatency holds percentiles of the latency the mock added.

@@ -207,6 +207,7 @@ func (f *engineFlags) open(ctx context.Context, e *env, cfg batch.JobConfig, tgt
 	cfg.Runner = f.config(tgt.client)
 	cfg.Runner.StopAfter = f.stopAfter
 	cfg.Target = tgt.describe(t)
+	cfg.Target.Callbacks = tgt.callbacks(e, cfg.Command)
 	if tgt.mock == nil {
 		tuneGC(e)
 	}

@@ -25,6 +25,7 @@ func envValues(t *testing.T) map[string]string {
 		"show": "5", "addr": "127.0.0.1:0", "readout-token": "t0ken", "from": "2024-01-01T00:00:00Z", "to": "2026-06-01T00:00:00Z",
 		"out": filepath.Join(dir, "gen.csv"), "stages": "100:10s,0:5s", "log-format": "json", "metrics-addr": "127.0.0.1:0",
 		"sample": "5%", "msg-read-time-json": "string", "verify": "5%",
+		"callback-url": "http://127.0.0.1:9/im", "callback-queue": "100", "callback-conns": "4", "callback-timeout": "1s",
 	}
 }
 
@@ -116,6 +117,11 @@ func TestBadNumbersAreRefusedBeforeAnything(t *testing.T) {
 		{"load", "--stages", "100:10s", "--rate", "300"},
 		{"load", "--log-format", "xml"},
 		{"run", "--mock", "--metrics-addr", "9090", "in.csv"},
+		{"load", "--callback-url", "http://127.0.0.1:9/", "--callback-queue", "0"},
+		{"load", "--callback-url", "http://127.0.0.1:9/", "--callback-conns", "-1"},
+		{"load", "--callback-url", "http://127.0.0.1:9/", "--callback-timeout", "-1s"},
+		{"mock", "--callback-url", "http://127.0.0.1:9/", "--callback-timeout", "2h"},
+		{"mock", "--callback-url", "ftp://127.0.0.1/"},
 	} {
 		e, _, _ := testEnv(nil)
 		c := commandNamed(args[0])

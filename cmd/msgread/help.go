@@ -69,7 +69,8 @@ run.
 
 Target: --mock runs the bundled mock in-process (no account needed); otherwise
 --region or --endpoint, with --sdkappid, --admin and the secret key from
-MSGREAD_SECRET_KEY or --secret-key-file.
+MSGREAD_SECRET_KEY or --secret-key-file. With --mock, --callback-url URL rehearses
+the app's callback endpoint (see "msgread help load").
 
 Every call, retries included, is paced by one dispatcher at --rate calls/s.
 Transient answers are retried with backoff; a fatal one (wrong key, region or
@@ -116,12 +117,23 @@ Writes: the report (--report), a per-second timeline CSV (--timeline), an HTML
 report with charts that opens in a browser with no server (--html), the summary
 (stderr, --summary-json), and a projection: how long --project rows would take.
 
+Rehearse your callback endpoint: with --callback-url URL the bundled mock POSTs
+C2C.CallbackAfterMsgReport to URL for each mark it makes, as the service does for
+every admin_set_msg_read, and Alert.RequestOverLimit for each second an API passes
+80% of its ceiling ("does our endpoint hold 200/s for 14 hours?"). They go from a
+queue of --callback-queue (10000) through --callback-conns (16) connections, each
+cut off after --callback-timeout (2s), never slowing the API; the summary counts
+them sent, answered (2xx), failed, dropped (queue full) and not delivered by the
+end, with the endpoint's latency. Not with --endpoint: a real service fires its
+own.
+
 Thresholds (--max-p99, --min-rate, --max-failed, --max-gave-up): on any breach
 the run finishes, names it and exits 4. Exits 3 if a fatal answer or the
 failure-rate limit (--max-failure-rate, as in run) stops it.
 
 Examples:
   msgread load --scenario flaky --rate 200 --duration 60s
+  msgread load --rate 200 --duration 14h --callback-url http://127.0.0.1:9000/im
   msgread load --scenario testdata/scenarios/regress.json --seed 7 --duration 20s \
     --max-p99 1s --min-rate 0.98 --max-failed 0.001 --max-gave-up 0`
 
@@ -135,6 +147,17 @@ as the real service does, and answers with the documented codes. Read-outs:
   GET  /mock/state   CSV of the marks it holds
   POST /mock/reset   forget the marks and counts
   GET  /healthz      liveness
+
+With --callback-url URL (or a scenario's "callback") it also calls the app's
+webhooks at URL, as the service does: C2C.CallbackAfterMsgReport for each mark it
+makes (none for a mark a scenario's "ignore" fault drops), Alert.RequestOverLimit
+for each second an API's calls pass 80% of its ceiling or the ceiling refuses
+one. A queue of --callback-queue (10000) callbacks, --callback-conns (16)
+connections and --callback-timeout (2s) each keep a slow endpoint from slowing
+the API; a callback that finds the queue full is dropped. /mock/stats
+("callbacks") and /metrics (msgread_mock_callbacks_*) count them sent, answered,
+failed, dropped and pending, with the endpoint's latency. Only URL is called (no
+proxy, no redirect); a URL beyond this machine is named at start.
 
 Without MSGREAD_SECRET_KEY or --secret-key-file it uses the development key
 named in the README; "msgread usersig" signs with the same key.`

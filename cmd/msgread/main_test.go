@@ -114,14 +114,16 @@ func TestHelpGoesToStdout(t *testing.T) {
 	}
 	e, out, _ := testEnv(nil)
 	run(context.Background(), []string{"mock", "-h"}, e)
-	for _, want := range []string{"MSGREAD_ADDR", "--scenario name|file", "/metrics", "--seed seed"} {
+	for _, want := range []string{"MSGREAD_ADDR", "--scenario name|file", "/metrics", "--seed seed", "--callback-url URL", "Alert.RequestOverLimit",
+		"--callback-queue callbacks", "else 10000", "else 16", "else 2s"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("mock -h lacks %q:\n%s", want, out)
 		}
 	}
 	e, out, _ = testEnv(nil)
 	run(context.Background(), []string{"load", "-h"}, e)
-	for _, want := range []string{"--progress auto|bar|log|none", "--population population", "--rows rows", "--stages"} {
+	for _, want := range []string{"--progress auto|bar|log|none", "--population population", "--rows rows", "--stages", "Rehearse your callback endpoint",
+		"--callback-url URL", "--callback-timeout duration"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("load -h lacks %q", want)
 		}

@@ -22,6 +22,7 @@ type mockFlags struct {
 	ceiling  optionalInt
 	scenario string
 	seed     uint64
+	callback callbackFlags
 }
 
 func (m *mockFlags) register(fs *flag.FlagSet) {
@@ -30,6 +31,15 @@ func (m *mockFlags) register(fs *flag.FlagSet) {
 	fs.Var(&m.ceiling, "ceiling", "the mock's limit in `calls` per 1-second window; 0 turns it off (default: the scenario's, 200 for most)")
 	fs.StringVar(&m.scenario, "scenario", "clean", "the mock's latency, faults and ceiling: `name|file`: a built-in ("+strings.Join(mockserver.BuiltinNames(), ", ")+") or a JSON file")
 	fs.Uint64Var(&m.seed, "seed", 1, "`seed` of the mock's latency and fault draws: the same seed and input meet the same faults")
+	m.callback.register(fs)
+}
+
+// validate checks the mock's flags that need no file.
+func (m *mockFlags) validate() error {
+	if m.ceiling.set && m.ceiling.v < 0 {
+		return usageError("--ceiling must not be negative (0 turns it off)")
+	}
+	return m.callback.validate()
 }
 
 // config fills the mock's Config from the flags. Reading a scenario or
@@ -44,6 +54,9 @@ func (m *mockFlags) config(ctx context.Context, cfg mockserver.Config) (mockserv
 	}
 	sc.Apply(&cfg)
 	cfg.Seed = m.seed
+	if err := m.callback.apply(&cfg); err != nil {
+		return cfg, err
+	}
 	if m.ceiling.set {
 		cfg.Ceiling, cfg.CeilingSteps = m.ceiling.v, "" // a steady ceiling replaces the steps
 		if m.ceiling.v == 0 {
@@ -96,8 +109,8 @@ func (o *mockOptions) validate(args []string) error {
 	if len(args) > 0 {
 		return usageError("mock takes no arguments")
 	}
-	if o.mock.ceiling.set && o.mock.ceiling.v < 0 {
-		return usageError("--ceiling must not be negative (0 turns it off)")
+	if err := o.mock.validate(); err != nil {
+		return err
 	}
 	return o.app.validate()
 }
@@ -137,12 +150,18 @@ func (o *mockOptions) run(ctx context.Context, e *env) error {
 	}
 	fmt.Fprintf(e.stderr, "msgread mock: serving app %d, admins %v, %s, %s, at %s%s\n",
 		cfg.SDKAppID, srv.Config().Admins, o.mock.describe(srv.Config()), keyNote, srv.URL(), chatapi.Path)
+	callbackNotice(e.stderr, "mock", srv.Config())
 	<-ctx.Done()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	err = srv.Shutdown(shutdownCtx)
+	err = srv.Shutdown(shutdownCtx) // delivers the callbacks still queued, within the 5 s
 	st := srv.Stats()
 	fmt.Fprintf(e.stderr, "msgread mock: stopped after %d requests, %d pairs marked\n", st.Requests, st.Marks)
+	if cb := st.Callbacks; cb != nil {
+		for _, line := range digestCallbacks(*cb).Lines() {
+			fmt.Fprintf(e.stderr, "msgread mock: %s\n", line)
+		}
+	}
 	return err
 }
 
@@ -155,7 +174,7 @@ func (m *mockFlags) describe(cfg mockserver.Config) string {
 	case cfg.Ceiling > 0:
 		ceiling = fmt.Sprintf("ceiling %d/s", cfg.Ceiling)
 	}
-	return fmt.Sprintf("scenario %s (seed %d), %s", m.scenario, m.seed, ceiling)
+	return fmt.Sprintf("scenario %s (seed %d), %s%s", m.scenario, m.seed, ceiling, describeCallbacks(cfg))
 }
 
 // optionalInt is an int flag that remembers whether it was given.

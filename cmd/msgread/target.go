@@ -54,8 +54,12 @@ func (t *targetFlags) validate() error {
 		return usageError("no target: give --mock for the bundled mock, or --region (" + strings.Join(chatapi.RegionNames(), ", ") + ") or --endpoint with credentials")
 	case t.timeJSON != "number" && t.timeJSON != "string":
 		return usageError(fmt.Sprintf("--msg-read-time-json %q: want number or string", t.timeJSON))
-	case t.mock.ceiling.set && t.mock.ceiling.v < 0:
-		return usageError("--ceiling must not be negative (0 turns it off)")
+	case !t.inProcess && t.mock.callback.given():
+		return usageError("--callback-url rehearses a callback endpoint with the bundled mock's callbacks; a real --endpoint or --region " +
+			"fires the app's own (to the callback URL set in the Chat console): drop --callback-url, or call the bundled mock")
+	}
+	if err := t.mock.validate(); err != nil {
+		return err
 	}
 	return t.app.validate()
 }
@@ -114,7 +118,9 @@ func (t *targetFlags) resolve(ctx context.Context, e *env, name string, maxRate 
 	var key chatapi.Secret
 	var err error
 	if t.inProcess {
-		tgt, endpoint, key, err = t.startMock(ctx, admin)
+		if tgt, endpoint, key, err = t.startMock(ctx, admin); err == nil {
+			callbackNotice(e.stderr, name, tgt.mock.Config())
+		}
 	} else {
 		tgt, endpoint, key, err = t.realTarget(ctx, e, name, maxRate)
 	}

@@ -61,6 +61,9 @@ type Document struct {
 	// Quota is how much of what the service had left the run took, when
 	// its ceiling is known (the bundled mock's), else null.
 	Quota *QuotaUse `json:"quota"`
+	// Callbacks is what the bundled mock's webhooks did (run or load
+	// with --callback-url), else null.
+	Callbacks *Callbacks `json:"callbacks"`
 	// Latency is measured from each call's send; LatencyFromIntended
 	// from its intended send time (the coordinated-omission correction).
 	// LateCalls were sent more than 10 ms after their intended time.
@@ -193,7 +196,7 @@ func NewDocument(s Summary, r RunInfo) Document {
 		Reported: s.Reported, CarriedOver: s.CarriedOver, NotFinished: s.NotFinished,
 		RowsByErrorCode: nonNil(s.ByCode),
 		TargetRate:      s.TargetRate, AchievedRate: s.Rate, RateRatio: s.RateRatio, Profile: s.Profile,
-		PeakInOneSecond: s.PeakWindow, Throttles: s.Throttles, LowestRate: s.LowestRate, Share: s.Share, Quota: s.Quota,
+		PeakInOneSecond: s.PeakWindow, Throttles: s.Throttles, LowestRate: s.LowestRate, Share: s.Share, Quota: s.Quota, Callbacks: s.Callbacks,
 		Latency: s.Latency, LatencyFromIntended: s.LatencyIntended, LateCalls: s.Late,
 		Outages: s.Outages, OutageSeconds: s.OutageSeconds, Resent: s.Resent,
 		Thresholds: s.Thresholds, Projection: r.Projection, Mock: r.Mock, Verify: r.Verify,

@@ -31,6 +31,9 @@ func TestDocumentGolden(t *testing.T) {
 	s.Latency = digest.Latency{P50: 40.1, P90: 80.2, P99: 390.3, Max: 1200.4}
 	s.LatencyIntended = digest.Latency{P50: 41.1, P90: 81.2, P99: 391.3, Max: 1201.4}
 	s.Late, s.Throttles, s.LowestRate, s.Outages, s.OutageSeconds, s.Resent = 3, 1, 100, 1, 4.5, 7
+	s.Callbacks = &digest.Callbacks{URL: "http://127.0.0.1:9000/im?…", Sent: 2990, Answered: 2985, Failed: 3, FailedBy: map[string]uint64{"timeout": 2, "http 503": 1},
+		Dropped: 0, Pending: 2, Latency: digest.Latency{P50: 1.2, P90: 2.5, P99: 8.1, Max: 2000.3},
+		Alerts: digest.CallbackAlerts{Sent: 15, Answered: 15}}
 	p99, rate := 2*time.Second, 0.97
 	s.Thresholds = digest.Thresholds{MaxP99: &p99, P99FromIntended: true, MinRate: &rate}.Check(s)
 	start := time.Date(2026, 12, 3, 5, 0, 0, 0, time.FixedZone("CST", 8*3600))
@@ -90,7 +93,16 @@ func TestSummaryText(t *testing.T) {
 	s.Attempts, s.TargetRate, s.Rate, s.RateRatio, s.Wall = 2, 200, 199, 0.995, 10*time.Second
 	var b bytes.Buffer
 	s.WriteText(&b)
-	for _, want := range []string{"2 rows", "ok 1", "failed 1", "90003×1", "199.0 calls/s", "99.5%"} {
+	if strings.Contains(b.String(), "callbacks") {
+		t.Errorf("a run without callbacks words them:\n%s", b.String())
+	}
+	s.Callbacks = &digest.Callbacks{URL: "http://127.0.0.1:9000/im", Sent: 1, Answered: 0, Failed: 1, FailedBy: map[string]uint64{"timeout": 1},
+		Dropped: 4, Alerts: digest.CallbackAlerts{Sent: 2, Answered: 2}}
+	b.Reset()
+	s.WriteText(&b)
+	for _, want := range []string{"2 rows", "ok 1", "failed 1", "90003×1", "199.0 calls/s", "99.5%",
+		"callbacks to http://127.0.0.1:9000/im: 1 C2C.CallbackAfterMsgReport sent, 0 answered 2xx, 1 failed (timeout 1), 4 dropped (queue full), 0 not delivered by the end\n",
+		"over-limit alerts (Alert.RequestOverLimit): 2 sent, 2 answered 2xx"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("summary lacks %q:\n%s", want, b.String())
 		}

@@ -198,6 +198,7 @@ table{border-collapse:collapse}td,th{padding:3px 12px;border-bottom:1px solid #e
 <tr><th>latency from the actual send</th><td>p50 {{f1 .Summary.Latency.P50}} ms · p90 {{f1 .Summary.Latency.P90}} ms · p99 {{f1 .Summary.Latency.P99}} ms · max {{f1 .Summary.Latency.Max}} ms</td></tr>
 <tr><th>latency from the intended send</th><td>p50 {{f1 .Summary.LatencyIntended.P50}} ms · p90 {{f1 .Summary.LatencyIntended.P90}} ms · p99 {{f1 .Summary.LatencyIntended.P99}} ms · max {{f1 .Summary.LatencyIntended.Max}} ms; {{.Summary.Late}} calls sent late</td></tr>
 <tr><th>slowed down</th><td>{{.Summary.Throttles}} times{{if .Summary.Throttles}}, lowest {{f1 .Summary.LowestRate}} calls/s{{end}}</td></tr>
+{{with .Summary.Callbacks}}<tr><th>callbacks</th><td>to {{.URL}}: {{.Sent}} C2C.CallbackAfterMsgReport sent · {{.Answered}} answered 2xx · {{.Failed}} failed · {{.Dropped}} dropped (queue full) · {{.Pending}} not delivered by the end; the endpoint answered in p50 {{f1 .Latency.P50}} ms · p99 {{f1 .Latency.P99}} ms; {{.Alerts.Sent}} Alert.RequestOverLimit sent, {{.Alerts.Answered}} answered</td></tr>{{end}}
 {{with .Summary.Quota}}<tr><th>quota</th><td>took {{pct .Share}} of the calls the service had left (from 5 s after each change, {{.Seconds}} s measured); {{pct .Throttled}} of calls answered "slow down"</td></tr>{{end}}
 <tr><th>projection</th><td>{{.Projection.Rows}} rows would take {{f1 .Projection.Hours}} hours under this scenario</td></tr>
 </table>

@@ -110,6 +110,9 @@ type Summary struct {
 	Quota      *QuotaUse `json:"-"`
 	// Share is how the run shared the app's quota: "safe" or "greedy".
 	Share string `json:"share,omitempty"`
+	// Callbacks is what the bundled mock's webhooks did, when it was
+	// given a callback URL.
+	Callbacks *Callbacks `json:"-"`
 	// Outages counts the times the service could not be reached and
 	// dispatch paused; OutageSeconds is how long it paused in all.
 	Outages       int     `json:"outages"`
@@ -190,6 +193,7 @@ func (s Summary) WriteText(w io.Writer) error {
 		s.Attempts, s.Retries, s.Wall.Round(time.Millisecond), s.Rate, s.TargetRate, 100*s.RateRatio, s.PeakWindow)
 	s.writeUnknownCodes(&b)
 	s.writeSlowdowns(&b)
+	s.writeCallbacks(&b)
 	if s.Resent > 0 {
 		fmt.Fprintf(&b, "  %d rows re-sent that may have reached the API before the resume (harmless: marking read is idempotent)\n", s.Resent)
 	}
