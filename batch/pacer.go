@@ -231,6 +231,13 @@ func (p *Pacer) Throttle(now time.Time, b booking) {
 	left := float64(b.nth)
 	if p.sliding {
 		left = float64(p.acceptedBefore(b))
+	} else if sec := time.Unix(b.second, 0); p.start.After(sec) && b.at.After(p.start) {
+		// The run began in this second: what was left for a second of it
+		// is its calls over the part of the second it was sending in
+		// (else a run that starts late in a second reads its first
+		// refusal as a small share and keeps it).
+		in := b.at.Sub(sec).Seconds()
+		left *= in / max(b.at.Sub(p.start).Seconds(), 0.05*in)
 	}
 	left = max(left, minPacedRate)
 	p.estimate, p.evidence, p.refusedAt = left, b, now

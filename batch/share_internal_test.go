@@ -77,15 +77,18 @@ func TestPacerSafeProtectsProduction(t *testing.T) {
 	}
 }
 
-// TestPacersShareFairly: runs of msgread on one app, each started 10 s
-// after the one before, greedy, under a fixed window of 200: from 20 s
-// after the last started, two take 40-60 % each, three 25-42 % each, and
-// together at least 0.97 of the ceiling, learning only from refusals.
+// TestPacersShareFairly: runs of msgread on one app, each started 10.37 s
+// after the one before (a run starts anywhere in a clock second), greedy,
+// under a fixed window of 200: from 20 s after the last started, two take
+// 40-60 % each, three 25-42 % each, together at least 0.97 of the ceiling,
+// learning only from refusals. Each refusal costs each run the calls it
+// had in flight, so the last run's calls refused over that time stay
+// under 1 % (the goal was 0.5 %: see docs/benchmarks.md).
 func TestPacersShareFairly(t *testing.T) {
 	for _, n := range []int{2, 3} {
 		starts := make([]time.Duration, n)
 		for i := range starts {
-			starts[i] = time.Duration(i) * 10 * time.Second
+			starts[i] = time.Duration(i) * 10370 * time.Millisecond
 		}
 		from := starts[n-1] + 20*time.Second
 		res := appSim{Kind: mockserver.CeilingFixedWindow, Limit: 200, Seed: 1, Starts: starts, Share: ShareGreedy,
@@ -102,6 +105,9 @@ func TestPacersShareFairly(t *testing.T) {
 		}
 		if together := total / (200 * 60); together < 0.97 {
 			t.Errorf("%d runs took %.3f of the ceiling together, want >= 0.97", n, together)
+		}
+		if thr := float64(res.Refused[n-1]) / float64(res.Sent[n-1]); thr > 0.01 {
+			t.Errorf("%d runs: the last had %.2f %% of its calls refused, want <= 1 %%", n, 100*thr)
 		}
 	}
 }
