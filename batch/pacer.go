@@ -42,13 +42,20 @@ const (
 	// standard deviations of the other traffic taken as Poisson.
 	safeZ = 1.0
 	// After a refusal a safe run drops safeDrop calls a second and adds
-	// safeClimb each window without one, so it settles where refusals
-	// come once in about (safeDrop+safeClimb)/safeClimb seconds: there
-	// the other traffic's peaks lose about 0.06 % of its calls (Poisson at
-	// 100/s under 200). The climb doubles every safeDoubling without one.
-	safeDrop     = 12
-	safeClimb    = 0.15
-	safeDoubling = 30 * time.Second
+	// safeClimb each window without one (the step doubling every
+	// safeDoubling without one), so it settles where about one second in
+	// safeDrop/safeClimb (80) is refused: against Poisson traffic at 100/s
+	// under 200 a second, near 78/s, where production loses about 0.04 %
+	// of its calls.
+	safeDrop = 12.0
+	// A refusal more than safeJump standard deviations under the rate is
+	// a jump of the other traffic; its peak is kept safeMemory.
+	safeJump   = 3.0
+	safeMemory = 5 * time.Minute
+	// Refused again within safeSustained with less left: a jump too.
+	safeSustained = 3 * time.Second
+	safeClimb     = 0.15
+	safeDoubling  = 30 * time.Second
 )
 
 // maxWindowCalls bounds the window's memory (24 bytes a call). Rates above it
@@ -104,6 +111,8 @@ type Pacer struct {
 	estimate  float64   // calls a second the app has left; 0: never refused
 	evidence  booking   // the refused booking the estimate comes from
 	sliding   bool      // the limiter is not per clock second (learnKind)
+	peakLeft  float64   // safe: what the other traffic's last peak left
+	peakUntil time.Time // safe: until when that peak is kept
 	refusedAt time.Time // when it was refused
 	probedAt  time.Time // when the rate last stepped up
 	gain      float64
@@ -240,13 +249,16 @@ func (p *Pacer) Throttle(now time.Time, b booking) {
 		left *= in / max(b.at.Sub(p.start).Seconds(), 0.05*in)
 	}
 	left = max(left, minPacedRate)
+	// Refused again within seconds, with less left: the other traffic grew.
+	sustained := p.estimate > 0 && now.Sub(p.refusedAt) < safeSustained && left < p.estimate
 	p.estimate, p.evidence, p.refusedAt = left, b, now
 	target := left * (1 - QuotaMargin)
 	if p.share == ShareSafe {
 		// Under what was left by the other traffic's peak, and a step
 		// under the rate refused: the steps and the climb between them
-		// hold the rate where refusals come about once in 1/safeOdds s.
-		target = max(min(left-safeZ*math.Sqrt(max(p.ceiling-left, 0)), p.current-safeDrop), p.current/2)
+		// hold the rate where refusals come about rarely.
+		p.remember(now, left, sustained)
+		target = max(min(p.headroom(left), p.current-safeDrop), p.current/2)
 	}
 	p.set(now, min(max(target, minPacedRate), p.ceiling, p.current))
 	p.throttles++
@@ -360,8 +372,36 @@ func (p *Pacer) climb(now time.Time) {
 		clean := now.Sub(p.refusedAt)
 		step = min(step, safeClimb*math.Pow(2, float64(clean/safeDoubling)))
 	}
-	p.set(now, min(p.ceiling, p.current+step))
+	r := min(p.ceiling, p.current+step)
+	if now.Before(p.peakUntil) {
+		// Two standard deviations under a peak that comes back.
+		r = min(r, max(p.peakLeft-2*safeZ*math.Sqrt(max(p.ceiling-p.peakLeft, 0)), p.current))
+	}
+	p.set(now, r)
 	p.nextProbe = now.Add(p.window)
+}
+
+// headroom is the safe rate under left: one standard deviation of the
+// other traffic (Poisson: the root of its calls a second) below it.
+func (p *Pacer) headroom(left float64) float64 {
+	return left - safeZ*math.Sqrt(max(p.ceiling-left, 0))
+}
+
+// remember keeps the other traffic's peaks: a refusal far under the rate
+// or one after another (a jump of production, not a random peak of it), or one that finds as
+// little left as the peak remembered holds the rate under that peak's
+// headroom for safeMemory, so that a peak that comes back daily, hourly
+// or every minute finds its room kept. The caller holds mu.
+func (p *Pacer) remember(now time.Time, left float64, sustained bool) {
+	jump := sustained || p.current-left > safeJump*math.Sqrt(max(p.ceiling-left, 1))
+	again := now.Before(p.peakUntil) && left <= p.peakLeft+math.Sqrt(max(p.ceiling-p.peakLeft, 1))
+	if !jump && !again {
+		return
+	}
+	if !now.Before(p.peakUntil) || left < p.peakLeft {
+		p.peakLeft = left
+	}
+	p.peakUntil = now.Add(safeMemory)
 }
 
 // PacerStats describes the pacer's self-throttling.

@@ -111,3 +111,55 @@ func TestPacersShareFairly(t *testing.T) {
 		}
 	}
 }
+
+// TestPacerSafeRemembersPeaks: production at 60/s for 30 s and 140/s for
+// 30 s, repeating, 20 minutes, safe. The first rise costs production what
+// the run took above 60/s for the seconds it took to find it (about 60
+// calls); then the peak is kept (refused again within seconds, with less
+// left: a jump, not a random peak), and from the second minute on
+// production loses under 0.1 % of its calls.
+func TestPacerSafeRemembersPeaks(t *testing.T) {
+	var after, whole []float64
+	for seed := uint64(1); seed <= 5; seed++ {
+		sim := productionSim(mockserver.CeilingFixedWindow, ShareSafe, "60:30s,140:30s", 20*time.Minute)
+		sim.Seed = seed
+		whole = append(whole, sim.run().ProductionRefused())
+		sim.From = time.Minute
+		after = append(after, sim.run().ProductionRefused())
+	}
+	t.Logf("production refused: %.3f %% over 20 minutes, %.3f %% from the second minute", 100*median(whole), 100*median(after))
+	if median(after) > 0.001 || median(whole) > 0.002 {
+		t.Errorf("production lost %.3f %% of its calls from the second minute (want <= 0.1 %%), %.3f %% in all (want <= 0.2 %%)", 100*median(after), 100*median(whole))
+	}
+}
+
+// TestPacerSafeKeepsAJump: a refusal far under the rate is production
+// jumping; the safe pacer keeps that peak for safeMemory, never climbing
+// above where the refusal left it (at most half down at once, for a
+// sliding window's first refusal reads low), and forgets it after.
+func TestPacerSafeKeepsAJump(t *testing.T) {
+	now := time.Unix(1000, 0)
+	p := NewPacer(Constant(200), now, 0)
+	p.SetShare(ShareSafe)
+	p.current = 150
+	p.Throttle(now, booking{at: now.Add(900 * time.Millisecond), second: 1000, nth: 60, slot: -1})
+	if p.peakLeft != 60 || !p.peakUntil.Equal(now.Add(safeMemory)) {
+		t.Fatalf("after a refusal 90 calls under the rate: peak %v until %v, want 60 kept %v", p.peakLeft, p.peakUntil, safeMemory)
+	}
+	after := p.Stats().Rate
+	if after != 75 {
+		t.Fatalf("rate %v after the refusal, want 75 (half of 150: the headroom under 60 is lower)", after)
+	}
+	for i := 1; i < 240; i++ {
+		p.follow(now.Add(time.Duration(i) * time.Second))
+	}
+	if got := p.Stats().Rate; got > after {
+		t.Fatalf("climbed to %v within four minutes of the jump; want at most %v", got, after)
+	}
+	for i := 0; i < 60; i++ {
+		p.follow(now.Add(safeMemory + time.Duration(i)*time.Second))
+	}
+	if got := p.Stats().Rate; got <= after {
+		t.Fatalf("still at %v a minute after the peak was forgotten", got)
+	}
+}

@@ -10,8 +10,8 @@
 #     the safe default, STEPS_DURATION: production's refused share;
 #  3. neighbours: two (then three) greedy runs on one standalone mock of 200/s,
 #     each started 10 s after the one before: each run's share of the calls
-#     from 20 s after the last started, the share of the ceiling they took
-#     together and each run's throttled share.
+#     from 20 s after the last started (55 s), the share of the ceiling they
+#     took together and each run's share of calls answered "slow down" then.
 #
 # Each figure is the median of RUNS runs; PAR runs go at once (the mock's
 # and msgread's CPU at 200/s is small). PARTS picks parts (default all).
@@ -86,10 +86,16 @@ for i in range(n):
             c += 1
     ok.append(c)
 tot = sum(ok)
+# Each run's calls answered "slow down" over the same span, from its timeline.
 thr = []
 for i in range(n):
-    j = json.load(open(f"{d}/n{n}.{r}.{i}.json"))["calls"]
-    thr.append(j["by_code"].get("60007", 0) / j["attempts"])
+    sent = refused = 0
+    for row in csv.DictReader(open(f"{d}/n{n}.{r}.{i}.timeline.csv")):
+        at = datetime.datetime.fromtimestamp(int(row["unix"]), datetime.timezone.utc)
+        if t0 <= at < t1:
+            sent += int(row["sent"])
+            refused += int(row["throttled"])
+    thr.append(refused / max(sent, 1))
 print(" ".join(f"{x / tot:.3f}" for x in ok), f"{tot / (200 * 55):.3f}", " ".join(f"{x:.4f}" for x in thr))
 PY
     echo "  $n runs, run $r: shares, together, throttled: $(tail -1 "$dir/neighbours.$n")"
