@@ -79,6 +79,14 @@ bench:
 bench-quota:
 	scripts/bench-quota.sh
 
+# bench-callbacks measures the callback rehearsal: load at 200 calls/s for 20 s
+# with no callbacks, then with a loopback endpoint that answers, one that
+# stalls, and one that stalls behind a queue of 500 (three rounds, about 6
+# minutes; needs jq): the API's p99 and the callbacks' counts.
+.PHONY: bench-callbacks
+bench-callbacks:
+	scripts/bench-callbacks.sh
+
 # bench-vegeta compares calls per client CPU-second with vegeta v12.13.0
 # (installed with go install) against the same mock: 64 workers, no ceiling,
 # 15 s each, five runs each, alternating which goes first (about 3 minutes).

@@ -146,6 +146,13 @@ func TestCallbackForEachSuccessfulMark(t *testing.T) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
+	// Once stopped, the counts are final: a later mark sends nothing and
+	// its callback is counted dropped.
+	srv.StopCallbacks(context.Background())
+	markRead(t, srv, sig, `{"Report_Account":"d","Peer_Account":"a"}`)
+	if st := srv.Callbacks(); st.Sent != 4 || st.Dropped != 1 || len(rc.of(mockserver.CommandMsgReport)) != 4 {
+		t.Errorf("after StopCallbacks: %+v", st)
+	}
 }
 
 // unreadOf is the pair's unread count as the mock answers it.

@@ -343,6 +343,13 @@ func (s *Server) Close() error {
 	return err
 }
 
+// StopCallbacks sends the over-limit alerts of the current second and
+// delivers the queued callbacks until ctx is done, then stops the senders
+// as Close does: once it returns, the counts are final (a callback of a
+// later mark is dropped). Without a callback URL it does nothing. It is
+// safe to call from several goroutines, and with Close and Shutdown.
+func (s *Server) StopCallbacks(ctx context.Context) { s.stopCallbacks(ctx, true) }
+
 // stopCallbacks stops the callbacks' senders; with deliver, it first
 // sends the queued callbacks until ctx is done.
 func (s *Server) stopCallbacks(ctx context.Context, deliver bool) {
