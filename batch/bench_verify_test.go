@@ -35,7 +35,7 @@ func BenchmarkVerify(b *testing.B) {
 		}
 		client := benchClient(srv)
 		rowsCopy := append([]batch.VerifyRow(nil), sample...)
-		sum, err := batch.Verify(context.Background(), batch.VerifyConfig{Runner: batch.Config{Profile: batch.Constant(200)}, Counter: client, Rows: rowsCopy})
+		sum, err := batch.Verify(context.Background(), batch.VerifyConfig{Runner: batch.Config{Profile: batch.Constant(200), Share: batch.ShareGreedy}, Counter: client, Rows: rowsCopy})
 		st := srv.Stats()
 		srv.Close()
 		if err != nil || sum.Sampled != rows {

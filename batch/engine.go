@@ -201,6 +201,7 @@ func (e *Engine[T]) Run(ctx context.Context, feed Feed[T], sink Sink[T]) (digest
 	clock := e.cfg.Clock
 	start := clock.Now()
 	pacer := NewPacer(e.cfg.Profile, start, DefaultWindowSlack)
+	pacer.SetShare(e.cfg.Share)
 	e.meter = newMeter(start, e.cfg.Profile, pacer)
 	close(e.ready)
 

@@ -281,6 +281,7 @@ func (j *Job) Run(ctx context.Context) *Ending {
 		j.production[0], j.production[1] = p()
 	}
 	sum, runErr := j.runner.Run(ctx, j.source, j.files)
+	sum.Share = j.cfg.Runner.Share.String()
 	x := ending{runErr: runErr, closeErr: j.files.Close()}
 	x.accountErr = j.account(&sum)
 	x.explain = j.cfg.Explain

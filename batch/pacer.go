@@ -1,6 +1,7 @@
 package batch
 
 import (
+	"fmt"
 	"math"
 	"sync"
 	"time"
@@ -27,9 +28,27 @@ const (
 	// firstGain is the first probe's step above the rate (25 %); each clean
 	// window doubles it. A refusal tells the ceiling exactly, so a bold
 	// step costs no more than a timid one.
-	firstGain = 0.25
+	firstGain = 0.1
 	// minPacedRate is the lowest rate self-throttling goes down to.
 	minPacedRate = 1.0
+)
+
+// Safe sharing (ShareSafe).
+const (
+	// safeStart is the share of the ceiling a safe run starts at, and
+	// safeRamp the share it adds each window until the first refusal.
+	safeStart, safeRamp = 0.5, 0.05
+	// safeZ is the headroom left under the quota a refusal showed, in
+	// standard deviations of the other traffic taken as Poisson.
+	safeZ = 1.0
+	// After a refusal a safe run drops safeDrop calls a second and adds
+	// safeClimb each window without one, so it settles where refusals
+	// come once in about (safeDrop+safeClimb)/safeClimb seconds: there
+	// the other traffic's peaks lose about 0.06 % of its calls (Poisson at
+	// 100/s under 200). The climb doubles every safeDoubling without one.
+	safeDrop     = 12
+	safeClimb    = 0.15
+	safeDoubling = 30 * time.Second
 )
 
 // maxWindowCalls bounds the window's memory (24 bytes a call). Rates above it
@@ -71,7 +90,8 @@ type Pacer struct {
 	start   time.Time
 
 	mu      sync.Mutex
-	ring    []time.Time // send times of the last len(ring) calls; idx is the next slot
+	share   Share
+	ring    []sendRecord // the last len(ring) calls; idx is the next slot
 	idx     int
 	ceiling float64 // the profile's rate now
 	current float64 // the rate in force
@@ -83,7 +103,9 @@ type Pacer struct {
 	// The quota's estimate and the probing above it.
 	estimate  float64   // calls a second the app has left; 0: never refused
 	evidence  booking   // the refused booking the estimate comes from
+	sliding   bool      // the limiter is not per clock second (learnKind)
 	refusedAt time.Time // when it was refused
+	probedAt  time.Time // when the rate last stepped up
 	gain      float64
 	nextProbe time.Time
 	probing   bool  // the rate is above what the last refusal showed
@@ -96,25 +118,37 @@ type Pacer struct {
 }
 
 // booking is a call's place in the pacer: when it may go, its slot in the
-// window, and which of its clock second's calls it is (from 0).
+// window, which of its clock second's calls it is (from 0), and which of
+// the run's (seq, from 1).
 type booking struct {
 	at     time.Time
 	slot   int
 	second int64
 	nth    int
+	seq    int64
+}
+
+// sendRecord is a call in the window: when it was (or will be) sent, which
+// of the run's calls it is, and whether it was refused.
+type sendRecord struct {
+	at      time.Time
+	seq     int64
+	refused bool
 }
 
 // NewPacer returns a Pacer whose rate follows profile from start, with a
 // window of one second plus slack.
 func NewPacer(profile Profile, start time.Time, slack time.Duration) *Pacer {
 	first := profile.Rate(0)
-	p := &Pacer{
+	p := &Pacer{share: ShareGreedy,
 		limiter: rate.NewLimiter(rate.Limit(first), 1),
 		window:  time.Second + slack, profile: profile, start: start,
 		ceiling: first, current: first, lowest: first,
 	}
 	if n := math.Floor(profile.Max()); n >= 1 && n <= maxWindowCalls {
-		p.ring = make([]time.Time, int(n))
+		// Twice the rate: the window needs the last rate's calls, the
+		// evidence of a refusal the second before it.
+		p.ring = make([]sendRecord, 2*int(n))
 	}
 	return p
 }
@@ -135,21 +169,21 @@ func (p *Pacer) book(now time.Time) booking {
 	if len(p.ring) > 0 {
 		n := min(max(int(p.current), 1), len(p.ring))
 		// The call n before this one must be a window ago.
-		if prev := p.ring[(p.idx-n+len(p.ring))%len(p.ring)]; !prev.IsZero() {
+		if prev := p.ring[(p.idx-n+len(p.ring))%len(p.ring)].at; !prev.IsZero() {
 			if earliest := prev.Add(p.window); earliest.After(at) {
 				at = earliest
 			}
 		}
 		b.slot = p.idx
-		p.ring[b.slot] = at
+		p.ring[b.slot] = sendRecord{at: at, seq: p.booked + 1}
 		p.idx = (p.idx + 1) % len(p.ring)
 	}
 	if sec := at.Unix(); sec != p.second {
 		p.second, p.n = sec, 0
 	}
-	b.at, b.second, b.nth = at, p.second, p.n
-	p.n++
 	p.booked++
+	b.at, b.second, b.nth, b.seq = at, p.second, p.n, p.booked
+	p.n++
 	return b
 }
 
@@ -162,18 +196,22 @@ func (p *Pacer) Sent(slot int, at, sent time.Time) {
 		return
 	}
 	p.mu.Lock()
-	if p.ring[slot].Equal(at) {
-		p.ring[slot] = sent
+	if p.ring[slot].at.Equal(at) {
+		p.ring[slot].at = sent
 	}
 	p.mu.Unlock()
 }
 
-// Throttle takes a "slow down" answer, at now, to the call booked as b: its
-// second had b.nth calls of ours left, and the rate drops under that. An
-// answer about a call later in a second already counted says nothing new.
+// Throttle takes a "slow down" answer, at now, to the call booked as b.
+// The evidence is what the app had left for this run: its calls accepted
+// in the second before the refused one, which is exact for a sliding
+// window and for a fixed window refused as often as ours are, and a
+// ceiling's drop reads right by the second refusal. An answer about a call
+// later in a second already counted says nothing new.
 func (p *Pacer) Throttle(now time.Time, b booking) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.markRefused(b)
 	if b.second == p.evidence.second && b.nth >= p.evidence.nth && p.estimate > 0 {
 		if p.probing { // a call in flight when the probe's second ran out
 			p.spent++
@@ -181,17 +219,87 @@ func (p *Pacer) Throttle(now time.Time, b booking) {
 		}
 		return
 	}
+	p.learnKind()
 	// A probe refused costs the budget; a drop of the ceiling does not:
 	// it is not of the pacer's making.
 	p.probing = p.current > p.estimate && p.estimate > 0
 	if p.probing {
 		p.spent++
 		p.probeCost = 1
+		p.probedAt = now // the longest hold counts from the probe's refusal
 	}
-	p.estimate, p.evidence, p.refusedAt = max(float64(b.nth), minPacedRate), b, now
-	p.set(now, min(max(p.estimate*(1-QuotaMargin), minPacedRate), p.ceiling))
+	left := float64(b.nth)
+	if p.sliding {
+		left = float64(p.acceptedBefore(b))
+	} else if sec := time.Unix(b.second, 0); p.start.After(sec) && b.at.After(p.start) {
+		// The run began in this second: what was left for a second of it
+		// is its calls over the part of the second it was sending in
+		// (else a run that starts late in a second reads its first
+		// refusal as a small share and keeps it).
+		in := b.at.Sub(sec).Seconds()
+		left *= in / max(b.at.Sub(p.start).Seconds(), 0.05*in)
+	}
+	left = max(left, minPacedRate)
+	p.estimate, p.evidence, p.refusedAt = left, b, now
+	target := left * (1 - QuotaMargin)
+	if p.share == ShareSafe {
+		// Under what was left by the other traffic's peak, and a step
+		// under the rate refused: the steps and the climb between them
+		// hold the rate where refusals come about once in 1/safeOdds s.
+		target = max(min(left-safeZ*math.Sqrt(max(p.ceiling-left, 0)), p.current-safeDrop), p.current/2)
+	}
+	p.set(now, min(max(target, minPacedRate), p.ceiling, p.current))
 	p.throttles++
 	p.gain, p.nextProbe = firstGain, now.Add(minHold)
+	if p.share == ShareSafe {
+		p.nextProbe = now.Add(p.window)
+	}
+}
+
+// learnKind reads the last refusal's clock second, now answered: a window
+// per clock second refuses every call after the first it refuses until
+// the second ends, so a call of that second accepted after it shows a
+// limiter that counts otherwise (a sliding window, a token bucket), whose
+// refusal says what was left in the second before it, not since the
+// clock second began.
+func (p *Pacer) learnKind() {
+	e := p.evidence
+	if e.seq == 0 || len(p.ring) == 0 || e.seq <= p.booked-int64(len(p.ring)) {
+		return
+	}
+	for _, r := range p.ring {
+		if r.seq > e.seq && r.at.Unix() == e.second && !r.refused {
+			p.sliding = true
+			return
+		}
+	}
+}
+
+// markRefused marks b's call refused in the window, if it is still there.
+func (p *Pacer) markRefused(b booking) {
+	if b.slot >= 0 && b.slot < len(p.ring) && p.ring[b.slot].seq == b.seq {
+		p.ring[b.slot].refused = true
+	}
+}
+
+// acceptedBefore counts the calls sent in the second before b's that were
+// not refused (as far as the answers tell yet); without a window, b's
+// place in its clock second.
+func (p *Pacer) acceptedBefore(b booking) int {
+	if len(p.ring) == 0 || b.slot < 0 {
+		return b.nth
+	}
+	at := b.at
+	if r := p.ring[b.slot]; r.seq == b.seq {
+		at = r.at
+	}
+	n := 0
+	for _, r := range p.ring {
+		if !r.refused && r.seq != 0 && r.seq < b.seq && at.Sub(r.at) < time.Second {
+			n++
+		}
+	}
+	return n
 }
 
 // set puts the rate r in force at now; the caller holds mu.
@@ -208,9 +316,9 @@ func (p *Pacer) follow(now time.Time) {
 	defer p.mu.Unlock()
 	if target := p.profile.Rate(now.Sub(p.start)); target != p.ceiling {
 		switch {
-		case p.estimate == 0 || target < p.current:
+		case p.estimate == 0 && p.share == ShareGreedy || target < p.current:
 			p.set(now, target)
-		case p.current >= p.ceiling:
+		case p.current >= p.ceiling && p.share == ShareGreedy:
 			// At the profile's rate, under the estimate: keep climbing.
 			p.nextProbe = now
 		}
@@ -219,15 +327,40 @@ func (p *Pacer) follow(now time.Time) {
 	if p.current >= p.ceiling || now.Before(p.nextProbe) {
 		return
 	}
-	climbing := p.gain > firstGain
-	if affordable := float64(p.spent+max(p.probeCost, 1)) <= probeBudget*float64(p.booked); !climbing && !affordable && now.Before(p.refusedAt.Add(maxHold)) {
+	if p.share == ShareSafe {
+		p.climb(now)
 		return
 	}
+	// The longest hold counts from the run's own last probe: a run refused
+	// by its neighbours' probes still probes in its turn.
+	climbing := p.gain > firstGain
+	allowed := probeBudget * float64(p.booked)
+	if affordable := float64(p.spent+max(p.probeCost, 1)) <= allowed; !climbing && !affordable && now.Before(p.probedAt.Add(maxHold)) {
+		return
+	}
+	p.probedAt = now
 	// A second (and a window) has passed at this rate with no refusal:
-	// what is left is at least this, so step above it.
+	// what is left is at least this, so step above it, by a share of the
+	// ceiling, the same for every run on the app, so that runs sharing it
+	// converge to a fair split (a step in proportion to the rate would
+	// keep whoever came first ahead).
 	p.estimate = max(p.estimate, p.current)
-	p.set(now, min(p.ceiling, max(p.current*(1+p.gain), p.current+1)))
+	p.set(now, min(p.ceiling, p.current+max(p.gain*p.ceiling, 1)))
 	p.gain = min(2*p.gain, 1)
+	p.nextProbe = now.Add(p.window)
+}
+
+// climb raises a safe pacer's rate by a step a window: before any refusal
+// from half the ceiling by safeRamp of it, after one by safeClimb calls a
+// second, doubling every safeDoubling without a refusal, so that a quota
+// production no longer uses is taken back within minutes.
+func (p *Pacer) climb(now time.Time) {
+	step := safeRamp * p.ceiling
+	if p.estimate > 0 {
+		clean := now.Sub(p.refusedAt)
+		step = min(step, safeClimb*math.Pow(2, float64(clean/safeDoubling)))
+	}
+	p.set(now, min(p.ceiling, p.current+step))
 	p.nextProbe = now.Add(p.window)
 }
 
@@ -247,4 +380,46 @@ func (p *Pacer) Stats() PacerStats {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return PacerStats{Rate: p.current, Lowest: p.lowest, Throttles: p.throttles, Estimate: p.estimate}
+}
+
+// Share is how a run shares the app's quota with the app's other traffic.
+type Share int
+
+const (
+	// ShareSafe protects the other traffic: once refusals show the quota
+	// is shared, the pacer holds a headroom under what is left, sized to
+	// the other traffic's random peaks, and probes rarely and gently.
+	ShareSafe Share = iota
+	// ShareGreedy takes all it can of what is left.
+	ShareGreedy
+)
+
+func (s Share) String() string {
+	if s == ShareGreedy {
+		return "greedy"
+	}
+	return "safe"
+}
+
+// ParseShare reads a Share's name: "safe" or "greedy".
+func ParseShare(s string) (Share, error) {
+	switch s {
+	case "safe":
+		return ShareSafe, nil
+	case "greedy":
+		return ShareGreedy, nil
+	}
+	return ShareSafe, fmt.Errorf("batch: share %q: want safe or greedy", s)
+}
+
+// SetShare sets how the pacer shares the quota (a new Pacer is greedy),
+// before its first call: a safe one starts at safeStart of the rate.
+func (p *Pacer) SetShare(s Share) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.share = s
+	if s == ShareSafe && p.estimate == 0 {
+		p.set(p.start, max(min(p.current, safeStart*p.ceiling), minPacedRate))
+		p.nextProbe = p.start.Add(p.window)
+	}
 }

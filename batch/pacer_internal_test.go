@@ -103,18 +103,19 @@ func TestPacerHoldsUnderTheRefusedCallThenProbes(t *testing.T) {
 	if s := p.Stats(); s.Rate != 119*(1-QuotaMargin) {
 		t.Fatalf("probed during the hold: %+v", s)
 	}
-	// Then 25 % above (a drop is not the pacer's doing: it costs no
-	// budget), then 50 % above that a window later.
+	// Then 10 % of the ceiling above (a drop is not the pacer's doing: it
+	// costs no budget), then 20 % above that a window later: steps of the
+	// ceiling, the same for every run sharing it.
 	now = now.Add(2 * time.Second)
 	p.follow(now)
 	held := 119 * (1 - QuotaMargin)
-	if got := p.Stats().Rate; math.Abs(got-held*1.25) > 1e-9 {
-		t.Fatalf("first probe: %v, want 25 %% above %v", got, held)
+	if got := p.Stats().Rate; math.Abs(got-(held+20)) > 1e-9 {
+		t.Fatalf("first probe: %v, want 20 above %v", got, held)
 	}
 	now = now.Add(time.Second + 2*time.Millisecond)
 	p.follow(now)
-	if got := p.Stats().Rate; math.Abs(got-min(200, held*1.25*1.5)) > 1e-9 {
-		t.Fatalf("second probe: %v, want 50 %% above the first", got)
+	if got := p.Stats().Rate; math.Abs(got-(held+20+40)) > 1e-9 {
+		t.Fatalf("second probe: %v, want 40 above the first", got)
 	}
 	now = now.Add(2 * time.Second)
 	p.follow(now)
@@ -271,5 +272,25 @@ func TestPacerTakesWhatTheAppHasLeft(t *testing.T) {
 					name, rtt, 100*got.share, 100*got.throttled, 100*limit)
 			}
 		}
+	}
+}
+
+// TestPacerReadsItsFirstSecondWhole: a run that began 0.6 s into a clock
+// second and is refused 0.2 s later after 20 calls had 20 calls in the 0.2
+// s it was sending of the 0.8 s the second had run: what was left reads as
+// 80 calls a second, not 20 (which a newcomer would keep, taking a quarter
+// of its fair share until its neighbours' probes gave it back).
+func TestPacerReadsItsFirstSecondWhole(t *testing.T) {
+	start := time.Unix(1000, 600_000_000)
+	p := NewPacer(Constant(200), start, 0)
+	p.Throttle(start.Add(200*time.Millisecond), booking{at: start.Add(200 * time.Millisecond), second: 1000, nth: 20, slot: -1})
+	if s := p.Stats(); math.Abs(s.Estimate-80) > 1e-9 {
+		t.Fatalf("estimate %v after a refusal 0.2 s into the run, 0.8 s into its second, after 20 calls; want 80", s.Estimate)
+	}
+	// A second later the same evidence is a whole second's.
+	q := NewPacer(Constant(200), start, 0)
+	q.Throttle(start.Add(1200*time.Millisecond), booking{at: start.Add(1200 * time.Millisecond), second: 1001, nth: 80, slot: -1})
+	if s := q.Stats(); s.Estimate != 80 {
+		t.Fatalf("estimate %v for the 81st call of a whole second refused, want 80", s.Estimate)
 	}
 }

@@ -119,6 +119,9 @@ type Config struct {
 	ProbeBackoff time.Duration
 	BreakerAfter time.Duration
 	OutageBudget time.Duration
+	// Share is how the run shares the app's quota with the app's other
+	// traffic: the zero value, ShareSafe, protects it (see Share).
+	Share Share
 
 	explicit bool // made by DefaultConfig: zero means zero
 }

@@ -419,7 +419,7 @@ func TestRunnerReadsNoRowAhead(t *testing.T) {
 		lines[i] = fmt.Sprintf("u%d,x,", i)
 	}
 	const workers = 8
-	r, _ := batch.New(batch.Config{Caller: newScript(), Profile: batch.Constant(50), Workers: workers, Clock: newFakeClock(), StopAfter: 2 * time.Second})
+	r, _ := batch.New(batch.Config{Caller: newScript(), Profile: batch.Constant(50), Workers: workers, Clock: newFakeClock(), StopAfter: 2 * time.Second, Share: batch.ShareGreedy})
 	out := &memOutput{}
 	sum, err := r.Run(context.Background(), input(t, lines...), out)
 	if err != nil {

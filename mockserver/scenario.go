@@ -138,9 +138,9 @@ var Builtins = map[string]Scenario{
 	"throttled": {Name: "throttled", Description: "a ceiling of 100 calls/s: a client at 200/s meets 60007", Ceiling: 100},
 	"shared": {
 		Name: "shared",
-		Description: "the app's quota shared with production traffic, a day in miniature: 190, 150, 110, 80, 130 " +
-			"and 170 calls/s left, 15 s each, repeating",
-		CeilingSteps: "190:15s,150:15s,110:15s,80:15s,130:15s,170:15s",
+		Description: "the app's 200 calls/s shared with its production traffic, a day in miniature: production " +
+			"at 10, 50, 90, 120, 70 and 30 calls/s (Poisson), 15 s each, repeating",
+		Production: &Production{Rate: "10:15s,50:15s,90:15s,120:15s,70:15s,30:15s", Arrivals: "poisson"},
 	},
 	"broken-auth": {
 		Name:        "broken-auth",

@@ -17,7 +17,7 @@ median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 for i in $(seq "$RUNS"); do
   for sc in throttled shared; do
     d=$DURATION; [ "$sc" = throttled ] && d=30s
-    "$dir/msgread" load --scenario "$sc" --rate 200 --duration "$d" --progress none \
+    "$dir/msgread" load --scenario "$sc" --rate 200 --duration "$d" --share greedy --progress none \
       --report "$dir/$sc.$i.csv" --summary-json "$dir/$sc.$i.json" 2>"$dir/$sc.$i.log" || { cat "$dir/$sc.$i.log"; exit 1; }
     # The summary JSON's quota: {"share_of_available": .., "throttled_share": ..}.
     share=$(grep -o '"share_of_available": *[0-9.e-]*' "$dir/$sc.$i.json" | grep -o '[0-9.e-]*$')

@@ -54,7 +54,7 @@ func TestLoadRehearsesTheCallbackEndpoint(t *testing.T) {
 	rc := newCountingReceiver(t)
 	dir := t.TempDir()
 	e, _, errOut := testEnv(nil)
-	err := run(context.Background(), []string{"load", "--scenario", "clean", "--rate", "300", "--rows", "400", "--progress", "none",
+	err := run(context.Background(), []string{"load", "--scenario", "clean", "--rate", "300", "--share", "greedy", "--rows", "400", "--progress", "none",
 		"--callback-url", rc.URL + "/im?token=s3cret", "--report", filepath.Join(dir, "r.csv"), "--summary-json", filepath.Join(dir, "s.json")}, e)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, errOut)

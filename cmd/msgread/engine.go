@@ -26,6 +26,8 @@ type engineFlags struct {
 	minRows     int
 	maxFailure  float64
 	outage      time.Duration
+	shareText   string
+	share       batch.Share
 	report      string
 	summaryJSON string
 	progress    string
@@ -95,6 +97,7 @@ func (f *engineFlags) register(fs *flag.FlagSet, reportDefault string) {
 	fs.IntVar(&f.minRows, "min-rows", batch.DefaultMinRows, "`rows` sent before the failure-rate stop applies")
 	fs.Float64Var(&f.maxFailure, "max-failure-rate", batch.DefaultMaxFailureRate, "stop (exit 3) once more than this `fraction` of the rows sent failed or gave up; 1 never stops")
 	fs.DurationVar(&f.outage, "outage-budget", batch.DefaultOutageBudget, "when the service cannot be reached, pause and probe it; stop (exit 3) once it has not answered for this long\n(the pause begins after 5s without an answer, so a shorter budget acts as 5s)")
+	fs.StringVar(&f.shareText, "share", "safe", shareUsage)
 	fs.StringVar(&f.report, "report", "", "report `path` (default "+reportDefault+"; never overwritten)")
 	fs.StringVar(&f.summaryJSON, "summary-json", "", "also write the summary as JSON to this `path` (- for standard output; never overwritten),\non every exit once the flags parse, refusals included (stop.code says why)")
 	fs.StringVar(&f.progress, "progress", "auto", "progress display: `auto|bar|log|none` (auto: a bar on a terminal, else a timestamped\nlog line every --log-every)")
@@ -103,6 +106,20 @@ func (f *engineFlags) register(fs *flag.FlagSet, reportDefault string) {
 	fs.StringVar(&f.verifyText, "verify", "", "after the run, read this `sample` of its ok rows back (a count, 5% or all) with\nget_c2c_unread_msg_num against the same target, as msgread verify does; any row not read exits 1")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve Prometheus metrics on this `host:port` while running (:9090 is loopback's\nport 9090; off by default)")
 	f.thresholds.register(fs)
+}
+
+// shareUsage is --share's help, for every command that calls the API.
+const shareUsage = "how to share the app's 200 calls/s with its production traffic: `safe|greedy`. safe starts at\n" +
+	"half the rate (full in 10 s when nothing else calls) and, once refused, holds a headroom for\n" +
+	"production's peaks; greedy takes all that is left, and production's calls are refused more"
+
+// parseShare reads --share.
+func parseShare(text string) (batch.Share, error) {
+	s, err := batch.ParseShare(text)
+	if err != nil {
+		return s, usageError(fmt.Sprintf("--share %q: want safe or greedy", text))
+	}
+	return s, nil
 }
 
 // validate checks every setting before anything is opened or sent.
@@ -114,8 +131,11 @@ func (f *engineFlags) validate(rampDefault time.Duration) error {
 	if err := f.checkRunner(); err != nil {
 		return err
 	}
+	var err error
+	if f.share, err = parseShare(f.shareText); err != nil {
+		return err
+	}
 	if f.verifyText != "" {
-		var err error
 		if f.verify, err = batch.ParseSample(f.verifyText); err != nil {
 			return usageErrorOf("--verify ", err)
 		}
@@ -164,6 +184,7 @@ func (f *engineFlags) config(caller batch.Caller) batch.Config {
 	cfg := batch.DefaultConfig()
 	cfg.Caller, cfg.Profile, cfg.Workers, cfg.Retries = caller, f.profile, f.workers, f.retries
 	cfg.MinRows, cfg.MaxFailureRate, cfg.OutageBudget = f.minRows, f.maxFailure, f.outage
+	cfg.Share = f.share
 	return cfg
 }
 

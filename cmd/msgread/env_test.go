@@ -14,7 +14,7 @@ func envValues(t *testing.T) map[string]string {
 	dir := t.TempDir()
 	return map[string]string{
 		"rate": "100,200", "step": "10s", "ramp": "30s", "workers": "8", "retries": "2", "timeout": "5s",
-		"min-rows": "10", "max-failure-rate": "0.4", "outage-budget": "2m", "report": filepath.Join(dir, "r.csv"), "summary-json": "-",
+		"min-rows": "10", "max-failure-rate": "0.4", "outage-budget": "2m", "share": "greedy", "report": filepath.Join(dir, "r.csv"), "summary-json": "-",
 		"progress": "none", "log-every": "30s", "max-p99": "2s", "min-rate": "0.9", "max-failed": "0.01", "max-gave-up": "0",
 		"sdkappid": "1400000001", "admin": "ops", "secret-key-file": filepath.Join(dir, "key"), "usersig-ttl": "2h",
 		"users": filepath.Join(dir, "users.txt"), "ceiling": "150", "scenario": "flaky", "seed": "7",

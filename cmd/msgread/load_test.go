@@ -173,7 +173,7 @@ func TestLoadFindsTheMocksCeilingSteps(t *testing.T) {
 	sc := filepath.Join(dir, "sc.json")
 	os.WriteFile(sc, []byte(`{"name":"stepping","ceiling_steps":"80:1s,40:1m"}`), 0o644)
 	e, out, errOut := testEnv(nil)
-	err := run(context.Background(), []string{"load", "--scenario", sc, "--rate", "100", "--duration", "8s", "--progress", "none",
+	err := run(context.Background(), []string{"load", "--scenario", sc, "--rate", "100", "--share", "greedy", "--duration", "8s", "--progress", "none",
 		"--report", filepath.Join(dir, "r.csv"), "--summary-json", "-"}, e)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, errOut)

@@ -33,6 +33,8 @@ type verifyOptions struct {
 	summaryJSON string
 	summary     *summaryOutput
 	report      string
+	shareText   string
+	share       batch.Share
 }
 
 func (o *verifyOptions) register(fs *flag.FlagSet) {
@@ -42,6 +44,7 @@ func (o *verifyOptions) register(fs *flag.FlagSet) {
 	fs.IntVar(&o.retries, "retries", batch.DefaultRetries, "`retries` of a transient failure before the call gives up (0: none)")
 	fs.DurationVar(&o.timeout, "timeout", batch.DefaultTimeout, "timeout of one call")
 	fs.DurationVar(&o.outage, "outage-budget", batch.DefaultOutageBudget, "stop (exit 3) once the service has not answered for this long")
+	fs.StringVar(&o.shareText, "share", "safe", shareUsage)
 	fs.StringVar(&o.sampleText, "sample", "1000", "the done rows to read back: a `count` (1000), a share (5%) or all")
 	fs.Uint64Var(&o.seed, "seed", 1, "`seed` of the sample's choice: the same seed and report, the same rows")
 	fs.StringVar(&o.out, "out", "", "verify report `path` (default: the report's name with .verify.csv; never overwritten)")
@@ -55,6 +58,9 @@ func (o *verifyOptions) validate(args []string) (err error) {
 	o.report = args[0]
 	if o.sample, err = batch.ParseSample(o.sampleText); err != nil {
 		return usageErrorOf("--sample ", err)
+	}
+	if o.share, err = parseShare(o.shareText); err != nil {
+		return err
 	}
 	switch {
 	case o.workers <= 0 || o.workers > 100_000:
@@ -101,6 +107,7 @@ func (o *verifyOptions) run(ctx context.Context, e *env) error {
 	defer out.Close()
 	cfg := batch.DefaultConfig()
 	cfg.Profile, cfg.Workers, cfg.Retries, cfg.OutageBudget = o.rate.profile, o.workers, o.retries, o.outage
+	cfg.Share = o.share
 	fmt.Fprintf(e.stderr, "msgread verify: %s; --sample %s of %s at %s; verify report %s\n", tgt.banner, o.sample, safetext.Quote(o.report), o.rate.profile, safetext.Quote(o.out))
 	next := func() (batch.VerifyRow, error) {
 		row, err := stream.Next()

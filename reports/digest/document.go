@@ -56,6 +56,8 @@ type Document struct {
 	// rate; LowestRate is the lowest rate it used.
 	Throttles  int     `json:"throttles"`
 	LowestRate float64 `json:"lowest_rate"`
+	// Share is how the run shared the app's quota: safe or greedy.
+	Share string `json:"share,omitempty"`
 	// Quota is how much of what the service had left the run took, when
 	// its ceiling is known (the bundled mock's), else null.
 	Quota *QuotaUse `json:"quota"`
@@ -194,7 +196,7 @@ func NewDocument(s Summary, r RunInfo) Document {
 		Reported: s.Reported, CarriedOver: s.CarriedOver, NotFinished: s.NotFinished,
 		RowsByErrorCode: nonNil(s.ByCode),
 		TargetRate:      s.TargetRate, AchievedRate: s.Rate, RateRatio: s.RateRatio, Profile: s.Profile,
-		PeakInOneSecond: s.PeakWindow, Throttles: s.Throttles, LowestRate: s.LowestRate, Quota: s.Quota, Callbacks: s.Callbacks,
+		PeakInOneSecond: s.PeakWindow, Throttles: s.Throttles, LowestRate: s.LowestRate, Share: s.Share, Quota: s.Quota, Callbacks: s.Callbacks,
 		Latency: s.Latency, LatencyFromIntended: s.LatencyIntended, LateCalls: s.Late,
 		Outages: s.Outages, OutageSeconds: s.OutageSeconds, Resent: s.Resent,
 		Thresholds: s.Thresholds, Projection: r.Projection, Mock: r.Mock, Verify: r.Verify,

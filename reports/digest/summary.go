@@ -108,6 +108,8 @@ type Summary struct {
 	Throttles  int       `json:"throttles"`
 	LowestRate float64   `json:"lowest_rate_per_second"`
 	Quota      *QuotaUse `json:"-"`
+	// Share is how the run shared the app's quota: "safe" or "greedy".
+	Share string `json:"share,omitempty"`
 	// Callbacks is what the bundled mock's webhooks did, when it was
 	// given a callback URL.
 	Callbacks *Callbacks `json:"-"`
@@ -264,7 +266,7 @@ func (s Summary) writeSlowdowns(b *strings.Builder) {
 		fmt.Fprintf(b, "  the service could not be reached %d times: dispatch paused for %.0f s in all, and no row was given up for it\n", s.Outages, s.OutageSeconds)
 	}
 	if s.Throttles > 0 {
-		fmt.Fprintf(b, "  the service asked to slow down: the rate went down to what it had left %d times, lowest %.1f calls/s\n", s.Throttles, s.LowestRate)
+		fmt.Fprintf(b, "  the service asked to slow down: the rate went down to what it had left %d times, lowest %.1f calls/s%s\n", s.Throttles, s.LowestRate, s.shareNote())
 	}
 	if q := s.Quota; q != nil {
 		fmt.Fprintf(b, "  took %.1f%% of the calls the service had left (from %d s after each change; %d s measured); %.2f%% of calls answered \"slow down\"\n",
@@ -273,4 +275,15 @@ func (s Summary) writeSlowdowns(b *strings.Builder) {
 			fmt.Fprintf(b, "  production traffic: %d calls, %d refused by the ceiling (%.2f%%)\n", q.ProductionCalls, q.ProductionRefused, 100*q.ProductionShare)
 		}
 	}
+}
+
+// shareNote says how the run shared the app's quota, for the slow-down line.
+func (s Summary) shareNote() string {
+	switch s.Share {
+	case "safe":
+		return " (sharing safe: a headroom left for the app's other traffic)"
+	case "greedy":
+		return " (sharing greedy: all that was left)"
+	}
+	return ""
 }

@@ -1,0 +1,113 @@
+package batch
+
+import (
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/msgread/msgread/mockserver"
+)
+
+// The figures of issue 22 on simulated time: pacers against the mock's own
+// limiters and production traffic (mockserver.Quota), answers 2 ms after
+// each call, calls leaving up to 3 ms late. Each is the median of five
+// seeds, as make bench-neighbour takes the median of runs.
+
+var limiterKinds = []string{mockserver.CeilingFixedWindow, mockserver.CeilingSlidingWindow, mockserver.CeilingTokenBucket}
+
+func median(xs []float64) float64 {
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	return s[len(s)/2]
+}
+
+// overSeeds runs sim with seeds 1..5 and returns the medians of what the
+// runs took of what production left and of production's refused share.
+func overSeeds(sim appSim) (took, refused float64) {
+	var t, r []float64
+	for seed := uint64(1); seed <= 5; seed++ {
+		sim.Seed = seed
+		res := sim.run()
+		t = append(t, float64(res.Total())/res.Left(sim.Limit))
+		r = append(r, res.ProductionRefused())
+	}
+	return median(t), median(r)
+}
+
+func productionSim(kind string, share Share, rate string, d time.Duration) appSim {
+	return appSim{Kind: kind, Limit: 200, Production: &mockserver.Production{Rate: rate}, Starts: []time.Duration{0},
+		Share: share, RTT: 2 * time.Millisecond, Jitter: 3 * time.Millisecond, For: d}
+}
+
+// TestPacerHoldsEachLimiterKind: alone on the app, the pacer takes the
+// ceiling of each kind of limiter and is never refused, safe or greedy
+// (safe reaches it in its first 10 s).
+func TestPacerHoldsEachLimiterKind(t *testing.T) {
+	for _, kind := range limiterKinds {
+		for _, share := range []Share{ShareGreedy, ShareSafe} {
+			res := appSim{Kind: kind, Limit: 200, Seed: 1, Starts: []time.Duration{0}, Share: share, RTT: 2 * time.Millisecond,
+				Jitter: 3 * time.Millisecond, For: 40 * time.Second, From: 10 * time.Second}.run()
+			if got := float64(res.Total()) / (200 * 30); got < 0.99 || res.Refused[0] > 0 {
+				t.Errorf("%s, %v: took %.4f of the ceiling (want >= 0.99), %d refused (want 0)", kind, share, got, res.Refused[0])
+			}
+		}
+	}
+}
+
+// TestPacerSafeProtectsProduction: production at 100 calls/s (Poisson)
+// under a ceiling of 200, 90 s. Safe: production loses at most 0.1 % of
+// its calls under every kind of limiter, and under a fixed window the run
+// still takes at least 0.75 of what production leaves. Greedy takes at
+// least 0.95 of it under a fixed window, and production pays: its refused
+// share is what greedy costs.
+func TestPacerSafeProtectsProduction(t *testing.T) {
+	for _, kind := range limiterKinds {
+		took, refused := overSeeds(productionSim(kind, ShareSafe, "100", 90*time.Second))
+		gTook, gRefused := overSeeds(productionSim(kind, ShareGreedy, "100", 90*time.Second))
+		t.Logf("%s: safe took %.3f of what production left, production refused %.3f %%; greedy %.3f, %.2f %%", kind, took, 100*refused, gTook, 100*gRefused)
+		if refused > 0.001 {
+			t.Errorf("%s, safe: production lost %.3f %% of its calls, want <= 0.1 %%", kind, 100*refused)
+		}
+		if kind == mockserver.CeilingFixedWindow && (took < 0.75 || gTook < 0.95) {
+			t.Errorf("%s: safe took %.3f (want >= 0.75), greedy %.3f (want >= 0.95) of what production left", kind, took, gTook)
+		}
+		if gRefused <= refused {
+			t.Errorf("%s: greedy cost production %.3f %%, no more than safe's %.3f %%", kind, 100*gRefused, 100*refused)
+		}
+	}
+}
+
+// TestPacersShareFairly: runs of msgread on one app, each started 10.37 s
+// after the one before (a run starts anywhere in a clock second), greedy,
+// under a fixed window of 200: from 20 s after the last started, two take
+// 40-60 % each, three 25-42 % each, together at least 0.97 of the ceiling,
+// learning only from refusals. Each refusal costs each run the calls it
+// had in flight, so the last run's calls refused over that time stay
+// under 1 % (the goal was 0.5 %: see docs/benchmarks.md).
+func TestPacersShareFairly(t *testing.T) {
+	for _, n := range []int{2, 3} {
+		starts := make([]time.Duration, n)
+		for i := range starts {
+			starts[i] = time.Duration(i) * 10370 * time.Millisecond
+		}
+		from := starts[n-1] + 20*time.Second
+		res := appSim{Kind: mockserver.CeilingFixedWindow, Limit: 200, Seed: 1, Starts: starts, Share: ShareGreedy,
+			RTT: 2 * time.Millisecond, Jitter: 3 * time.Millisecond, For: from + 60*time.Second, From: from}.run()
+		total := float64(res.Total())
+		lo, hi := 0.40, 0.60
+		if n == 3 {
+			lo, hi = 0.25, 0.42
+		}
+		for i, a := range res.Accepted {
+			if share := float64(a) / total; share < lo || share > hi {
+				t.Errorf("%d runs: run %d took %.2f of the calls, want %.2f-%.2f", n, i, share, lo, hi)
+			}
+		}
+		if together := total / (200 * 60); together < 0.97 {
+			t.Errorf("%d runs took %.3f of the ceiling together, want >= 0.97", n, together)
+		}
+		if thr := float64(res.Refused[n-1]) / float64(res.Sent[n-1]); thr > 0.01 {
+			t.Errorf("%d runs: the last had %.2f %% of its calls refused, want <= 1 %%", n, 100*thr)
+		}
+	}
+}
