@@ -26,7 +26,8 @@ for i in $(seq "$RUNS"); do
       stall=(); [ "$mode" != answers ] && stall=(-stall)
       recv="$dir/recv.$mode.$i"
       "$dir/receiver" "${stall[@]}" >"$recv" & rpid=$!
-      for _ in $(seq 50); do [ -s "$recv" ] && break; sleep 0.1; done
+      for _ in $(seq 100); do [ -s "$recv" ] && break; sleep 0.1; done
+      [ -s "$recv" ] || { echo "the callback receiver did not start within 10 s" >&2; exit 1; }
       args=(--callback-url "$(head -1 "$recv")")
       [ "$mode" = stalls-queue-500 ] && args+=(--callback-queue 500)
     fi
