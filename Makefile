@@ -80,6 +80,14 @@ bench:
 bench-quota:
 	scripts/bench-quota.sh
 
+# bench-callbacks measures the callback rehearsal: load at 200 calls/s for 20 s
+# with no callbacks, then with a loopback endpoint that answers, one that
+# stalls, and one that stalls behind a queue of 500 (three rounds, about 6
+# minutes; needs jq): the API's p99 and the callbacks' counts.
+.PHONY: bench-callbacks
+bench-callbacks:
+	scripts/bench-callbacks.sh
+
 # bench-neighbour measures how msgread shares the app's quota (issue 22):
 # production traffic under each limiter kind, safe and greedy; production in
 # steps; two and three runs on one standalone mock (~25 min; see the script).

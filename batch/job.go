@@ -75,10 +75,10 @@ type Target struct {
 	// traffic), for the quota's account of what the run cost production.
 	Production func() (calls, refused uint64)
 	// Callbacks, when set, waits a while (within ctx) for the callbacks
-	// the target still has queued to be delivered, then returns what its
-	// webhooks did (the bundled mock's, given a callback URL), for the
-	// summary. It is called once, when the run and its verification are
-	// done.
+	// the target still has queued to be delivered, stops them, and
+	// returns what its webhooks did (the bundled mock's, given a callback
+	// URL), for the summary. It is called once, when the run and its
+	// verification are done.
 	Callbacks func(ctx context.Context) *digest.Callbacks
 }
 

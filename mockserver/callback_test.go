@@ -146,6 +146,13 @@ func TestCallbackForEachSuccessfulMark(t *testing.T) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
+	// Once stopped, the counts are final: a later mark sends nothing and
+	// its callback is counted dropped.
+	srv.StopCallbacks(context.Background())
+	markRead(t, srv, sig, `{"Report_Account":"d","Peer_Account":"a"}`)
+	if st := srv.Callbacks(); st.Sent != 4 || st.Dropped != 1 || len(rc.of(mockserver.CommandMsgReport)) != 4 {
+		t.Errorf("after StopCallbacks: %+v", st)
+	}
 }
 
 // unreadOf is the pair's unread count as the mock answers it.
@@ -311,5 +318,26 @@ func TestCallbackSettingsAreChecked(t *testing.T) {
 		if u, err := mockserver.ParseCallbackURL(raw); err != nil || !mockserver.LoopbackURL(u) {
 			t.Errorf("%s: %v, not loopback", raw, err)
 		}
+	}
+}
+
+// TestShutdownDeliversTheQueuedCallbacks: a mock shut down with time to
+// spare delivers every callback it queued before its senders end.
+func TestShutdownDeliversTheQueuedCallbacks(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	rc := newReceiver(t, nil)
+	defer rc.Close()
+	srv := newMock(t, mockserver.Config{Scenario: mockserver.Scenario{Callback: &mockserver.Callback{URL: rc.URL, Conns: 1}}})
+	sig := devSig(t)
+	for i := range 50 {
+		markRead(t, srv, sig, fmt.Sprintf(`{"Report_Account":"u%d","Peer_Account":"p"}`, i))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st := srv.Callbacks(); len(rc.of(mockserver.CommandMsgReport)) != 50 || st.Answered != 50 || st.Pending != 0 {
+		t.Errorf("after Shutdown the endpoint has %d of 50 callbacks; stats %+v", len(rc.of(mockserver.CommandMsgReport)), st)
 	}
 }

@@ -199,6 +199,7 @@ func failure(err error, status int, stopping context.Context) string {
 // finish counts a callback's end: answered when why is "", else failed.
 // The latency of an answer, 2xx or not, is kept for reports.
 func (c *callbacks) finish(k int, why string, took time.Duration) {
+	c.metrics.count(commandOf(k), why, took) // before the drain can see it done
 	c.mu.Lock()
 	cnt := &c.counts[k]
 	if why == "" {
@@ -215,7 +216,6 @@ func (c *callbacks) finish(k int, why string, took time.Duration) {
 		close(c.idle)
 	}
 	c.mu.Unlock()
-	c.metrics.count(commandOf(k), why, took)
 }
 
 // drain sends the alerts of the current second, then waits until no

@@ -3,6 +3,8 @@
 // (query, UserSig, admin, ceiling, body, accounts), answers with the
 // documented codes, and remembers every mark, for offline rehearsals and
 // tests. A Server is an http.Handler and can also serve itself on loopback.
+// Given a callback URL, it also calls the app's webhooks there, as the
+// service does (see Callback).
 package mockserver
 
 import (
@@ -57,7 +59,9 @@ type Config struct {
 	// request, the faults that answer instead of the service (each with its
 	// probability per request; they add up to at most 1), and the ceiling
 	// (zero means DefaultCeiling, negative none) with its code (zero means
-	// 60007).
+	// 60007); and, when set, production traffic, the conversations'
+	// history and the app's webhooks (Callback: its senders run from New
+	// until Close or Shutdown).
 	Scenario
 	// Seed makes latency and faults reproducible: the draw for a request is
 	// a pure function of (Seed, report account, peer account, how many times
@@ -305,7 +309,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	hs, done := s.hs, s.done
 	s.mu.Unlock()
-	defer s.stopCallbacks(ctx)
+	defer s.stopCallbacks(ctx, true)
 	if hs == nil {
 		return nil
 	}
@@ -330,7 +334,7 @@ func (s *Server) Close() error {
 	s.mu.Lock()
 	hs, done := s.hs, s.done
 	s.mu.Unlock()
-	defer s.stopCallbacks(nil)
+	defer s.stopCallbacks(context.Background(), false)
 	if hs == nil {
 		return nil
 	}
@@ -339,13 +343,20 @@ func (s *Server) Close() error {
 	return err
 }
 
-// stopCallbacks delivers the queued callbacks until ctx is done (nil: not
-// at all), then stops their senders.
-func (s *Server) stopCallbacks(ctx context.Context) {
+// StopCallbacks sends the over-limit alerts of the current second and
+// delivers the queued callbacks until ctx is done, then stops the senders
+// as Close does: once it returns, the counts are final (a callback of a
+// later mark is dropped). Without a callback URL it does nothing. It is
+// safe to call from several goroutines, and with Close and Shutdown.
+func (s *Server) StopCallbacks(ctx context.Context) { s.stopCallbacks(ctx, true) }
+
+// stopCallbacks stops the callbacks' senders; with deliver, it first
+// sends the queued callbacks until ctx is done.
+func (s *Server) stopCallbacks(ctx context.Context, deliver bool) {
 	if s.callbacks == nil {
 		return
 	}
-	if ctx != nil {
+	if deliver {
 		_ = s.callbacks.drain(ctx)
 	}
 	s.callbacks.stop()

@@ -112,8 +112,9 @@ func describeCallbacks(cfg mockserver.Config) string {
 
 // callbackDrain is how long the end of a run waits for the callbacks still
 // queued: a callback in flight ends within its timeout, and a queue behind
-// an endpoint that keeps up empties in moments; what is left is counted
-// as not delivered.
+// an endpoint that keeps up empties in moments; then the senders stop,
+// the callbacks in flight are cut off (failed, "stopped") and those
+// still queued are counted as not delivered (pending).
 func callbackDrain(cfg mockserver.Config) time.Duration {
 	timeout := mockserver.DefaultCallbackTimeout
 	if cfg.Callback != nil && cfg.Callback.Timeout > 0 {
@@ -122,9 +123,10 @@ func callbackDrain(cfg mockserver.Config) time.Duration {
 	return 2*timeout + 3*time.Second
 }
 
-// callbacks returns the job's hook that drains the bundled mock's
-// callbacks at the end and counts them for the summary; nil when the
-// target sends none.
+// callbacks returns the job's hook that delivers the bundled mock's
+// callbacks still queued at the end (for a bounded time), stops its
+// senders and counts them for the summary: the counts are final, what
+// the endpoint got; nil when the target sends none.
 func (t *target) callbacks(e *env, name string) func(context.Context) *digest.Callbacks {
 	if t.mock == nil || t.mock.Callbacks() == nil {
 		return nil
@@ -136,7 +138,7 @@ func (t *target) callbacks(e *env, name string) func(context.Context) *digest.Ca
 		}
 		ctx, cancel := context.WithTimeout(ctx, callbackDrain(mock.Config()))
 		defer cancel()
-		_ = mock.DrainCallbacks(ctx)
+		mock.StopCallbacks(ctx)
 		return digestCallbacks(*mock.Callbacks())
 	}
 }

@@ -24,8 +24,8 @@ type Callbacks struct {
 	Failed   uint64            `json:"failed"`
 	FailedBy map[string]uint64 `json:"failed_by"`
 	// Dropped counts the callbacks the mock's queue had no room for;
-	// Pending those still queued or in flight when the run's summary was
-	// made (the end waits a bounded time for them).
+	// Pending those still queued when the run's end, after a bounded wait,
+	// stopped the senders (one then in flight failed, "stopped").
 	Dropped uint64 `json:"dropped"`
 	Pending uint64 `json:"pending"`
 	// Latency is the endpoint's answer time to the reports.
