@@ -482,7 +482,7 @@ func TestRunnerSlowsDownWhenThrottled(t *testing.T) {
 	for i := range 250 {
 		lines = append(lines, fmt.Sprintf("u%d,p,", i))
 	}
-	r, _ := batch.New(batch.Config{Caller: c, Profile: batch.Constant(200), Workers: 32, Clock: clock})
+	r, _ := batch.New(batch.Config{Caller: c, Profile: batch.Constant(200), Workers: 32, Clock: clock, Share: batch.ShareGreedy})
 	out := &memOutput{}
 	sum, err := r.Run(context.Background(), input(t, lines...), out)
 	if err != nil {
