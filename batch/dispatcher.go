@@ -137,6 +137,9 @@ func (d *dispatcher) handOut(ctx context.Context, now time.Time, probe bool) boo
 		if d.clock.SleepUntil(ctx, b.at.Add(-handoffLead)) != nil {
 			return false
 		}
+		if !probe && d.pacer.Withdraw(b) {
+			return true // a "slow down" for its second came while it waited
+		}
 	}
 	t := ticket{intended: d.start.Add(d.sched.book(b.at.Sub(d.start), held)), probe: probe, booking: b}
 	d.pending.Add(1)

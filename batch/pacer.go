@@ -111,6 +111,7 @@ type Pacer struct {
 	estimate  float64   // calls a second the app has left; 0: never refused
 	evidence  booking   // the refused booking the estimate comes from
 	sliding   bool      // the limiter is not per clock second (learnKind)
+	lowered   int64     // the calls booked when a refusal last lowered the rate
 	peakLeft  float64   // safe: what the other traffic's last peak left
 	peakUntil time.Time // safe: until when that peak is kept
 	refusedAt time.Time // when it was refused
@@ -252,6 +253,7 @@ func (p *Pacer) Throttle(now time.Time, b booking) {
 	// Refused again within seconds, with less left: the other traffic grew.
 	sustained := p.estimate > 0 && now.Sub(p.refusedAt) < safeSustained && left < p.estimate
 	p.estimate, p.evidence, p.refusedAt = left, b, now
+	p.lowered = p.booked
 	target := left * (1 - QuotaMargin)
 	if p.share == ShareSafe {
 		// Under what was left by the other traffic's peak, and a step
@@ -279,12 +281,46 @@ func (p *Pacer) learnKind() {
 	if e.seq == 0 || len(p.ring) == 0 || e.seq <= p.booked-int64(len(p.ring)) {
 		return
 	}
+	// Only calls well after the refused one and well inside the second
+	// count: calls a few milliseconds apart may reach the service out of
+	// order, and one sent just before the second ends in the next second.
+	from, end := e.at.Add(kindMargin), time.Unix(e.second+1, 0).Add(-kindMargin)
+	if e.slot >= 0 && e.slot < len(p.ring) && p.ring[e.slot].seq == e.seq {
+		from = p.ring[e.slot].at.Add(kindMargin) // when it was really sent
+	}
 	for _, r := range p.ring {
-		if r.seq > e.seq && r.at.Unix() == e.second && !r.refused {
+		if r.seq > e.seq && r.at.After(from) && r.at.Before(end) && !r.refused {
 			p.sliding = true
 			return
 		}
 	}
+}
+
+// kindMargin is how far before its second's end a call must have been
+// sent for its acceptance after a refusal to show a limiter that is not
+// per clock second.
+const kindMargin = 50 * time.Millisecond
+
+// Withdraw takes back b, the last call booked, if a refusal lowered the
+// rate after it was booked and it falls in the refused call's clock
+// second: under a window per clock second it would be refused too. The
+// dispatcher then books again (at the lowered rate, in a later second)
+// instead of sending it; false when b stands.
+func (p *Pacer) Withdraw(b booking) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.sliding || b.seq != p.booked || b.seq > p.lowered || b.second != p.evidence.second {
+		return false
+	}
+	p.booked--
+	if b.second == p.second && p.n > 0 {
+		p.n--
+	}
+	if b.slot >= 0 && b.slot < len(p.ring) && p.ring[b.slot].seq == b.seq {
+		p.ring[b.slot] = sendRecord{}
+		p.idx = b.slot
+	}
+	return true
 }
 
 // markRefused marks b's call refused in the window, if it is still there.

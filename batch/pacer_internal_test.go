@@ -294,3 +294,60 @@ func TestPacerReadsItsFirstSecondWhole(t *testing.T) {
 		t.Fatalf("estimate %v for the 81st call of a whole second refused, want 80", s.Estimate)
 	}
 }
+
+// TestPacerWithdrawsACallOfAFullSecond: a call booked before a refusal of
+// its own clock second lowered the rate would be refused too under a
+// window per clock second; the pacer takes it back, and the call booked in
+// its place goes in a later second. A call of another second stands.
+func TestPacerWithdrawsACallOfAFullSecond(t *testing.T) {
+	now := time.Unix(1000, 0)
+	p := NewPacer(Constant(100), now, 0)
+	var b booking
+	for range 80 {
+		b = p.book(now)
+		now = b.at
+	}
+	refused := b
+	next := p.book(now) // booked before the answer came
+	p.Throttle(now.Add(time.Millisecond), refused)
+	if !p.Withdraw(next) {
+		t.Fatalf("the call booked before the refusal, in its second, was not withdrawn")
+	}
+	again := p.book(now.Add(time.Millisecond))
+	if again.second == refused.second || again.seq != next.seq {
+		t.Fatalf("booked in its place: second %d (the refused one's %d), seq %d (want %d)", again.second, refused.second, again.seq, next.seq)
+	}
+	if p.Withdraw(again) {
+		t.Fatalf("a call booked after the refusal, in a later second, was withdrawn")
+	}
+}
+
+// TestPacerLearnsTheLimiterKindFromCallsWellApart: under a window per
+// clock second every call after a refusal is refused until the second
+// ends, but calls a few milliseconds apart may reach the service out of
+// order; only a call accepted well after the refused one, and well before
+// the second ends, shows a limiter of another kind.
+func TestPacerLearnsTheLimiterKindFromCallsWellApart(t *testing.T) {
+	for _, c := range []struct {
+		after   time.Duration // when the accepted call went, after the refused one
+		sliding bool
+	}{{5 * time.Millisecond, false}, {100 * time.Millisecond, true}} {
+		now := time.Unix(1000, 0)
+		p := NewPacer(Constant(100), now, 0)
+		var refused booking
+		for range 50 { // 10 ms apart: the 50th near 0.49 s
+			refused = p.book(now)
+			now = refused.at
+		}
+		p.Throttle(now, refused)
+		// A call of the same second answered ok, c.after later (as a
+		// sliding window would, once older calls age out of it).
+		p.ring[p.idx] = sendRecord{at: refused.at.Add(c.after), seq: refused.seq + 1}
+		p.idx, p.booked = (p.idx+1)%len(p.ring), p.booked+1
+		later := p.book(time.Unix(1002, 0)) // a refusal of a later second reads the last one
+		p.Throttle(later.at, later)
+		if p.sliding != c.sliding {
+			t.Errorf("a call accepted %v after a refused one of the same second: sliding %v, want %v", c.after, p.sliding, c.sliding)
+		}
+	}
+}
