@@ -52,7 +52,8 @@ const (
 	// a jump of the other traffic; its peak is kept safeMemory.
 	safeJump   = 3.0
 	safeMemory = 5 * time.Minute
-	// Refused again within safeSustained with less left: a jump too.
+	// Refused again within safeSustained with less left (by a standard
+	// deviation of the other traffic): a jump too.
 	safeSustained = 3 * time.Second
 	safeClimb     = 0.15
 	safeDoubling  = 30 * time.Second
@@ -108,20 +109,22 @@ type Pacer struct {
 	n      int
 
 	// The quota's estimate and the probing above it.
-	estimate  float64   // calls a second the app has left; 0: never refused
-	evidence  booking   // the refused booking the estimate comes from
-	sliding   bool      // the limiter is not per clock second (learnKind)
-	lowered   int64     // the calls booked when a refusal last lowered the rate
-	peakLeft  float64   // safe: what the other traffic's last peak left
-	peakUntil time.Time // safe: until when that peak is kept
-	refusedAt time.Time // when it was refused
-	probedAt  time.Time // when the rate last stepped up
-	gain      float64
-	nextProbe time.Time
-	probing   bool  // the rate is above what the last refusal showed
-	booked    int64 // calls booked
-	spent     int64 // calls refused to probes
-	probeCost int64 // the calls the last refused probe cost
+	estimate   float64   // calls a second the app has left; 0: never refused
+	evidence   booking   // the refused booking the estimate comes from
+	sliding    bool      // the limiter is not per clock second (learnKind)
+	lowered    int64     // the calls booked when a refusal last lowered the rate
+	kindProbe  time.Time // when a kind probe may go (zero: none planned)
+	kindProbed int       // kind probes made
+	peakLeft   float64   // safe: what the other traffic's last peak left
+	peakUntil  time.Time // safe: until when that peak is kept
+	refusedAt  time.Time // when it was refused
+	probedAt   time.Time // when the rate last stepped up
+	gain       float64
+	nextProbe  time.Time
+	probing    bool  // the rate is above what the last refusal showed
+	booked     int64 // calls booked
+	spent      int64 // calls refused to probes
+	probeCost  int64 // the calls the last refused probe cost
 
 	throttles int
 	lowest    float64
@@ -176,10 +179,11 @@ func (p *Pacer) book(now time.Time) booking {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	b := booking{slot: -1}
+	kindProbe := p.takeKindProbe(&at)
 	if len(p.ring) > 0 {
 		n := min(max(int(p.current), 1), len(p.ring))
 		// The call n before this one must be a window ago.
-		if prev := p.ring[(p.idx-n+len(p.ring))%len(p.ring)].at; !prev.IsZero() {
+		if prev := p.ring[(p.idx-n+len(p.ring))%len(p.ring)].at; !prev.IsZero() && !kindProbe {
 			if earliest := prev.Add(p.window); earliest.After(at) {
 				at = earliest
 			}
@@ -250,10 +254,13 @@ func (p *Pacer) Throttle(now time.Time, b booking) {
 		left *= in / max(b.at.Sub(p.start).Seconds(), 0.05*in)
 	}
 	left = max(left, minPacedRate)
-	// Refused again within seconds, with less left: the other traffic grew.
-	sustained := p.estimate > 0 && now.Sub(p.refusedAt) < safeSustained && left < p.estimate
+	// Refused again within seconds, with less left by more than the other
+	// traffic's standard deviation: it grew (not a random peak of it).
+	sustained := p.estimate > 0 && now.Sub(p.refusedAt) < safeSustained &&
+		left < p.estimate-math.Sqrt(max(p.ceiling-left, 1))
 	p.estimate, p.evidence, p.refusedAt = left, b, now
 	p.lowered = p.booked
+	p.planKindProbe(b)
 	target := left * (1 - QuotaMargin)
 	if p.share == ShareSafe {
 		// Under what was left by the other traffic's peak, and a step
@@ -294,6 +301,45 @@ func (p *Pacer) learnKind() {
 			return
 		}
 	}
+}
+
+// kindProbes is how many refusals are followed by a kind probe: one call
+// let through kindMargin after the refused one, in the same clock second,
+// which a window per clock second refuses and any other limiter takes once
+// older calls leave it. Three refused say the window is per clock second.
+const kindProbes = 3
+
+// planKindProbe lets one call through kindMargin after b's, if the kind is
+// not known yet and b's second has room for it; the caller holds mu.
+func (p *Pacer) planKindProbe(b booking) {
+	if p.sliding || p.kindProbed >= kindProbes {
+		return
+	}
+	at := b.at
+	if b.slot >= 0 && b.slot < len(p.ring) && p.ring[b.slot].seq == b.seq {
+		at = p.ring[b.slot].at
+	}
+	if t := at.Add(kindMargin); t.Before(time.Unix(b.second+1, 0).Add(-kindMargin)) {
+		p.kindProbe = t
+	}
+}
+
+// takeKindProbe moves *at back to the planned kind probe, if one is due in
+// the second it was planned for; the caller holds mu.
+func (p *Pacer) takeKindProbe(at *time.Time) bool {
+	if p.kindProbe.IsZero() {
+		return false
+	}
+	t := p.kindProbe
+	p.kindProbe = time.Time{}
+	if at.Unix() < t.Unix() || (at.Unix() == t.Unix() && !at.Before(t)) {
+		return false // the limiter's own time is past it or before its second
+	}
+	p.kindProbed++
+	if at.Before(t) {
+		*at = t
+	}
+	return true
 }
 
 // kindMargin is how far before its second's end a call must have been

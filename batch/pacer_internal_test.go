@@ -302,6 +302,7 @@ func TestPacerReadsItsFirstSecondWhole(t *testing.T) {
 func TestPacerWithdrawsACallOfAFullSecond(t *testing.T) {
 	now := time.Unix(1000, 0)
 	p := NewPacer(Constant(100), now, 0)
+	p.kindProbed = kindProbes // the window is known to be per clock second
 	var b booking
 	for range 80 {
 		b = p.book(now)
@@ -319,6 +320,37 @@ func TestPacerWithdrawsACallOfAFullSecond(t *testing.T) {
 	}
 	if p.Withdraw(again) {
 		t.Fatalf("a call booked after the refusal, in a later second, was withdrawn")
+	}
+}
+
+// TestPacerProbesTheLimiterKind: after a refusal, while the kind is not
+// known, one call goes 50 ms after the refused one in the same second (the
+// kind probe); three refused probes settle it, and no more go.
+func TestPacerProbesTheLimiterKind(t *testing.T) {
+	now := time.Unix(1000, 0)
+	p := NewPacer(Constant(100), now, 0)
+	for i := range kindProbes + 1 {
+		p.mu.Lock()
+		p.set(now, 100) // back at 100/s: the refusal comes 0.3 s into a second
+		p.mu.Unlock()
+		var refused booking
+		for range 30 {
+			refused = p.book(now)
+			now = refused.at
+		}
+		p.Throttle(now, refused)
+		next := p.book(now)
+		probe := next.second == refused.second && next.at.Equal(refused.at.Add(kindMargin))
+		if probe != (i < kindProbes) {
+			t.Fatalf("refusal %d: a call at %v after the refused one in its second: %v, want %v", i+1, next.at.Sub(refused.at), probe, i < kindProbes)
+		}
+		if probe {
+			p.Throttle(next.at, next) // refused: a window per clock second
+		}
+		now = time.Unix(now.Unix()+2, 0)
+	}
+	if p.sliding {
+		t.Fatalf("refused kind probes read as a sliding window")
 	}
 }
 

@@ -14,7 +14,8 @@
 #     took together and each run's share of calls answered "slow down" then.
 #
 # Each figure is the median of RUNS runs; PAR runs go at once (the mock's
-# and msgread's CPU at 200/s is small). PARTS picks parts (default all).
+# and msgread's CPU at 200/s is small). PARTS picks parts (default all), KINDS
+# the limiter kinds of part 1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
@@ -22,6 +23,7 @@ PAR=${PAR:-3}
 DURATION=${DURATION:-90}
 STEPS_DURATION=${STEPS_DURATION:-180}
 PARTS=${PARTS:-"production steps neighbours"}
+KINDS=${KINDS:-"fixed-window sliding-window token-bucket"}
 PORT=${PORT:-18410}
 export MSGREAD_SECRET_KEY=${MSGREAD_SECRET_KEY:-msgread-development-key-not-a-secret}
 dir=$(mktemp -d)
@@ -105,7 +107,7 @@ PY
 for part in $PARTS; do
   case $part in
   production)
-    for kind in fixed-window sliding-window token-bucket; do
+    for kind in $KINDS; do
       for share in safe greedy; do production "$kind" "$share" 100 "$DURATION"; done
     done ;;
   steps)
