@@ -459,7 +459,9 @@ func (p *Pacer) SetShare(s Share) {
 	defer p.mu.Unlock()
 	p.share = s
 	if s == ShareSafe && p.estimate == 0 {
-		p.set(p.start, max(min(p.current, safeStart*p.ceiling), minPacedRate))
+		// Never above the rate itself: a rate under the floor of
+		// minPacedRate (--rate 0.5) is the most the run may send.
+		p.set(p.start, min(max(min(p.current, safeStart*p.ceiling), minPacedRate), p.ceiling))
 		p.nextProbe = p.start.Add(p.window)
 	}
 }

@@ -163,3 +163,28 @@ func TestPacerSafeKeepsAJump(t *testing.T) {
 		t.Fatalf("still at %v a minute after the peak was forgotten", got)
 	}
 }
+
+// TestPacerSafeNeverExceedsASlowRate: --rate 0.5 (or any rate under the
+// pacer's floor of 1 call a second) is a ceiling: safe starts at half of
+// it, never at the floor above it, and neither share ever sends faster
+// than it over a minute.
+func TestPacerSafeNeverExceedsASlowRate(t *testing.T) {
+	for _, r := range []float64{0.2, 0.5, 0.9, 1} {
+		for _, share := range []Share{ShareGreedy, ShareSafe} {
+			start := time.Unix(1000, 0)
+			p := NewPacer(Constant(r), start, DefaultWindowSlack)
+			p.SetShare(share)
+			if got := p.Stats().Rate; got > r {
+				t.Errorf("rate %v, %v: starts at %v calls/s, above the rate", r, share, got)
+			}
+			n, now := 0, start
+			for ; now.Before(start.Add(time.Minute)); n++ {
+				at, _ := p.Next(now)
+				now = at.Add(time.Millisecond)
+			}
+			if max := r*60 + 1; float64(n) > max {
+				t.Errorf("rate %v, %v: %d calls booked in the first minute, want at most %.0f", r, share, n, max)
+			}
+		}
+	}
+}
