@@ -6,7 +6,7 @@ import "github.com/msgread/msgread/internal/latency"
 // "callbacks"): the counts of C2C.CallbackAfterMsgReport, one for each
 // mark made, and their latency; Alert.RequestOverLimit's counts apart.
 type CallbackStats struct {
-	// URL is the endpoint called, its query and any password hidden.
+	// URL is the endpoint called, its query and any userinfo hidden.
 	URL string `json:"url"`
 	CallbackCounts
 	// Latency is of the endpoint's answers to reports, 2xx or not (a

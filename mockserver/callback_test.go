@@ -311,7 +311,7 @@ func TestCallbackSettingsAreChecked(t *testing.T) {
 		t.Fatalf("%+v %v", sc.Callback, err)
 	}
 	u, _ := mockserver.ParseCallbackURL(sc.Callback.URL)
-	if r := mockserver.RedactCallbackURL(u); r != "https://ops:xxxxx@hooks.example.com:8443/im?…" || mockserver.LoopbackURL(u) {
+	if r := mockserver.RedactCallbackURL(u); r != "https://xxxxx@hooks.example.com:8443/im?…" || mockserver.LoopbackURL(u) {
 		t.Errorf("redacted %s", r)
 	}
 	for _, raw := range []string{"http://127.0.0.1:9/", "http://localhost/", "http://[::1]:80/x"} {
@@ -339,5 +339,25 @@ func TestShutdownDeliversTheQueuedCallbacks(t *testing.T) {
 	}
 	if st := srv.Callbacks(); len(rc.of(mockserver.CommandMsgReport)) != 50 || st.Answered != 50 || st.Pending != 0 {
 		t.Errorf("after Shutdown the endpoint has %d of 50 callbacks; stats %+v", len(rc.of(mockserver.CommandMsgReport)), st)
+	}
+}
+
+// TestCallbackURLHidesItsUserName: a URL's user name is as secret as its
+// password (https://TOKEN@host/ is how many endpoints take a token), so the
+// read-outs hide the whole userinfo, as chatapi.RedactEndpoint does.
+func TestCallbackURLHidesItsUserName(t *testing.T) {
+	for raw, want := range map[string]string{
+		"https://tok3n@hooks.example.com/im":            "https://xxxxx@hooks.example.com/im",
+		"https://tok3n:@hooks.example.com/im":           "https://xxxxx@hooks.example.com/im",
+		"http://tok3n:tok3n@127.0.0.1:9/im?token=tok3n": "http://xxxxx@127.0.0.1:9/im?…",
+		"http://127.0.0.1:9/im":                         "http://127.0.0.1:9/im",
+	} {
+		u, err := mockserver.ParseCallbackURL(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := mockserver.RedactCallbackURL(u); got != want || strings.Contains(got, "tok3n") {
+			t.Errorf("%s redacted as %s, want %s", raw, got, want)
+		}
 	}
 }

@@ -137,13 +137,46 @@ func writeScenario(t *testing.T, js string) string {
 func TestCallbackURLBeyondThisMachineIsNamed(t *testing.T) {
 	var b bytes.Buffer
 	callbackNotice(&b, "load", mockserver.Config{Scenario: mockserver.Scenario{Callback: &mockserver.Callback{URL: "https://ops:pw@hooks.example.com/im?token=s3cret"}}})
-	if got := b.String(); strings.Count(got, "\n") != 1 || !strings.Contains(got, "callbacks go to https://ops:xxxxx@hooks.example.com/im?…, beyond this machine") ||
-		strings.Contains(got, "s3cret") || strings.Contains(got, "pw") {
+	if got := b.String(); strings.Count(got, "\n") != 1 || !strings.Contains(got, "callbacks go to https://xxxxx@hooks.example.com/im?…, beyond this machine") ||
+		strings.Contains(got, "s3cret") || strings.Contains(got, "pw") || strings.Contains(got, "ops") {
 		t.Errorf("notice %q", got)
 	}
 	b.Reset()
 	callbackNotice(&b, "load", mockserver.Config{Scenario: mockserver.Scenario{Callback: &mockserver.Callback{URL: "http://localhost:9000/im"}}})
 	if b.Len() != 0 {
 		t.Errorf("a loopback URL named: %q", b.String())
+	}
+}
+
+// TestCallbackURLTokensNeverPrinted: a callback URL whose user name,
+// password and query each hold a token: the endpoint gets every
+// callback, and neither stderr, the summary JSON, the report, the
+// timeline nor the HTML report holds any of the three.
+func TestCallbackURLTokensNeverPrinted(t *testing.T) {
+	rc := newCountingReceiver(t)
+	dir := t.TempDir()
+	e, out, errOut := testEnv(nil)
+	u := strings.Replace(rc.URL, "http://", "http://us3rtok:passtok@", 1) + "/im?token=querytok"
+	err := run(context.Background(), []string{"load", "--rate", "300", "--share", "greedy", "--rows", "50", "--progress", "none",
+		"--callback-url", u, "--report", filepath.Join(dir, "r.csv"), "--summary-json", filepath.Join(dir, "s.json")}, e)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	if n := rc.count(mockserver.CommandMsgReport); n != 50 {
+		t.Fatalf("the endpoint got %d callbacks, want 50", n)
+	}
+	all := out.String() + errOut.String()
+	files, _ := filepath.Glob(filepath.Join(dir, "*"))
+	for _, f := range files {
+		data, _ := os.ReadFile(f)
+		all += string(data)
+	}
+	for _, tok := range []string{"us3rtok", "passtok", "querytok"} {
+		if strings.Contains(all, tok) {
+			t.Errorf("%q printed in the output or the files %v", tok, files)
+		}
+	}
+	if !strings.Contains(errOut.String(), "callbacks to http://xxxxx@127.0.0.1:") {
+		t.Errorf("stderr does not name the endpoint with its userinfo hidden:\n%s", errOut)
 	}
 }
