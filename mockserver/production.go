@@ -35,15 +35,20 @@ func (p Production) Validate() error {
 	return fmt.Errorf("mockserver: production: arrivals %q is not poisson or even", p.Arrivals)
 }
 
+// maxProductionRate bounds production's calls a second.
+const maxProductionRate = 100_000
+
 // steps reads the rate: one step for a constant rate.
 func (p Production) steps() ([]CeilingStep, error) {
 	if n, err := strconv.Atoi(p.Rate); err == nil {
-		if n < 1 || n > 100_000 {
-			return nil, fmt.Errorf("mockserver: production: rate %d is not from 1 to 100000 calls/s", n)
+		if n < 1 || n > maxProductionRate {
+			return nil, fmt.Errorf("mockserver: production: rate %d is not from 1 to %d calls/s", n, maxProductionRate)
 		}
 		return []CeilingStep{{Limit: n, For: time.Hour}}, nil
 	}
-	steps, err := ParseCeilingSteps(p.Rate)
+	// Each step is bounded as a constant rate is: the production calls
+	// are made one by one under the ceiling's lock.
+	steps, err := parseSteps(p.Rate, maxProductionRate)
 	if err != nil {
 		return nil, fmt.Errorf("mockserver: production: rate %q: want calls/s (100) or steps (60:30s,140:30s): %w", p.Rate, err)
 	}

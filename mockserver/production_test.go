@@ -1,6 +1,7 @@
 package mockserver_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -42,5 +43,26 @@ func TestProductionTrafficSharesTheCeiling(t *testing.T) {
 	}
 	if _, err := mockserver.DecodeScenario("p.json", []byte(`{"production":{"rate":"60:30s,140:30s","arrivals":"poisson"}}`)); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestProductionRateIsBounded: production's rate in steps has the bound
+// of a constant one (1 to 100000 calls/s): a step of 10^8 calls a second
+// would hold the ceiling's lock for seconds on every real call (a 3 s
+// load took 9 s, with 2 rows done). Its errors speak of production's
+// rate, not of ceiling_steps.
+func TestProductionRateIsBounded(t *testing.T) {
+	for _, rate := range []string{"100000000:1s", "100:10s,100001:10s", "0:10s", "100001"} {
+		_, err := mockserver.DecodeScenario("p.json", []byte(`{"production":{"rate":"`+rate+`"}}`))
+		if err == nil || !strings.Contains(err.Error(), "production") || strings.Contains(err.Error(), "ceiling_steps") ||
+			!strings.Contains(err.Error(), "100000") && !strings.Contains(err.Error(), "at least 1") {
+			t.Errorf("production rate %q: %v", rate, err)
+		}
+	}
+	if _, err := mockserver.DecodeScenario("p.json", []byte(`{"production":{"rate":"1:1s,100000:10s"}}`)); err != nil {
+		t.Errorf("production steps within the bounds: %v", err)
+	}
+	if _, err := mockserver.DecodeScenario("c.json", []byte(`{"ceiling_steps":"0:1s"}`)); err == nil || !strings.Contains(err.Error(), "ceiling_steps") {
+		t.Errorf("ceiling_steps 0:1s: %v", err)
 	}
 }
