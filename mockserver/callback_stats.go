@@ -67,11 +67,12 @@ func (n callbackCounts) export() CallbackCounts {
 }
 
 // reset zeroes the counters but the callbacks still pending, which are
-// counted when they end.
+// counted when they end: those in flight stay sent, so that every one
+// answered or failed after the reset was sent after it too.
 func (c *callbacks) reset() {
 	c.mu.Lock()
-	for i := range c.counts {
-		c.counts[i] = callbackCounts{pending: c.counts[i].pending, failedBy: map[string]uint64{}}
+	for i, n := range c.counts {
+		c.counts[i] = callbackCounts{pending: n.pending, sent: n.sent - n.answered - n.failed, failedBy: map[string]uint64{}}
 	}
 	c.latency = latency.New()
 	c.mu.Unlock()

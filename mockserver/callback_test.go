@@ -361,3 +361,32 @@ func TestCallbackURLHidesItsUserName(t *testing.T) {
 		}
 	}
 }
+
+// TestResetKeepsTheCallbacksInFlightSent: /mock/reset while a callback is
+// in flight and two are queued: the three still end (answered), and the
+// counts after the reset add up: every one answered was sent (sent was
+// zeroed under the one in flight, which then ended as answered: 2 sent, 3
+// answered).
+func TestResetKeepsTheCallbacksInFlightSent(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	hold := make(chan struct{})
+	rc := newReceiver(t, hold)
+	defer rc.Close()
+	srv := newMock(t, mockserver.Config{Scenario: mockserver.Scenario{Callback: &mockserver.Callback{URL: rc.URL, Conns: 1}}})
+	defer srv.Close()
+	sig := devSig(t)
+	for i := range 3 {
+		markRead(t, srv, sig, fmt.Sprintf(`{"Report_Account":"u%d","Peer_Account":"p"}`, i))
+	}
+	<-rc.seen // the first is in flight, the others queued
+	srv.Reset()
+	if st := srv.Callbacks(); st.Sent != 1 || st.Pending != 3 || st.Answered+st.Failed != 0 {
+		t.Errorf("just after the reset: %+v, want the one in flight sent, 3 pending", st.CallbackCounts)
+	}
+	close(hold)
+	drain(t, srv)
+	st := srv.Callbacks()
+	if st.Sent != 3 || st.Answered != 3 || st.Pending != 0 || st.Sent < st.Answered+st.Failed {
+		t.Errorf("after the reset the counts do not add up: %+v, want 3 sent, 3 answered", st.CallbackCounts)
+	}
+}
