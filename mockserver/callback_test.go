@@ -390,3 +390,16 @@ func TestResetKeepsTheCallbacksInFlightSent(t *testing.T) {
 		t.Errorf("after the reset the counts do not add up: %+v, want 3 sent, 3 answered", st.CallbackCounts)
 	}
 }
+
+// TestNewRefusedStartsNoSenders: a Config that New refuses (an empty
+// admin) with a callback URL leaves no senders running: nobody holds a
+// Server to close.
+func TestNewRefusedStartsNoSenders(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	srv, err := mockserver.New(mockserver.Config{Admins: []string{"ops", ""},
+		Scenario: mockserver.Scenario{Callback: &mockserver.Callback{URL: "http://127.0.0.1:9/im"}}})
+	if err == nil {
+		srv.Close()
+		t.Fatal("an empty admin was accepted")
+	}
+}

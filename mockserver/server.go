@@ -137,9 +137,6 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.production = newProduction(cfg.Production, cfg.Clock.Now(), cfg.Seed)
 	s.metrics = newMetrics(s.state.len, s.productionCounts)
-	if cb := cfg.Callback; cb != nil {
-		s.startCallbacks(cb.withDefaults())
-	}
 	for _, a := range cfg.Admins {
 		if a == "" {
 			return nil, errors.New("mockserver: an admin account is empty")
@@ -153,6 +150,10 @@ func New(cfg Config) (*Server, error) {
 		}
 	}
 	s.route()
+	// Last, once nothing can fail: from here the Server must be closed.
+	if cb := cfg.Callback; cb != nil {
+		s.startCallbacks(cb.withDefaults())
+	}
 	return s, nil
 }
 

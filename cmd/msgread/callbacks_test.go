@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"github.com/msgread/msgread/batch/chatapi"
 	"github.com/msgread/msgread/mockserver"
 	"github.com/msgread/msgread/reports/digest"
+	"go.uber.org/goleak"
 )
 
 // countingReceiver is a loopback callback endpoint that counts what it
@@ -178,5 +180,23 @@ func TestCallbackURLTokensNeverPrinted(t *testing.T) {
 	}
 	if !strings.Contains(errOut.String(), "callbacks to http://xxxxx@127.0.0.1:") {
 		t.Errorf("stderr does not name the endpoint with its userinfo hidden:\n%s", errOut)
+	}
+}
+
+// TestMockOnABusyPortLeavesNoSenders: "msgread mock --addr" on a port in
+// use, with a callback URL: exit 2 naming the address, and the mock's
+// callback senders (started with it) stopped, not left running in the
+// process.
+func TestMockOnABusyPortLeavesNoSenders(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	e, _, errOut := testEnv(nil)
+	err = run(context.Background(), []string{"mock", "--addr", busy.Addr().String(), "--callback-url", "http://127.0.0.1:9/im"}, e)
+	if exitCode(err) != exitUsage || !strings.Contains(err.Error(), busy.Addr().String()) {
+		t.Fatalf("exit %d (%v), want 2 naming %s\n%s", exitCode(err), err, busy.Addr(), errOut)
 	}
 }

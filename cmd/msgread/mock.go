@@ -132,6 +132,7 @@ func (o *mockOptions) run(ctx context.Context, e *env) error {
 		return usageErrorOf("", err)
 	}
 	if err := srv.Start(o.addr); err != nil {
+		srv.Close() // its callback senders run from New
 		return usageErrorOf("", err)
 	}
 	if !loopback(o.addr) {
