@@ -200,3 +200,34 @@ func TestLoadFindsTheMocksCeilingSteps(t *testing.T) {
 		t.Errorf("throttles %d; the text summary does not say how much of the quota the run took:\n%s", doc.Throttles, errOut)
 	}
 }
+
+// TestShortLoadCountsProductionsRefusals: a load too short for the quota's
+// share to be measured (3 s: the share counts from 5 s after the start)
+// still says what it cost production, greedy against production at 150
+// calls/s under 200: the text summary, the summary JSON (quota, with no
+// share claimed: 0 seconds measured) and the HTML report.
+func TestShortLoadCountsProductionsRefusals(t *testing.T) {
+	dir := t.TempDir()
+	sc := writeScenario(t, `{"name":"busy","production":{"rate":"150","arrivals":"even"}}`)
+	e, out, errOut := testEnv(nil)
+	err := run(context.Background(), []string{"load", "--scenario", sc, "--rate", "200", "--share", "greedy", "--duration", "3s", "--progress", "none",
+		"--report", filepath.Join(dir, "r.csv"), "--summary-json", "-"}, e)
+	if exitCode(err) > exitRowsFailed {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	var doc digest.Document
+	if jerr := json.Unmarshal([]byte(out.String()), &doc); jerr != nil {
+		t.Fatalf("summary JSON on stdout: %v\n%s\n%s", jerr, out, errOut)
+	}
+	q := doc.Quota
+	if q == nil || q.ProductionCalls < 300 || q.ProductionRefused == 0 || q.Seconds != 0 || q.Share != 0 {
+		t.Fatalf("quota %+v, want production's calls (about 450) and refusals, and no share measured\n%s", q, errOut)
+	}
+	if !strings.Contains(errOut.String(), "production traffic: ") || strings.Contains(errOut.String(), "of the calls the service had left") {
+		t.Errorf("the text summary does not say what production lost, or claims a share over 0 s:\n%s", errOut)
+	}
+	page, _ := os.ReadFile(filepath.Join(dir, "r.html"))
+	if !strings.Contains(string(page), "production traffic") || strings.Contains(string(page), "0 s measured") {
+		t.Errorf("the HTML report does not say what production lost, or claims a share over 0 s")
+	}
+}

@@ -269,8 +269,10 @@ func (s Summary) writeSlowdowns(b *strings.Builder) {
 		fmt.Fprintf(b, "  the service asked to slow down: the rate went down to what it had left %d times, lowest %.1f calls/s%s\n", s.Throttles, s.LowestRate, s.shareNote())
 	}
 	if q := s.Quota; q != nil {
-		fmt.Fprintf(b, "  took %.1f%% of the calls the service had left (from %d s after each change; %d s measured); %.2f%% of calls answered \"slow down\"\n",
-			100*q.Share, SettleSeconds, q.Seconds, 100*q.Throttled)
+		if q.Seconds > 0 { // else the run was too short to measure it
+			fmt.Fprintf(b, "  took %.1f%% of the calls the service had left (from %d s after each change; %d s measured); %.2f%% of calls answered \"slow down\"\n",
+				100*q.Share, SettleSeconds, q.Seconds, 100*q.Throttled)
+		}
 		if q.ProductionCalls > 0 {
 			fmt.Fprintf(b, "  production traffic: %d calls, %d refused by the ceiling (%.2f%%)\n", q.ProductionCalls, q.ProductionRefused, 100*q.ProductionShare)
 		}
