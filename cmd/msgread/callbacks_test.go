@@ -200,3 +200,25 @@ func TestMockOnABusyPortLeavesNoSenders(t *testing.T) {
 		t.Fatalf("exit %d (%v), want 2 naming %s\n%s", exitCode(err), err, busy.Addr(), errOut)
 	}
 }
+
+// TestCallbackTimeoutZeroRefused: --callback-timeout 0 (or
+// MSGREAD_CALLBACK_TIMEOUT=0) is refused as the message for a negative
+// one says ("want above 0"), rather than taken silently as the default
+// of 2 s by someone who meant "no timeout".
+func TestCallbackTimeoutZeroRefused(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+	}{
+		{[]string{"--callback-timeout", "0"}, nil},
+		{[]string{"--callback-timeout", "0s"}, nil},
+		{nil, map[string]string{"MSGREAD_CALLBACK_TIMEOUT": "0"}},
+	} {
+		e, _, errOut := testEnv(tc.env)
+		args := append([]string{"load", "--rows", "5", "--callback-url", "http://127.0.0.1:9/im", "--report", filepath.Join(t.TempDir(), "r.csv")}, tc.args...)
+		err := run(context.Background(), args, e)
+		if exitCode(err) != exitUsage || !strings.Contains(err.Error(), "--callback-timeout") {
+			t.Errorf("%v %v: exit %d (%v), want 2 naming --callback-timeout\n%s", tc.args, tc.env, exitCode(err), err, errOut)
+		}
+	}
+}
