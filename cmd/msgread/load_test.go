@@ -231,3 +231,24 @@ func TestShortLoadCountsProductionsRefusals(t *testing.T) {
 		t.Errorf("the HTML report does not say what production lost, or claims a share over 0 s")
 	}
 }
+
+// TestBannerNamesTheLimiterAndProduction: the banner names a ceiling that
+// is not a window per clock second, with its burst, and the scenario's
+// production traffic: "ceiling 200/s" alone hid that the limiter was a
+// token bucket of burst 1, which takes a quarter of what the window does.
+func TestBannerNamesTheLimiterAndProduction(t *testing.T) {
+	for js, want := range map[string]string{
+		`{"ceiling_kind":"token-bucket","ceiling_burst":1}`:                        "ceiling 200/s (token-bucket, burst 1)",
+		`{"ceiling_kind":"sliding-window","production":{"rate":"60:30s,140:30s"}}`: "ceiling 200/s (sliding-window), production traffic 60:30s,140:30s calls/s (poisson)",
+		`{"ceiling":150,"production":{"rate":"100","arrivals":"even"}}`:            "ceiling 150/s, production traffic 100 calls/s (even)",
+		`{"ceiling_kind":"token-bucket"}`:                                          "ceiling 200/s (token-bucket, burst 200)",
+		`{"ceiling_steps":"200:20s,100:20s","production":{"rate":"50"}}`:           "(calls/s:for, repeating), production traffic 50 calls/s (poisson)",
+	} {
+		e, _, errOut := testEnv(nil)
+		err := run(context.Background(), []string{"load", "--scenario", writeScenario(t, js), "--rows", "1", "--progress", "none",
+			"--report", filepath.Join(t.TempDir(), "r.csv")}, e)
+		if exitCode(err) > exitRowsFailed || !strings.Contains(errOut.String(), want) {
+			t.Errorf("%s: exit %d (%v); the banner lacks %q:\n%s", js, exitCode(err), err, want, errOut)
+		}
+	}
+}
