@@ -108,9 +108,14 @@ func (p *production) gap(t time.Time) time.Duration {
 }
 
 // maxCatchUp bounds the production calls put through the ceiling at once
-// (an idle mock asked after a long while): older ones are counted as
-// accepted, as an idle ceiling would take them.
-const maxCatchUp = 1_000_000
+// (an idle mock asked after a long while): beyond it, those older than
+// catchUpSpan before the call are counted as accepted, as an idle ceiling
+// would take them; the latest are always judged, for they fill the
+// window the call is judged in.
+const (
+	maxCatchUp  = 1_000_000
+	catchUpSpan = 2 * time.Second
+)
 
 // admit puts the production calls due before now through c, then judges
 // the real call at now (real is false to only catch up, for a read-out).
@@ -119,7 +124,7 @@ func (p *production) admit(c *ceiling, now time.Time, real bool) bool {
 	defer p.mu.Unlock()
 	for n := 0; !p.next.After(now); n++ {
 		p.calls++
-		if n < maxCatchUp && !c.allow(p.next) {
+		if (n < maxCatchUp || now.Sub(p.next) < catchUpSpan) && !c.allow(p.next) {
 			p.refused++
 		}
 		p.next = p.next.Add(max(p.gap(p.next), time.Nanosecond))

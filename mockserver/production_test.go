@@ -66,3 +66,23 @@ func TestProductionRateIsBounded(t *testing.T) {
 		t.Errorf("ceiling_steps 0:1s: %v", err)
 	}
 }
+
+// TestProductionCatchUpJudgesTheLatestCalls: after a long idle spell (the
+// mock asked nothing for 20 s while production ran at 100000 calls/s),
+// production's calls of the last second still fill the ceiling before the
+// real call: the catch-up's bound (a million calls judged) skips the
+// oldest, not the newest, so the real call is refused as it would be had
+// the mock been asked all along.
+func TestProductionCatchUpJudgesTheLatestCalls(t *testing.T) {
+	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	q, err := mockserver.NewQuota(mockserver.QuotaConfig{Limit: 200, Production: &mockserver.Production{Rate: "100000", Arrivals: "even"}, Start: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.Allow(t0.Add(20*time.Second + 500*time.Millisecond)) {
+		t.Error("a real call half a second into a second that production filled was accepted")
+	}
+	if p := q.Production(t0.Add(20*time.Second + 500*time.Millisecond)); p.Calls != 2_050_000 {
+		t.Errorf("production %+v, want 2050000 calls", p)
+	}
+}
