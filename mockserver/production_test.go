@@ -86,3 +86,22 @@ func TestProductionCatchUpJudgesTheLatestCalls(t *testing.T) {
 		t.Errorf("production %+v, want 2050000 calls", p)
 	}
 }
+
+// TestLeftAtWhenProductionTakesItAll: production at 250 calls/s under a
+// ceiling of 200 leaves nothing: LeftAt says 0, not 1 (a load then read
+// "took 480.0% of the calls the service had left"); no ceiling stays
+// negative, and production under the ceiling leaves the difference.
+func TestLeftAtWhenProductionTakesItAll(t *testing.T) {
+	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		ceiling int
+		rate    string
+		want    int
+	}{{200, "250", 0}, {200, "200", 0}, {200, "100", 100}, {-1, "250", -1}} {
+		srv := newMock(t, mockserver.Config{Clock: fakeclock.New(t0), Scenario: mockserver.Scenario{Ceiling: tc.ceiling,
+			Production: &mockserver.Production{Rate: tc.rate}}})
+		if got := srv.LeftAt(t0.Add(time.Second)); got != tc.want {
+			t.Errorf("ceiling %d, production %s/s: LeftAt %d, want %d", tc.ceiling, tc.rate, got, tc.want)
+		}
+	}
+}

@@ -223,13 +223,14 @@ func (s *Server) Config() Config { return s.cfg }
 func (s *Server) CeilingAt(t time.Time) int { return s.ceiling.at(t, false) }
 
 // LeftAt returns the calls a second the mock leaves a client at t: its
-// ceiling less its production traffic's rate (0 or less for no limit).
+// ceiling less its production traffic's rate, 0 when production takes it
+// all (negative for no limit).
 func (s *Server) LeftAt(t time.Time) int {
 	c := s.CeilingAt(t)
 	if s.production == nil || c <= 0 {
 		return c
 	}
-	return max(c-int(s.production.rateAt(t)), 1)
+	return max(c-int(s.production.rateAt(t)), 0)
 }
 
 // Production returns the production calls made so far and those refused
