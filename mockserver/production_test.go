@@ -105,3 +105,25 @@ func TestLeftAtWhenProductionTakesItAll(t *testing.T) {
 		}
 	}
 }
+
+// TestNewQuotaChecksItsLimiter: NewQuota refuses a limiter kind it does
+// not know and a burst out of bounds, as a scenario does, rather than
+// judging silently as a fixed window.
+func TestNewQuotaChecksItsLimiter(t *testing.T) {
+	for _, cfg := range []mockserver.QuotaConfig{
+		{Kind: "leaky-bucket", Limit: 200},
+		{Kind: "Token-Bucket", Limit: 200},
+		{Kind: mockserver.CeilingTokenBucket, Limit: 200, Burst: -1},
+		{Kind: mockserver.CeilingTokenBucket, Limit: 200, Burst: mockserver.MaxCeilingBurst + 1},
+		{Kind: mockserver.CeilingFixedWindow, Limit: 200, Burst: 5},
+	} {
+		if _, err := mockserver.NewQuota(cfg); err == nil {
+			t.Errorf("%+v accepted", cfg)
+		}
+	}
+	for _, cfg := range []mockserver.QuotaConfig{{Limit: 200}, {Kind: mockserver.CeilingTokenBucket, Limit: 200, Burst: 1}} {
+		if _, err := mockserver.NewQuota(cfg); err != nil {
+			t.Errorf("%+v: %v", cfg, err)
+		}
+	}
+}

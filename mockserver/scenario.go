@@ -79,13 +79,8 @@ func (s Scenario) Validate() error {
 			return fmt.Errorf("scenario %s: %w", s.Name, err)
 		}
 	}
-	switch s.CeilingKind {
-	case "", CeilingFixedWindow, CeilingSlidingWindow, CeilingTokenBucket:
-	default:
-		return fmt.Errorf("scenario %s: ceiling_kind %q is not %s, %s or %s", s.Name, s.CeilingKind, CeilingFixedWindow, CeilingSlidingWindow, CeilingTokenBucket)
-	}
-	if s.CeilingBurst < 0 || s.CeilingBurst > MaxCeilingBurst || (s.CeilingBurst > 0 && s.CeilingKind != CeilingTokenBucket) {
-		return fmt.Errorf("scenario %s: ceiling_burst %d is for a token-bucket ceiling, from 1 to %d", s.Name, s.CeilingBurst, MaxCeilingBurst)
+	if err := validateLimiter(s.CeilingKind, s.CeilingBurst); err != nil {
+		return fmt.Errorf("scenario %s: %w", s.Name, err)
 	}
 	if err := s.validateParts(); err != nil {
 		return fmt.Errorf("scenario %s: %w", s.Name, err)
@@ -94,6 +89,19 @@ func (s Scenario) Validate() error {
 	case 0, chatapi.CodeRateLimited, chatapi.CodeTooManyRequests, chatapi.CodeTooManyRequests2, chatapi.CodeAppRateLimited:
 	default:
 		return fmt.Errorf("scenario %s: ceiling_code %d is not a throttling code (60007, 60011, 60018, 60019)", s.Name, s.CeilingCode)
+	}
+	return nil
+}
+
+// validateLimiter checks a ceiling's kind and token-bucket burst.
+func validateLimiter(kind string, burst int) error {
+	switch kind {
+	case "", CeilingFixedWindow, CeilingSlidingWindow, CeilingTokenBucket:
+	default:
+		return fmt.Errorf("ceiling_kind %q is not %s, %s or %s", kind, CeilingFixedWindow, CeilingSlidingWindow, CeilingTokenBucket)
+	}
+	if burst < 0 || burst > MaxCeilingBurst || (burst > 0 && kind != CeilingTokenBucket) {
+		return fmt.Errorf("ceiling_burst %d is for a token-bucket ceiling, from 1 to %d", burst, MaxCeilingBurst)
 	}
 	return nil
 }
