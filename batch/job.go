@@ -406,9 +406,18 @@ func (j *Job) quota(sum *digest.Summary, tl []digest.Second) (ceilings []float64
 	}
 	ceilings = CeilingsOver(tl, sum.Started, at)
 	sum.Quota = digest.MeasureQuota(tl, func(s digest.Second) float64 { return ceilings[s.At] }, sum.Offering)
-	if p := j.cfg.Target.Production; p != nil && sum.Quota != nil {
+	if p := j.cfg.Target.Production; p != nil {
+		if sum.Quota == nil {
+			// Too short to measure what the run took: what it cost
+			// production is counted all the same.
+			sum.Quota = digest.UnmeasuredQuota(tl)
+		}
 		calls, refused := p()
-		sum.Quota.ProductionCalls, sum.Quota.ProductionRefused = calls-j.production[0], refused-j.production[1]
+		c0, r0 := j.production[0], j.production[1]
+		if calls < c0 || refused < r0 {
+			c0, r0 = 0, 0 // the mock was reset (POST /mock/reset) during the run: its counts since
+		}
+		sum.Quota.ProductionCalls, sum.Quota.ProductionRefused = calls-c0, refused-r0
 		if n := sum.Quota.ProductionCalls; n > 0 {
 			sum.Quota.ProductionShare = float64(sum.Quota.ProductionRefused) / float64(n)
 		}

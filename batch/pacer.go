@@ -112,11 +112,13 @@ type Pacer struct {
 	estimate   float64   // calls a second the app has left; 0: never refused
 	evidence   booking   // the refused booking the estimate comes from
 	sliding    bool      // the limiter is not per clock second (learnKind)
+	altLeft    float64   // what the evidence read had the limiter not been per clock second
 	lowered    int64     // the calls booked when a refusal last lowered the rate
 	kindProbe  time.Time // when a kind probe may go (zero: none planned)
 	kindProbed int       // kind probes made
 	peakLeft   float64   // safe: what the other traffic's last peak left
 	peakUntil  time.Time // safe: until when that peak is kept
+	peakFrom   int64     // safe: the refused call (seq) the peak was read from
 	refusedAt  time.Time // when it was refused
 	probedAt   time.Time // when the rate last stepped up
 	gain       float64
@@ -175,16 +177,30 @@ func (p *Pacer) Next(now time.Time) (time.Time, int) {
 
 func (p *Pacer) book(now time.Time) booking {
 	p.follow(now)
-	at := now.Add(p.limiter.ReserveN(now, 1).DelayFrom(now))
+	res := p.limiter.ReserveN(now, 1)
+	at := now.Add(res.DelayFrom(now))
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	b := booking{slot: -1}
 	kindProbe := p.takeKindProbe(&at)
 	if len(p.ring) > 0 {
+		if e := p.evidence; e.seq != 0 && p.ring[p.idx].seq == e.seq {
+			// The refused call leaves the window: its second is answered.
+			p.relearn()
+		}
 		n := min(max(int(p.current), 1), len(p.ring))
 		// The call n before this one must be a window ago.
 		if prev := p.ring[(p.idx-n+len(p.ring))%len(p.ring)].at; !prev.IsZero() && !kindProbe {
 			if earliest := prev.Add(p.window); earliest.After(at) {
+				if p.sliding {
+					// Under a limiter that is not per clock second, the
+					// limiter's token goes with the call: else the next
+					// call, a token after the booking, follows this one at
+					// once (at 8.9 calls/s, pairs 0.5 ms apart, which a
+					// token bucket of burst 1 refuses).
+					res.CancelAt(now)
+					p.limiter.ReserveN(earliest, 1)
+				}
 				at = earliest
 			}
 		}
@@ -233,7 +249,7 @@ func (p *Pacer) Throttle(now time.Time, b booking) {
 		}
 		return
 	}
-	p.learnKind()
+	p.relearn()
 	// A probe refused costs the budget; a drop of the ceiling does not:
 	// it is not of the pacer's making.
 	p.probing = p.current > p.estimate && p.estimate > 0
@@ -242,23 +258,12 @@ func (p *Pacer) Throttle(now time.Time, b booking) {
 		p.probeCost = 1
 		p.probedAt = now // the longest hold counts from the probe's refusal
 	}
-	left := float64(b.nth)
-	if p.sliding {
-		left = float64(p.acceptedBefore(b))
-	} else if sec := time.Unix(b.second, 0); p.start.After(sec) && b.at.After(p.start) {
-		// The run began in this second: what was left for a second of it
-		// is its calls over the part of the second it was sending in
-		// (else a run that starts late in a second reads its first
-		// refusal as a small share and keeps it).
-		in := b.at.Sub(sec).Seconds()
-		left *= in / max(b.at.Sub(p.start).Seconds(), 0.05*in)
-	}
-	left = max(left, minPacedRate)
+	left, alt := p.readLeft(b)
 	// Refused again within seconds, with less left by more than the other
 	// traffic's standard deviation: it grew (not a random peak of it).
 	sustained := p.estimate > 0 && now.Sub(p.refusedAt) < safeSustained &&
 		left < p.estimate-math.Sqrt(max(p.ceiling-left, 1))
-	p.estimate, p.evidence, p.refusedAt = left, b, now
+	p.estimate, p.evidence, p.refusedAt, p.altLeft = left, b, now, alt
 	p.lowered = p.booked
 	p.planKindProbe(b)
 	target := left * (1 - QuotaMargin)
@@ -277,16 +282,58 @@ func (p *Pacer) Throttle(now time.Time, b booking) {
 	}
 }
 
+// readLeft reads what the app had left from the refused call b: under a
+// limiter per clock second, b's place in its second; else the calls
+// accepted in the second before it, which is also alt, the reading to
+// take should the limiter turn out not to be per clock second. The
+// caller holds mu.
+func (p *Pacer) readLeft(b booking) (left, alt float64) {
+	alt = max(float64(p.acceptedBefore(b)), minPacedRate)
+	if p.sliding {
+		return alt, alt
+	}
+	left = float64(b.nth)
+	if sec := time.Unix(b.second, 0); p.start.After(sec) && b.at.After(p.start) {
+		// The run began in this second: what was left for a second of it
+		// is its calls over the part of the second it was sending in
+		// (else a run that starts late in a second reads its first
+		// refusal as a small share and keeps it).
+		in := b.at.Sub(sec).Seconds()
+		left *= in / max(b.at.Sub(p.start).Seconds(), 0.05*in)
+	}
+	return max(left, minPacedRate), alt
+}
+
+// relearn reads the last refusal's clock second, now answered (at the
+// next refusal, or when the refused call leaves the window: refusals
+// minutes apart never met in it), and once it shows a limiter that is
+// not per clock second, takes back what the refusal was misread as: what
+// was left is what the calls accepted in the second before it showed,
+// and a peak of the other traffic read from it is no peak. (A token
+// bucket refusing one call in minutes, read per clock second, halved a
+// safe rate each time and kept each low reading as production's peak:
+// 110 calls/s came down to 2 in 12 minutes, alone on the app.) The
+// caller holds mu.
+func (p *Pacer) relearn() {
+	if p.sliding || !p.learnKind() {
+		return
+	}
+	p.estimate = p.altLeft
+	if p.peakFrom == p.evidence.seq {
+		p.peakUntil = time.Time{}
+	}
+}
+
 // learnKind reads the last refusal's clock second, now answered: a window
 // per clock second refuses every call after the first it refuses until
 // the second ends, so a call of that second accepted after it shows a
 // limiter that counts otherwise (a sliding window, a token bucket), whose
 // refusal says what was left in the second before it, not since the
-// clock second began.
-func (p *Pacer) learnKind() {
+// clock second began. It reports whether it learnt that.
+func (p *Pacer) learnKind() bool {
 	e := p.evidence
 	if e.seq == 0 || len(p.ring) == 0 || e.seq <= p.booked-int64(len(p.ring)) {
-		return
+		return false
 	}
 	// Only calls well after the refused one and well inside the second
 	// count: calls a few milliseconds apart may reach the service out of
@@ -298,9 +345,10 @@ func (p *Pacer) learnKind() {
 	for _, r := range p.ring {
 		if r.seq > e.seq && r.at.After(from) && r.at.Before(end) && !r.refused {
 			p.sliding = true
-			return
+			return true
 		}
 	}
+	return false
 }
 
 // kindProbes is how many refusals are followed by a kind probe: one call
@@ -481,7 +529,7 @@ func (p *Pacer) remember(now time.Time, left float64, sustained bool) {
 		return
 	}
 	if !now.Before(p.peakUntil) || left < p.peakLeft {
-		p.peakLeft = left
+		p.peakLeft, p.peakFrom = left, p.evidence.seq
 	}
 	p.peakUntil = now.Add(safeMemory)
 }
@@ -541,7 +589,9 @@ func (p *Pacer) SetShare(s Share) {
 	defer p.mu.Unlock()
 	p.share = s
 	if s == ShareSafe && p.estimate == 0 {
-		p.set(p.start, max(min(p.current, safeStart*p.ceiling), minPacedRate))
+		// Never above the rate itself: a rate under the floor of
+		// minPacedRate (--rate 0.5) is the most the run may send.
+		p.set(p.start, min(max(min(p.current, safeStart*p.ceiling), minPacedRate), p.ceiling))
 		p.nextProbe = p.start.Add(p.window)
 	}
 }

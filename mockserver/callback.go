@@ -129,15 +129,13 @@ func LoopbackURL(u *url.URL) bool {
 }
 
 // RedactCallbackURL returns u fit for logs and read-outs: its scheme, host
-// and path, with any user's password and the query hidden (either may
-// carry a token).
+// and path, with any userinfo (the user name too: https://TOKEN@host/ is
+// how many endpoints take a token) and the query hidden, as
+// chatapi.RedactEndpoint hides an endpoint's.
 func RedactCallbackURL(u *url.URL) string {
 	r := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path, RawPath: u.RawPath}
 	if u.User != nil {
-		r.User = url.User(u.User.Username())
-		if _, set := u.User.Password(); set {
-			r.User = url.UserPassword(u.User.Username(), "xxxxx")
-		}
+		r.User = url.User("xxxxx")
 	}
 	s := r.String()
 	if u.RawQuery != "" {

@@ -6,7 +6,7 @@ import "github.com/msgread/msgread/internal/latency"
 // "callbacks"): the counts of C2C.CallbackAfterMsgReport, one for each
 // mark made, and their latency; Alert.RequestOverLimit's counts apart.
 type CallbackStats struct {
-	// URL is the endpoint called, its query and any password hidden.
+	// URL is the endpoint called, its query and any userinfo hidden.
 	URL string `json:"url"`
 	CallbackCounts
 	// Latency is of the endpoint's answers to reports, 2xx or not (a
@@ -67,11 +67,12 @@ func (n callbackCounts) export() CallbackCounts {
 }
 
 // reset zeroes the counters but the callbacks still pending, which are
-// counted when they end.
+// counted when they end: those in flight stay sent, so that every one
+// answered or failed after the reset was sent after it too.
 func (c *callbacks) reset() {
 	c.mu.Lock()
-	for i := range c.counts {
-		c.counts[i] = callbackCounts{pending: c.counts[i].pending, failedBy: map[string]uint64{}}
+	for i, n := range c.counts {
+		c.counts[i] = callbackCounts{pending: n.pending, sent: n.sent - n.answered - n.failed, failedBy: map[string]uint64{}}
 	}
 	c.latency = latency.New()
 	c.mu.Unlock()

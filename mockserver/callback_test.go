@@ -311,7 +311,7 @@ func TestCallbackSettingsAreChecked(t *testing.T) {
 		t.Fatalf("%+v %v", sc.Callback, err)
 	}
 	u, _ := mockserver.ParseCallbackURL(sc.Callback.URL)
-	if r := mockserver.RedactCallbackURL(u); r != "https://ops:xxxxx@hooks.example.com:8443/im?…" || mockserver.LoopbackURL(u) {
+	if r := mockserver.RedactCallbackURL(u); r != "https://xxxxx@hooks.example.com:8443/im?…" || mockserver.LoopbackURL(u) {
 		t.Errorf("redacted %s", r)
 	}
 	for _, raw := range []string{"http://127.0.0.1:9/", "http://localhost/", "http://[::1]:80/x"} {
@@ -339,5 +339,67 @@ func TestShutdownDeliversTheQueuedCallbacks(t *testing.T) {
 	}
 	if st := srv.Callbacks(); len(rc.of(mockserver.CommandMsgReport)) != 50 || st.Answered != 50 || st.Pending != 0 {
 		t.Errorf("after Shutdown the endpoint has %d of 50 callbacks; stats %+v", len(rc.of(mockserver.CommandMsgReport)), st)
+	}
+}
+
+// TestCallbackURLHidesItsUserName: a URL's user name is as secret as its
+// password (https://TOKEN@host/ is how many endpoints take a token), so the
+// read-outs hide the whole userinfo, as chatapi.RedactEndpoint does.
+func TestCallbackURLHidesItsUserName(t *testing.T) {
+	for raw, want := range map[string]string{
+		"https://tok3n@hooks.example.com/im":            "https://xxxxx@hooks.example.com/im",
+		"https://tok3n:@hooks.example.com/im":           "https://xxxxx@hooks.example.com/im",
+		"http://tok3n:tok3n@127.0.0.1:9/im?token=tok3n": "http://xxxxx@127.0.0.1:9/im?…",
+		"http://127.0.0.1:9/im":                         "http://127.0.0.1:9/im",
+	} {
+		u, err := mockserver.ParseCallbackURL(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := mockserver.RedactCallbackURL(u); got != want || strings.Contains(got, "tok3n") {
+			t.Errorf("%s redacted as %s, want %s", raw, got, want)
+		}
+	}
+}
+
+// TestResetKeepsTheCallbacksInFlightSent: /mock/reset while a callback is
+// in flight and two are queued: the three still end (answered), and the
+// counts after the reset add up: every one answered was sent (sent was
+// zeroed under the one in flight, which then ended as answered: 2 sent, 3
+// answered).
+func TestResetKeepsTheCallbacksInFlightSent(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	hold := make(chan struct{})
+	rc := newReceiver(t, hold)
+	defer rc.Close()
+	srv := newMock(t, mockserver.Config{Scenario: mockserver.Scenario{Callback: &mockserver.Callback{URL: rc.URL, Conns: 1}}})
+	defer srv.Close()
+	sig := devSig(t)
+	for i := range 3 {
+		markRead(t, srv, sig, fmt.Sprintf(`{"Report_Account":"u%d","Peer_Account":"p"}`, i))
+	}
+	<-rc.seen // the first is in flight, the others queued
+	srv.Reset()
+	if st := srv.Callbacks(); st.Sent != 1 || st.Pending != 3 || st.Answered+st.Failed != 0 {
+		t.Errorf("just after the reset: %+v, want the one in flight sent, 3 pending", st.CallbackCounts)
+	}
+	close(hold)
+	drain(t, srv)
+	st := srv.Callbacks()
+	if st.Sent != 3 || st.Answered != 3 || st.Pending != 0 || st.Sent < st.Answered+st.Failed {
+		t.Errorf("after the reset the counts do not add up: %+v, want 3 sent, 3 answered", st.CallbackCounts)
+	}
+}
+
+// TestNewRefusedStartsNoSenders: a Config that New refuses (an empty
+// admin) with a callback URL leaves no senders running: nobody holds a
+// Server to close.
+func TestNewRefusedStartsNoSenders(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	srv, err := mockserver.New(mockserver.Config{Admins: []string{"ops", ""},
+		Scenario: mockserver.Scenario{Callback: &mockserver.Callback{URL: "http://127.0.0.1:9/im"}}})
+	if err == nil {
+		srv.Close()
+		t.Fatal("an empty admin was accepted")
 	}
 }

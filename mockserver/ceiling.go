@@ -178,23 +178,36 @@ const (
 // ParseCeilingSteps reads "200:20s,120:20s,60:20s": each step's calls per
 // second and how long it lasts. The steps repeat.
 func ParseCeilingSteps(s string) ([]CeilingStep, error) {
+	steps, err := parseSteps(s, 0)
+	if err != nil {
+		return nil, fmt.Errorf("ceiling_steps: %w", err)
+	}
+	return steps, nil
+}
+
+// parseSteps reads steps as ParseCeilingSteps does, each at most most
+// calls a second (0: no bound); its errors name no setting.
+func parseSteps(s string, most int) ([]CeilingStep, error) {
 	parts := strings.Split(s, ",")
 	if len(parts) > maxCeilingSteps {
-		return nil, fmt.Errorf("ceiling_steps: %d steps, at most %d", len(parts), maxCeilingSteps)
+		return nil, fmt.Errorf("%d steps, at most %d", len(parts), maxCeilingSteps)
 	}
 	steps := make([]CeilingStep, 0, len(parts))
 	for _, part := range parts {
 		limit, dur, ok := strings.Cut(strings.TrimSpace(part), ":")
 		if !ok {
-			return nil, fmt.Errorf("ceiling_steps: %q is not CALLS:DURATION (200:20s)", part)
+			return nil, fmt.Errorf("%q is not CALLS:DURATION (200:20s)", part)
 		}
 		n, err := strconv.Atoi(limit)
 		if err != nil || n < 1 {
-			return nil, fmt.Errorf("ceiling_steps: %q: the calls a second must be a whole number of at least 1", part)
+			return nil, fmt.Errorf("%q: the calls a second must be a whole number of at least 1", part)
+		}
+		if most > 0 && n > most {
+			return nil, fmt.Errorf("%q: the calls a second must be at most %d", part, most)
 		}
 		d, err := time.ParseDuration(dur)
 		if err != nil || d < time.Second || d > maxCeilingStep {
-			return nil, fmt.Errorf("ceiling_steps: %q: each step lasts from 1s to %v", part, maxCeilingStep)
+			return nil, fmt.Errorf("%q: each step lasts from 1s to %v", part, maxCeilingStep)
 		}
 		steps = append(steps, CeilingStep{Limit: n, For: d})
 	}

@@ -55,3 +55,18 @@ func TestCeilingKinds(t *testing.T) {
 		t.Error(fmt.Sprint(err))
 	}
 }
+
+// TestCeilingBurstIsBounded: a token bucket's burst is from 1 to
+// MaxCeilingBurst: 9223372036854775807 was taken, and a bucket that starts
+// that full is no ceiling at all, while the banner still said 200/s.
+func TestCeilingBurstIsBounded(t *testing.T) {
+	for _, burst := range []string{"-1", "1000001", "9223372036854775807"} {
+		_, err := DecodeScenario("s.json", []byte(`{"ceiling_kind":"token-bucket","ceiling_burst":`+burst+`}`))
+		if err == nil || !strings.Contains(err.Error(), "ceiling_burst") {
+			t.Errorf("ceiling_burst %s: %v", burst, err)
+		}
+	}
+	if _, err := DecodeScenario("s.json", []byte(`{"ceiling_kind":"token-bucket","ceiling_burst":1000000}`)); err != nil {
+		t.Error(err)
+	}
+}

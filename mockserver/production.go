@@ -35,15 +35,20 @@ func (p Production) Validate() error {
 	return fmt.Errorf("mockserver: production: arrivals %q is not poisson or even", p.Arrivals)
 }
 
+// maxProductionRate bounds production's calls a second.
+const maxProductionRate = 100_000
+
 // steps reads the rate: one step for a constant rate.
 func (p Production) steps() ([]CeilingStep, error) {
 	if n, err := strconv.Atoi(p.Rate); err == nil {
-		if n < 1 || n > 100_000 {
-			return nil, fmt.Errorf("mockserver: production: rate %d is not from 1 to 100000 calls/s", n)
+		if n < 1 || n > maxProductionRate {
+			return nil, fmt.Errorf("mockserver: production: rate %d is not from 1 to %d calls/s", n, maxProductionRate)
 		}
 		return []CeilingStep{{Limit: n, For: time.Hour}}, nil
 	}
-	steps, err := ParseCeilingSteps(p.Rate)
+	// Each step is bounded as a constant rate is: the production calls
+	// are made one by one under the ceiling's lock.
+	steps, err := parseSteps(p.Rate, maxProductionRate)
 	if err != nil {
 		return nil, fmt.Errorf("mockserver: production: rate %q: want calls/s (100) or steps (60:30s,140:30s): %w", p.Rate, err)
 	}
@@ -103,9 +108,14 @@ func (p *production) gap(t time.Time) time.Duration {
 }
 
 // maxCatchUp bounds the production calls put through the ceiling at once
-// (an idle mock asked after a long while): older ones are counted as
-// accepted, as an idle ceiling would take them.
-const maxCatchUp = 1_000_000
+// (an idle mock asked after a long while): beyond it, those older than
+// catchUpSpan before the call are counted as accepted, as an idle ceiling
+// would take them; the latest are always judged, for they fill the
+// window the call is judged in.
+const (
+	maxCatchUp  = 1_000_000
+	catchUpSpan = 2 * time.Second
+)
 
 // admit puts the production calls due before now through c, then judges
 // the real call at now (real is false to only catch up, for a read-out).
@@ -114,7 +124,7 @@ func (p *production) admit(c *ceiling, now time.Time, real bool) bool {
 	defer p.mu.Unlock()
 	for n := 0; !p.next.After(now); n++ {
 		p.calls++
-		if n < maxCatchUp && !c.allow(p.next) {
+		if (n < maxCatchUp || now.Sub(p.next) < catchUpSpan) && !c.allow(p.next) {
 			p.refused++
 		}
 		p.next = p.next.Add(max(p.gap(p.next), time.Nanosecond))

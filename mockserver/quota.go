@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"fmt"
 	"time"
 )
 
@@ -27,8 +28,12 @@ type QuotaConfig struct {
 	Seed       uint64
 }
 
-// NewQuota returns the quota cfg describes.
+// NewQuota returns the quota cfg describes; a kind or burst a scenario
+// would refuse is an error.
 func NewQuota(cfg QuotaConfig) (*Quota, error) {
+	if err := validateLimiter(cfg.Kind, cfg.Burst); err != nil {
+		return nil, fmt.Errorf("mockserver: quota: %w", err)
+	}
 	if cfg.Production != nil {
 		if err := cfg.Production.Validate(); err != nil {
 			return nil, err

@@ -37,8 +37,10 @@ type Scenario struct {
 	// default, per clock second), "sliding-window" (any one-second span) or
 	// "token-bucket" (the ceiling's rate, up to CeilingBurst tokens; zero
 	// means one second's worth).
-	CeilingKind  string `json:"ceiling_kind,omitempty"`
-	CeilingBurst int    `json:"ceiling_burst,omitempty"`
+	CeilingKind string `json:"ceiling_kind,omitempty"`
+	// CeilingBurst is at most MaxCeilingBurst: a bucket that starts fuller
+	// is no ceiling for hours.
+	CeilingBurst int `json:"ceiling_burst,omitempty"`
 	// Production is the app's own traffic on the same API, generated
 	// inside the mock under the same ceiling; nil means none.
 	Production *Production `json:"production,omitempty"`
@@ -49,6 +51,9 @@ type Scenario struct {
 	// means none.
 	Callback *Callback `json:"callback,omitempty"`
 }
+
+// MaxCeilingBurst bounds a token-bucket ceiling's burst.
+const MaxCeilingBurst = 1_000_000
 
 // Validate checks the scenario's parts and that its fault probabilities add
 // up to at most 1.
@@ -74,13 +79,8 @@ func (s Scenario) Validate() error {
 			return fmt.Errorf("scenario %s: %w", s.Name, err)
 		}
 	}
-	switch s.CeilingKind {
-	case "", CeilingFixedWindow, CeilingSlidingWindow, CeilingTokenBucket:
-	default:
-		return fmt.Errorf("scenario %s: ceiling_kind %q is not %s, %s or %s", s.Name, s.CeilingKind, CeilingFixedWindow, CeilingSlidingWindow, CeilingTokenBucket)
-	}
-	if s.CeilingBurst < 0 || (s.CeilingBurst > 0 && s.CeilingKind != CeilingTokenBucket) {
-		return fmt.Errorf("scenario %s: ceiling_burst %d is for a token-bucket ceiling, at least 1", s.Name, s.CeilingBurst)
+	if err := validateLimiter(s.CeilingKind, s.CeilingBurst); err != nil {
+		return fmt.Errorf("scenario %s: %w", s.Name, err)
 	}
 	if err := s.validateParts(); err != nil {
 		return fmt.Errorf("scenario %s: %w", s.Name, err)
@@ -89,6 +89,19 @@ func (s Scenario) Validate() error {
 	case 0, chatapi.CodeRateLimited, chatapi.CodeTooManyRequests, chatapi.CodeTooManyRequests2, chatapi.CodeAppRateLimited:
 	default:
 		return fmt.Errorf("scenario %s: ceiling_code %d is not a throttling code (60007, 60011, 60018, 60019)", s.Name, s.CeilingCode)
+	}
+	return nil
+}
+
+// validateLimiter checks a ceiling's kind and token-bucket burst.
+func validateLimiter(kind string, burst int) error {
+	switch kind {
+	case "", CeilingFixedWindow, CeilingSlidingWindow, CeilingTokenBucket:
+	default:
+		return fmt.Errorf("ceiling_kind %q is not %s, %s or %s", kind, CeilingFixedWindow, CeilingSlidingWindow, CeilingTokenBucket)
+	}
+	if burst < 0 || burst > MaxCeilingBurst || (burst > 0 && kind != CeilingTokenBucket) {
+		return fmt.Errorf("ceiling_burst %d is for a token-bucket ceiling, from 1 to %d", burst, MaxCeilingBurst)
 	}
 	return nil
 }

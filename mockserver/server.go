@@ -137,9 +137,6 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.production = newProduction(cfg.Production, cfg.Clock.Now(), cfg.Seed)
 	s.metrics = newMetrics(s.state.len, s.productionCounts)
-	if cb := cfg.Callback; cb != nil {
-		s.startCallbacks(cb.withDefaults())
-	}
 	for _, a := range cfg.Admins {
 		if a == "" {
 			return nil, errors.New("mockserver: an admin account is empty")
@@ -153,6 +150,10 @@ func New(cfg Config) (*Server, error) {
 		}
 	}
 	s.route()
+	// Last, once nothing can fail: from here the Server must be closed.
+	if cb := cfg.Callback; cb != nil {
+		s.startCallbacks(cb.withDefaults())
+	}
 	return s, nil
 }
 
@@ -222,13 +223,14 @@ func (s *Server) Config() Config { return s.cfg }
 func (s *Server) CeilingAt(t time.Time) int { return s.ceiling.at(t, false) }
 
 // LeftAt returns the calls a second the mock leaves a client at t: its
-// ceiling less its production traffic's rate (0 or less for no limit).
+// ceiling less its production traffic's rate, 0 when production takes it
+// all (negative for no limit).
 func (s *Server) LeftAt(t time.Time) int {
 	c := s.CeilingAt(t)
 	if s.production == nil || c <= 0 {
 		return c
 	}
-	return max(c-int(s.production.rateAt(t)), 1)
+	return max(c-int(s.production.rateAt(t)), 0)
 }
 
 // Production returns the production calls made so far and those refused

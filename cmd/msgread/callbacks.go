@@ -18,7 +18,7 @@ type callbackFlags struct {
 	url     string
 	queue   optionalInt
 	conns   optionalInt
-	timeout time.Duration
+	timeout optionalDuration
 }
 
 func (c *callbackFlags) register(fs *flag.FlagSet) {
@@ -29,12 +29,12 @@ func (c *callbackFlags) register(fs *flag.FlagSet) {
 		"(default: the scenario's, else "+strconv.Itoa(mockserver.DefaultCallbackQueue)+")")
 	fs.Var(&c.conns, "callback-conns", "callbacks in flight at most, one of these `connections` each (default: the scenario's, else "+
 		strconv.Itoa(mockserver.DefaultCallbackConns)+")")
-	fs.DurationVar(&c.timeout, "callback-timeout", 0, "cut a callback off after `duration` (default: the scenario's, else "+mockserver.DefaultCallbackTimeout.String()+")")
+	fs.Var(&c.timeout, "callback-timeout", "cut a callback off after `duration` (default: the scenario's, else "+mockserver.DefaultCallbackTimeout.String()+")")
 }
 
 // given says a callback flag was set.
 func (c *callbackFlags) given() bool {
-	return c.url != "" || c.queue.set || c.conns.set || c.timeout != 0
+	return c.url != "" || c.queue.set || c.conns.set || c.timeout.set
 }
 
 // validate checks the flags; the URL's errors never repeat it (it may
@@ -45,8 +45,8 @@ func (c *callbackFlags) validate() error {
 		return usageError(fmt.Sprintf("--callback-queue %d: want 1 to %d", c.queue.v, mockserver.MaxCallbackQueue))
 	case c.conns.set && (c.conns.v < 1 || c.conns.v > mockserver.MaxCallbackConns):
 		return usageError(fmt.Sprintf("--callback-conns %d: want 1 to %d", c.conns.v, mockserver.MaxCallbackConns))
-	case c.timeout < 0 || c.timeout > mockserver.MaxCallbackTimeout:
-		return usageError(fmt.Sprintf("--callback-timeout %v: want above 0 and at most %v", c.timeout, mockserver.MaxCallbackTimeout))
+	case c.timeout.set && (c.timeout.v <= 0 || c.timeout.v > mockserver.MaxCallbackTimeout):
+		return usageError(fmt.Sprintf("--callback-timeout %v: want above 0 and at most %v", c.timeout.v, mockserver.MaxCallbackTimeout))
 	}
 	if c.url != "" {
 		if _, err := mockserver.ParseCallbackURL(c.url); err != nil {
@@ -77,8 +77,8 @@ func (c *callbackFlags) apply(cfg *mockserver.Config) error {
 	if c.conns.set {
 		cb.Conns = c.conns.v
 	}
-	if c.timeout != 0 {
-		cb.Timeout = mockserver.Duration(c.timeout)
+	if c.timeout.set {
+		cb.Timeout = mockserver.Duration(c.timeout.v)
 	}
 	cfg.Callback = &cb
 	return nil
@@ -150,4 +150,28 @@ func digestCallbacks(st mockserver.CallbackStats) *digest.Callbacks {
 		Dropped: st.Dropped, Pending: st.Pending,
 		Latency: digest.Latency{P50: st.Latency.P50, P90: st.Latency.P90, P99: st.Latency.P99, Max: st.Latency.Max},
 		Alerts:  digest.CallbackAlerts{Sent: a.Sent, Answered: a.Answered, Failed: a.Failed, Dropped: a.Dropped, Pending: a.Pending}}
+}
+
+// optionalDuration is a duration flag that remembers whether it was given,
+// so that an explicit 0 is refused rather than read as "the default".
+type optionalDuration struct {
+	v   time.Duration
+	set bool
+}
+
+// String is empty until the flag is set, as optionalInt's.
+func (o *optionalDuration) String() string {
+	if !o.set {
+		return ""
+	}
+	return o.v.String()
+}
+
+func (o *optionalDuration) Set(s string) error {
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	o.v, o.set = v, true
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"github.com/msgread/msgread/batch/chatapi"
 	"github.com/msgread/msgread/mockserver"
 	"github.com/msgread/msgread/reports/digest"
+	"go.uber.org/goleak"
 )
 
 // countingReceiver is a loopback callback endpoint that counts what it
@@ -137,13 +139,86 @@ func writeScenario(t *testing.T, js string) string {
 func TestCallbackURLBeyondThisMachineIsNamed(t *testing.T) {
 	var b bytes.Buffer
 	callbackNotice(&b, "load", mockserver.Config{Scenario: mockserver.Scenario{Callback: &mockserver.Callback{URL: "https://ops:pw@hooks.example.com/im?token=s3cret"}}})
-	if got := b.String(); strings.Count(got, "\n") != 1 || !strings.Contains(got, "callbacks go to https://ops:xxxxx@hooks.example.com/im?…, beyond this machine") ||
-		strings.Contains(got, "s3cret") || strings.Contains(got, "pw") {
+	if got := b.String(); strings.Count(got, "\n") != 1 || !strings.Contains(got, "callbacks go to https://xxxxx@hooks.example.com/im?…, beyond this machine") ||
+		strings.Contains(got, "s3cret") || strings.Contains(got, "pw") || strings.Contains(got, "ops") {
 		t.Errorf("notice %q", got)
 	}
 	b.Reset()
 	callbackNotice(&b, "load", mockserver.Config{Scenario: mockserver.Scenario{Callback: &mockserver.Callback{URL: "http://localhost:9000/im"}}})
 	if b.Len() != 0 {
 		t.Errorf("a loopback URL named: %q", b.String())
+	}
+}
+
+// TestCallbackURLTokensNeverPrinted: a callback URL whose user name,
+// password and query each hold a token: the endpoint gets every
+// callback, and neither stderr, the summary JSON, the report, the
+// timeline nor the HTML report holds any of the three.
+func TestCallbackURLTokensNeverPrinted(t *testing.T) {
+	rc := newCountingReceiver(t)
+	dir := t.TempDir()
+	e, out, errOut := testEnv(nil)
+	u := strings.Replace(rc.URL, "http://", "http://us3rtok:passtok@", 1) + "/im?token=querytok"
+	err := run(context.Background(), []string{"load", "--rate", "300", "--share", "greedy", "--rows", "50", "--progress", "none",
+		"--callback-url", u, "--report", filepath.Join(dir, "r.csv"), "--summary-json", filepath.Join(dir, "s.json")}, e)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	if n := rc.count(mockserver.CommandMsgReport); n != 50 {
+		t.Fatalf("the endpoint got %d callbacks, want 50", n)
+	}
+	all := out.String() + errOut.String()
+	files, _ := filepath.Glob(filepath.Join(dir, "*"))
+	for _, f := range files {
+		data, _ := os.ReadFile(f)
+		all += string(data)
+	}
+	for _, tok := range []string{"us3rtok", "passtok", "querytok"} {
+		if strings.Contains(all, tok) {
+			t.Errorf("%q printed in the output or the files %v", tok, files)
+		}
+	}
+	if !strings.Contains(errOut.String(), "callbacks to http://xxxxx@127.0.0.1:") {
+		t.Errorf("stderr does not name the endpoint with its userinfo hidden:\n%s", errOut)
+	}
+}
+
+// TestMockOnABusyPortLeavesNoSenders: "msgread mock --addr" on a port in
+// use, with a callback URL: exit 2 naming the address, and the mock's
+// callback senders (started with it) stopped, not left running in the
+// process.
+func TestMockOnABusyPortLeavesNoSenders(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	e, _, errOut := testEnv(nil)
+	err = run(context.Background(), []string{"mock", "--addr", busy.Addr().String(), "--callback-url", "http://127.0.0.1:9/im"}, e)
+	if exitCode(err) != exitUsage || !strings.Contains(err.Error(), busy.Addr().String()) {
+		t.Fatalf("exit %d (%v), want 2 naming %s\n%s", exitCode(err), err, busy.Addr(), errOut)
+	}
+}
+
+// TestCallbackTimeoutZeroRefused: --callback-timeout 0 (or
+// MSGREAD_CALLBACK_TIMEOUT=0) is refused as the message for a negative
+// one says ("want above 0"), rather than taken silently as the default
+// of 2 s by someone who meant "no timeout".
+func TestCallbackTimeoutZeroRefused(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+	}{
+		{[]string{"--callback-timeout", "0"}, nil},
+		{[]string{"--callback-timeout", "0s"}, nil},
+		{nil, map[string]string{"MSGREAD_CALLBACK_TIMEOUT": "0"}},
+	} {
+		e, _, errOut := testEnv(tc.env)
+		args := append([]string{"load", "--rows", "5", "--callback-url", "http://127.0.0.1:9/im", "--report", filepath.Join(t.TempDir(), "r.csv")}, tc.args...)
+		err := run(context.Background(), args, e)
+		if exitCode(err) != exitUsage || !strings.Contains(err.Error(), "--callback-timeout") {
+			t.Errorf("%v %v: exit %d (%v), want 2 naming --callback-timeout\n%s", tc.args, tc.env, exitCode(err), err, errOut)
+		}
 	}
 }

@@ -139,3 +139,26 @@ func commandNamed(name string) command {
 	}
 	panic(name)
 }
+
+// TestRefusedEnvironmentValueNamesItsVariable: a value refused by
+// validation that came from a MSGREAD_* variable, not the command line,
+// is named with the variable: "--share \"SAFE\"" alone sent someone who
+// never typed --share looking for it in vain (an env file set it).
+func TestRefusedEnvironmentValueNamesItsVariable(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{map[string]string{"MSGREAD_SHARE": "SAFE"}, nil, `--share "SAFE": want safe or greedy (set by MSGREAD_SHARE)`},
+		{map[string]string{"MSGREAD_LOG_FORMAT": "yaml"}, nil, "(set by MSGREAD_LOG_FORMAT)"},
+		{map[string]string{"MSGREAD_CALLBACK_TIMEOUT": "0"}, []string{"--callback-url", "http://127.0.0.1:9/"}, "(set by MSGREAD_CALLBACK_TIMEOUT)"},
+		{nil, []string{"--share", "SAFE"}, `--share "SAFE": want safe or greedy`},
+	} {
+		e, _, _ := testEnv(tc.env)
+		_, err := commandNamed("load").parse(e, append([]string{"--rows", "5"}, tc.args...))
+		if exitCode(err) != exitUsage || !strings.Contains(err.Error(), tc.want) || tc.env == nil && strings.Contains(err.Error(), "set by") {
+			t.Errorf("%v %v: exit %d, %v; want 2 saying %q", tc.env, tc.args, exitCode(err), err, tc.want)
+		}
+	}
+}

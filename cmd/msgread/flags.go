@@ -32,14 +32,21 @@ func newFlagSet(name string) *flag.FlagSet {
 // environment twin. It returns the positional arguments. A flag that does
 // not parse is one line on stderr with a hint to -h.
 func parseFlags(fs *flag.FlagSet, e *env, args []string) ([]string, error) {
+	positional, _, err := parseFlagsEnv(fs, e, args)
+	return positional, err
+}
+
+// parseFlagsEnv is parseFlags that also returns the names of the flags
+// set from their environment twins.
+func parseFlagsEnv(fs *flag.FlagSet, e *env, args []string) ([]string, map[string]bool, error) {
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
+				return nil, nil, err
 			}
 			fmt.Fprintf(e.stderr, "msgread %s: %v (msgread %s -h lists the flags)\n", fs.Name(), err, fs.Name())
-			return nil, &exitError{code: exitUsage, err: errSilent}
+			return nil, nil, &exitError{code: exitUsage, err: errSilent}
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -52,7 +59,7 @@ func parseFlags(fs *flag.FlagSet, e *env, args []string) ([]string, error) {
 		positional = append(positional, args[0])
 		args = args[1:]
 	}
-	given := map[string]bool{}
+	given, fromEnv := map[string]bool{}, map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	var err error
 	fs.VisitAll(func(f *flag.Flag) {
@@ -60,12 +67,32 @@ func parseFlags(fs *flag.FlagSet, e *env, args []string) ([]string, error) {
 			return
 		}
 		if v, ok := e.lookupEnv(envName(f.Name)); ok {
+			fromEnv[f.Name] = true
 			if serr := fs.Set(f.Name, v); serr != nil {
 				err = usageError(fmt.Sprintf("%s=%q: %v", envName(f.Name), v, serr))
 			}
 		}
 	})
-	return positional, err
+	return positional, fromEnv, err
+}
+
+// namedEnv names the environment variable behind a usage error that
+// starts with a flag ("--share \"SAFE\": ..."), when the flag was set from
+// it rather than on the command line: whoever never typed --share would
+// look for it in vain.
+func namedEnv(err error, fromEnv map[string]bool) error {
+	var ee *exitError
+	if len(fromEnv) == 0 || !errors.As(err, &ee) || ee.code != exitUsage || !strings.HasPrefix(ee.Error(), "--") {
+		return err
+	}
+	name := ee.Error()[2:]
+	if i := strings.IndexAny(name, " :=,\""); i >= 0 {
+		name = name[:i]
+	}
+	if !fromEnv[name] {
+		return err
+	}
+	return &exitError{code: ee.code, stop: ee.stop, err: fmt.Errorf("%w (set by %s)", ee.err, envName(name))}
 }
 
 // stringList is a repeatable flag; its environment twin takes a

@@ -200,3 +200,55 @@ func TestLoadFindsTheMocksCeilingSteps(t *testing.T) {
 		t.Errorf("throttles %d; the text summary does not say how much of the quota the run took:\n%s", doc.Throttles, errOut)
 	}
 }
+
+// TestShortLoadCountsProductionsRefusals: a load too short for the quota's
+// share to be measured (3 s: the share counts from 5 s after the start)
+// still says what it cost production, greedy against production at 150
+// calls/s under 200: the text summary, the summary JSON (quota, with no
+// share claimed: 0 seconds measured) and the HTML report.
+func TestShortLoadCountsProductionsRefusals(t *testing.T) {
+	dir := t.TempDir()
+	sc := writeScenario(t, `{"name":"busy","production":{"rate":"150","arrivals":"even"}}`)
+	e, out, errOut := testEnv(nil)
+	err := run(context.Background(), []string{"load", "--scenario", sc, "--rate", "200", "--share", "greedy", "--duration", "3s", "--progress", "none",
+		"--report", filepath.Join(dir, "r.csv"), "--summary-json", "-"}, e)
+	if exitCode(err) > exitRowsFailed {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	var doc digest.Document
+	if jerr := json.Unmarshal([]byte(out.String()), &doc); jerr != nil {
+		t.Fatalf("summary JSON on stdout: %v\n%s\n%s", jerr, out, errOut)
+	}
+	q := doc.Quota
+	if q == nil || q.ProductionCalls < 300 || q.ProductionRefused == 0 || q.Seconds != 0 || q.Share != 0 {
+		t.Fatalf("quota %+v, want production's calls (about 450) and refusals, and no share measured\n%s", q, errOut)
+	}
+	if !strings.Contains(errOut.String(), "production traffic: ") || strings.Contains(errOut.String(), "of the calls the service had left") {
+		t.Errorf("the text summary does not say what production lost, or claims a share over 0 s:\n%s", errOut)
+	}
+	page, _ := os.ReadFile(filepath.Join(dir, "r.html"))
+	if !strings.Contains(string(page), "production traffic") || strings.Contains(string(page), "0 s measured") {
+		t.Errorf("the HTML report does not say what production lost, or claims a share over 0 s")
+	}
+}
+
+// TestBannerNamesTheLimiterAndProduction: the banner names a ceiling that
+// is not a window per clock second, with its burst, and the scenario's
+// production traffic: "ceiling 200/s" alone hid that the limiter was a
+// token bucket of burst 1, which takes a quarter of what the window does.
+func TestBannerNamesTheLimiterAndProduction(t *testing.T) {
+	for js, want := range map[string]string{
+		`{"ceiling_kind":"token-bucket","ceiling_burst":1}`:                        "ceiling 200/s (token-bucket, burst 1)",
+		`{"ceiling_kind":"sliding-window","production":{"rate":"60:30s,140:30s"}}`: "ceiling 200/s (sliding-window), production traffic 60:30s,140:30s calls/s (poisson)",
+		`{"ceiling":150,"production":{"rate":"100","arrivals":"even"}}`:            "ceiling 150/s, production traffic 100 calls/s (even)",
+		`{"ceiling_kind":"token-bucket"}`:                                          "ceiling 200/s (token-bucket, burst 200)",
+		`{"ceiling_steps":"200:20s,100:20s","production":{"rate":"50"}}`:           "(calls/s:for, repeating), production traffic 50 calls/s (poisson)",
+	} {
+		e, _, errOut := testEnv(nil)
+		err := run(context.Background(), []string{"load", "--scenario", writeScenario(t, js), "--rows", "1", "--progress", "none",
+			"--report", filepath.Join(t.TempDir(), "r.csv")}, e)
+		if exitCode(err) > exitRowsFailed || !strings.Contains(errOut.String(), want) {
+			t.Errorf("%s: exit %d (%v); the banner lacks %q:\n%s", js, exitCode(err), err, want, errOut)
+		}
+	}
+}

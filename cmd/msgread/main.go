@@ -53,7 +53,7 @@ var commands = []command{
 // back with a validation's error, nil with a flag's.
 func (c command) parse(e *env, args []string) (options, error) {
 	fs, o := c.flags()
-	rest, err := parseFlags(fs, e, args)
+	rest, fromEnv, err := parseFlagsEnv(fs, e, args)
 	if errors.Is(err, flag.ErrHelp) {
 		c.help(e.stdout)
 		return nil, err
@@ -62,7 +62,7 @@ func (c command) parse(e *env, args []string) (options, error) {
 		return nil, err
 	}
 	if err := o.validate(rest); err != nil {
-		return o, err // the options, for the summary of the exit
+		return o, namedEnv(err, fromEnv) // the options, for the summary of the exit
 	}
 	return o, nil
 }

@@ -132,6 +132,7 @@ func (o *mockOptions) run(ctx context.Context, e *env) error {
 		return usageErrorOf("", err)
 	}
 	if err := srv.Start(o.addr); err != nil {
+		srv.Close() // its callback senders run from New
 		return usageErrorOf("", err)
 	}
 	if !loopback(o.addr) {
@@ -174,7 +175,37 @@ func (m *mockFlags) describe(cfg mockserver.Config) string {
 	case cfg.Ceiling > 0:
 		ceiling = fmt.Sprintf("ceiling %d/s", cfg.Ceiling)
 	}
-	return fmt.Sprintf("scenario %s (seed %d), %s%s", m.scenario, m.seed, ceiling, describeCallbacks(cfg))
+	return fmt.Sprintf("scenario %s (seed %d), %s%s%s%s", m.scenario, m.seed, ceiling, describeKind(cfg), describeProduction(cfg), describeCallbacks(cfg))
+}
+
+// describeKind names a ceiling that is not a window per clock second, for
+// banners: "" for the default.
+func describeKind(cfg mockserver.Config) string {
+	switch {
+	case cfg.Ceiling < 0 || cfg.CeilingKind == "" || cfg.CeilingKind == mockserver.CeilingFixedWindow:
+		return ""
+	case cfg.CeilingKind == mockserver.CeilingTokenBucket && (cfg.CeilingBurst > 0 || cfg.CeilingSteps == ""):
+		burst := cfg.CeilingBurst
+		if burst == 0 {
+			burst = cfg.Ceiling // one second's worth; a step's own with steps
+		}
+		return fmt.Sprintf(" (%s, burst %d)", cfg.CeilingKind, burst)
+	}
+	return " (" + cfg.CeilingKind + ")"
+}
+
+// describeProduction names the scenario's production traffic, for
+// banners: "" without any.
+func describeProduction(cfg mockserver.Config) string {
+	p := cfg.Production
+	if p == nil {
+		return ""
+	}
+	arrivals := p.Arrivals
+	if arrivals == "" {
+		arrivals = "poisson"
+	}
+	return fmt.Sprintf(", production traffic %s calls/s (%s)", p.Rate, arrivals)
 }
 
 // optionalInt is an int flag that remembers whether it was given.

@@ -150,6 +150,7 @@ func (t *targetFlags) startMock(ctx context.Context, admin string) (tgt *target,
 		return nil, "", key, usageErrorOf("", err)
 	}
 	if err := srv.Start(""); err != nil {
+		srv.Close() // its callback senders run from New
 		return nil, "", key, err
 	}
 	banner := fmt.Sprintf("against the bundled mock at %s (app %d, %s, generated key)", srv.URL(), cfg.SDKAppID, t.mock.describe(srv.Config()))

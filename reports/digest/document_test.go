@@ -108,3 +108,18 @@ func TestSummaryText(t *testing.T) {
 		}
 	}
 }
+
+// TestSummaryTextSlowTarget: a target under 1 call/s (--rate 0.5) reads as
+// it was asked, not "a target of 0/s" beside a ratio of 100 %.
+func TestSummaryTextSlowTarget(t *testing.T) {
+	for target, want := range map[float64]string{0.5: "against a target of 0.5/s", 0.25: "against a target of 0.25/s",
+		1.5: "against a target of 1.5/s", 200: "against a target of 200/s", 133.33333333: "against a target of 133/s"} {
+		s := digest.NewSummary()
+		s.Attempts, s.TargetRate, s.Rate, s.RateRatio, s.Wall = 3, target, target, 1, 6*time.Second
+		var b bytes.Buffer
+		s.WriteText(&b)
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("target %v: summary lacks %q:\n%s", target, want, b.String())
+		}
+	}
+}

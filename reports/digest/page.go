@@ -150,6 +150,7 @@ func codeRows(codes map[string]int, classes map[string]string, explain func(int)
 
 var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
 	"pct":  func(v float64) string { return strconv.FormatFloat(100*v, 'f', 1, 64) + "%" },
+	"pct2": func(v float64) string { return strconv.FormatFloat(100*v, 'f', 2, 64) + "%" },
 	"f1":   func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) },
 	"wall": func(d time.Duration) string { return d.Round(time.Millisecond).String() },
 }).Parse(`<!doctype html>
@@ -199,7 +200,7 @@ table{border-collapse:collapse}td,th{padding:3px 12px;border-bottom:1px solid #e
 <tr><th>latency from the intended send</th><td>p50 {{f1 .Summary.LatencyIntended.P50}} ms · p90 {{f1 .Summary.LatencyIntended.P90}} ms · p99 {{f1 .Summary.LatencyIntended.P99}} ms · max {{f1 .Summary.LatencyIntended.Max}} ms; {{.Summary.Late}} calls sent late</td></tr>
 <tr><th>slowed down</th><td>{{.Summary.Throttles}} times{{if .Summary.Throttles}}, lowest {{f1 .Summary.LowestRate}} calls/s{{end}}</td></tr>
 {{with .Summary.Callbacks}}<tr><th>callbacks</th><td>to {{.URL}}: {{.Sent}} C2C.CallbackAfterMsgReport sent · {{.Answered}} answered 2xx · {{.Failed}} failed · {{.Dropped}} dropped (queue full) · {{.Pending}} not delivered by the end; the endpoint answered in p50 {{f1 .Latency.P50}} ms · p99 {{f1 .Latency.P99}} ms; {{.Alerts.Sent}} Alert.RequestOverLimit sent, {{.Alerts.Answered}} answered</td></tr>{{end}}
-{{with .Summary.Quota}}<tr><th>quota</th><td>took {{pct .Share}} of the calls the service had left (from 5 s after each change, {{.Seconds}} s measured); {{pct .Throttled}} of calls answered "slow down"</td></tr>{{end}}
+{{with .Summary.Quota}}{{if .Seconds}}<tr><th>quota</th><td>took {{pct .Share}} of the calls the service had left (from 5 s after each change, {{.Seconds}} s measured); {{pct .Throttled}} of calls answered "slow down"</td></tr>{{end}}{{if .ProductionCalls}}<tr><th>production traffic</th><td>{{.ProductionCalls}} calls, {{.ProductionRefused}} refused by the ceiling ({{pct2 .ProductionShare}})</td></tr>{{end}}{{end}}
 <tr><th>projection</th><td>{{.Projection.Rows}} rows would take {{f1 .Projection.Hours}} hours under this scenario</td></tr>
 </table>
 </body></html>

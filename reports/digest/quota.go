@@ -37,11 +37,7 @@ func MeasureQuota(tl []Second, available func(Second) float64, offering time.Dur
 	if len(tl) > 1 {
 		tl = tl[:len(tl)-1]
 	}
-	var sent, throttled int
-	for _, s := range tl {
-		sent += s.Sent
-		throttled += s.Throttled
-	}
+	sent, throttled := throttledOf(tl)
 	var got, avail float64
 	seconds := 0
 	last, changed := -1.0, 0
@@ -63,4 +59,28 @@ func MeasureQuota(tl []Second, available func(Second) float64, offering time.Dur
 		return nil
 	}
 	return &QuotaUse{Share: got / avail, Throttled: float64(throttled) / float64(sent), Seconds: seconds}
+}
+
+// UnmeasuredQuota is the quota of a run too short to measure what it took
+// (MeasureQuota's nil): Seconds is 0, Share means nothing and is 0, and
+// Throttled counts the run's calls as MeasureQuota does. It carries
+// production's counts, which need no measured second.
+func UnmeasuredQuota(tl []Second) *QuotaUse {
+	if len(tl) > 1 {
+		tl = tl[:len(tl)-1]
+	}
+	q := &QuotaUse{}
+	if sent, throttled := throttledOf(tl); sent > 0 {
+		q.Throttled = float64(throttled) / float64(sent)
+	}
+	return q
+}
+
+// throttledOf counts the calls of tl and those answered "slow down".
+func throttledOf(tl []Second) (sent, throttled int) {
+	for _, s := range tl {
+		sent += s.Sent
+		throttled += s.Throttled
+	}
+	return sent, throttled
 }

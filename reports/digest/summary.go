@@ -189,8 +189,8 @@ func (s Summary) WriteText(w io.Writer) error {
 	var b strings.Builder
 	s.writeRows(&b)
 	s.writeCodes(&b)
-	fmt.Fprintf(&b, "  %d calls (%d retries) in %s; %.1f calls/s against a target of %.0f/s (%.1f%%), peak %d in one second\n",
-		s.Attempts, s.Retries, s.Wall.Round(time.Millisecond), s.Rate, s.TargetRate, 100*s.RateRatio, s.PeakWindow)
+	fmt.Fprintf(&b, "  %d calls (%d retries) in %s; %.1f calls/s against a target of %s/s (%.1f%%), peak %d in one second\n",
+		s.Attempts, s.Retries, s.Wall.Round(time.Millisecond), s.Rate, targetText(s.TargetRate), 100*s.RateRatio, s.PeakWindow)
 	s.writeUnknownCodes(&b)
 	s.writeSlowdowns(&b)
 	s.writeCallbacks(&b)
@@ -269,12 +269,23 @@ func (s Summary) writeSlowdowns(b *strings.Builder) {
 		fmt.Fprintf(b, "  the service asked to slow down: the rate went down to what it had left %d times, lowest %.1f calls/s%s\n", s.Throttles, s.LowestRate, s.shareNote())
 	}
 	if q := s.Quota; q != nil {
-		fmt.Fprintf(b, "  took %.1f%% of the calls the service had left (from %d s after each change; %d s measured); %.2f%% of calls answered \"slow down\"\n",
-			100*q.Share, SettleSeconds, q.Seconds, 100*q.Throttled)
+		if q.Seconds > 0 { // else the run was too short to measure it
+			fmt.Fprintf(b, "  took %.1f%% of the calls the service had left (from %d s after each change; %d s measured); %.2f%% of calls answered \"slow down\"\n",
+				100*q.Share, SettleSeconds, q.Seconds, 100*q.Throttled)
+		}
 		if q.ProductionCalls > 0 {
 			fmt.Fprintf(b, "  production traffic: %d calls, %d refused by the ceiling (%.2f%%)\n", q.ProductionCalls, q.ProductionRefused, 100*q.ProductionShare)
 		}
 	}
+}
+
+// targetText words a target rate: whole calls a second from 10 up, else
+// to two significant figures (--rate 0.5 is not "0/s").
+func targetText(r float64) string {
+	if r >= 10 {
+		return strconv.FormatFloat(r, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(r, 'g', 2, 64)
 }
 
 // shareNote says how the run shared the app's quota, for the slow-down line.
