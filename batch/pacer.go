@@ -343,7 +343,8 @@ func (p *Pacer) learnKind() bool {
 		from = p.ring[e.slot].at.Add(kindMargin) // when it was really sent
 	}
 	for _, r := range p.ring {
-		if r.seq > e.seq && r.at.After(from) && r.at.Before(end) && !r.refused {
+		// The kind probe goes at from exactly: it counts.
+		if r.seq > e.seq && !r.at.Before(from) && r.at.Before(end) && !r.refused {
 			p.sliding = true
 			return true
 		}

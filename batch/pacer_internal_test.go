@@ -363,7 +363,7 @@ func TestPacerLearnsTheLimiterKindFromCallsWellApart(t *testing.T) {
 	for _, c := range []struct {
 		after   time.Duration // when the accepted call went, after the refused one
 		sliding bool
-	}{{5 * time.Millisecond, false}, {100 * time.Millisecond, true}} {
+	}{{5 * time.Millisecond, false}, {kindMargin, true}, {100 * time.Millisecond, true}} {
 		now := time.Unix(1000, 0)
 		p := NewPacer(Constant(100), now, 0)
 		var refused booking
