@@ -182,7 +182,7 @@ func (p *Pacer) book(now time.Time) booking {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	b := booking{slot: -1}
-	kindProbe := p.takeKindProbe(&at)
+	kindProbe := p.takeKindProbe(now, &at)
 	if len(p.ring) > 0 {
 		if e := p.evidence; e.seq != 0 && p.ring[p.idx].seq == e.seq {
 			// The refused call leaves the window: its second is answered.
@@ -373,21 +373,23 @@ func (p *Pacer) planKindProbe(b booking) {
 	}
 }
 
-// takeKindProbe moves *at back to the planned kind probe, if one is due in
-// the second it was planned for; the caller holds mu.
-func (p *Pacer) takeKindProbe(at *time.Time) bool {
+// takeKindProbe books the planned kind probe: at the planned time (or now,
+// if later), ahead of the limiter and the window, if its second still has
+// room for it; the caller holds mu.
+func (p *Pacer) takeKindProbe(now time.Time, at *time.Time) bool {
 	if p.kindProbe.IsZero() {
 		return false
 	}
 	t := p.kindProbe
 	p.kindProbe = time.Time{}
-	if at.Unix() < t.Unix() || (at.Unix() == t.Unix() && !at.Before(t)) {
-		return false // the limiter's own time is past it or before its second
+	if now.After(t) {
+		t = now
+	}
+	if t.Unix() != p.evidence.second || !t.Before(time.Unix(p.evidence.second+1, 0).Add(-kindMargin)) {
+		return false // its second has no room left for it
 	}
 	p.kindProbed++
-	if at.Before(t) {
-		*at = t
-	}
+	*at = t
 	return true
 }
 

@@ -383,3 +383,23 @@ func TestPacerLearnsTheLimiterKindFromCallsWellApart(t *testing.T) {
 		}
 	}
 }
+
+// TestPacerProbesTheKindAtALowRate: a refusal that brings the rate down to
+// a few calls a second (the limiter's next call a quarter second away)
+// still lets the kind probe go 50 ms after the refused call, not a quarter
+// second later or in the next second, where it would tell nothing and use
+// up one of the three probes.
+func TestPacerProbesTheKindAtALowRate(t *testing.T) {
+	now := time.Unix(1000, 0)
+	p := NewPacer(Constant(100), now, 0)
+	var refused booking
+	for range 5 {
+		refused = p.book(now)
+		now = refused.at
+	}
+	p.Throttle(now, refused) // 4 calls left: the rate drops to about 4/s
+	next := p.book(now)
+	if !next.at.Equal(refused.at.Add(kindMargin)) || p.kindProbed != 1 {
+		t.Fatalf("the call after the refusal goes %v after it (probes made %d), want the kind probe %v after", next.at.Sub(refused.at), p.kindProbed, kindMargin)
+	}
+}
