@@ -338,10 +338,7 @@ func (p *Pacer) learnKind() bool {
 	// Only calls well after the refused one and well inside the second
 	// count: calls a few milliseconds apart may reach the service out of
 	// order, and one sent just before the second ends in the next second.
-	from, end := e.at.Add(kindMargin), time.Unix(e.second+1, 0).Add(-kindMargin)
-	if e.slot >= 0 && e.slot < len(p.ring) && p.ring[e.slot].seq == e.seq {
-		from = p.ring[e.slot].at.Add(kindMargin) // when it was really sent
-	}
+	from, end := p.sentAt(e).Add(kindMargin), time.Unix(e.second+1, 0).Add(-kindMargin)
 	for _, r := range p.ring {
 		// The kind probe goes at from exactly: it counts.
 		if r.seq > e.seq && !r.at.Before(from) && r.at.Before(end) && !r.refused {
@@ -364,11 +361,7 @@ func (p *Pacer) planKindProbe(b booking) {
 	if p.sliding || p.kindProbed >= kindProbes {
 		return
 	}
-	at := b.at
-	if b.slot >= 0 && b.slot < len(p.ring) && p.ring[b.slot].seq == b.seq {
-		at = p.ring[b.slot].at
-	}
-	if t := at.Add(kindMargin); t.Before(time.Unix(b.second+1, 0).Add(-kindMargin)) {
+	if t := p.sentAt(b).Add(kindMargin); t.Before(time.Unix(b.second+1, 0).Add(-kindMargin)) {
 		p.kindProbe = t
 	}
 }
@@ -413,8 +406,8 @@ func (p *Pacer) Withdraw(b booking) bool {
 	if b.second == p.second && p.n > 0 {
 		p.n--
 	}
-	if b.slot >= 0 && b.slot < len(p.ring) && p.ring[b.slot].seq == b.seq {
-		p.ring[b.slot] = sendRecord{}
+	if r := p.record(b); r != nil {
+		*r = sendRecord{}
 		p.idx = b.slot
 	}
 	return true
@@ -422,9 +415,25 @@ func (p *Pacer) Withdraw(b booking) bool {
 
 // markRefused marks b's call refused in the window, if it is still there.
 func (p *Pacer) markRefused(b booking) {
-	if b.slot >= 0 && b.slot < len(p.ring) && p.ring[b.slot].seq == b.seq {
-		p.ring[b.slot].refused = true
+	if r := p.record(b); r != nil {
+		r.refused = true
 	}
+}
+
+// record is b's call in the window, nil once a later call took its slot.
+func (p *Pacer) record(b booking) *sendRecord {
+	if b.slot < 0 || b.slot >= len(p.ring) || p.ring[b.slot].seq != b.seq {
+		return nil
+	}
+	return &p.ring[b.slot]
+}
+
+// sentAt is when b's call was really sent, as far as the window knows.
+func (p *Pacer) sentAt(b booking) time.Time {
+	if r := p.record(b); r != nil {
+		return r.at
+	}
+	return b.at
 }
 
 // acceptedBefore counts the calls sent in the second before b's that were
@@ -434,10 +443,7 @@ func (p *Pacer) acceptedBefore(b booking) int {
 	if len(p.ring) == 0 || b.slot < 0 {
 		return b.nth
 	}
-	at := b.at
-	if r := p.ring[b.slot]; r.seq == b.seq {
-		at = r.at
-	}
+	at := p.sentAt(b)
 	n := 0
 	for _, r := range p.ring {
 		if !r.refused && r.seq != 0 && r.seq < b.seq && at.Sub(r.at) < time.Second {

@@ -24,7 +24,6 @@ type appSim struct {
 	Jitter     time.Duration // each call leaves up to this late (uniform)
 	For        time.Duration
 	From       time.Duration // measure from here to For
-	observe    func(sec int, p *Pacer)
 }
 
 // simResult is what each run took and what production lost, over [From, For).
@@ -104,7 +103,6 @@ func (s appSim) run() simResult {
 	from, end := t0.Add(s.From), t0.Add(s.For)
 	var prodFrom mockserver.ProductionStats
 	measured := false
-	observed := -1
 	for {
 		i := 0
 		for j := range runs {
@@ -114,10 +112,6 @@ func (s appSim) run() simResult {
 		}
 		r := runs[i]
 		now := r.send
-		if sec := int(now.Sub(t0) / time.Second); s.observe != nil && sec != observed {
-			observed = sec
-			s.observe(sec, runs[0].p)
-		}
 		if !now.Before(end) {
 			break
 		}

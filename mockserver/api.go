@@ -179,8 +179,8 @@ func (s *Server) checkCall(r *http.Request, ceiling *ceiling, now time.Time) int
 // allow judges a call at now under ceiling: mark-read's own takes the
 // production calls due before it first.
 func (s *Server) allow(ceiling *ceiling, now time.Time) bool {
-	if s.production != nil && ceiling == s.ceiling {
-		return s.production.admit(ceiling, now, true)
+	if ceiling == s.ceiling {
+		return s.quota.Allow(now)
 	}
 	return ceiling.allow(now)
 }

@@ -103,6 +103,8 @@ type Server struct {
 	// production is the app's own traffic under the mark-read ceiling;
 	// nil without one.
 	production *production
+	// quota judges mark-read's calls: its ceiling with production first.
+	quota Quota
 	// callbacks sends the app's webhooks; nil without a callback URL.
 	callbacks *callbacks
 
@@ -136,6 +138,7 @@ func New(cfg Config) (*Server, error) {
 		dumping: make(chan struct{}, 1),
 	}
 	s.production = newProduction(cfg.Production, cfg.Clock.Now(), cfg.Seed)
+	s.quota = Quota{ceiling: s.ceiling, production: s.production}
 	s.metrics = newMetrics(s.state.len, s.productionCounts)
 	for _, a := range cfg.Admins {
 		if a == "" {
@@ -370,7 +373,7 @@ func (s *Server) Stats() Stats {
 	st.Marks = s.state.len()
 	st.Unread = s.unread.snapshot()
 	if s.production != nil {
-		p := s.production.counts(s.ceiling, s.cfg.Clock.Now())
+		p := s.productionCounts()
 		st.Production = &p
 	}
 	st.Callbacks = s.Callbacks()
@@ -398,10 +401,7 @@ func (s *Server) Reset() {
 // productionCounts is the production traffic's counters now (zero
 // without any), for /metrics.
 func (s *Server) productionCounts() ProductionStats {
-	if s.production == nil {
-		return ProductionStats{}
-	}
-	return s.production.counts(s.ceiling, s.cfg.Clock.Now())
+	return s.quota.Production(s.cfg.Clock.Now())
 }
 
 func (s *Server) serveStats(w http.ResponseWriter, _ *http.Request) {
