@@ -214,6 +214,10 @@ type Result struct {
 	// and where: "connection refused by 127.0.0.1:9", "timeout waiting for
 	// host:443", a DNS or TLS failure. Empty when the service answered.
 	Unreachable string
+	// Date is the answer's Date header, the service's clock to the second
+	// (http.TimeFormat); empty when none came. A safe pacer reads where
+	// the service's seconds begin from it.
+	Date string
 }
 
 // Answered reports whether the service (or a gateway in front of it) sent
@@ -348,7 +352,9 @@ func (c *Client) do(ctx context.Context, cl *call) Result {
 		return Result{Class: chatapi.ClassRetry, HTTPStatus: resp.StatusCode, Err: redactErr(err)}
 	}
 	cl.data = data
-	return DecodeResponse(resp.StatusCode, data)
+	res := DecodeResponse(resp.StatusCode, data)
+	res.Date = resp.Header.Get("Date")
+	return res
 }
 
 // readBody reads at most maxResponseBytes of body into data; ended says it

@@ -290,3 +290,33 @@ func TestClientOverTLS(t *testing.T) {
 		t.Errorf("request over TLS %v, host %s, %s %v", r.TLS != nil, r.Host, r.URL, r.Header)
 	}
 }
+
+// TestClientKeepsTheServiceDate: an answer's Date header (the service's
+// clock, which a safe pacer reads) reaches the Result as sent, a slow-down
+// answer's included; none, none.
+func TestClientKeepsTheServiceDate(t *testing.T) {
+	const date = "Sat, 05 Dec 2026 05:30:01 GMT"
+	for _, c := range []struct{ date, body string }{
+		{date, `{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}`},
+		{date, `{"ActionStatus":"FAIL","ErrorInfo":"slow down","ErrorCode":60007}`},
+		{"", `{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}`},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.Copy(io.Discard, r.Body)
+			w.Header()["Date"] = nil // net/http adds its own unless told not to
+			if c.date != "" {
+				w.Header().Set("Date", c.date)
+			}
+			io.WriteString(w, c.body)
+		}))
+		signer, _ := batch.NewSigner(batch.SignerConfig{SDKAppID: 1400000000, Admin: "administrator", Key: chatapi.NewSecret(testKey)})
+		cl, err := batch.NewClient(batch.ClientConfig{Endpoint: srv.URL, SDKAppID: 1400000000, Admin: "administrator", Signer: signer, HTTPClient: srv.Client()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res := cl.MarkRead(context.Background(), pairAB); res.Date != c.date {
+			t.Errorf("answer %s with Date %q: Result.Date %q", c.body, c.date, res.Date)
+		}
+		srv.Close()
+	}
+}

@@ -2,6 +2,7 @@ package batch
 
 import (
 	"context"
+	"net/http"
 	"sync/atomic"
 	"time"
 
@@ -214,6 +215,11 @@ func (d *dispatcher) answered(t ticket, res Result, at time.Time, aborted bool) 
 	d.meter.answered(res, t.intended, at, aborted)
 	if !aborted {
 		d.observe(res, at)
+	}
+	if res.Date != "" && d.cfg.Share == ShareSafe {
+		if date, err := http.ParseTime(res.Date); err == nil {
+			d.pacer.ServiceClock(t.booking, at, date)
+		}
 	}
 	if res.Throttle {
 		d.pacer.Throttle(d.clock.Now(), t.booking)

@@ -109,27 +109,39 @@ type Pacer struct {
 	n      int
 
 	// The quota's estimate and the probing above it.
-	estimate   float64   // calls a second the app has left; 0: never refused
-	evidence   booking   // the refused booking the estimate comes from
-	sliding    bool      // the limiter is not per clock second (learnKind)
-	altLeft    float64   // what the evidence read had the limiter not been per clock second
-	lowered    int64     // the calls booked when a refusal last lowered the rate
-	kindProbe  time.Time // when a kind probe may go (zero: none planned)
-	kindProbed int       // kind probes made
-	peakLeft   float64   // safe: what the other traffic's last peak left
-	peakUntil  time.Time // safe: until when that peak is kept
-	peakFrom   int64     // safe: the refused call (seq) the peak was read from
-	refusedAt  time.Time // when it was refused
-	probedAt   time.Time // when the rate last stepped up
-	gain       float64
-	nextProbe  time.Time
-	probing    bool  // the rate is above what the last refusal showed
-	booked     int64 // calls booked
-	spent      int64 // calls refused to probes
-	probeCost  int64 // the calls the last refused probe cost
+	estimate float64 // calls a second the app has left; 0: never refused
+	evidence booking // the refused booking the estimate comes from
+	sliding  bool    // the limiter is not per clock second (learnKind)
+	fixed    bool    // a kind probe was refused: the limiter is per clock second
+	// The service's clock less ours lies in [offLo, offHi] (offKnown);
+	// see ServiceClock.
+	offLo, offHi time.Duration
+	offKnown     bool
+	altLeft      float64   // what the evidence read had the limiter not been per clock second
+	lowered      int64     // the calls booked when a refusal last lowered the rate
+	kindProbe    time.Time // when a kind probe may go (zero: none planned)
+	kindProbed   int       // kind probes made
+	peakLeft     float64   // safe: what the other traffic's last peak left
+	peakUntil    time.Time // safe: until when that peak is kept
+	peakFrom     int64     // safe: the refused call (seq) the peak was read from
+	refusedAt    time.Time // when it was refused
+	probedAt     time.Time // when the rate last stepped up
+	gain         float64
+	nextProbe    time.Time
+	probing      bool  // the rate is above what the last refusal showed
+	booked       int64 // calls booked
+	spent        int64 // calls refused to probes
+	probeCost    int64 // the calls the last refused probe cost
 
 	throttles int
 	lowest    float64
+
+	// safe, under a window per clock second: the second being filled
+	// late (backload), its calls booked and its share, and the fraction
+	// of a call carried to the next.
+	lateSecond        int64
+	lateBooked, lateN int
+	lateCarry         float64
 }
 
 // booking is a call's place in the pacer: when it may go, its slot in the
@@ -141,6 +153,7 @@ type booking struct {
 	second int64
 	nth    int
 	seq    int64
+	late   bool // booked late in its second (lateSlot)
 }
 
 // sendRecord is a call in the window: when it was (or will be) sent, which
@@ -177,22 +190,37 @@ func (p *Pacer) Next(now time.Time) (time.Time, int) {
 
 func (p *Pacer) book(now time.Time) booking {
 	p.follow(now)
-	res := p.limiter.ReserveN(now, 1)
-	at := now.Add(res.DelayFrom(now))
+	p.mu.Lock()
+	late := p.backloading()
+	p.mu.Unlock()
+	var res *rate.Reservation
+	at := now
+	if !late {
+		res = p.limiter.ReserveN(now, 1)
+		at = now.Add(res.DelayFrom(now))
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	b := booking{slot: -1}
 	kindProbe := p.takeKindProbe(now, &at)
+	if late && !kindProbe {
+		at, b.late = p.lateSlot(now), true
+	}
 	if len(p.ring) > 0 {
 		if e := p.evidence; e.seq != 0 && p.ring[p.idx].seq == e.seq {
 			// The refused call leaves the window: its second is answered.
 			p.relearn()
 		}
 		n := min(max(int(p.current), 1), len(p.ring))
+		if late {
+			// A second's calls go at the same places each second: the
+			// window holds one more (the rate is under the ceiling).
+			n = min(n+1, len(p.ring))
+		}
 		// The call n before this one must be a window ago.
 		if prev := p.ring[(p.idx-n+len(p.ring))%len(p.ring)].at; !prev.IsZero() && !kindProbe {
 			if earliest := prev.Add(p.window); earliest.After(at) {
-				if p.sliding {
+				if p.sliding && res != nil {
 					// Under a limiter that is not per clock second, the
 					// limiter's token goes with the call: else the next
 					// call, a token after the booking, follows this one at
@@ -293,7 +321,7 @@ func (p *Pacer) readLeft(b booking) (left, alt float64) {
 		return alt, alt
 	}
 	left = float64(b.nth)
-	if sec := time.Unix(b.second, 0); p.start.After(sec) && b.at.After(p.start) {
+	if sec := time.Unix(b.second, 0); !b.late && p.start.After(sec) && b.at.After(p.start) {
 		// The run began in this second: what was left for a second of it
 		// is its calls over the part of the second it was sending in
 		// (else a run that starts late in a second reads its first
@@ -349,6 +377,107 @@ func (p *Pacer) learnKind() bool {
 	return false
 }
 
+// Sending late: once refused, a safe run sends each second's calls
+// together at its end, at up to lateSpeedup times the ceiling, so that the
+// other traffic's calls of the second are counted before its own. When a
+// window per clock second runs out, what it refuses after it is full is
+// then mostly the run's own calls (retried), not production's: production
+// loses only its calls of the second's last moments. On simulated time,
+// production in steps of 60/s and 140/s under 200 loses 0.047 % of its
+// calls over 20 minutes, against 0.125 % with the calls spread evenly.
+//
+// It needs the service's seconds on the run's clock: the Date headers of
+// the answers bound the service's clock less the run's (ServiceClock), and
+// the calls end lateTail before the service's second does at the latest.
+// The calls go evenly while that is not known to within lateMaxSpread (a
+// long round trip), or the service's clock is more than lateMaxAhead ahead
+// or lateMaxBehind behind, or near the ceiling (within lateMargin of it),
+// or once a kind probe shows the limiter is not per clock second: a burst
+// does a sliding window no good and drains a token bucket. Before the
+// first refusal the calls go evenly too: a burst that a sliding window
+// refuses keeps it full for production's calls until the burst's calls
+// leave it.
+const (
+	lateSpeedup   = 2.0
+	lateTail      = 5 * time.Millisecond
+	lateTolerance = 5 * time.Millisecond
+	lateMargin    = 0.05
+	lateMaxSpread = 50 * time.Millisecond
+	lateMaxAhead  = 200 * time.Millisecond
+	lateMaxBehind = 20 * time.Millisecond
+)
+
+// ServiceClock takes the Date header of the answer, at at, to the call
+// booked as b: the service's clock to the second when it handled the call,
+// somewhere between the call's sending and at. Over many calls near the
+// turn of a second it bounds the service's clock less ours to a span about
+// a round trip wide, which says where the service's seconds end on ours.
+// A bound that contradicts the others (a clock stepped) starts afresh.
+// Safe from any goroutine.
+func (p *Pacer) ServiceClock(b booking, at, date time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	lo, hi := date.Sub(at), date.Add(time.Second).Sub(p.sentAt(b))
+	if !p.offKnown || max(lo, p.offLo) > min(hi, p.offHi) {
+		p.offLo, p.offHi, p.offKnown = lo, hi, true
+		return
+	}
+	p.offLo, p.offHi = max(p.offLo, lo), min(p.offHi, hi)
+}
+
+// backloading reports whether the next call goes late in its second; the
+// caller holds mu.
+func (p *Pacer) backloading() bool {
+	return p.share == ShareSafe && p.estimate > 0 && !p.sliding && len(p.ring) > 0 &&
+		p.offKnown && p.offHi-p.offLo <= lateMaxSpread && p.offLo > -lateMaxBehind && p.offHi < lateMaxAhead &&
+		p.current < p.ceiling-max(1, lateMargin*p.ceiling)
+}
+
+// lateSlot books the next place late in a clock second at or after now
+// (lateTolerance before now at the most: the dispatcher wakes a little
+// late), skipping the rest of a second a refusal showed full; the caller
+// holds mu.
+func (p *Pacer) lateSlot(now time.Time) time.Time {
+	for {
+		if sec := now.Unix(); sec > p.lateSecond {
+			p.openLate(sec)
+		}
+		full := p.estimate > 0 && p.evidence.second == p.lateSecond
+		if p.lateBooked >= p.lateN || full {
+			p.openLate(p.lateSecond + 1)
+			continue
+		}
+		end := time.Second - lateTail - p.offHi
+		span := time.Duration(min(p.current/(lateSpeedup*p.ceiling), 1) * float64(end))
+		k := p.lateBooked
+		p.lateBooked++
+		t := time.Unix(p.lateSecond, 0).Add(end - span + span*time.Duration(2*k+1)/time.Duration(2*p.lateN))
+		if k == p.lateN-1 && k > 0 {
+			// The second's last call goes where the service's second
+			// turns, as far as its clock is known: its answer's Date
+			// halves what is not known of it (the others alone, all
+			// sent before the turn, would never narrow it).
+			t = time.Unix(p.lateSecond+1, 0).Add(-(p.offLo + p.offHi) / 2)
+		}
+		if !t.Before(now.Add(-lateTolerance)) {
+			if t.Before(now) {
+				t = now
+			}
+			return t
+		}
+	}
+}
+
+// openLate starts filling second sec: its share is the rate's calls, with
+// the fraction carried from the second before; the caller holds mu.
+func (p *Pacer) openLate(sec int64) {
+	if sec != p.lateSecond+1 {
+		p.lateCarry = 0
+	}
+	n := math.Floor(p.current + p.lateCarry)
+	p.lateSecond, p.lateBooked, p.lateN, p.lateCarry = sec, 0, int(n), p.current+p.lateCarry-n
+}
+
 // kindProbes is how many refusals are followed by a kind probe: one call
 // let through kindMargin after the refused one, in the same clock second,
 // which a window per clock second refuses and any other limiter takes once
@@ -389,7 +518,7 @@ func (p *Pacer) takeKindProbe(now time.Time, at *time.Time) bool {
 // kindMargin is how far before its second's end a call must have been
 // sent for its acceptance after a refusal to show a limiter that is not
 // per clock second.
-const kindMargin = 50 * time.Millisecond
+const kindMargin = 20 * time.Millisecond
 
 // Withdraw takes back b, the last call booked, if a refusal lowered the
 // rate after it was booked and it falls in the refused call's clock

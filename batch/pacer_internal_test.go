@@ -403,3 +403,118 @@ func TestPacerProbesTheKindAtALowRate(t *testing.T) {
 		t.Fatalf("the call after the refusal goes %v after it (probes made %d), want the kind probe %v after", next.at.Sub(refused.at), p.kindProbed, kindMargin)
 	}
 }
+
+// TestPacerSendsLateUnderAFixedWindow: once refused, with the service's
+// clock known, a safe pacer under the ceiling sends each second's calls
+// together at its end, never more of them than the rate, the last where
+// the service's second turns (to keep its clock known), and leaves the
+// rest of a refused second alone; before any refusal, greedy, or once a
+// kind probe showed the limiter is not per clock second, it sends evenly.
+func TestPacerSendsLateUnderAFixedWindow(t *testing.T) {
+	for _, c := range []struct {
+		share         Share
+		refused       bool
+		sliding, late bool
+	}{
+		{ShareSafe, true, false, true},
+		{ShareSafe, false, false, false},
+		{ShareSafe, true, true, false},
+		{ShareGreedy, true, false, false},
+	} {
+		start := time.Unix(1000, 0)
+		p := heldAt80(start, c.share)
+		p.sliding = c.sliding
+		if !c.refused {
+			p.estimate = 0
+		}
+		perSecond := map[int64]int{}
+		first, last := time.Duration(time.Second), time.Duration(0)
+		now := start
+		for now.Before(start.Add(5 * time.Second)) {
+			b := p.book(now)
+			if b.late != c.late {
+				t.Fatalf("%+v: booked late %v, want %v", c, b.late, c.late)
+			}
+			// Calls at the turn of a second (the clock's probe) aside.
+			sec := b.at.Add(3 * time.Millisecond).Unix()
+			if off := b.at.Sub(time.Unix(sec, 0)); off > 3*time.Millisecond {
+				first, last = min(first, off), max(last, off)
+			}
+			perSecond[sec]++
+			now = b.at
+		}
+		for sec, n := range perSecond {
+			if sec > 1000 && sec < 1004 && (n < 79 || n > 81) {
+				t.Errorf("%+v: %d calls in second %d, want 80 (±1)", c, n, sec)
+			}
+		}
+		if c.late && (first < 790*time.Millisecond || last > time.Second-lateTail) {
+			t.Errorf("%+v: calls from %v to %v into their seconds, want within [0.79 s, %v]", c, first, last, time.Second-lateTail)
+		}
+		if !c.late && first > 20*time.Millisecond {
+			t.Errorf("%+v: the first call %v into its second, want them spread evenly", c, first)
+		}
+	}
+
+	// A refusal in a late second: none of its remaining places is used.
+	start := time.Unix(1000, 0)
+	p := heldAt80(start, ShareSafe)
+	p.kindProbed = kindProbes
+	b := booking{at: start}
+	for i := 0; i < 90; i++ { // into the second second
+		b = p.book(b.at)
+	}
+	p.Throttle(b.at.Add(time.Millisecond), b)
+	if next := p.book(b.at.Add(time.Millisecond)); next.at.Unix() == b.at.Unix() {
+		t.Fatalf("a call booked at %v, in the second a refusal showed full", next.at)
+	}
+}
+
+// heldAt80 is a pacer of share held at 80 calls/s under a ceiling of 200
+// after a refusal, the service's clock known to a millisecond.
+func heldAt80(start time.Time, share Share) *Pacer {
+	p := NewPacer(Constant(200), start, DefaultWindowSlack)
+	p.SetShare(share)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.set(start, 80)
+	p.estimate, p.nextProbe = 80, start.Add(time.Hour)
+	p.offLo, p.offHi, p.offKnown = -time.Millisecond, 0, true
+	return p
+}
+
+// TestPacerReadsTheServiceClock: the Date headers of answers, a second's
+// resolution each, bound the service's clock less ours to about a round
+// trip; a safe pacer sends late only with that known and the service's
+// seconds ending near ours, and then its calls reach the service just
+// before its seconds end.
+func TestPacerReadsTheServiceClock(t *testing.T) {
+	for _, c := range []struct {
+		skew time.Duration
+		late bool
+	}{{0, true}, {30 * time.Millisecond, true}, {-5 * time.Millisecond, true}, {-100 * time.Millisecond, false}, {400 * time.Millisecond, false}} {
+		start := time.Unix(1000, 0)
+		p := heldAt80(start, ShareSafe)
+		p.kindProbed, p.offKnown = kindProbes, false
+		const rtt = 4 * time.Millisecond
+		b := booking{at: start}
+		var last time.Duration
+		for b.at.Before(start.Add(20 * time.Second)) {
+			b = p.book(b.at)
+			handled := b.at.Add(rtt / 2).Add(c.skew) // on the service's clock
+			p.ServiceClock(b, b.at.Add(rtt), time.Unix(handled.Unix(), 0))
+			if off := handled.Sub(time.Unix(handled.Unix(), 0)); b.late && off < time.Second-3*time.Millisecond {
+				last = max(last, off)
+			}
+		}
+		if lo, hi := p.offLo-c.skew, p.offHi-c.skew; lo > 0 || hi < 0 || hi-lo > 2*rtt+time.Millisecond {
+			t.Errorf("skew %v: bounds [%v, %v] around the skew, want it within a round trip", c.skew, lo, hi)
+		}
+		if got := b.late; got != c.late {
+			t.Errorf("skew %v: sending late %v, want %v", c.skew, got, c.late)
+		}
+		if c.late && (last > time.Second-lateTail/2 || last < time.Second-lateTail-2*rtt) {
+			t.Errorf("skew %v: the last calls reached the service %v into its seconds, want just before %v", c.skew, last, time.Second-lateTail)
+		}
+	}
+}

@@ -59,11 +59,11 @@ func TestPacerHoldsEachLimiterKind(t *testing.T) {
 // TestPacerSafeProtectsProduction: production at 100 calls/s (Poisson)
 // under a ceiling of 200, 90 s, medians of 21 seeds. Safe: production loses
 // at most 0.1 % of its calls under a sliding window and a token bucket;
-// under a fixed window 0.143 % (the goal of 0.1 % is not met: most of it is
-// the start, refusals at 100-110 calls/s before the first tells what is
-// left), and the run takes at least 0.75 of what production leaves. Greedy
-// takes at least 0.95 of it under a fixed window, and production pays: its
-// refused share is what greedy costs.
+// under a fixed window 0.132 % (the goal of 0.1 % is not met: most of it is
+// the first seconds, refusals at 90-110 calls/s, sent evenly, before the
+// first tells what is left), and the run takes at least 0.73 of what
+// production leaves. Greedy takes at least 0.95 of it under a fixed window,
+// and production pays: its refused share is what greedy costs.
 func TestPacerSafeProtectsProduction(t *testing.T) {
 	for _, kind := range limiterKinds {
 		took, refused := overSeeds(productionSim(kind, ShareSafe, "100", 90*time.Second))
@@ -76,8 +76,8 @@ func TestPacerSafeProtectsProduction(t *testing.T) {
 		if refused > limit {
 			t.Errorf("%s, safe: production lost %.3f %% of its calls, want <= %.1f %%", kind, 100*refused, 100*limit)
 		}
-		if kind == mockserver.CeilingFixedWindow && (took < 0.75 || gTook < 0.95) {
-			t.Errorf("%s: safe took %.3f (want >= 0.75), greedy %.3f (want >= 0.95) of what production left", kind, took, gTook)
+		if kind == mockserver.CeilingFixedWindow && (took < 0.73 || gTook < 0.95) {
+			t.Errorf("%s: safe took %.3f (want >= 0.73), greedy %.3f (want >= 0.95) of what production left", kind, took, gTook)
 		}
 		if gRefused <= 5*refused {
 			t.Errorf("%s: greedy cost production %.3f %%, not five times safe's %.3f %%", kind, 100*gRefused, 100*refused)
@@ -121,11 +121,13 @@ func TestPacersShareFairly(t *testing.T) {
 }
 
 // TestPacerSafeRemembersPeaks: production at 60/s for 30 s and 140/s for
-// 30 s, repeating, 20 minutes, safe. The first rise costs production what
-// the run took above 60/s for the seconds it took to find it (about 60
-// calls); then the peak is kept (refused again within seconds, with less
-// left: a jump, not a random peak), and from the second minute on
-// production loses under 0.1 % of its calls.
+// 30 s, repeating, 20 minutes, safe, under a fixed window. The first rise
+// costs production what the run took above 60/s for the seconds it took to
+// find it; then the peak is kept (refused again within seconds, with less
+// left: a jump, not a random peak), the run's calls go late in each second
+// (production's go first), and production loses under 0.1 % of its calls
+// in all (0.047 %), under 0.05 % from the second minute (0.026 %; sent
+// evenly, 0.125 % and 0.078 %).
 func TestPacerSafeRemembersPeaks(t *testing.T) {
 	var after, whole []float64
 	for seed := uint64(1); seed <= 5; seed++ {
@@ -136,8 +138,8 @@ func TestPacerSafeRemembersPeaks(t *testing.T) {
 		after = append(after, sim.run().ProductionRefused())
 	}
 	t.Logf("production refused: %.3f %% over 20 minutes, %.3f %% from the second minute", 100*median(whole), 100*median(after))
-	if median(after) > 0.001 || median(whole) > 0.002 {
-		t.Errorf("production lost %.3f %% of its calls from the second minute (want <= 0.1 %%), %.3f %% in all (want <= 0.2 %%)", 100*median(after), 100*median(whole))
+	if median(after) > 0.0005 || median(whole) > 0.001 {
+		t.Errorf("production lost %.3f %% of its calls from the second minute (want <= 0.05 %%), %.3f %% in all (want <= 0.1 %%)", 100*median(after), 100*median(whole))
 	}
 }
 
@@ -216,6 +218,35 @@ func TestPacerHoldsAStrictTokenBucket(t *testing.T) {
 		t.Logf("%v: took %.3f of the ceiling (seeds 1-3: %.3f)", share, median(took), took)
 		if median(took) < 0.5 {
 			t.Errorf("%v: took %.3f of a token bucket of burst 1 from the sixth minute, want >= 0.5", share, median(took))
+		}
+	}
+}
+
+// TestPacerSendsLateOnTheServiceClock: production in steps under a fixed
+// window whose service's clock is 30 ms ahead of the run's: the calls go
+// late in the service's seconds (read from the answers' Date headers), and
+// production loses under 0.1 % of its calls over 20 minutes; half a second
+// behind, the calls go evenly (a burst would land mid-second).
+func TestPacerSendsLateOnTheServiceClock(t *testing.T) {
+	for _, c := range []struct {
+		skew time.Duration
+		late bool
+	}{{30 * time.Millisecond, true}, {-500 * time.Millisecond, false}} {
+		var refused []float64
+		late := 0
+		for seed := uint64(1); seed <= 5; seed++ {
+			sim := productionSim(mockserver.CeilingFixedWindow, ShareSafe, "60:30s,140:30s", 20*time.Minute)
+			sim.Seed, sim.Skew = seed, c.skew
+			res := sim.run()
+			refused = append(refused, res.ProductionRefused())
+			late += res.Late[0]
+		}
+		t.Logf("service clock %v: production refused %.3f %%, %d calls sent late", c.skew, 100*median(refused), late)
+		if (late > 0) != c.late {
+			t.Errorf("service clock %v: %d calls sent late, want late %v", c.skew, late, c.late)
+		}
+		if c.late && median(refused) > 0.001 {
+			t.Errorf("service clock %v: production lost %.3f %% of its calls, want <= 0.1 %%", c.skew, 100*median(refused))
 		}
 	}
 }

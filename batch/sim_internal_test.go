@@ -24,6 +24,7 @@ type appSim struct {
 	Jitter     time.Duration // each call leaves up to this late (uniform)
 	For        time.Duration
 	From       time.Duration // measure from here to For
+	Skew       time.Duration // the service's clock less the runs'
 }
 
 // simResult is what each run took and what production lost, over [From, For).
@@ -32,6 +33,7 @@ type simResult struct {
 	Sent       []int     // each run's calls
 	Refused    []int     // each run's refused calls
 	Throttled  []float64 // each run's refused share over the whole run
+	Late       []int     // each run's calls booked late in their second
 	Production mockserver.ProductionStats
 	Seconds    float64
 }
@@ -88,7 +90,7 @@ func (s appSim) run() simResult {
 		runs[i].b = p.book(t0.Add(st))
 	}
 	res := simResult{Accepted: make([]int, len(runs)), Sent: make([]int, len(runs)),
-		Refused: make([]int, len(runs)), Throttled: make([]float64, len(runs))}
+		Refused: make([]int, len(runs)), Throttled: make([]float64, len(runs)), Late: make([]int, len(runs))}
 	total, refused := make([]int, len(runs)), make([]int, len(runs))
 	jitter := func() time.Duration {
 		if s.Jitter <= 0 {
@@ -116,7 +118,7 @@ func (s appSim) run() simResult {
 			break
 		}
 		if !measured && !now.Before(from) {
-			prodFrom, measured = q.Production(from), true
+			prodFrom, measured = q.Production(from.Add(s.Skew)), true
 		}
 		for len(pending) > 0 && !pending[0].at.After(now) {
 			a := pending[0]
@@ -124,9 +126,14 @@ func (s appSim) run() simResult {
 			runs[a.run].p.Throttle(a.at, a.b)
 		}
 		r.p.Sent(r.b.slot, r.b.at, now)
-		ok := q.Allow(now)
+		service := now.Add(s.Skew)
+		ok := q.Allow(service)
+		r.p.ServiceClock(r.b, now.Add(s.RTT), time.Unix(service.Unix(), 0))
 		in := !now.Before(from)
 		total[i]++
+		if r.b.late {
+			res.Late[i]++
+		}
 		if in {
 			res.Sent[i]++
 		}
@@ -144,7 +151,7 @@ func (s appSim) run() simResult {
 		r.b = r.p.book(now)
 		r.send = r.b.at.Add(jitter())
 	}
-	p := q.Production(end)
+	p := q.Production(end.Add(s.Skew))
 	res.Production = mockserver.ProductionStats{Calls: p.Calls - prodFrom.Calls, Refused: p.Refused - prodFrom.Refused}
 	res.Seconds = (s.For - s.From).Seconds()
 	for i := range runs {
