@@ -151,7 +151,8 @@ as the real service does, and answers with the documented codes. Read-outs:
   GET  /metrics      Prometheus metrics (calls by code, latency, ceiling rejections)
   GET  /mock/stats   JSON: calls per second, by code, latency percentiles
   GET  /mock/state   CSV of the marks it holds
-  POST /mock/reset   forget the marks and counts
+  POST /mock/reset   forget the marks and zero /mock/stats (/metrics' counters never
+                     go down: they count from the start; the answer says so)
   GET  /healthz      liveness
 
 With --callback-url URL (or a scenario's "callback") it also calls the app's
