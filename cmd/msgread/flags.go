@@ -6,9 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
-	"time"
 
 	"github.com/msgread/msgread/batch/chatapi"
 	"github.com/msgread/msgread/internal/safetext"
@@ -148,69 +146,6 @@ func loadSecretKey(ctx context.Context, e *env, file string) (chatapi.Secret, bo
 		return chatapi.NewSecret(strings.TrimSpace(v)), true, nil
 	}
 	return chatapi.Secret{}, false, nil
-}
-
-// The flag package's error messages, which flagError words anew.
-var (
-	reUnknownFlag = regexp.MustCompile(`^flag provided but not defined: -+(.*)$`)
-	reNoValue     = regexp.MustCompile(`^flag needs an argument: -+(.*)$`)
-	reBadValue    = regexp.MustCompile(`^invalid (?:boolean )?value ("(?:[^"\\]|\\.)*") for (?:flag )?-+([^:]*): (.*)$`)
-)
-
-// flagError words an error of fs.Parse for people: an unknown flag with
-// the flag it most likely meant (--rpeort: did you mean --report?), a flag
-// without its value, a value that does not parse with what the flag wants
-// rather than Go's own words (strconv.Atoi: parsing "off").
-func flagError(fs *flag.FlagSet, err error) string {
-	msg := err.Error()
-	if m := reUnknownFlag.FindStringSubmatch(msg); m != nil {
-		var names []string
-		fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
-		return fmt.Sprintf("unknown flag --%s%s", safetext.Clean(m[1]), didYouMean("--", m[1], names))
-	}
-	if m := reNoValue.FindStringSubmatch(msg); m != nil {
-		return fmt.Sprintf("--%s needs a value", m[1])
-	}
-	if m := reBadValue.FindStringSubmatch(msg); m != nil {
-		if f := fs.Lookup(m[2]); f != nil {
-			return fmt.Sprintf("--%s %s: %s", m[2], safetext.Clean(m[1]), valueWant(f, m[3]))
-		}
-	}
-	return safetext.Clean(msg)
-}
-
-// valueWant says what a flag wants, for a value its Set refused with
-// reason: the flag package's "parse error" and Go's strconv and time
-// errors are replaced by the flag's kind of value in words; a reason of
-// the flag's own (its Set's) is kept.
-func valueWant(f *flag.Flag, reason string) string {
-	goWords := reason == "parse error" || reason == "value out of range" ||
-		strings.HasPrefix(reason, "strconv.") || strings.HasPrefix(reason, "time: ")
-	if !goWords {
-		return reason
-	}
-	want := "another value (-h says which)"
-	if g, ok := f.Value.(flag.Getter); ok {
-		switch g.Get().(type) {
-		case int, int64:
-			want = "a whole number"
-		case uint, uint64:
-			want = "a whole number, 0 or more"
-		case float64:
-			want = "a number"
-		case time.Duration:
-			want = "a length of time with its unit, such as 500ms, 30s, 5m or 1h30m"
-		case bool:
-			want = "true or false"
-		}
-	}
-	if strings.HasSuffix(reason, "out of range") {
-		want += " (this one is out of range)"
-	}
-	if off, ok := offValues[f.Name]; ok {
-		want += fmt.Sprintf(", or off (the same as %s)", off)
-	}
-	return "want " + want
 }
 
 // offValues are the flags that a value turns off, by that value: each

@@ -68,31 +68,6 @@ func (c command) parse(e *env, args []string) (options, error) {
 	return o, nil
 }
 
-// errArgs marks a usage error about a command's arguments (argsError):
-// the command's usage line and a hint to -h follow its message.
-var errArgs = errors.New("wrong arguments")
-
-type argsErr struct{ msg string }
-
-func (e argsErr) Error() string        { return e.msg }
-func (e argsErr) Is(target error) bool { return target == errArgs }
-
-// argsError is a usage error about a command's arguments: too few (run
-// without its input) or too many.
-func argsError(msg string) error {
-	return &exitError{code: exitUsage, err: argsErr{msg}}
-}
-
-// withUsage adds the command's usage line and a hint to -h to an error
-// about its arguments; other errors come back as they are.
-func (c command) withUsage(err error) error {
-	if !errors.Is(err, errArgs) {
-		return err
-	}
-	line := strings.TrimSpace("msgread " + c.name + " [flags] " + c.args)
-	return &exitError{code: exitUsage, err: fmt.Errorf("%w\nusage: %s\n(msgread %s -h explains the flags, with examples)", err, line, c.name)}
-}
-
 // flags returns the command's flag set and the options it fills.
 func (c command) flags() (*flag.FlagSet, options) {
 	fs := newFlagSet(c.name)
@@ -238,42 +213,6 @@ func run(ctx context.Context, args []string, e *env) (err error) {
 		return err
 	}
 	return o.run(ctx, e)
-}
-
-// commandNames are the commands' names, in help's order, and help.
-func commandNames() []string {
-	names := make([]string, 0, len(commands)+1)
-	for _, c := range commands {
-		names = append(names, c.name)
-	}
-	return append(names, "help")
-}
-
-// misplacedFlag words a flag given before any command: msgread --mock
-// run. It names the commands that take it, or says it is no flag of any.
-func misplacedFlag(arg string) string {
-	name, _, _ := strings.Cut(strings.TrimLeft(arg, "-"), "=")
-	var takers []string
-	for _, c := range commands {
-		if fs, _ := c.flags(); name != "" && fs.Lookup(name) != nil {
-			takers = append(takers, c.name)
-		}
-	}
-	switch len(takers) {
-	case 0:
-		return fmt.Sprintf("unknown flag %s: msgread takes a command first, then its flags (msgread COMMAND [flags]; msgread help lists the commands)", safetext.Quote(arg))
-	case 1:
-		return fmt.Sprintf("--%s is a flag of %s: it goes after the command (msgread %s --%s ...)", name, takers[0], takers[0], name)
-	}
-	return fmt.Sprintf("--%s is a flag of %s: it goes after the command (msgread COMMAND --%s ...)", name, joinAnd(takers), name)
-}
-
-// joinAnd joins words as a sentence lists them: "a, b and c".
-func joinAnd(words []string) string {
-	if len(words) < 2 {
-		return strings.Join(words, "")
-	}
-	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
 }
 
 // lookup finds a command by its name.

@@ -18,6 +18,9 @@ func TestSuggestNamesTheLikelyTypo(t *testing.T) {
 			t.Errorf("suggest(%q) = %q, want %q", tc.typed, got, tc.want)
 		}
 	}
+	if got := suggest(strings.Repeat("r", 1<<20)+"un", names); got != "" {
+		t.Errorf("a megabyte-long name got a guess: %q", got)
+	}
 	if d := editDistance("rpeort", "report"); d != 1 {
 		t.Errorf("a swap of neighbours is one edit: got %d", d)
 	}

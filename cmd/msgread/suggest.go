@@ -9,8 +9,12 @@ import (
 // is run, "rpeort" is report), or "" when none is near enough to be a
 // typo: one edit away for a name of up to four letters, two for longer
 // ones, a swap of two neighbours counting as one edit. Case is ignored;
-// the first of equally near candidates wins.
+// the first of equally near candidates wins. A name longer than
+// maxSuggested is no typo of a name of msgread's, and is not compared.
 func suggest(name string, candidates []string) string {
+	if len(name) > maxSuggested {
+		return ""
+	}
 	name = strings.ToLower(name)
 	most := 1
 	if utf8.RuneCountInString(name) > 4 {
@@ -24,6 +28,10 @@ func suggest(name string, candidates []string) string {
 	}
 	return best
 }
+
+// maxSuggested bounds the names suggest compares, in bytes: the longest
+// flag is 20 letters, and a pasted megabyte must not cost a square of it.
+const maxSuggested = 64
 
 // editDistance is the optimal string alignment distance between a and b:
 // the insertions, deletions, substitutions and swaps of two neighbouring
