@@ -380,6 +380,12 @@ func (j *Job) account(sum *digest.Summary) error {
 		return err
 	}
 	lines, _, _, ended := in.Counts()
+	if !ended {
+		sum.NotRead = -1 // a stream's rest is unknown
+		if in.Lines >= 0 {
+			sum.NotRead = max(int(in.Lines)-lines, 0)
+		}
+	}
 	if !ended || in.Lines < 0 {
 		return nil
 	}

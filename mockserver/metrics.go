@@ -16,6 +16,7 @@ type metrics struct {
 	unread   *prometheus.CounterVec
 	faults   *prometheus.CounterVec
 	latency  prometheus.Histogram
+	resets   prometheus.Counter
 }
 
 func newMetrics(marks func() int, production func() ProductionStats) *metrics {
@@ -38,8 +39,12 @@ func newMetrics(marks func() int, production func() ProductionStats) *metrics {
 			Help:    "Latency the mock added before answering.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
 		}),
+		resets: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "msgread_mock_resets_total",
+			Help: "POST /mock/reset calls. They zero /mock/stats, never these counters, which count from the mock's start.",
+		}),
 	}
-	m.reg.MustRegister(m.requests, m.unread, m.faults, m.latency,
+	m.reg.MustRegister(m.requests, m.unread, m.faults, m.latency, m.resets,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "msgread_mock_marked_pairs",
 			Help: "Distinct pairs marked read.",

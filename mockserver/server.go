@@ -107,6 +107,10 @@ type Server struct {
 	quota Quota
 	// callbacks sends the app's webhooks; nil without a callback URL.
 	callbacks *callbacks
+	// productionBefore is production's counts before the last reset, for
+	// /metrics, whose counters never go down.
+	productionMu     sync.Mutex
+	productionBefore ProductionStats
 
 	mu   sync.Mutex
 	hs   *http.Server
@@ -139,7 +143,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.production = newProduction(cfg.Production, cfg.Clock.Now(), cfg.Seed)
 	s.quota = Quota{ceiling: s.ceiling, production: s.production}
-	s.metrics = newMetrics(s.state.len, s.productionCounts)
+	s.metrics = newMetrics(s.state.len, s.productionTotal)
 	for _, a := range cfg.Admins {
 		if a == "" {
 			return nil, errors.New("mockserver: an admin account is empty")
@@ -383,19 +387,56 @@ func (s *Server) Stats() Stats {
 // Marks returns every pair marked read, sorted.
 func (s *Server) Marks() []Mark { return s.state.snapshot() }
 
-// Reset forgets the marks and zeroes the counters.
-func (s *Server) Reset() {
+// Reset forgets the marks and zeroes the counters of Stats (GET
+// /mock/stats), which then count from the reset. The Prometheus counters
+// of GET /metrics go on from where they were: a counter never goes down.
+func (s *Server) Reset() ResetAnswer {
 	s.state.reset()
-	s.stats.reset()
+	resets, since := s.stats.reset()
 	s.ceiling.reset()
 	s.unread.ceiling.reset()
 	s.unread.reset()
 	if s.production != nil {
-		s.production.reset(s.cfg.Clock.Now())
+		s.resetProduction()
 	}
 	if s.callbacks != nil {
 		s.callbacks.reset()
 	}
+	s.metrics.resets.Inc()
+	return ResetAnswer{Resets: resets, CountingSince: since, Note: resetNote}
+}
+
+// ResetAnswer is POST /mock/reset's answer: the resets so far, when the
+// counts of /mock/stats start again, and what a reset does to /metrics.
+type ResetAnswer struct {
+	Resets        uint64    `json:"resets"`
+	CountingSince time.Time `json:"counting_since"`
+	Note          string    `json:"note"`
+}
+
+// resetNote says what a reset zeroes and what it cannot.
+const resetNote = "the marks and /mock/stats start again from zero; the counters of /metrics do not: " +
+	"a Prometheus counter never goes down, so they count from the mock's start, resets included " +
+	"(msgread_mock_resets_total counts the resets; compare with /mock/stats through increase() since counting_since)"
+
+// resetProduction zeroes the production traffic's counts, adding them to
+// those /metrics keeps from before the reset.
+func (s *Server) resetProduction() {
+	s.productionMu.Lock()
+	defer s.productionMu.Unlock()
+	p := s.productionCounts()
+	s.production.reset(s.cfg.Clock.Now())
+	s.productionBefore.Calls += p.Calls
+	s.productionBefore.Refused += p.Refused
+}
+
+// productionTotal is the production traffic's counts since the mock
+// started, resets included, for /metrics' counters.
+func (s *Server) productionTotal() ProductionStats {
+	s.productionMu.Lock()
+	defer s.productionMu.Unlock()
+	p := s.productionCounts()
+	return ProductionStats{Calls: s.productionBefore.Calls + p.Calls, Refused: s.productionBefore.Refused + p.Refused}
 }
 
 // productionCounts is the production traffic's counters now (zero
@@ -440,8 +481,11 @@ func (s *Server) serveState(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serveReset(w http.ResponseWriter, _ *http.Request) {
-	s.Reset()
-	w.WriteHeader(http.StatusNoContent)
+	answer := s.Reset()
+	w.Header().Set("Content-Type", "application/json")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(answer)
 }
 
 // serveUnknown answers any other path as the service does: 60009.

@@ -9,8 +9,17 @@ import (
 	"github.com/msgread/msgread/internal/persecond"
 )
 
-// Stats is the read-out of GET /mock/stats.
+// Stats is the read-out of GET /mock/stats. Its counts start at
+// CountingSince: the mock's start or its last POST /mock/reset. The
+// counters of GET /metrics never go down (Prometheus counters are
+// monotonic: a scraper reads a drop as a restart): they count from the
+// mock's start, resets included, and msgread_mock_resets_total counts the
+// resets. The two agree until the first reset.
 type Stats struct {
+	// CountingSince is when these counts start: the mock's start, or its
+	// last reset; Resets counts the resets.
+	CountingSince time.Time `json:"counting_since"`
+	Resets        uint64    `json:"resets"`
 	// Requests counts the calls to the API path (and unknown paths).
 	Requests uint64 `json:"requests"`
 	// ByCode counts the answers with an envelope by ErrorCode, keyed by the
@@ -60,6 +69,8 @@ type stats struct {
 	abandonedN uint64
 	seconds    *persecond.Counter
 	latency    *latency.Histogram
+	since      time.Time
+	resets     uint64
 }
 
 func newStats(now func() time.Time) *stats {
@@ -74,6 +85,7 @@ func (s *stats) clear() {
 	s.byFault = make(map[string]uint64)
 	s.seconds = persecond.New(RateWindow)
 	s.latency = latency.New()
+	s.since = s.now()
 }
 
 // tick counts one request in its second; the caller holds mu.
@@ -118,10 +130,11 @@ func (s *stats) snapshot(now time.Time) Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := Stats{
-		Requests:  s.requests,
-		ByCode:    make(map[string]uint64, len(s.byCode)),
-		ByFault:   make(map[string]uint64, len(s.byFault)),
-		Abandoned: s.abandonedN,
+		Requests:      s.requests,
+		ByCode:        make(map[string]uint64, len(s.byCode)),
+		ByFault:       make(map[string]uint64, len(s.byFault)),
+		Abandoned:     s.abandonedN,
+		CountingSince: s.since.UTC(), Resets: s.resets,
 	}
 	for code, n := range s.byCode {
 		out.ByCode[strconv.Itoa(code)] = n
@@ -136,8 +149,12 @@ func (s *stats) snapshot(now time.Time) Stats {
 	return out
 }
 
-func (s *stats) reset() {
+// reset zeroes the counts, and returns the resets so far and when the
+// counts start again.
+func (s *stats) reset() (resets uint64, since time.Time) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.clear()
-	s.mu.Unlock()
+	s.resets++
+	return s.resets, s.since.UTC()
 }

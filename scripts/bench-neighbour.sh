@@ -67,7 +67,7 @@ neighbours() {
     for _ in $(seq 50); do curl -s "http://127.0.0.1:$PORT/mock/stats" >/dev/null 2>&1 && break; sleep 0.1; done
     local total=$(( (n - 1) * 10 + 20 + 60 ))
     for i in $(seq 0 $((n - 1))); do
-      "$m" load --endpoint "http://127.0.0.1:$PORT" --rate 200 --duration "$(( total - i * 10 ))s" --share greedy \
+      "$m" load --endpoint "http://127.0.0.1:$PORT" --sdkappid 1400000000 --admin administrator --rate 200 --duration "$(( total - i * 10 ))s" --share greedy \
         --progress none --report "$dir/n$n.$r.$i.csv" --summary-json "$dir/n$n.$r.$i.json" >"$dir/n$n.$r.$i.log" 2>&1 &
       [ "$i" -lt $((n - 1)) ] && sleep 10
     done

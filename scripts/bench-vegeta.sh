@@ -62,7 +62,7 @@ median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 run_msgread() {
   start_mock
   rm -f "$dir/r.csv" "$dir/r."* "$dir/m.json"
-  "${pin_client[@]}" /usr/bin/time -f '%U %S' -o "$dir/m.time" "$dir/msgread" load --endpoint "http://127.0.0.1:$PORT" \
+  "${pin_client[@]}" /usr/bin/time -f '%U %S' -o "$dir/m.time" "$dir/msgread" load --endpoint "http://127.0.0.1:$PORT" --sdkappid 1400000000 --admin administrator \
     --secret-key-file "$dir/key" --input "$dir/in.csv" --duration "$DURATION" --rate 1000000 --workers "$WORKERS" \
     --progress none --report "$dir/r.csv" --timeline "$dir/r.tl.csv" --html "$dir/r.html" --summary-json "$dir/m.json" 2>"$dir/m.log" ||
     { cat "$dir/m.log"; exit 1; }

@@ -96,7 +96,7 @@ func TestRealAnswers(t *testing.T) {
 	os.WriteFile(in, []byte(text), 0o644)
 	report := filepath.Join(dir, "r.csv")
 	e, out, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-	err := run(context.Background(), []string{"run", "--endpoint", srv.URL, "--rate", "5000", "--workers", "1", "--progress", "none",
+	err := run(context.Background(), []string{"run", "--endpoint", srv.URL, "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "5000", "--workers", "1", "--progress", "none",
 		"--report", report, "--summary-json", "-", in}, e)
 	if exitCode(err) != exitRowsFailed {
 		t.Fatalf("exit %d (%v), want 1\n%s", exitCode(err), err, errOut)
@@ -154,7 +154,7 @@ func TestFatalAnswersStopTheRun(t *testing.T) {
 			s, srv := newScripted(t, map[string][]answer{"u0": {tc.a}, "u1": {tc.a}, "u2": {tc.a}})
 			in := writeInput(t, 0, "u0,p,", "u1,p,", "u2,p,")
 			e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-			err := run(context.Background(), []string{"run", "--endpoint", srv.URL, "--progress", "none",
+			err := run(context.Background(), []string{"run", "--endpoint", srv.URL, "--sdkappid", mockAppID, "--admin", mockAdmin, "--progress", "none",
 				"--report", filepath.Join(t.TempDir(), "r.csv"), in}, e)
 			if exitCode(err) != exitAborted || !strings.Contains(err.Error(), tc.hint) {
 				t.Fatalf("exit %d (%v), want 3 with %q\n%s", exitCode(err), err, tc.hint, errOut)
@@ -175,7 +175,7 @@ func TestEndpointMistakes(t *testing.T) {
 		"ftp://u:hunter2@host": "not an http(s) URL",
 	} {
 		e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-		err := run(context.Background(), []string{"run", "--endpoint", ep, "--progress", "none", "--report", filepath.Join(t.TempDir(), "r.csv"), in}, e)
+		err := run(context.Background(), []string{"run", "--endpoint", ep, "--sdkappid", mockAppID, "--admin", mockAdmin, "--progress", "none", "--report", filepath.Join(t.TempDir(), "r.csv"), in}, e)
 		if exitCode(err) != exitUsage || !strings.Contains(err.Error(), want) || strings.Contains(err.Error()+errOut.String(), "hunter2") {
 			t.Errorf("%s: exit %d (%v)", ep, exitCode(err), err)
 		}
@@ -190,7 +190,7 @@ func TestSecretsStayOut(t *testing.T) {
 	report := filepath.Join(t.TempDir(), "r.csv")
 	ep := strings.Replace(srv.URL, "http://", "http://ops:hunter2@", 1)
 	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-	if err := run(context.Background(), []string{"run", "--endpoint", ep, "--progress", "none", "--report", report, in}, e); err != nil {
+	if err := run(context.Background(), []string{"run", "--endpoint", ep, "--sdkappid", mockAppID, "--admin", mockAdmin, "--progress", "none", "--report", report, in}, e); err != nil {
 		t.Fatalf("%v\n%s", err, errOut)
 	}
 	if strings.Contains(errOut.String(), "hunter2") || !strings.Contains(errOut.String(), "//xxxxx@") {
@@ -200,7 +200,7 @@ func TestSecretsStayOut(t *testing.T) {
 		t.Errorf("report mode %v (%v), want 0600", st.Mode().Perm(), err)
 	}
 	e, _, errOut = testEnv(nil)
-	err := run(context.Background(), []string{"run", "--endpoint", srv.URL, "--secret-key-file", "k3yThatLooksLikeAKey0123", "--progress", "none", in}, e)
+	err := run(context.Background(), []string{"run", "--endpoint", srv.URL, "--sdkappid", mockAppID, "--admin", mockAdmin, "--secret-key-file", "k3yThatLooksLikeAKey0123", "--progress", "none", in}, e)
 	if exitCode(err) != exitUsage || strings.Contains(err.Error()+errOut.String(), "k3yThatLooksLikeAKey0123") {
 		t.Errorf("a key given as --secret-key-file: exit %d, %v", exitCode(err), err)
 	}
@@ -236,7 +236,7 @@ func TestOutagesStopWithTheirCause(t *testing.T) {
 			in := writeInput(t, 50)
 			e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
 			start := time.Now()
-			err := run(context.Background(), []string{"run", "--endpoint", "http://" + tc.addr, "--timeout", "300ms", "--progress", "none",
+			err := run(context.Background(), []string{"run", "--endpoint", "http://" + tc.addr, "--sdkappid", mockAppID, "--admin", mockAdmin, "--timeout", "300ms", "--progress", "none",
 				"--report", filepath.Join(t.TempDir(), "r.csv"), in}, e)
 			if exitCode(err) != exitAborted || !strings.Contains(err.Error(), tc.cause) {
 				t.Fatalf("exit %d (%v), want 3 naming %q\n%s", exitCode(err), err, tc.cause, errOut)
@@ -384,7 +384,7 @@ func TestBlipCostsNoRowEndToEnd(t *testing.T) {
 	in := writeInput(t, 400)
 	report := filepath.Join(t.TempDir(), "r.csv")
 	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-	err := run(context.Background(), []string{"run", "--endpoint", srv.URL, "--rate", "400", "--progress", "none", "--report", report, in}, e)
+	err := run(context.Background(), []string{"run", "--endpoint", srv.URL, "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "400", "--progress", "none", "--report", report, in}, e)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, errOut)
 	}

@@ -167,6 +167,9 @@ func (o *optionalDuration) String() string {
 	return o.v.String()
 }
 
+// Get returns the value, a time.Duration, as flag.Getter does.
+func (o *optionalDuration) Get() any { return o.v }
+
 func (o *optionalDuration) Set(s string) error {
 	v, err := time.ParseDuration(s)
 	if err != nil {

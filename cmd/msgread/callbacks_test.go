@@ -96,7 +96,7 @@ func TestCallbackURLRefusals(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"load against an endpoint", []string{"load", "--endpoint", srv.URL(), "--rows", "5", "--callback-url", "http://127.0.0.1:9/?t=s3cret"}, "a real --endpoint or --region fires the app's own"},
+		{"load against an endpoint", []string{"load", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rows", "5", "--callback-url", "http://127.0.0.1:9/?t=s3cret"}, "a real --endpoint or --region fires the app's own"},
 		{"run against a region", []string{"run", "--region", "singapore", "--sdkappid", "20000001", "--callback-url", "http://127.0.0.1:9/", "in.csv"}, "fires the app's own"},
 		{"not http", []string{"load", "--rows", "5", "--callback-url", "ftp://127.0.0.1/?t=s3cret"}, "--callback-url: the scheme is not http or https"},
 		{"no host", []string{"mock", "--callback-url", "http:///im?t=s3cret"}, "--callback-url: no host"},

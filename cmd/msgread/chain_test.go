@@ -143,7 +143,7 @@ func TestResumeChainKilledAtEveryPhase(t *testing.T) {
 	}
 	runTo := func(report, resume, crash string, extra ...string) int {
 		t.Helper()
-		args := []string{"run", "--endpoint", srv.URL(), "--rate", "2000", "--progress", "none", "--report", report}
+		args := []string{"run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "2000", "--progress", "none", "--report", report}
 		if resume != "" {
 			args = append(args, "--resume", resume)
 		}
@@ -254,7 +254,7 @@ func TestRunOnAFullDisk(t *testing.T) {
 	in := writeInput(t, 20000)
 	report := filepath.Join(small, "r.csv")
 	sumPath := filepath.Join(dir, "sum.json")
-	cmd := exec.Command(bin, "run", "--endpoint", srv.URL(), "--rate", "20000", "--progress", "none",
+	cmd := exec.Command(bin, "run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "20000", "--progress", "none",
 		"--report", report, "--failed", filepath.Join(dir, "failed.csv"), "--timeline", filepath.Join(dir, "t.csv"),
 		"--html", filepath.Join(dir, "r.html"), "--summary-json", sumPath, in)
 	cmd.Env = append(os.Environ(), "MSGREAD_SECRET_KEY="+testKey)
@@ -289,7 +289,7 @@ func TestRunOnAFullDisk(t *testing.T) {
 	os.WriteFile(moved, data, 0o600)
 	log, _ := os.ReadFile(reports.SendLogPath(report))
 	os.WriteFile(reports.SendLogPath(moved), log, 0o600)
-	cmd = exec.Command(bin, "run", "--endpoint", srv.URL(), "--rate", "20000", "--progress", "none",
+	cmd = exec.Command(bin, "run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "20000", "--progress", "none",
 		"--resume", moved, "--report", filepath.Join(dir, "r2.csv"), in)
 	cmd.Env = append(os.Environ(), "MSGREAD_SECRET_KEY="+testKey)
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -314,7 +314,7 @@ func TestSummaryOnAFullDiskIsNoSuccess(t *testing.T) {
 		t.Run(flag, func(t *testing.T) {
 			e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
 			out := filepath.Join(small, strings.TrimPrefix(flag, "--")+".out")
-			err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none",
+			err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "5000", "--progress", "none",
 				"--report", filepath.Join(t.TempDir(), "r.csv"), flag, out, in}, e)
 			if exitCode(err) != exitAborted || !strings.Contains(err.Error()+errOut.String(), "no space left on device") {
 				t.Fatalf("exit %d (%v), want 3 naming the full disk\n%s", exitCode(err), err, errOut)
@@ -329,7 +329,7 @@ func TestPathsReachTheTerminalEscaped(t *testing.T) {
 	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Scenario: mockserver.Scenario{Ceiling: -1}})
 	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
 	report := filepath.Join(t.TempDir(), "rep\x1b[31m\x1b]0;T\a.csv")
-	err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none",
+	err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "5000", "--progress", "none",
 		"--report", report, writeInput(t, 5)}, e)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, errOut)

@@ -41,7 +41,7 @@ func (o *checkOptions) register(fs *flag.FlagSet) {
 
 func (o *checkOptions) validate(args []string) error {
 	if len(args) != 1 {
-		return usageError("check takes exactly one INPUT.csv (or - for standard input)")
+		return argsError("check takes exactly one INPUT.csv (or - for standard input)")
 	}
 	o.input = args[0]
 	if o.show < 0 {

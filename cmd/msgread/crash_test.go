@@ -78,7 +78,7 @@ func TestCrashResume(t *testing.T) {
 	os.WriteFile(in, []byte(b.String()), 0o644)
 
 	start := func(args ...string) *exec.Cmd {
-		cmd := exec.Command(bin, append([]string{"run", "--endpoint", srv.URL(), "--rate", "1000", "--progress", "none"}, args...)...)
+		cmd := exec.Command(bin, append([]string{"run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "1000", "--progress", "none"}, args...)...)
 		cmd.Env = append(os.Environ(), "MSGREAD_SECRET_KEY="+testKey)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -166,7 +166,7 @@ func TestResumeAppendsToTheSameReport(t *testing.T) {
 	b.WriteString("22,u20,p7,1600000020,ok,0,,2") // torn
 	os.WriteFile(report, []byte(b.String()), 0o644)
 	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-	err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none", "--resume", report, "--report", report, in}, e)
+	err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "5000", "--progress", "none", "--resume", report, "--report", report, in}, e)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, errOut)
 	}
@@ -190,14 +190,14 @@ func TestResumeWithAnotherInputStops(t *testing.T) {
 	in := writeInput(t, 30)
 	report := filepath.Join(dir, "r.csv")
 	e, _, _ := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-	if err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none", "--report", report, in}, e); err != nil {
+	if err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "5000", "--progress", "none", "--report", report, in}, e); err != nil {
 		t.Fatal(err)
 	}
 	other := filepath.Join(dir, "other.csv")
 	data, _ := os.ReadFile(in)
 	os.WriteFile(other, []byte(strings.Replace(string(data), "u0,p0,", "zz,p0,", 1)), 0o644)
 	e, _, _ = testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-	err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--progress", "none", "--resume", report, "--report", filepath.Join(dir, "r2.csv"), other}, e)
+	err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--progress", "none", "--resume", report, "--report", filepath.Join(dir, "r2.csv"), other}, e)
 	if exitCode(err) != exitAborted || !strings.Contains(err.Error(), "input line 2 is zz → p0") {
 		t.Fatalf("exit %d (%v), want 3 naming line 2", exitCode(err), err)
 	}

@@ -92,10 +92,10 @@ func (f *rateFlags) parse(rampDefault time.Duration) error {
 func (f *engineFlags) register(fs *flag.FlagSet, reportDefault string) {
 	f.rateFlags.register(fs, "ceiling in `calls/s`, retries included (the API allows 200)")
 	fs.IntVar(&f.workers, "workers", batch.DefaultWorkers, "`calls` in flight at most")
-	fs.IntVar(&f.retries, "retries", batch.DefaultRetries, "`retries` of a transient failure before the row gives up (0: none)")
+	fs.IntVar(&f.retries, "retries", batch.DefaultRetries, "`retries` of a transient failure before the row gives up (0 or off: none)")
 	fs.DurationVar(&f.timeout, "timeout", batch.DefaultTimeout, "timeout of one call (the service gives up after ~3s)")
 	fs.IntVar(&f.minRows, "min-rows", batch.DefaultMinRows, "`rows` sent before the failure-rate stop applies")
-	fs.Float64Var(&f.maxFailure, "max-failure-rate", batch.DefaultMaxFailureRate, "stop (exit 3) once more than this `fraction` of the rows sent failed or gave up; 1 never stops")
+	fs.Float64Var(&f.maxFailure, "max-failure-rate", batch.DefaultMaxFailureRate, "stop (exit 3) once more than this `fraction` of the rows sent failed or gave up; 1 (or off) never stops")
 	fs.DurationVar(&f.outage, "outage-budget", batch.DefaultOutageBudget, "when the service cannot be reached, pause and probe it; stop (exit 3) once it has not answered for this long\n(the pause begins after 5s without an answer, so a shorter budget acts as 5s)")
 	fs.StringVar(&f.shareText, "share", "safe", shareUsage)
 	fs.StringVar(&f.report, "report", "", "report `path` (default "+reportDefault+"; never overwritten)")

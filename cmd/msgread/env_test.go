@@ -34,19 +34,36 @@ func envValues(t *testing.T) map[string]string {
 func positional(name, flagName string) []string {
 	switch name {
 	case "run":
-		if flagName == "endpoint" || flagName == "region" || flagName == "mock" {
+		if flagName == "endpoint" || flagName == "region" {
+			return []string{"--sdkappid", "1400000001", "--admin", "ops", "in.csv"}
+		}
+		if flagName == "mock" {
 			return []string{"in.csv"}
 		}
 		return []string{"--mock", "in.csv"}
 	case "check":
 		return []string{"in.csv"}
 	case "verify":
-		if flagName == "endpoint" || flagName == "region" {
-			return []string{"r.csv"}
+		return append(realApp(flagName, "endpoint", "--endpoint", "http://127.0.0.1:9"), "r.csv")
+	case "load":
+		if flagName == "endpoint" {
+			return realApp(flagName)
 		}
-		return []string{"--endpoint", "http://127.0.0.1:9", "r.csv"}
 	}
 	return nil
+}
+
+// realApp is what a real target needs given, but the flag under test (its
+// variable gives it): the target, --sdkappid and --admin.
+func realApp(flagName string, flags ...string) []string {
+	flags = append(flags, "sdkappid", "--sdkappid", "1400000001", "admin", "--admin", "ops")
+	var args []string
+	for i := 0; i < len(flags); i += 3 {
+		if flags[i] != flagName && !(flags[i] == "endpoint" && flagName == "region") {
+			args = append(args, flags[i+1], flags[i+2])
+		}
+	}
+	return args
 }
 
 // TestEveryEnvironmentVariableParsesInEveryCommand sets each MSGREAD_*

@@ -19,7 +19,7 @@ import (
 func runArgs(t *testing.T, srv *mockserver.Server, args ...string) (string, error) {
 	t.Helper()
 	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-	full := append([]string{"run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none"}, args...)
+	full := append([]string{"run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "5000", "--progress", "none"}, args...)
 	err := run(context.Background(), full, e)
 	return errOut.String(), err
 }

@@ -32,7 +32,7 @@ func TestFailedRowsKeepTheInputsLines(t *testing.T) {
 	in := writeFile(t, dir, "in.csv", header+strings.Join(lines, ""))
 	report := filepath.Join(dir, "r.csv")
 	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-	err := run(context.Background(), []string{"run", "--endpoint", srv.URL, "--rate", "5000", "--workers", "1", "--progress", "none", "--report", report, in}, e)
+	err := run(context.Background(), []string{"run", "--endpoint", srv.URL, "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "5000", "--workers", "1", "--progress", "none", "--report", report, in}, e)
 	if exitCode(err) != exitRowsFailed {
 		t.Fatalf("exit %d (%v), want 1\n%s", exitCode(err), err, errOut)
 	}
@@ -47,7 +47,7 @@ func TestFailedRowsKeepTheInputsLines(t *testing.T) {
 	// Fed back, it runs those rows, at their own lines.
 	e, _, errOut = testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
 	again := filepath.Join(dir, "again.csv")
-	err = run(context.Background(), []string{"run", "--endpoint", srv.URL, "--progress", "none", "--report", again, filepath.Join(dir, "r.failed.csv")}, e)
+	err = run(context.Background(), []string{"run", "--endpoint", srv.URL, "--sdkappid", mockAppID, "--admin", mockAdmin, "--progress", "none", "--report", again, filepath.Join(dir, "r.failed.csv")}, e)
 	if exitCode(err) != exitRowsFailed {
 		t.Fatalf("re-run: exit %d (%v)\n%s", exitCode(err), err, errOut)
 	}

@@ -71,7 +71,7 @@ func TestBinaryFIFOWithNoWriterGivesWayToCtrlC(t *testing.T) {
 		args func(fifo, dir string) []string
 	}{
 		{"secret key file", func(fifo, dir string) []string {
-			return []string{"run", "--endpoint", "http://127.0.0.1:9", "--secret-key-file", fifo, "--report", filepath.Join(dir, "r.csv"), in}
+			return []string{"run", "--endpoint", "http://127.0.0.1:9", "--sdkappid", mockAppID, "--admin", mockAdmin, "--secret-key-file", fifo, "--report", filepath.Join(dir, "r.csv"), in}
 		}},
 		{"usersig's secret key file", func(fifo, dir string) []string { return []string{"usersig", "--secret-key-file", fifo} }},
 		{"input", func(fifo, dir string) []string {

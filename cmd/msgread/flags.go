@@ -45,7 +45,7 @@ func parseFlagsEnv(fs *flag.FlagSet, e *env, args []string) ([]string, map[strin
 			if errors.Is(err, flag.ErrHelp) {
 				return nil, nil, err
 			}
-			fmt.Fprintf(e.stderr, "msgread %s: %v (msgread %s -h lists the flags)\n", fs.Name(), err, fs.Name())
+			fmt.Fprintf(e.stderr, "msgread %s: %s (msgread %s -h lists the flags)\n", fs.Name(), flagError(fs, err), fs.Name())
 			return nil, nil, &exitError{code: exitUsage, err: errSilent}
 		}
 		args = fs.Args()
@@ -69,7 +69,7 @@ func parseFlagsEnv(fs *flag.FlagSet, e *env, args []string) ([]string, map[strin
 		if v, ok := e.lookupEnv(envName(f.Name)); ok {
 			fromEnv[f.Name] = true
 			if serr := fs.Set(f.Name, v); serr != nil {
-				err = usageError(fmt.Sprintf("%s=%q: %v", envName(f.Name), v, serr))
+				err = usageError(fmt.Sprintf("%s=%q: %s", envName(f.Name), v, valueWant(f, serr.Error())))
 			}
 		}
 	})
@@ -146,4 +146,41 @@ func loadSecretKey(ctx context.Context, e *env, file string) (chatapi.Secret, bo
 		return chatapi.NewSecret(strings.TrimSpace(v)), true, nil
 	}
 	return chatapi.Secret{}, false, nil
+}
+
+// offValues are the flags that a value turns off, by that value: each
+// also takes the word off for it (--ceiling off is --ceiling 0).
+var offValues = map[string]string{
+	"ceiling": "0", "retries": "0", "max-p99": "0", "min-rate": "0", "max-failed": "-1", "max-gave-up": "-1",
+	"max-failure-rate": "1",
+}
+
+// allowOff lets each flag of fs in offValues take the word off.
+func allowOff(fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		if off, ok := offValues[f.Name]; ok {
+			f.Value = offValue{Value: f.Value, off: off}
+		}
+	})
+}
+
+// offValue is a flag's value that also takes the word off, for off.
+type offValue struct {
+	flag.Value
+	off string
+}
+
+func (v offValue) Set(s string) error {
+	if strings.EqualFold(strings.TrimSpace(s), "off") {
+		s = v.off
+	}
+	return v.Value.Set(s)
+}
+
+// Get is the wrapped value's, for valueWant.
+func (v offValue) Get() any {
+	if g, ok := v.Value.(flag.Getter); ok {
+		return g.Get()
+	}
+	return v.Value.String()
 }

@@ -31,7 +31,7 @@ func (o *genOptions) register(fs *flag.FlagSet) {
 
 func (o *genOptions) validate(args []string) error {
 	if len(args) > 0 {
-		return usageError("gen takes no arguments; use --out FILE")
+		return argsError("gen takes no arguments; use --out FILE")
 	}
 	if o.cfg.Rows <= 0 {
 		return usageError("--rows must be positive")

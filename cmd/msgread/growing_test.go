@@ -46,7 +46,7 @@ func TestInputThatGrowsDuringTheRun(t *testing.T) {
 	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
 	done := make(chan error, 1)
 	go func() {
-		done <- run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--rate", "1000", "--progress", "none",
+		done <- run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "1000", "--progress", "none",
 			"--report", report, "--summary-json", summary, in}, e)
 	}()
 	deadline := time.Now().Add(10 * time.Second)
@@ -90,7 +90,7 @@ func TestInputThatGrowsDuringTheRun(t *testing.T) {
 	// The resume sends the two rows appended, the first whole.
 	again := filepath.Join(dir, "again.csv")
 	e, _, errOut = testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-	if err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none",
+	if err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "5000", "--progress", "none",
 		"--resume", report, "--report", again, in}, e); err != nil {
 		t.Fatalf("resume: %v\n%s", err, errOut)
 	}

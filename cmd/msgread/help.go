@@ -26,6 +26,8 @@ Commands:
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
 	}
 	fmt.Fprint(w, `
+Every flag goes after its command. A flag whose 0 (or -1) turns something off
+also takes the word off (--ceiling off, --max-p99 off).
 Every flag has an environment twin: --sdkappid is MSGREAD_SDKAPPID. The secret
 key comes from MSGREAD_SECRET_KEY or --secret-key-file, never from a flag value.
 Run "msgread help COMMAND" (or "msgread COMMAND -h") for a command's flags, and
@@ -69,7 +71,10 @@ run.
 
 Target: --mock runs the bundled mock in-process (no account needed); otherwise
 --region or --endpoint, with --sdkappid, --admin and the secret key from
-MSGREAD_SECRET_KEY or --secret-key-file. With --mock, --callback-url URL rehearses
+MSGREAD_SECRET_KEY or --secret-key-file. --sdkappid and --admin must be given
+for a real target (or MSGREAD_SDKAPPID and MSGREAD_ADMIN): their defaults are
+the mock's, and msgread never acts as the mock's admin of the mock's app
+against a real service; without them it refuses (exit 2) before any call. With --mock, --callback-url URL rehearses
 the app's callback endpoint (see "msgread help load").
 
 Every call, retries included, is paced by one dispatcher at --rate calls/s.
@@ -100,7 +105,8 @@ Examples:
 // loadAbout is the help of "msgread load".
 const loadAbout = `
 A capacity test: sends synthetic rows (or --input FILE) through the same runner as
-"msgread run", against the bundled mock with one of its scenarios (or --endpoint),
+"msgread run", against the bundled mock with one of its scenarios (or --endpoint,
+with --sdkappid and --admin: the mock's defaults are not assumed for it),
 at a rate that may change over the run, and reports how it went.
 
 Rate: --rate 200 (constant), --rate 100,200,300 --step 30s (steps),
@@ -145,7 +151,8 @@ as the real service does, and answers with the documented codes. Read-outs:
   GET  /metrics      Prometheus metrics (calls by code, latency, ceiling rejections)
   GET  /mock/stats   JSON: calls per second, by code, latency percentiles
   GET  /mock/state   CSV of the marks it holds
-  POST /mock/reset   forget the marks and counts
+  POST /mock/reset   forget the marks and zero /mock/stats (/metrics' counters never
+                     go down: they count from the start; the answer says so)
   GET  /healthz      liveness
 
 With --callback-url URL (or a scenario's "callback") it also calls the app's
@@ -199,7 +206,7 @@ every line done before it.
 The calls go through the same engine as run: --rate (default 200, the API's own
 ceiling), retries, the breaker and the outage budget, the one-call probe (a
 wrong key costs one call, exit 3), Ctrl-C (exit 130, the verify report kept).
-Target flags, the key and the UserSig as for run (there is no --mock: a fresh
+Target flags (--sdkappid and --admin required), the key and the UserSig as for run (there is no --mock: a fresh
 mock has marked nothing; run --mock --verify N verifies against the run's own).
 
 Writes the verify report (--out, default REPORT.verify.csv): line,
@@ -216,4 +223,4 @@ the outage budget; 130 interrupted.
 
 Examples:
   MSGREAD_SECRET_KEY=... msgread verify --region singapore --sdkappid 20000001 --admin ops out/report.csv
-  msgread verify --endpoint http://127.0.0.1:8080 --sample all out/report.csv`
+  msgread verify --endpoint http://127.0.0.1:8080 --sdkappid 1400000000 --admin administrator --sample all out/report.csv`

@@ -82,7 +82,7 @@ func TestInputWithoutLineEndsIsRefused(t *testing.T) {
 				}
 				args := []string{cmd, c.path}
 				if cmd == "run" {
-					args = []string{"run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none", "--report", filepath.Join(dir, name+".csv"), c.path}
+					args = []string{"run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "5000", "--progress", "none", "--report", filepath.Join(dir, name+".csv"), c.path}
 				}
 				_, stderr, err := runWithin(t, stdin, args...)
 				if exitCode(err) != exitUsage || !strings.Contains(err.Error(), c.want) {
@@ -118,7 +118,7 @@ func TestInputsNotUTF8TextAreRefused(t *testing.T) {
 			in := writeFile(t, dir, strings.ReplaceAll(name, " ", "-")+".csv", c.text)
 			for _, args := range [][]string{
 				{"check", in},
-				{"run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none", "--report", filepath.Join(dir, "r-"+filepath.Base(in)), in},
+				{"run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "5000", "--progress", "none", "--report", filepath.Join(dir, "r-"+filepath.Base(in)), in},
 			} {
 				_, stderr, err := runWithin(t, nil, args...)
 				if exitCode(err) != exitUsage || !strings.Contains(err.Error(), c.want) || strings.ContainsAny(err.Error()+stderr, "\x00\x1b\x07\r") {
@@ -140,7 +140,7 @@ func TestRepeatedHeaderIsNeverSent(t *testing.T) {
 	dir := t.TempDir()
 	in := writeFile(t, dir, "in.csv", "report_account,peer_account\na,b\nc,d\nReport_Account,Peer_Account\ne,f\n")
 	report := filepath.Join(dir, "r.csv")
-	_, stderr, err := runWithin(t, nil, "run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none", "--report", report, in)
+	_, stderr, err := runWithin(t, nil, "run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "5000", "--progress", "none", "--report", report, in)
 	if exitCode(err) != exitRowsFailed {
 		t.Fatalf("exit %d (%v), want 1\n%s", exitCode(err), err, stderr)
 	}
@@ -175,7 +175,7 @@ func TestReorderedRepeatedHeaderIsNeverSent(t *testing.T) {
 				t.Errorf("check: exit %d\n%s", exitCode(err), out)
 			}
 			report := filepath.Join(dir, "r.csv")
-			_, stderr, err := runWithin(t, nil, "run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none", "--report", report, in)
+			_, stderr, err := runWithin(t, nil, "run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "5000", "--progress", "none", "--report", report, in)
 			if exitCode(err) != exitRowsFailed {
 				t.Fatalf("exit %d (%v), want 1\n%s", exitCode(err), err, stderr)
 			}
@@ -202,7 +202,7 @@ func TestReadTimesRFC3339Allows(t *testing.T) {
 			if err != nil || !strings.Contains(out, "1 rows: 1 valid, 0 invalid") {
 				t.Errorf("check: %v\n%s", err, out)
 			}
-			_, stderr, err := runWithin(t, nil, "run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none", "--report", filepath.Join(dir, "r.csv"), in)
+			_, stderr, err := runWithin(t, nil, "run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "5000", "--progress", "none", "--report", filepath.Join(dir, "r.csv"), in)
 			if err != nil {
 				t.Fatalf("run: %v\n%s", err, stderr)
 			}
@@ -221,12 +221,12 @@ func TestResumeMismatchQuotesTheInput(t *testing.T) {
 	dir := t.TempDir()
 	in := writeInput(t, 30)
 	report := filepath.Join(dir, "r.csv")
-	if _, stderr, err := runWithin(t, nil, "run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none", "--report", report, in); err != nil {
+	if _, stderr, err := runWithin(t, nil, "run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "5000", "--progress", "none", "--report", report, in); err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
 	data, _ := os.ReadFile(in)
 	other := writeFile(t, dir, "other.csv", strings.Replace(string(data), "u0,p0,", "\x1b]0;pwned\x07,p0,", 1))
-	_, stderr, err := runWithin(t, nil, "run", "--endpoint", srv.URL(), "--progress", "none", "--resume", report, "--report", filepath.Join(dir, "r2.csv"), other)
+	_, stderr, err := runWithin(t, nil, "run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--progress", "none", "--resume", report, "--report", filepath.Join(dir, "r2.csv"), other)
 	if exitCode(err) != exitAborted || !strings.Contains(err.Error(), `input line 2 is "\x1b]0;pwned\a" → p0`) || strings.ContainsAny(err.Error()+stderr, "\x1b\x07") {
 		t.Fatalf("exit %d (%q), want 3 naming line 2 quoted\n%q", exitCode(err), err, stderr)
 	}

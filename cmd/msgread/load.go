@@ -30,7 +30,7 @@ func (o *loadOptions) register(fs *flag.FlagSet) {
 func (o *loadOptions) validate(args []string) error {
 	switch {
 	case len(args) > 0:
-		return usageError("load takes no arguments; use --input FILE for a file")
+		return argsError("load takes no arguments; use --input FILE for a file")
 	case o.timeline == "-" || o.html == "-":
 		return usageError("--timeline and --html name files, not standard output (--summary-json - writes the summary there)")
 	}

@@ -97,7 +97,7 @@ func TestGen(t *testing.T) {
 func TestLoadAgainstEndpoint(t *testing.T) {
 	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Scenario: mockserver.Scenario{Ceiling: -1}})
 	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-	err := run(context.Background(), []string{"load", "--endpoint", srv.URL(), "--rate", "1000", "--rows", "50", "--progress", "none",
+	err := run(context.Background(), []string{"load", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "1000", "--rows", "50", "--progress", "none",
 		"--report", filepath.Join(t.TempDir(), "r.csv")}, e)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, errOut)

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"strings"
 	"syscall"
 
 	"github.com/msgread/msgread/internal/safetext"
@@ -62,7 +63,7 @@ func (c command) parse(e *env, args []string) (options, error) {
 		return nil, err
 	}
 	if err := o.validate(rest); err != nil {
-		return o, namedEnv(err, fromEnv) // the options, for the summary of the exit
+		return o, namedEnv(c.withUsage(err), fromEnv) // the options, for the summary of the exit
 	}
 	return o, nil
 }
@@ -72,6 +73,7 @@ func (c command) flags() (*flag.FlagSet, options) {
 	fs := newFlagSet(c.name)
 	o := c.options()
 	o.register(fs)
+	allowOff(fs)
 	return fs, o
 }
 
@@ -182,7 +184,7 @@ func run(ctx context.Context, args []string, e *env) (err error) {
 		if len(args) > 1 && name == "help" {
 			c, ok := lookup(args[1])
 			if !ok {
-				return usageError(fmt.Sprintf("help: unknown command %q (msgread help lists the commands)", args[1]))
+				return usageError(fmt.Sprintf("help: unknown command %q%s (msgread help lists the commands)", args[1], didYouMean("", args[1], commandNames())))
 			}
 			c.help(e.stdout)
 			return nil
@@ -192,9 +194,12 @@ func run(ctx context.Context, args []string, e *env) (err error) {
 	case "--version", "-version", "-v":
 		name = "version"
 	}
+	if strings.HasPrefix(name, "-") {
+		return usageError(misplacedFlag(name))
+	}
 	c, ok := lookup(name)
 	if !ok {
-		return usageError(fmt.Sprintf("unknown command %q (msgread help lists the commands)", name))
+		return usageError(fmt.Sprintf("unknown command %q%s (msgread help lists the commands)", name, didYouMean("", name, commandNames())))
 	}
 	o, err := c.parse(e, args[1:])
 	if s, ok := o.(summarizer); ok {

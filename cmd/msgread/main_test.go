@@ -52,6 +52,14 @@ func testEnv(vars map[string]string) (*env, *syncBuffer, *syncBuffer) {
 
 const testKey = "k3y-that-must-never-print"
 
+// mockAppID and mockAdmin are the app and admin of the tests' mocks (the
+// mock's defaults), given to every real --endpoint: msgread takes no
+// default for a real target.
+const (
+	mockAppID = "1400000000"
+	mockAdmin = "administrator"
+)
+
 func TestUserSigSignsWithTheKeyFromTheEnvironment(t *testing.T) {
 	e, out, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey, "MSGREAD_SDKAPPID": "1400000042"})
 	if err := run(context.Background(), []string{"usersig", "--admin", "ops"}, e); err != nil {

@@ -28,7 +28,7 @@ type mockFlags struct {
 func (m *mockFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&m.users, "users", "", "`file` of existing UserIDs, one a line (default: every account exists)")
 	m.ceiling = optionalInt{v: mockserver.DefaultCeiling}
-	fs.Var(&m.ceiling, "ceiling", "the mock's limit in `calls` per 1-second window; 0 turns it off (default: the scenario's, 200 for most)")
+	fs.Var(&m.ceiling, "ceiling", "the mock's limit in `calls` per 1-second window; 0 or off turns it off (default: the scenario's, 200 for most)")
 	fs.StringVar(&m.scenario, "scenario", "clean", "the mock's latency, faults and ceiling: `name|file`: a built-in ("+strings.Join(mockserver.BuiltinNames(), ", ")+") or a JSON file")
 	fs.Uint64Var(&m.seed, "seed", 1, "`seed` of the mock's latency and fault draws: the same seed and input meet the same faults")
 	m.callback.register(fs)
@@ -37,7 +37,7 @@ func (m *mockFlags) register(fs *flag.FlagSet) {
 // validate checks the mock's flags that need no file.
 func (m *mockFlags) validate() error {
 	if m.ceiling.set && m.ceiling.v < 0 {
-		return usageError("--ceiling must not be negative (0 turns it off)")
+		return usageError("--ceiling must not be negative (0 or off turns it off)")
 	}
 	return m.callback.validate()
 }
@@ -107,7 +107,7 @@ func (o *mockOptions) register(fs *flag.FlagSet) {
 
 func (o *mockOptions) validate(args []string) error {
 	if len(args) > 0 {
-		return usageError("mock takes no arguments")
+		return argsError("mock takes no arguments")
 	}
 	if err := o.mock.validate(); err != nil {
 		return err
@@ -222,6 +222,9 @@ func (o *optionalInt) String() string {
 	}
 	return strconv.Itoa(o.v)
 }
+
+// Get returns the value, an int, as flag.Getter does.
+func (o *optionalInt) Get() any { return o.v }
 
 func (o *optionalInt) Set(s string) error {
 	v, err := strconv.Atoi(s)

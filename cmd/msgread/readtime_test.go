@@ -44,7 +44,7 @@ func TestMsgReadTimeJSONType(t *testing.T) {
 		bodies = nil
 		mu.Unlock()
 		e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-		args := append([]string{"run", "--endpoint", srv.URL, "--progress", "none", "--report", filepath.Join(t.TempDir(), "r.csv")}, tc.flag...)
+		args := append([]string{"run", "--endpoint", srv.URL, "--sdkappid", mockAppID, "--admin", mockAdmin, "--progress", "none", "--report", filepath.Join(t.TempDir(), "r.csv")}, tc.flag...)
 		err := run(context.Background(), append(args, in), e)
 		mu.Lock()
 		sent := strings.Join(bodies, "\n")

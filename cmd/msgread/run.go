@@ -34,7 +34,7 @@ func (o *runOptions) register(fs *flag.FlagSet) {
 
 func (o *runOptions) validate(args []string) error {
 	if len(args) != 1 {
-		return usageError("run takes exactly one INPUT.csv (or - for standard input)")
+		return argsError("run takes exactly one INPUT.csv (or - for standard input)")
 	}
 	o.input = args[0]
 	if o.failed == "-" || o.resume == "-" || o.timeline == "-" || o.html == "-" {

@@ -78,7 +78,7 @@ func TestRunAgainstEndpoint(t *testing.T) {
 	dir := t.TempDir()
 	report := filepath.Join(dir, "r.csv")
 	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-	err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none",
+	err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "5000", "--progress", "none",
 		"--report", report, "--summary-json", filepath.Join(dir, "s.json"), in}, e)
 	if code := exitCode(err); code != exitRowsFailed {
 		t.Fatalf("exit %d (%v), want 1: two rows are invalid\n%s", code, err, errOut)
@@ -112,7 +112,7 @@ func TestRunAgainstEndpoint(t *testing.T) {
 	// The same report path again is refused before anything is sent.
 	before := srv.Stats().Requests
 	e, _, _ = testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-	err = run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--report", report, in}, e)
+	err = run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--report", report, in}, e)
 	if exitCode(err) != exitUsage || !strings.Contains(err.Error(), "already exists") || srv.Stats().Requests != before {
 		t.Errorf("existing report: %v; want exit 2 and no calls", err)
 	}
@@ -123,7 +123,7 @@ func TestRunWrongKeyStopsFast(t *testing.T) {
 	in := writeInput(t, 2000)
 	report := filepath.Join(t.TempDir(), "r.csv")
 	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": "wrong-key"})
-	err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none", "--report", report, in}, e)
+	err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "5000", "--progress", "none", "--report", report, in}, e)
 	if exitCode(err) != exitAborted {
 		t.Fatalf("exit %d (%v), want 3", exitCode(err), err)
 	}
@@ -150,7 +150,7 @@ func TestRunRefusesWithoutTarget(t *testing.T) {
 		want string
 	}{
 		"no target":       {[]string{"run", in}, nil, "--mock"},
-		"no key":          {[]string{"run", "--region", "singapore", in}, nil, "MSGREAD_SECRET_KEY"},
+		"no key":          {[]string{"run", "--region", "singapore", "--sdkappid", "20000001", "--admin", "ops", in}, nil, "MSGREAD_SECRET_KEY"},
 		"unknown region":  {[]string{"run", "--region", "mars", in}, map[string]string{"MSGREAD_SECRET_KEY": "k"}, "unknown region"},
 		"two inputs":      {[]string{"run", "--mock", in, in}, nil, "exactly one"},
 		"missing file":    {[]string{"run", "--mock", in + ".nope"}, nil, "no such file"},
@@ -172,7 +172,7 @@ func TestRunBadHeaderSendsNothing(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "in.csv")
 	os.WriteFile(path, []byte("user,peer\na,b\n"), 0o644)
 	e, _, _ := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-	err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--report", filepath.Join(t.TempDir(), "r.csv"), path}, e)
+	err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--report", filepath.Join(t.TempDir(), "r.csv"), path}, e)
 	if exitCode(err) != exitUsage || !strings.Contains(err.Error(), "report_account") || srv.Stats().Requests != 0 {
 		t.Fatalf("err %v, %d calls; want exit 2 naming the missing column, no calls", err, srv.Stats().Requests)
 	}
@@ -190,7 +190,7 @@ func TestRunInterruptedReportIsConsistent(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"run", "--endpoint", srv.URL(), "--rate", "1000", "--progress", "none", "--report", report, in}, e)
+		done <- run(ctx, []string{"run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "1000", "--progress", "none", "--report", report, in}, e)
 	}()
 	for deadline := time.Now().Add(10 * time.Second); srv.Stats().Requests < 100; time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(deadline) {
@@ -320,7 +320,7 @@ func TestBinarySecondInterrupt(t *testing.T) {
 		<-r.Context().Done() // never answers
 	}))
 	t.Cleanup(hang.Close)
-	cmd := exec.Command(bin, "run", "--endpoint", hang.URL, "--timeout", "60s", "--progress", "none",
+	cmd := exec.Command(bin, "run", "--endpoint", hang.URL, "--sdkappid", mockAppID, "--admin", mockAdmin, "--timeout", "60s", "--progress", "none",
 		"--report", filepath.Join(t.TempDir(), "r.csv"), writeInput(t, 10))
 	cmd.Env = append(os.Environ(), "MSGREAD_SECRET_KEY="+testKey)
 	var stderr syncBuffer
@@ -402,7 +402,7 @@ func TestBinaryThirdInterruptExitsAtOnce(t *testing.T) {
 	}
 	bin := buildBinary(t)
 	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Scenario: mockserver.Scenario{Ceiling: -1}})
-	cmd := exec.Command(bin, "run", "--endpoint", srv.URL(), "--workers", "1", "--progress", "none",
+	cmd := exec.Command(bin, "run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--workers", "1", "--progress", "none",
 		"--report", filepath.Join(t.TempDir(), "r.csv"), writeInput(t, 10))
 	cmd.Env = append(os.Environ(), "MSGREAD_SECRET_KEY="+testKey, crashpoint.Env+"=answered:1:hang")
 	var stderr syncBuffer

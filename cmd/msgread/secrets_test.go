@@ -70,7 +70,7 @@ func TestEndpointSecretsStayOutOfEveryOutput(t *testing.T) {
 		dir := t.TempDir()
 		in := writeInput(t, 3, "drop,p,")
 		e, out, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-		err := run(context.Background(), []string{"run", "--endpoint", ep, "--retries", "0", "--progress", "log", "--log-every", "1s",
+		err := run(context.Background(), []string{"run", "--endpoint", ep, "--sdkappid", mockAppID, "--admin", mockAdmin, "--retries", "0", "--progress", "log", "--log-every", "1s",
 			"--report", filepath.Join(dir, "r.csv"), "--summary-json", filepath.Join(dir, "s.json"), in}, e)
 		if exitCode(err) != exitRowsFailed {
 			t.Fatalf("exit %d (%v), want 1: the dropped row gave up\n%s", exitCode(err), err, errOut)
@@ -88,7 +88,7 @@ func TestEndpointSecretsStayOutOfEveryOutput(t *testing.T) {
 	t.Run("load", func(t *testing.T) {
 		dir := t.TempDir()
 		e, out, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-		err := run(context.Background(), []string{"load", "--endpoint", ep, "--rate", "1000", "--rows", "20", "--progress", "log",
+		err := run(context.Background(), []string{"load", "--endpoint", ep, "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "1000", "--rows", "20", "--progress", "log",
 			"--log-format", "json", "--report", filepath.Join(dir, "r.csv"), "--summary-json", filepath.Join(dir, "s.json")}, e)
 		if err != nil {
 			t.Fatalf("%v\n%s", err, errOut)
@@ -166,7 +166,7 @@ func TestEchoedUserSigsStayOutOfEveryOutput(t *testing.T) {
 			dir := t.TempDir()
 			in := writeInput(t, 0, rows...)
 			e, out, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-			err := run(context.Background(), []string{"run", "--endpoint", srv.URL, "--retries", "0", "--progress", "none",
+			err := run(context.Background(), []string{"run", "--endpoint", srv.URL, "--sdkappid", mockAppID, "--admin", mockAdmin, "--retries", "0", "--progress", "none",
 				"--report", filepath.Join(dir, "r.csv"), "--summary-json", "-", in}, e)
 			if code := exitCode(err); code != exitRowsFailed && code != exitAborted {
 				t.Fatalf("exit %d (%v)\n%s", code, err, errOut)

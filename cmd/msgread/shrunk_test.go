@@ -38,7 +38,7 @@ func TestInputCutDuringTheRunStops(t *testing.T) {
 	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
 	done := make(chan error, 1)
 	go func() {
-		done <- run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--rate", "20000", "--progress", "none",
+		done <- run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "20000", "--progress", "none",
 			"--report", report, "--summary-json", summary, in}, e)
 	}()
 	deadline := time.Now().Add(10 * time.Second)
@@ -96,7 +96,7 @@ func TestInputCutDuringTheRunStops(t *testing.T) {
 	}
 	again := filepath.Join(dir, "again.csv")
 	e, _, errOut = testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-	if err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--rate", "20000", "--progress", "none",
+	if err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "20000", "--progress", "none",
 		"--resume", report, "--report", again, in}, e); err != nil {
 		t.Fatalf("resume: %v\n%s", err, errOut)
 	}
@@ -120,7 +120,7 @@ func TestInputCutBeforeTheFirstCallIsUsage(t *testing.T) {
 	in := writeInput(t, 10)
 	report := filepath.Join(t.TempDir(), "r.csv")
 	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-	if err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--progress", "none", "--report", report, in}, e); err != nil {
+	if err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--progress", "none", "--report", report, in}, e); err != nil {
 		t.Fatalf("first run: %v\n%s", err, errOut)
 	}
 	ctx := context.Background()

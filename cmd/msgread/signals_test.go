@@ -74,7 +74,7 @@ func TestBinaryHangupDrainsAndFlushes(t *testing.T) {
 	bin := buildBinary(t)
 	dir := t.TempDir()
 	report, summary := filepath.Join(dir, "r.csv"), filepath.Join(dir, "s.json")
-	cmd := exec.Command(bin, "run", "--endpoint", srv.URL(), "--rate", "500", "--progress", "none",
+	cmd := exec.Command(bin, "run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "500", "--progress", "none",
 		"--report", report, "--summary-json", summary, writeInput(t, 5000))
 	cmd.Env = append(os.Environ(), "MSGREAD_SECRET_KEY="+testKey)
 	var stderr syncBuffer
@@ -139,7 +139,7 @@ func TestBinaryClosedConsoleNeverStopsARun(t *testing.T) {
 	dir := t.TempDir()
 	report, summary := filepath.Join(dir, "r.csv"), filepath.Join(dir, "s.json")
 	const rows = 600
-	cmd := exec.Command(bin, "run", "--endpoint", srv.URL(), "--rate", "400", "--progress", "log", "--log-every", "1s",
+	cmd := exec.Command(bin, "run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "400", "--progress", "log", "--log-every", "1s",
 		"--report", report, "--summary-json", summary, writeInput(t, rows))
 	cmd.Env = append(os.Environ(), "MSGREAD_SECRET_KEY="+testKey)
 	r, w, err := os.Pipe()

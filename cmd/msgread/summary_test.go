@@ -25,7 +25,7 @@ func TestSummaryJSONOnEveryExit(t *testing.T) {
 	writeFile(t, dir, "edited.csv", strings.Replace(mustRead(t, in), "u3,p3,", "x3,p3,", 1))
 	old := writeFile(t, dir, "old.csv", reportText(2, 11, ""))
 	existing := writeFile(t, dir, "exists.csv", "x\n")
-	target := []string{"--endpoint", srv.URL(), "--rate", "5000", "--progress", "none"}
+	target := []string{"--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "5000", "--progress", "none"}
 	for _, tc := range []struct {
 		name  string
 		args  []string

@@ -61,7 +61,25 @@ func (t *targetFlags) validate() error {
 	if err := t.mock.validate(); err != nil {
 		return err
 	}
+	if err := t.requireApp(); err != nil {
+		return err
+	}
 	return t.app.validate()
+}
+
+// requireApp asks a real target for its app and admin (see
+// appFlags.requireGiven); the bundled mock takes its defaults.
+func (t *targetFlags) requireApp() error {
+	switch {
+	case t.inProcess:
+		return nil
+	case t.region != "":
+		if _, err := chatapi.RegionEndpoint(t.region); err != nil {
+			return usageErrorOf("--region: ", err) // a typo first: it is no service at all
+		}
+		return t.app.requireGiven("--region")
+	}
+	return t.app.requireGiven("--endpoint")
 }
 
 // target is what a run calls, resolved.

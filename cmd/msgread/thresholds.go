@@ -18,10 +18,10 @@ type thresholdFlags struct {
 
 // register adds the flags, the same in "run" and "load".
 func (t *thresholdFlags) register(fs *flag.FlagSet) {
-	fs.DurationVar(&t.maxP99, "max-p99", 0, "threshold: the p99 latency at most this (load: from the intended send); 0 is off")
-	fs.Float64Var(&t.minRate, "min-rate", 0, "threshold: the achieved rate at least this `fraction` of the target rate; 0 is off")
-	fs.IntVar(&t.maxGaveUp, "max-gave-up", -1, "threshold: at most this many `rows` gave up; -1 is off")
-	fs.Float64Var(&t.maxFailure, "max-failed", -1, "threshold: at most this `fraction` of the rows sent failed or gave up, checked at the end\n(--max-failure-rate stops the run early instead); -1 is off")
+	fs.DurationVar(&t.maxP99, "max-p99", 0, "threshold: the p99 latency at most this (load: from the intended send); 0 or off: not checked")
+	fs.Float64Var(&t.minRate, "min-rate", 0, "threshold: the achieved rate at least this `fraction` of the target rate; 0 or off: not checked")
+	fs.IntVar(&t.maxGaveUp, "max-gave-up", -1, "threshold: at most this many `rows` gave up; -1 or off: not checked")
+	fs.Float64Var(&t.maxFailure, "max-failed", -1, "threshold: at most this `fraction` of the rows sent failed or gave up, checked at the end\n(--max-failure-rate stops the run early instead); -1 or off: not checked")
 }
 
 func (t *thresholdFlags) validate() error {

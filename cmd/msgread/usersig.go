@@ -16,7 +16,7 @@ func (o *usersigOptions) register(fs *flag.FlagSet) { o.app.register(fs) }
 
 func (o *usersigOptions) validate(args []string) error {
 	if len(args) > 0 {
-		return usageError("usersig takes no arguments")
+		return argsError("usersig takes no arguments")
 	}
 	return o.app.validate()
 }

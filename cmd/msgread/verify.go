@@ -41,7 +41,7 @@ func (o *verifyOptions) register(fs *flag.FlagSet) {
 	o.target.registerReal(fs, true)
 	o.rate.register(fs, "ceiling in `calls/s` of get_c2c_unread_msg_num, retries included (the API allows 200)")
 	fs.IntVar(&o.workers, "workers", batch.DefaultWorkers, "`calls` in flight at most")
-	fs.IntVar(&o.retries, "retries", batch.DefaultRetries, "`retries` of a transient failure before the call gives up (0: none)")
+	fs.IntVar(&o.retries, "retries", batch.DefaultRetries, "`retries` of a transient failure before the call gives up (0 or off: none)")
 	fs.DurationVar(&o.timeout, "timeout", batch.DefaultTimeout, "timeout of one call")
 	fs.DurationVar(&o.outage, "outage-budget", batch.DefaultOutageBudget, "stop (exit 3) once the service has not answered for this long")
 	fs.StringVar(&o.shareText, "share", "safe", shareUsage)
@@ -53,7 +53,7 @@ func (o *verifyOptions) register(fs *flag.FlagSet) {
 
 func (o *verifyOptions) validate(args []string) (err error) {
 	if len(args) != 1 {
-		return usageError("verify takes exactly one REPORT.csv (a report msgread run wrote)")
+		return argsError("verify takes exactly one REPORT.csv (a report msgread run wrote)")
 	}
 	o.report = args[0]
 	if o.sample, err = batch.ParseSample(o.sampleText); err != nil {

@@ -48,7 +48,7 @@ func TestVerifyAfterARun(t *testing.T) {
 		dir := t.TempDir()
 		report := filepath.Join(dir, "r.csv")
 		e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-		if err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none", "--report", report, verifyInput(t, 600)}, e); err != nil {
+		if err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "5000", "--progress", "none", "--report", report, verifyInput(t, 600)}, e); err != nil {
 			t.Fatalf("run: %v\n%s", err, errOut)
 		}
 		marked := map[string]bool{}
@@ -56,7 +56,7 @@ func TestVerifyAfterARun(t *testing.T) {
 			marked[m.ReportAccount+","+m.PeerAccount] = true
 		}
 		e, out, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-		err := run(context.Background(), []string{"verify", "--endpoint", srv.URL(), "--rate", "5000", "--sample", "all", "--summary-json", "-", report}, e)
+		err := run(context.Background(), []string{"verify", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "5000", "--sample", "all", "--summary-json", "-", report}, e)
 		want := exitOK
 		if len(marked) < 600 {
 			want = exitRowsFailed
@@ -102,17 +102,17 @@ func TestVerifyHostileInputs(t *testing.T) {
 	dir := t.TempDir()
 	report := filepath.Join(dir, "r.csv")
 	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-	if err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none", "--report", report, verifyInput(t, 40)}, e); err != nil {
+	if err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "5000", "--progress", "none", "--report", report, verifyInput(t, 40)}, e); err != nil {
 		t.Fatalf("run: %v\n%s", err, errOut)
 	}
 	verify := func(key string, args ...string) (string, error) {
 		e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": key})
-		err := run(context.Background(), append([]string{"verify", "--endpoint", srv.URL(), "--rate", "5000"}, args...), e)
+		err := run(context.Background(), append([]string{"verify", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "5000"}, args...), e)
 		return errOut.String(), err
 	}
 	for _, sample := range []string{"0", "-3", "NaN", "101%", "abc"} {
 		e, out, _ := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-		err := run(context.Background(), []string{"verify", "--endpoint", srv.URL(), "--sample", sample, "--summary-json", "-", report}, e)
+		err := run(context.Background(), []string{"verify", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--sample", sample, "--summary-json", "-", report}, e)
 		var doc struct {
 			Command string
 			Sampled *int
@@ -182,7 +182,7 @@ func TestRunVerify(t *testing.T) {
 	}
 	srv := silentMock(t, 0.2)
 	e, _, errOut = testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-	err = run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none", "--verify", "all",
+	err = run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "5000", "--progress", "none", "--verify", "all",
 		"--report", filepath.Join(dir, "s.csv"), verifyInput(t, 100)}, e)
 	if exitCode(err) != exitRowsFailed || !strings.Contains(err.Error(), "sampled rows not read") || len(srv.Marks()) == 100 {
 		t.Errorf("a mock ignoring marks: exit %d (%v), %d of 100 marked; want exit 1 naming the rows not read\n%s", exitCode(err), err, len(srv.Marks()), errOut)
@@ -197,7 +197,7 @@ func TestVerifyInterrupted(t *testing.T) {
 	dir := t.TempDir()
 	report := filepath.Join(dir, "r.csv")
 	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-	if err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none", "--report", report, verifyInput(t, 300)}, e); err != nil {
+	if err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "5000", "--progress", "none", "--report", report, verifyInput(t, 300)}, e); err != nil {
 		t.Fatalf("run: %v\n%s", err, errOut)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -206,7 +206,7 @@ func TestVerifyInterrupted(t *testing.T) {
 	e, _, errOut = testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
 	go func() {
 		// 30 calls (ten peers each) at 20 calls/s: 1.5 s, interrupted after 5.
-		done <- run(ctx, []string{"verify", "--endpoint", srv.URL(), "--rate", "20", "--sample", "all", report}, e)
+		done <- run(ctx, []string{"verify", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "20", "--sample", "all", report}, e)
 	}()
 	for deadline := time.Now().Add(10 * time.Second); srv.Stats().Unread.Requests < 5; time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(deadline) {
@@ -237,12 +237,12 @@ func TestVerifyRefusalsLeaveNoReport(t *testing.T) {
 	dir := t.TempDir()
 	report := filepath.Join(dir, "r.csv")
 	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-	if err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none", "--report", report, verifyInput(t, 20)}, e); err != nil {
+	if err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "5000", "--progress", "none", "--report", report, verifyInput(t, 20)}, e); err != nil {
 		t.Fatalf("run: %v\n%s", err, errOut)
 	}
 	verify := func(vars map[string]string, args ...string) (string, error) {
 		e, out, _ := testEnv(vars)
-		err := run(context.Background(), append([]string{"verify", "--endpoint", srv.URL(), "--rate", "5000", "--summary-json", "-"}, args...), e)
+		err := run(context.Background(), append([]string{"verify", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "5000", "--summary-json", "-"}, args...), e)
 		return out.String(), err
 	}
 	stopCode := func(doc string) string {
@@ -286,7 +286,7 @@ func TestVerifySecondInterrupt(t *testing.T) {
 	report := filepath.Join(dir, "r.csv")
 	srv := silentMock(t, 0)
 	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-	if err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none", "--report", report, verifyInput(t, 5)}, e); err != nil {
+	if err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "5000", "--progress", "none", "--report", report, verifyInput(t, 5)}, e); err != nil {
 		t.Fatalf("run: %v\n%s", err, errOut)
 	}
 	sc, err := mockserver.DecodeScenario("hang.json", []byte(`{"name":"hang","faults":[{"kind":"hang","max":"30s","probability":1}]}`))
@@ -303,7 +303,7 @@ func TestVerifySecondInterrupt(t *testing.T) {
 	e.signals = signals
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"verify", "--endpoint", hang.URL(), "--timeout", "20s", "--summary-json", "-", report}, e)
+		done <- run(ctx, []string{"verify", "--endpoint", hang.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--timeout", "20s", "--summary-json", "-", report}, e)
 	}()
 	time.Sleep(300 * time.Millisecond) // its first call hangs
 	cancel()
@@ -336,7 +336,7 @@ func TestRunVerifyInterrupted(t *testing.T) {
 		cancel()
 	}()
 	e, out, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-	err := run(ctx, []string{"run", "--endpoint", srv.URL(), "--rate", "100", "--progress", "none", "--verify", "all",
+	err := run(ctx, []string{"run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "100", "--progress", "none", "--verify", "all",
 		"--report", filepath.Join(dir, "r.csv"), "--summary-json", "-", verifyInput(t, 300)}, e)
 	var doc struct {
 		Stop   struct{ Code string }
@@ -356,7 +356,7 @@ func TestRunVerifyReportIsMadeFirst(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "e.verify.csv"), []byte("keep\n"), 0o600)
 	srv := silentMock(t, 0)
 	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-	err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--progress", "none", "--verify", "all",
+	err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--progress", "none", "--verify", "all",
 		"--report", filepath.Join(dir, "e.csv"), verifyInput(t, 5)}, e)
 	if exitCode(err) != exitUsage || srv.Stats().Requests != 0 || !strings.Contains(err.Error(), "e.verify.csv") {
 		t.Errorf("an existing verify report: exit %d (%v), %d calls; want 2 naming it, nothing sent\n%s", exitCode(err), err, srv.Stats().Requests, errOut)
@@ -365,7 +365,7 @@ func TestRunVerifyReportIsMadeFirst(t *testing.T) {
 		t.Errorf("the existing file was touched: %q", data)
 	}
 	e, _, errOut = testEnv(map[string]string{"MSGREAD_SECRET_KEY": "wrong-key"})
-	err = run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--progress", "none", "--verify", "all",
+	err = run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--progress", "none", "--verify", "all",
 		"--report", filepath.Join(dir, "w.csv"), verifyInput(t, 5)}, e)
 	if _, serr := os.Stat(filepath.Join(dir, "w.verify.csv")); exitCode(err) != exitAborted || serr == nil {
 		t.Errorf("a run stopped by a wrong key: exit %d (%v), verify report left: %v\n%s", exitCode(err), err, serr == nil, errOut)

@@ -23,7 +23,7 @@ func (versionOptions) register(*flag.FlagSet) {}
 
 func (versionOptions) validate(args []string) error {
 	if len(args) > 0 {
-		return usageError("version takes no arguments")
+		return argsError("version takes no arguments")
 	}
 	return nil
 }

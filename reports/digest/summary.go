@@ -62,6 +62,13 @@ type Summary struct {
 	BlankLines  int `json:"blank_lines"`
 	Reported    int `json:"reported"`
 	CarriedOver int `json:"carried_over"`
+	// NotRead counts the lines of the input the run never read, for it
+	// stopped first (a fatal answer at the probe, say): a regular file's,
+	// whose lines were counted before the run, so that the header,
+	// InputRows, BlankLines and NotRead add up to its line count. -1 for
+	// a stream not read to its end (its rest is unknown), 0 when the
+	// input was read to its end or is synthetic.
+	NotRead int `json:"-"`
 	// Attempts counts every call, retries included.
 	Attempts int `json:"attempts"`
 	Retries  int `json:"retries"`
@@ -213,12 +220,18 @@ func (s Summary) writeRows(b *strings.Builder) {
 		fmt.Fprintf(b, " %s %d", st, s.ByStatus[st])
 	}
 	b.WriteString("\n")
-	fmt.Fprintf(b, "  every row accounted for: %d input rows = %d reported + %d not finished", s.InputRows, s.Reported, s.NotFinished)
+	fmt.Fprintf(b, "  every row accounted for: %d input rows = %d reported + %d not finished", s.InputRows+max(s.NotRead, 0), s.Reported, s.NotFinished)
 	if s.CarriedOver > 0 {
 		fmt.Fprintf(b, " + %d done earlier, already in the report", s.CarriedOver)
 	}
+	if s.NotRead > 0 {
+		fmt.Fprintf(b, " + %d lines not read (the run stopped before them; a resume reads them)", s.NotRead)
+	}
 	if s.BlankLines > 0 {
 		fmt.Fprintf(b, " (%d blank lines passed over)", s.BlankLines)
+	}
+	if s.NotRead < 0 {
+		b.WriteString("; the rest of the input was not read (the run stopped before it)")
 	}
 	b.WriteString("\n")
 }
