@@ -75,8 +75,8 @@ func TestNewReportIsBornWithTheDoneLines(t *testing.T) {
 		}
 	}
 	data, _ := os.ReadFile(reports.SendLogPath(path))
-	if lines := strings.Split(strings.TrimSpace(string(data)), "\n"); len(lines) != 1+100+2 {
-		t.Errorf("the new send log has %d lines, want its header, the 100 failed lines and the 2 in flight:\n%.300s", len(lines), data)
+	if lines := strings.Split(strings.TrimSpace(string(data)), "\n"); len(lines) != 1+1+100+2 || lines[1] != "# resumed from old.csv" {
+		t.Errorf("the new send log has %d lines, want its header, the note naming old.csv, the 100 failed lines and the 2 in flight:\n%.300s", len(lines), data)
 	}
 }
 
