@@ -1,7 +1,6 @@
 package batch
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -109,12 +108,6 @@ func (c *charts) writeHTML(page digest.Page) error {
 		return fmt.Errorf("writing the HTML report %s: %w", c.htmlPath, err)
 	}
 	return nil
-}
-
-// write finishes the timeline and writes the HTML report. Its error says
-// which could not be written.
-func (c *charts) write(page digest.Page) error {
-	return errors.Join(c.finishTimeline(page.Timeline), c.writeHTML(page))
 }
 
 // fill writes an output made before the run with write, and closes it.
