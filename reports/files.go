@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/msgread/msgread/internal/crashpoint"
 )
@@ -81,9 +80,6 @@ type Plan struct {
 	Resume string
 	// Holder names the run in the lock files, for another run's message.
 	Holder string
-	// Now is when the run was planned. (It no longer names a file: an
-	// appended run's files are numbered, see Files.Base.)
-	Now time.Time
 	// Stopped, when set, is asked while a long report loads: true ends Open
 	// with ErrStopped (an interrupt).
 	Stopped func() bool

@@ -67,7 +67,7 @@ func (o *runOptions) run(ctx context.Context, e *env) error {
 	defer tgt.close()
 	now := time.Now()
 	job, stopMetrics, err := o.engine.open(ctx, e, batch.JobConfig{Command: "run", Input: in, Timeline: o.timeline, HTML: o.html, OwnHTML: o.ownHTML,
-		Files: reports.Plan{Report: o.engine.reportPath("report", now), Failed: o.failed, Resume: o.resume, Holder: "msgread run", Now: now,
+		Files: reports.Plan{Report: o.engine.reportPath("report", now), Failed: o.failed, Resume: o.resume, Holder: "msgread run",
 			SendLog: true, InputHeader: in.HeaderLine()},
 		Thresholds: o.engine.thresholds.get(false)}, tgt, o.target)
 	if err != nil {
