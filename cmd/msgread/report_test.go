@@ -321,3 +321,35 @@ func TestAppendedRunsFilesAreNumbered(t *testing.T) {
 		t.Errorf("files named the old way: %v", matches)
 	}
 }
+
+// TestReportOfAChainWhoseOldestReportIsGone: the newest report holds the
+// done lines of the reports before it, as skipped: with the oldest report
+// deleted, the chain is still counted whole (its lines skipped, as done),
+// and a note says what is missing.
+func TestReportOfAChainWhoseOldestReportIsGone(t *testing.T) {
+	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Scenario: mockserver.Scenario{Ceiling: -1}})
+	dir := t.TempDir()
+	in := writeInput(t, 30)
+	r1, r2 := filepath.Join(dir, "r1.csv"), filepath.Join(dir, "r2.csv")
+	for _, args := range [][]string{{"--report", r1}, {"--resume", r1, "--report", r2}} {
+		e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
+		if err := run(context.Background(), append(append([]string{"run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none"}, args...), in), e); err != nil {
+			t.Fatalf("%v\n%s", err, errOut)
+		}
+	}
+	if err := os.Remove(r1); err != nil {
+		t.Fatal(err)
+	}
+	sum := filepath.Join(dir, "s.json")
+	e, _, errOut := testEnv(nil)
+	if err := run(context.Background(), []string{"report", "--summary-json", sum, r2}, e); err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	doc := readRebuilt(t, sum)
+	if doc.InputRows != 30 || doc.Rows[reports.StatusSkipped] != 30 {
+		t.Errorf("rows %v of %d; want the 30 lines, skipped as done", doc.Rows, doc.InputRows)
+	}
+	if !strings.Contains(errOut.String(), "r1.csv, the oldest report of the chain, is not there") {
+		t.Errorf("no note of the missing report:\n%s", errOut)
+	}
+}
