@@ -410,6 +410,16 @@ func (e *Engine[T]) Timeline() []digest.Second {
 	return e.meter.timeline.finish(e.cfg.Clock.Now())
 }
 
+// TimelineSince returns the seconds of the run's timeline that are over
+// (the run's clock has passed them), from index from on; none before Run
+// starts. A second returned never changes. Safe from any goroutine.
+func (e *Engine[T]) TimelineSince(from int) []digest.Second {
+	if !e.started() {
+		return nil
+	}
+	return e.meter.timeline.closedSince(e.cfg.Clock.Now(), from)
+}
+
 // Answers counts the answers of every call so far by code ("0", "70500",
 // "http 502", "network", "malformed"), each with its class; none before
 // Run starts. Safe from any goroutine.

@@ -45,6 +45,9 @@ type JobConfig struct {
 	// Verify, when set, reads a sample of the run's ok rows back once it
 	// ran to its end (see Verify), before the charts are written.
 	Verify *JobVerify
+	// OwnHTML makes a resumed run's HTML report chart this run only; by
+	// default it charts the whole chain (see Rebuild).
+	OwnHTML bool
 	// Notes receives what the job has to say on the way: a resume's check
 	// beginning, an input that grew. Nil discards them.
 	Notes func(string)
@@ -102,7 +105,7 @@ func (e *SetupError) Unwrap() error { return e.Err }
 type Job struct {
 	cfg     JobConfig
 	files   *reports.Files
-	charts  charts
+	charts  *charts
 	runner  *Runner
 	source  Source
 	started time.Time
@@ -280,7 +283,7 @@ func (j *Job) Run(ctx context.Context) *Ending {
 	if p := j.cfg.Target.Production; p != nil {
 		j.production[0], j.production[1] = p()
 	}
-	sum, runErr := j.runner.Run(ctx, j.source, j.files)
+	sum, runErr := j.runner.Run(ctx, j.source, chartedFiles{Files: j.files, job: j})
 	sum.Share = j.cfg.Runner.Share.String()
 	x := ending{runErr: runErr, closeErr: j.files.Close()}
 	x.accountErr = j.account(&sum)
@@ -308,11 +311,61 @@ func (j *Job) Run(ctx context.Context) *Ending {
 		sum.Callbacks = cb(ctx)
 	}
 	page.Summary, page.Generated = sum, j.cfg.Runner.Clock.Now()
-	x.outputErr = j.charts.write(page)
+	tlErr := j.charts.finishTimeline(page.Timeline)
+	if j.files.Resume != nil && !j.cfg.OwnHTML {
+		page = j.chainPage(ctx, page)
+	}
+	x.outputErr = errors.Join(tlErr, j.charts.writeHTML(page))
 	end.Summary, end.Stop, end.Err, end.ChartsErr = sum, x.stop(), x.err(), x.outputErr
 	end.Info = j.info(sum, end.Projection)
 	end.Info.Verify = page.Verify
 	return end
+}
+
+// chainPage is the HTML page of a run that resumed others: the rows and
+// the charts of its whole chain (Rebuild of its report, whose timeline is
+// written), with this run's verdicts, quota, callbacks, verification and
+// rate steps. A chain that cannot be read leaves the run's own page, and
+// a note says why.
+func (j *Job) chainPage(ctx context.Context, own digest.Page) digest.Page {
+	rb, err := Rebuild(context.WithoutCancel(ctx), []string{j.files.ReportPath})
+	if err != nil {
+		j.note("note: the HTML report charts this run only: its chain could not be read: " + err.Error())
+		return own
+	}
+	for _, n := range rb.Notes {
+		j.note("note: the HTML report of the chain: " + n)
+	}
+	page := rb.Page
+	page.Title = own.Title + ", with the runs it resumed"
+	page.Scenario, page.Seed, page.Ceiling, page.Explain = own.Scenario, own.Seed, own.Ceiling, own.Explain
+	page.Projection, page.Verify, page.Generated = own.Projection, own.Verify, own.Generated
+	s, o := &page.Summary, own.Summary
+	s.Thresholds, s.Quota, s.Callbacks, s.Share, s.Stopped = o.Thresholds, o.Quota, o.Callbacks, o.Share, o.Stopped
+	if n := len(rb.Runs); n > 0 && rb.Runs[n-1].Missing == "" {
+		for _, b := range own.Bounds {
+			page.Bounds = append(page.Bounds, b+time.Duration(rb.Runs[n-1].From)*time.Second)
+		}
+	}
+	return page
+}
+
+// chartedFiles are the job's report files with its timeline beside them:
+// each flush of the report (every second) writes the timeline's seconds
+// over since and syncs them, so that a run killed at any moment leaves
+// its seconds up to about then. (Its Sending makes it the report's
+// SendLogger still.)
+type chartedFiles struct {
+	*reports.Files
+	job *Job
+}
+
+func (c chartedFiles) Flush() error {
+	if err := c.Files.Flush(); err != nil {
+		return err
+	}
+	c.job.charts.flush(c.job.runner.TimelineSince(c.job.charts.written))
+	return nil
 }
 
 // verify reads a sample of the finished report's ok rows back into

@@ -101,3 +101,17 @@ func (t *timeline) finish(now time.Time) []digest.Second {
 	t.close()
 	return slices.Clone(t.seconds)
 }
+
+// closedSince closes the seconds before now's and returns those closed
+// from index from on: the seconds over, for the timeline written as the
+// run goes. A closed second never changes again.
+func (t *timeline) closedSince(now time.Time, from int) []digest.Second {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.row(now)
+	n := len(t.seconds) - 1 // the last is being filled
+	if from < 0 || from >= n {
+		return nil
+	}
+	return slices.Clone(t.seconds[from:n])
+}

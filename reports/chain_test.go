@@ -75,8 +75,8 @@ func TestNewReportIsBornWithTheDoneLines(t *testing.T) {
 		}
 	}
 	data, _ := os.ReadFile(reports.SendLogPath(path))
-	if lines := strings.Split(strings.TrimSpace(string(data)), "\n"); len(lines) != 1+100+2 {
-		t.Errorf("the new send log has %d lines, want its header, the 100 failed lines and the 2 in flight:\n%.300s", len(lines), data)
+	if lines := strings.Split(strings.TrimSpace(string(data)), "\n"); len(lines) != 1+1+100+2 || lines[1] != "# resumed from old.csv" {
+		t.Errorf("the new send log has %d lines, want its header, the note naming old.csv, the 100 failed lines and the 2 in flight:\n%.300s", len(lines), data)
 	}
 }
 
@@ -358,4 +358,90 @@ func TestRefusedFailedFileLeavesTheOldReportResumable(t *testing.T) {
 		t.Fatalf("resuming the old report again: %v", err)
 	}
 	files.Close()
+}
+
+// TestChainIsFoundBackwards: from the newest report, Chain finds the
+// reports it was resumed from (through the note in its send log, or for
+// a chain of an older msgread through the old report's "resumed into"
+// note beside it) and each run's timeline, oldest first.
+func TestChainIsFoundBackwards(t *testing.T) {
+	dir := t.TempDir()
+	old := oldReport(t, dir, 30)
+	os.WriteFile(filepath.Join(dir, "old.timeline.csv"), nil, 0o600) // found by its default name: the old log has no note
+	mid := filepath.Join(dir, "sub", "mid.csv")
+	files, err := reports.Open(reports.Plan{Report: mid, Resume: old, NoFailed: true, SendLog: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files.NoteTimeline(filepath.Join(dir, "charts", "mid-own.csv"))
+	files.Close()
+	files, err = reports.Open(reports.Plan{Report: mid, Resume: mid, NoFailed: true, SendLog: true}) // appended
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files.Base != strings.TrimSuffix(mid, ".csv")+".2" {
+		t.Errorf("an appending run's base %q, want mid.2", files.Base)
+	}
+	files.NoteTimeline(files.Base + reports.TimelineSuffix)
+	files.Close()
+	chain, err := reports.Chain(mid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []reports.Link{
+		{Report: old, Timelines: []string{filepath.Join(dir, "old.timeline.csv")}, ResumedInto: mid},
+		{Report: mid, Timelines: []string{filepath.Join(dir, "charts", "mid-own.csv"), filepath.Join(dir, "sub", "mid.2.timeline.csv")}},
+	}
+	if fmt.Sprint(chain) != fmt.Sprint(want) {
+		t.Errorf("chain\n%v\nwant\n%v", chain, want)
+	}
+
+	// Without the "resumed from" note (a chain an older msgread made), the
+	// old report is found beside the new one by its "resumed into" note.
+	newer := filepath.Join(dir, "newer.csv")
+	files, err = reports.Open(reports.Plan{Report: newer, Resume: old2(t, dir), NoFailed: true, SendLog: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files.Close()
+	log, _ := os.ReadFile(reports.SendLogPath(newer))
+	var kept []string
+	for _, l := range strings.SplitAfter(string(log), "\n") {
+		if !strings.HasPrefix(l, "# resumed from") {
+			kept = append(kept, l)
+		}
+	}
+	os.WriteFile(reports.SendLogPath(newer), []byte(strings.Join(kept, "")), 0o600)
+	chain, err = reports.Chain(newer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(chain) != 2 || chain[0].Report != filepath.Join(dir, "old2.csv") || chain[1].Report != newer {
+		t.Errorf("chain without the note: %v", chain)
+	}
+}
+
+// old2 is a second old report beside the first, with its send log.
+func old2(t *testing.T, dir string) string {
+	sub := filepath.Join(t.TempDir())
+	path := oldReport(t, sub, 5)
+	to := filepath.Join(dir, "old2.csv")
+	for _, s := range []string{"", ".sent"} {
+		data, _ := os.ReadFile(path + s)
+		os.WriteFile(to+s, data, 0o600)
+	}
+	return to
+}
+
+// TestChainOfALoopIsRefused: send logs edited into a loop end the walk
+// with an error, not for ever.
+func TestChainOfALoopIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.csv"), filepath.Join(dir, "b.csv")
+	head := "# msgread send log: the input lines sent, each before its first call\n"
+	os.WriteFile(reports.SendLogPath(a), []byte(head+"# resumed from b.csv\n"), 0o600)
+	os.WriteFile(reports.SendLogPath(b), []byte(head+"# resumed from a.csv\n"), 0o600)
+	if _, err := reports.Chain(a); err == nil || !strings.Contains(err.Error(), "comes back") {
+		t.Errorf("a loop: %v", err)
+	}
 }

@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/msgread/msgread/internal/crashpoint"
 )
@@ -66,9 +65,9 @@ type Plan struct {
 	// Report is the report's path. When it is the resumed report itself,
 	// the run appends to it; otherwise it must not exist.
 	Report string
-	// Failed is the failed-rows file's path; "" names it after the report
-	// (REPORT.failed.csv, or REPORT.failed-TIME.csv when appending, so that
-	// an earlier run's stays).
+	// Failed is the failed-rows file's path; "" names it after the run
+	// (Files.Base + ".failed.csv": REPORT.failed.csv, or REPORT.2.failed.csv
+	// when appending, so that an earlier run's stays).
 	Failed string
 	// NoFailed leaves the failed-rows file out (a load test's rows are
 	// synthetic).
@@ -81,8 +80,6 @@ type Plan struct {
 	Resume string
 	// Holder names the run in the lock files, for another run's message.
 	Holder string
-	// Now stamps the failed-rows file's name when appending.
-	Now time.Time
 	// Stopped, when set, is asked while a long report loads: true ends Open
 	// with ErrStopped (an interrupt).
 	Stopped func() bool
@@ -105,6 +102,11 @@ type Files struct {
 	// report is the resumed one.
 	ReportPath, FailedPath string
 	Appending              bool
+	// Base names the run's own files beside the report (failed rows,
+	// timeline, HTML, verify report): the report's path without .csv, or
+	// when appending the first REPORT.N (N from 2) none of whose files
+	// exist, so that each run of an appended report keeps its own.
+	Base string
 
 	report     *Writer
 	failed     *FailedWriter
@@ -184,6 +186,7 @@ func Open(p Plan) (_ *Files, err error) {
 	if err != nil {
 		return nil, err
 	}
+	f.Base = RunBase(p.Report, f.Appending)
 	defer crashpoint.Hit("opened")
 	if p.NoFailed {
 		return f, nil
@@ -216,35 +219,15 @@ func (f *Files) lockResume(p *Plan) error {
 	return nil
 }
 
-// createFailed creates the failed-rows file under the first of
-// failedNames that does not exist, and notes its path.
-func (f *Files) createFailed(p Plan) (ff *os.File, err error) {
-	for _, name := range failedNames(p, f.Appending) {
-		f.FailedPath = name
-		if ff, err = f.create(name, "the failed-rows file"); !errors.Is(err, ErrExists) {
-			break
-		}
+// createFailed creates the failed-rows file, Plan.Failed or the run's
+// BASE.failed.csv, and notes its path. It is never made over a file that
+// exists (ErrExists).
+func (f *Files) createFailed(p Plan) (*os.File, error) {
+	f.FailedPath = p.Failed
+	if f.FailedPath == "" {
+		f.FailedPath = f.Base + FailedSuffix
 	}
-	return ff, err
-}
-
-// failedNames returns the names the failed-rows file may take, in order:
-// Plan.Failed, or REPORT.failed.csv, or when appending (an earlier run's
-// failed rows stay) REPORT.failed-TIME.csv then -2 to -9.
-func failedNames(p Plan, appending bool) []string {
-	if p.Failed != "" {
-		return []string{p.Failed}
-	}
-	base := strings.TrimSuffix(p.Report, ".csv")
-	if !appending {
-		return []string{base + ".failed.csv"}
-	}
-	stamp := base + ".failed-" + p.Now.Format("20060102-150405")
-	names := []string{stamp + ".csv"}
-	for i := 2; i <= 9; i++ {
-		names = append(names, fmt.Sprintf("%s-%d.csv", stamp, i))
-	}
-	return names
+	return f.create(f.FailedPath, "the failed-rows file")
 }
 
 func (f *Files) lock(path, holder string) error {
@@ -400,6 +383,8 @@ func (f *Files) createSendLog(p Plan, res *Resume, replaceStale bool) error {
 	w := bufio.NewWriter(lf)
 	w.WriteString(sendLogHeader)
 	if res != nil {
+		// The chain backwards: msgread report finds the older reports.
+		w.WriteString(resumedFromPrefix + relName(p.Report, p.Resume) + "\n")
 		res.log.sent.each(func(line int) error {
 			if _, done := res.lookup(line); done {
 				return nil // skipped from now on: never sent again

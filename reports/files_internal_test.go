@@ -1,33 +1,31 @@
 package reports
 
 import (
-	"slices"
+	"os"
+	"path/filepath"
 	"testing"
-	"time"
 )
 
-func TestFailedNames(t *testing.T) {
-	now := time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
-	stamped := []string{"r.failed-20240506-070809.csv"}
-	for i := '2'; i <= '9'; i++ {
-		stamped = append(stamped, "r.failed-20240506-070809-"+string(i)+".csv")
+// TestRunBaseNumbersAnAppendedRunsFiles: a run that made its report names
+// its files after it; a run appending to it takes the first number none of
+// whose files exists, whichever of them an earlier run left.
+func TestRunBaseNumbersAnAppendedRunsFiles(t *testing.T) {
+	dir := t.TempDir()
+	report := filepath.Join(dir, "a1.csv")
+	at := func(name string) string { return filepath.Join(dir, name) }
+	if got := RunBase(report, false); got != at("a1") {
+		t.Errorf("a new report's base = %q, want a1", got)
 	}
-	for _, tc := range []struct {
-		name      string
-		plan      Plan
-		appending bool
-		want      []string
-	}{
-		{"the plan's name", Plan{Report: "r.csv", Failed: "f.csv", Now: now}, false, []string{"f.csv"}},
-		{"the plan's name even when appending", Plan{Report: "r.csv", Failed: "f.csv", Now: now}, true, []string{"f.csv"}},
-		{"after the report", Plan{Report: "r.csv", Now: now}, false, []string{"r.failed.csv"}},
-		{"after a report not named .csv", Plan{Report: "r", Now: now}, false, []string{"r.failed.csv"}},
-		{"stamped when appending, nine tries", Plan{Report: "r.csv", Now: now}, true, stamped},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := failedNames(tc.plan, tc.appending); !slices.Equal(got, tc.want) {
-				t.Errorf("failedNames = %q, want %q", got, tc.want)
-			}
-		})
+	if got := RunBase(at("a1"), false); got != at("a1") {
+		t.Errorf("a report not named .csv: base = %q, want a1", got)
+	}
+	if got := RunBase(report, true); got != at("a1.2") {
+		t.Errorf("first append: base = %q, want a1.2", got)
+	}
+	for _, left := range []string{"a1.2.failed.csv", "a1.3.html", "a1.4.verify.csv", "a1.5.timeline.csv"} {
+		os.WriteFile(at(left), nil, 0o600)
+	}
+	if got := RunBase(report, true); got != at("a1.6") {
+		t.Errorf("with a1.2 to a1.5 taken by one file each: base = %q, want a1.6", got)
 	}
 }

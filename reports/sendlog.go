@@ -165,15 +165,6 @@ func markResumed(res *Resume, path, into string) error {
 	if res.log == nil || res.log.complete == 0 {
 		return nil // no log to note it in (an older msgread's report)
 	}
-	abs, err := filepath.Abs(into)
-	if err != nil {
-		abs = into
-	}
-	if dir, err := filepath.Abs(filepath.Dir(path)); err == nil {
-		if rel, err := filepath.Rel(dir, abs); err == nil {
-			abs = rel // beside or below it: a folder moved whole keeps the note true
-		}
-	}
 	lf, err := os.OpenFile(SendLogPath(path), os.O_WRONLY|noFollow, 0)
 	if err != nil {
 		return err
@@ -182,10 +173,63 @@ func markResumed(res *Resume, path, into string) error {
 	if err := lf.Truncate(res.log.complete); err != nil {
 		return err
 	}
-	if _, err := lf.WriteAt([]byte(resumedIntoPrefix+abs+"\n"), res.log.complete); err != nil {
+	if _, err := lf.WriteAt([]byte(resumedIntoPrefix+relName(path, into)+"\n"), res.log.complete); err != nil {
 		return &WriteError{Path: lf.Name(), Err: err}
 	}
 	return lf.Sync()
+}
+
+// relName names target for a note in the send log of report: relative to
+// report's folder when it can be, so that a folder moved whole keeps the
+// note true; else absolute.
+func relName(report, target string) string {
+	abs, err := filepath.Abs(target)
+	if err != nil {
+		return target
+	}
+	if dir, err := filepath.Abs(filepath.Dir(report)); err == nil {
+		if rel, err := filepath.Rel(dir, abs); err == nil {
+			return rel
+		}
+	}
+	return abs
+}
+
+// noteName reads back a name relName wrote in the send log of report.
+func noteName(report, name string) string {
+	if filepath.IsAbs(name) {
+		return name
+	}
+	return filepath.Join(filepath.Dir(report), name)
+}
+
+// resumedFromPrefix starts the send log's line, after its header, that
+// names the report a resume made this one from; timelinePrefix a line
+// that names the timeline of a run writing the report (one a run, in
+// the order they ran).
+const (
+	resumedFromPrefix = "# resumed from "
+	timelinePrefix    = "# timeline "
+)
+
+// note writes a line "# text" to the log, before its next line.
+func (l *SendLog) note(text string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, err := l.f.WriteString(text + "\n"); err != nil {
+		return &WriteError{Path: l.f.Name(), Err: err}
+	}
+	return nil
+}
+
+// NoteTimeline notes in the report's send log that this run's per-second
+// timeline is at path, for msgread report; nothing without a send log. A
+// run calls it once, before its first call.
+func (f *Files) NoteTimeline(path string) error {
+	if f.sends == nil {
+		return nil
+	}
+	return f.sends.note(timelinePrefix + relName(f.ReportPath, path))
 }
 
 // unmarkResumed takes back markResumed's note in the send log of the
@@ -283,9 +327,5 @@ func ResumedInto(report string) (newer string, ok bool) {
 		return "", false
 	}
 	line, _, _ := strings.Cut(string(buf[i+1:]), "\n")
-	into := strings.TrimPrefix(line, resumedIntoPrefix)
-	if !filepath.IsAbs(into) {
-		into = filepath.Join(filepath.Dir(report), into)
-	}
-	return into, true
+	return noteName(report, strings.TrimPrefix(line, resumedIntoPrefix)), true
 }

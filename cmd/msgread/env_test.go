@@ -21,7 +21,7 @@ func envValues(t *testing.T) map[string]string {
 		"endpoint": "http://127.0.0.1:9", "region": "singapore", "mock": "true",
 		"failed": filepath.Join(dir, "f.csv"), "resume": filepath.Join(dir, "old.csv"), "input": filepath.Join(dir, "in.csv"),
 		"duration": "10s", "rows": "100", "population": "50", "invalid-rate": "0.1",
-		"timeline": filepath.Join(dir, "t.csv"), "html": filepath.Join(dir, "h.html"), "project": "1000",
+		"timeline": filepath.Join(dir, "t.csv"), "html": filepath.Join(dir, "h.html"), "html-run-only": "true", "project": "1000",
 		"show": "5", "addr": "127.0.0.1:0", "readout-token": "t0ken", "from": "2024-01-01T00:00:00Z", "to": "2026-06-01T00:00:00Z",
 		"out": filepath.Join(dir, "gen.csv"), "stages": "100:10s,0:5s", "log-format": "json", "metrics-addr": "127.0.0.1:0",
 		"sample": "5%", "msg-read-time-json": "string", "verify": "5%",
@@ -43,6 +43,8 @@ func positional(name, flagName string) []string {
 		return []string{"--mock", "in.csv"}
 	case "check":
 		return []string{"in.csv"}
+	case "report":
+		return []string{"r.csv"}
 	case "verify":
 		return append(realApp(flagName, "endpoint", "--endpoint", "http://127.0.0.1:9"), "r.csv")
 	case "load":

@@ -88,7 +88,10 @@ are appended to it; a new --report is made holding the old done lines, as
 skipped, before the first call: whenever a run dies, its report lists every line
 done so far, and the next resume names it. REPORT.sent, beside each report, logs
 every line before its first call, so that a resume counts exactly the rows it
-sends again.
+sends again. The timeline is written second by second and synced with the
+report, so a killed run keeps its seconds; after a resume the HTML report charts
+the whole chain, every run's seconds (--html-run-only: this run's alone), and
+"msgread report NEWEST.csv" rebuilds the chain's summary, JSON and HTML.
 
 Thresholds for CI (--max-p99, --min-rate, --max-failed, --max-gave-up) are
 checked at the end: the run finishes, names each breached one and exits 4.

@@ -41,6 +41,7 @@ type options interface {
 var commands = []command{
 	{"run", "mark the rows of an input CSV read (real API, or --mock)", "INPUT.csv", runAbout, func() options { return &runOptions{} }},
 	{"verify", "read a report's conversations back: are they read? (get_c2c_unread_msg_num)", "REPORT.csv", verifyAbout, func() options { return &verifyOptions{} }},
+	{"report", "rebuild the summary, JSON and HTML of a resume chain or of shards from their reports", "REPORT.csv...", reportAbout, func() options { return &reportOptions{} }},
 	{"check", "validate an input CSV and estimate the run; calls nothing", "INPUT.csv", checkAbout, func() options { return &checkOptions{} }},
 	{"mock", "serve the mock API until interrupted", "", mockAbout, func() options { return &mockOptions{} }},
 	{"load", "capacity test: synthetic rows against the mock, with thresholds for CI", "", loadAbout, func() options { return &loadOptions{} }},

@@ -19,6 +19,7 @@ type runOptions struct {
 	resume   string
 	timeline string
 	html     string
+	ownHTML  bool
 	input    string // set by validate
 }
 
@@ -28,7 +29,8 @@ func (o *runOptions) register(fs *flag.FlagSet) {
 	o.engine.register(fs, "out/report-TIME.csv")
 	fs.StringVar(&o.failed, "failed", "", "failed-rows `path`, in the input's format (default: the report's name with .failed.csv)")
 	fs.StringVar(&o.timeline, "timeline", "", "per-second timeline CSV `path` (default: the report's name with .timeline.csv)")
-	fs.StringVar(&o.html, "html", "", "HTML report `path`, charts of the run (default: the report's name with .html)")
+	fs.StringVar(&o.html, "html", "", "HTML report `path`, charts of the run (default: the report's name with .html; REPORT.2.html ... for a run\nappending to it); after a resume, the charts of the whole chain, every run's seconds (see msgread help report)")
+	fs.BoolVar(&o.ownHTML, "html-run-only", false, "after a resume, chart this run only in the HTML report, not the whole chain")
 	fs.StringVar(&o.resume, "resume", "", "continue the run of this old `report`: its ok lines are not sent again\n(--report the same path appends to it; another path gets the old lines as skipped)")
 }
 
@@ -64,8 +66,8 @@ func (o *runOptions) run(ctx context.Context, e *env) error {
 	}
 	defer tgt.close()
 	now := time.Now()
-	job, stopMetrics, err := o.engine.open(ctx, e, batch.JobConfig{Command: "run", Input: in, Timeline: o.timeline, HTML: o.html,
-		Files: reports.Plan{Report: o.engine.reportPath("report", now), Failed: o.failed, Resume: o.resume, Holder: "msgread run", Now: now,
+	job, stopMetrics, err := o.engine.open(ctx, e, batch.JobConfig{Command: "run", Input: in, Timeline: o.timeline, HTML: o.html, OwnHTML: o.ownHTML,
+		Files: reports.Plan{Report: o.engine.reportPath("report", now), Failed: o.failed, Resume: o.resume, Holder: "msgread run",
 			SendLog: true, InputHeader: in.HeaderLine()},
 		Thresholds: o.engine.thresholds.get(false)}, tgt, o.target)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -41,6 +42,10 @@ type plot struct {
 	series      []series
 	// hover is the text shown over the column of point i; nil for none.
 	hover func(i int) string
+	// gap, when set, says point i is no run's (a chain's gap): the lines
+	// break there, and gapText words the gap over its shading.
+	gap     func(i int) bool
+	gapText func(i int) string
 }
 
 // maxHoverColumns bounds the hover targets of a chart: a 14-hour run gets
@@ -52,6 +57,7 @@ func (p plot) svg() template.HTML {
 	y, yTicks := p.yScale()
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg class="chart" role="img" aria-label="%s" viewBox="0 0 %d %d" xmlns="http://www.w3.org/2000/svg">`, template.HTMLEscapeString(p.title), chartW, chartH)
+	p.drawGaps(&b)
 	p.drawAxes(&b, y, yTicks)
 	p.drawLines(&b, y)
 	p.drawHover(&b)
@@ -150,16 +156,87 @@ func (p plot) drawLines(b *strings.Builder, y func(float64) float64) {
 		if len(s.points) == 0 {
 			continue
 		}
-		var pts strings.Builder
-		for i, v := range s.points {
-			fmt.Fprintf(&pts, "%.1f,%.1f ", p.xOf(i), y(v))
-		}
 		dash := ""
 		if s.dashed {
 			dash = ` stroke-dasharray="6 4"`
 		}
-		fmt.Fprintf(b, `<polyline fill="none" stroke="%s" stroke-width="2"%s points="%s"><title>%s</title></polyline>`, s.color, dash, strings.TrimSpace(pts.String()), template.HTMLEscapeString(s.name))
+		for _, run := range p.pieces(len(s.points)) {
+			var pts strings.Builder
+			for i := run[0]; i < run[1]; i++ {
+				fmt.Fprintf(&pts, "%.1f,%.1f ", p.xOf(i), y(s.points[i]))
+			}
+			fmt.Fprintf(b, `<polyline fill="none" stroke="%s" stroke-width="2"%s points="%s"><title>%s</title></polyline>`, s.color, dash, strings.TrimSpace(pts.String()), template.HTMLEscapeString(s.name))
+		}
 	}
+}
+
+// pieces cuts points 0 to n-1 where the plot has gaps: the [from, to)
+// of each stretch of points that are not gaps.
+func (p plot) pieces(n int) [][2]int {
+	if p.gap == nil {
+		return [][2]int{{0, n}}
+	}
+	var out [][2]int
+	for i := 0; i < n; {
+		for i < n && p.gap(i) {
+			i++
+		}
+		from := i
+		for i < n && !p.gap(i) {
+			i++
+		}
+		if i > from {
+			out = append(out, [2]int{from, i})
+		}
+	}
+	return out
+}
+
+// drawGaps shades the plot's gaps (no run was running), each with its
+// words as hover text.
+func (p plot) drawGaps(b *strings.Builder) {
+	if p.gap == nil {
+		return
+	}
+	for i := 0; i < p.n; i++ {
+		if !p.gap(i) {
+			continue
+		}
+		from := i
+		for i+1 < p.n && p.gap(i+1) {
+			i++
+		}
+		left, right := p.xOf(max(from-1, 0)), p.xOf(min(i+1, p.n-1))
+		fmt.Fprintf(b, `<rect class="gap" x="%.1f" y="%d" width="%.1f" height="%d" fill="#eee"><title>%s</title></rect>`,
+			left, padT, max(right-left, 1), plotH, template.HTMLEscapeString(p.gapText(from)))
+	}
+}
+
+// withChain breaks the plot's lines at the chain's gaps, shades them, and
+// marks where each run after the first starts; as it is without gaps and
+// with one run.
+func (p plot) withChain(tl []Second, runs []RunSpan) plot {
+	for i, r := range runs {
+		if i == 0 || r.Missing != "" || r.From <= 0 || r.From >= p.n {
+			continue
+		}
+		p.marks = append(p.marks, tick{p.x(r.From), fmt.Sprintf("run %d starts: %s", i+1, r.Report)})
+	}
+	if !slices.ContainsFunc(tl, func(s Second) bool { return s.Gap }) {
+		return p
+	}
+	p.gap = func(i int) bool { return i < len(tl) && tl[i].Gap }
+	p.gapText = func(i int) string {
+		return "no run: " + gapLength(tl, i).String() + " between runs (a run stopped or was killed, and the next had not started)"
+	}
+	hover := p.hover
+	p.hover = func(i int) string {
+		if p.gap(i) {
+			return p.gapText(i)
+		}
+		return hover(i)
+	}
+	return p
 }
 
 // drawHover draws invisible columns over the plot, each with the values
@@ -290,10 +367,10 @@ func rateChart(p Page) template.HTML {
 	if len(ceiling) > 0 {
 		ss = append(ss, series{name: "service ceiling", color: "#d62728", dashed: true, points: ceiling})
 	}
-	return overTime("Calls per second against the ceiling", "calls/s", n, ss, p.Bounds, false).svg()
+	return overTime("Calls per second against the ceiling", "calls/s", n, ss, p.Bounds, false).withChain(p.Timeline, p.Runs).svg()
 }
 
-func latencyChart(tl []Second, bounds []time.Duration) template.HTML {
+func latencyChart(tl []Second, bounds []time.Duration, runs []RunSpan) template.HTML {
 	p50, p90, p99, top := make([]float64, len(tl)), make([]float64, len(tl)), make([]float64, len(tl)), make([]float64, len(tl))
 	for i, s := range tl {
 		p50[i], p90[i], p99[i], top[i] = s.P50, s.P90, s.P99, s.Max
@@ -303,7 +380,7 @@ func latencyChart(tl []Second, bounds []time.Duration) template.HTML {
 		{name: "p90", color: "#2ca02c", points: p90},
 		{name: "p99", color: "#ff7f0e", points: p99},
 		{name: "max", color: "#d62728", dashed: true, points: top},
-	}, bounds, true).svg()
+	}, bounds, true).withChain(tl, runs).svg()
 }
 
 // distributionChart draws the latency distribution of every call as
@@ -340,6 +417,13 @@ func distributionChart(q []Quantile) template.HTML {
 			return fmt.Sprintf("%s\nfrom the actual send: %.1f ms\nfrom the intended send: %.1f ms", name, q[i].Actual, q[i].Intended)
 		},
 	}
+	if slices.Max(intended) == 0 {
+		// Not known (a page rebuilt from reports): no line drawn at zero.
+		p.series = p.series[:1]
+		p.hover = func(i int) string {
+			return fmt.Sprintf("p%s\nfrom the actual send: %.1f ms", trimFloat(math.Round(q[i].Percentile*1000)/1000), q[i].Actual)
+		}
+	}
 	for d, label := range []string{"0%", "90%", "99%", "99.9%", "99.99%"} {
 		p.xTicks = append(p.xTicks, tick{float64(d) / width, label})
 	}
@@ -349,7 +433,7 @@ func distributionChart(q []Quantile) template.HTML {
 
 // errorShareChart draws, per second, the answers that were not ok as a share
 // of the second's answers, by class.
-func errorShareChart(tl []Second, bounds []time.Duration) template.HTML {
+func errorShareChart(tl []Second, bounds []time.Duration, runs []RunSpan) template.HTML {
 	retry, perRow, fatal := make([]float64, len(tl)), make([]float64, len(tl)), make([]float64, len(tl))
 	for i, s := range tl {
 		if n := float64(s.OK + s.Retry + s.PerRow + s.Fatal); n > 0 {
@@ -360,7 +444,7 @@ func errorShareChart(tl []Second, bounds []time.Duration) template.HTML {
 		{name: "retry (transient: retried)", color: colorRetry, points: retry},
 		{name: "per-row (the row failed)", color: colorPerRow, points: perRow},
 		{name: "fatal (the run stops)", color: colorFatal, points: fatal},
-	}, bounds, false).svg()
+	}, bounds, false).withChain(tl, runs).svg()
 }
 
 // errorChart draws the answers that were not ok, by code, as bars; the

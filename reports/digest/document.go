@@ -87,6 +87,10 @@ type Document struct {
 	// Verify is what reading a sample of the run's ok rows back found
 	// (run or load with --verify), else null.
 	Verify *VerifyResult `json:"verify"`
+	// Runs are the runs a summary rebuilt by msgread report covers (a
+	// resume chain's, or several shards'), oldest first; absent from a
+	// run's own summary.
+	Runs []RunSpan `json:"runs,omitempty"`
 }
 
 // VerifyResult is the "verified" part of a run's summary: a sample of its
@@ -184,6 +188,8 @@ type RunInfo struct {
 	Projection    *Projection
 	Mock          *MockInfo
 	Verify        *VerifyResult
+	// Runs are the runs of a rebuilt summary (msgread report).
+	Runs []RunSpan
 }
 
 // NewDocument builds the summary JSON of a run.
@@ -199,7 +205,7 @@ func NewDocument(s Summary, r RunInfo) Document {
 		PeakInOneSecond: s.PeakWindow, Throttles: s.Throttles, LowestRate: s.LowestRate, Share: s.Share, Quota: s.Quota, Callbacks: s.Callbacks,
 		Latency: s.Latency, LatencyFromIntended: s.LatencyIntended, LateCalls: s.Late,
 		Outages: s.Outages, OutageSeconds: s.OutageSeconds, Resent: s.Resent,
-		Thresholds: s.Thresholds, Projection: r.Projection, Mock: r.Mock, Verify: r.Verify,
+		Thresholds: s.Thresholds, Projection: r.Projection, Mock: r.Mock, Verify: r.Verify, Runs: r.Runs,
 	}
 	for _, st := range reports.Statuses {
 		d.Rows[st] = s.ByStatus[st]

@@ -30,6 +30,10 @@ type Page struct {
 	// Verify is what reading a sample of the run's ok rows back found,
 	// when it was asked for.
 	Verify *VerifyResult
+	// Runs, when set, are the runs a chain's page covers (msgread report,
+	// or a run that resumed others): Timeline is then theirs merged, with
+	// Gap seconds between them.
+	Runs []RunSpan
 	// Explain says what an API error code means and its class, for the
 	// chart's legend; nil leaves the codes unexplained. (The codes' table
 	// is batch/chatapi's, which this package does not import.)
@@ -48,11 +52,11 @@ func WriteHTML(w io.Writer, p Page) error {
 	codes := codeRows(p.Summary.AttemptCodes, p.Summary.AttemptClasses, p.Explain)
 	return pageTemplate.Execute(w, view{Page: p, Steps: stepRows(p.Timeline, p.Bounds),
 		RateChart:    rateChart(p),
-		LatencyChart: latencyChart(p.Timeline, p.Bounds),
+		LatencyChart: latencyChart(p.Timeline, p.Bounds, p.Runs),
 		ErrorChart:   errorChart(codes),
 		Codes:        codes,
 		Distribution: distributionChart(p.Summary.Distribution),
-		ShareChart:   errorShareChart(p.Timeline, p.Bounds),
+		ShareChart:   errorShareChart(p.Timeline, p.Bounds, p.Runs),
 		Statuses:     reports.Statuses,
 	})
 }
@@ -153,6 +157,7 @@ var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
 	"pct2": func(v float64) string { return strconv.FormatFloat(100*v, 'f', 2, 64) + "%" },
 	"f1":   func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) },
 	"wall": func(d time.Duration) string { return d.Round(time.Millisecond).String() },
+	"inc":  func(i int) int { return i + 1 },
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <title>{{.Title}}</title>
@@ -171,6 +176,11 @@ table{border-collapse:collapse}td,th{padding:3px 12px;border-bottom:1px solid #e
 {{end}}</table>{{else}}<p>No thresholds set.</p>{{end}}
 {{with .Verify}}<h2>Verified</h2>
 <p>A sample of {{.Sampled}} ok rows ({{.Sample}}) read back with get_c2c_unread_msg_num: <span class="{{if or .Unread .Errors}}breach{{else}}ok{{end}}">{{.Read}} read</span>, {{.Unread}} unread ({{.UnreadAfterPastReadTime}} of them marked with a past read time, whose later messages stay unread by design), {{.Errors}} in error{{if .Stopped}}; {{.Stopped}}{{end}}. Rows in <code>{{.Report}}</code>.</p>
+{{end}}{{with .Runs}}<h2>Runs</h2>
+<p>The charts cover {{len .}} runs, each second of each on the clock it ran; where none ran (a run stopped or was killed, and the next had not started) the charts are shaded grey{{if gt (len .) 1}}, and a dotted line marks where each run starts{{end}}.</p>
+<table><tr><th>run</th><th>report</th><th>timeline</th><th>from</th><th>to</th><th>seconds</th></tr>
+{{range $i, $r := .}}<tr><td>{{inc $i}}</td><td><code>{{.Report}}</code></td>{{if .Missing}}<td class="breach" colspan="4">{{.Missing}}: its seconds are not on the charts</td>{{else}}<td><code>{{.Timeline}}</code></td><td>{{.StartedAt.Format "2006-01-02 15:04:05 MST"}}</td><td>{{.EndedAt.Format "2006-01-02 15:04:05 MST"}}</td><td>{{.Seconds}}</td>{{end}}</tr>
+{{end}}</table>
 {{end}}<h2>Rate against the ceiling</h2>
 {{.RateChart}}
 {{if .Steps}}<h2>Per step</h2>
@@ -197,7 +207,7 @@ table{border-collapse:collapse}td,th{padding:3px 12px;border-bottom:1px solid #e
 <tr><th>calls</th><td>{{.Summary.Attempts}} ({{.Summary.Retries}} retries) in {{wall .Summary.Wall}}</td></tr>
 <tr><th>achieved rate</th><td>{{f1 .Summary.Rate}} calls/s, {{pct .Summary.RateRatio}} of {{f1 .Summary.TargetRate}}; peak {{.Summary.PeakWindow}} in one second</td></tr>
 <tr><th>latency from the actual send</th><td>p50 {{f1 .Summary.Latency.P50}} ms · p90 {{f1 .Summary.Latency.P90}} ms · p99 {{f1 .Summary.Latency.P99}} ms · max {{f1 .Summary.Latency.Max}} ms</td></tr>
-<tr><th>latency from the intended send</th><td>p50 {{f1 .Summary.LatencyIntended.P50}} ms · p90 {{f1 .Summary.LatencyIntended.P90}} ms · p99 {{f1 .Summary.LatencyIntended.P99}} ms · max {{f1 .Summary.LatencyIntended.Max}} ms; {{.Summary.Late}} calls sent late</td></tr>
+{{if .Summary.LatencyIntended.Max}}<tr><th>latency from the intended send</th><td>p50 {{f1 .Summary.LatencyIntended.P50}} ms · p90 {{f1 .Summary.LatencyIntended.P90}} ms · p99 {{f1 .Summary.LatencyIntended.P99}} ms · max {{f1 .Summary.LatencyIntended.Max}} ms; {{.Summary.Late}} calls sent late</td></tr>{{end}}
 <tr><th>slowed down</th><td>{{.Summary.Throttles}} times{{if .Summary.Throttles}}, lowest {{f1 .Summary.LowestRate}} calls/s{{end}}</td></tr>
 {{with .Summary.Callbacks}}<tr><th>callbacks</th><td>to {{.URL}}: {{.Sent}} C2C.CallbackAfterMsgReport sent · {{.Answered}} answered 2xx · {{.Failed}} failed · {{.Dropped}} dropped (queue full) · {{.Pending}} not delivered by the end; the endpoint answered in p50 {{f1 .Latency.P50}} ms · p99 {{f1 .Latency.P99}} ms; {{.Alerts.Sent}} Alert.RequestOverLimit sent, {{.Alerts.Answered}} answered</td></tr>{{end}}
 {{with .Summary.Quota}}{{if .Seconds}}<tr><th>quota</th><td>took {{pct .Share}} of the calls the service had left (from 5 s after each change, {{.Seconds}} s measured); {{pct .Throttled}} of calls answered "slow down"</td></tr>{{end}}{{if .ProductionCalls}}<tr><th>production traffic</th><td>{{.ProductionCalls}} calls, {{.ProductionRefused}} refused by the ceiling ({{pct2 .ProductionShare}})</td></tr>{{end}}{{end}}

@@ -1,0 +1,376 @@
+package batch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/msgread/msgread/batch/chatapi"
+	"github.com/msgread/msgread/internal/latency"
+	"github.com/msgread/msgread/reports"
+	"github.com/msgread/msgread/reports/digest"
+)
+
+// Rebuilt is how a migration went, rebuilt from its reports and their
+// timelines alone (msgread report): every input line once, with its final
+// status, and every second of every run on one clock.
+type Rebuilt struct {
+	// Summary counts each input line of each chain once, with its last
+	// status (a line failed in one run and ok in the next is ok; a skipped
+	// line is ok from an earlier run). Its calls and latency are those of
+	// the reports' rows (each row's last call; the timelines' calls when
+	// every run has its timeline), its seconds the runs'.
+	Summary digest.Summary
+	// Info is what the summary JSON says beyond the Summary (the caller
+	// adds the version and the exit code).
+	Info digest.RunInfo
+	// Page is the HTML report's: Timeline is the runs' merged, with gaps.
+	Page digest.Page
+	// Runs are the runs found, oldest first, one a timeline (a run whose
+	// timeline is missing says so); the same as Page.Runs and Info.Runs.
+	Runs []digest.RunSpan
+	// Chains are the resume chains read, one for each report given that
+	// no other given report's chain holds, each oldest first.
+	Chains [][]reports.Link
+	// Notes say what a reader should know: a timeline missing, a report
+	// given that was resumed into a newer one, a predecessor not found.
+	Notes []string
+}
+
+// Rebuild reads the reports given (the newest report of a resume chain,
+// or the reports of several shards of one migration), each with the
+// older reports of its chain and the timelines of every run, and rebuilds
+// the summary and the page of the whole. A report that is given and is in
+// another given report's chain is read once. A missing, empty or damaged
+// timeline is a note, not an error: the rows are rebuilt all the same. A
+// file given that is not a msgread report is an error naming it.
+// Rebuild reads only; ctx stops a long read.
+func Rebuild(ctx context.Context, paths []string) (*Rebuilt, error) {
+	if len(paths) == 0 {
+		return nil, errors.New("batch: rebuild: no report given")
+	}
+	rb := &Rebuilt{}
+	for _, p := range paths {
+		if err := checkReport(p); err != nil {
+			return nil, err
+		}
+		chain, err := reports.Chain(p)
+		if err != nil {
+			return nil, err
+		}
+		rb.Chains = append(rb.Chains, chain)
+	}
+	rb.Chains = dropHeldChains(rb.Chains)
+	acc := newRebuildCounts()
+	var seconds [][]digest.Second
+	for _, chain := range rb.Chains {
+		if last := chain[len(chain)-1]; last.ResumedInto != "" {
+			rb.note(fmt.Sprintf("%s was resumed into %s: give the newest report of the chain to cover all its runs", last.Report, last.ResumedInto))
+		}
+		lines := map[int]lineState{}
+		for i, link := range chain {
+			if err := acc.readReport(ctx, link.Report, lines, i == 0); err != nil {
+				if i > 0 || !errors.Is(err, os.ErrNotExist) {
+					return nil, err
+				}
+				rb.note(fmt.Sprintf("%s, the oldest report of the chain, is not there: its lines are counted from the newer reports", link.Report))
+			}
+			for _, tl := range link.Timelines {
+				secs, span := rb.readTimeline(link.Report, tl)
+				seconds, rb.Runs = append(seconds, secs), append(rb.Runs, span)
+			}
+		}
+		acc.count(lines)
+	}
+	rb.finish(acc, seconds)
+	return rb, nil
+}
+
+// checkReport refuses a path that is not a msgread report, naming it.
+func checkReport(path string) error {
+	f, err := openRegularFile(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if _, err := reports.NewReader(f); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
+// openRegularFile opens a file that must be a regular file (a FIFO named
+// by mistake would block).
+func openRegularFile(path string) (*os.File, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file (it names a report msgread wrote)", path)
+	}
+	return os.Open(path)
+}
+
+// dropHeldChains drops each chain whose newest report is in another chain
+// (given twice, or with its successor): its lines and runs are there.
+func dropHeldChains(chains [][]reports.Link) [][]reports.Link {
+	held := func(c []reports.Link, by []reports.Link) bool {
+		head := c[len(c)-1].Report
+		for _, l := range by {
+			if sameReport(l.Report, head) {
+				return true
+			}
+		}
+		return false
+	}
+	var out [][]reports.Link
+	for i, c := range chains {
+		dropped := false
+		for j, by := range chains {
+			// A chain held by a longer one goes; of two alike, the later.
+			if i != j && held(c, by) && (len(by) > len(c) || len(by) == len(c) && j < i) {
+				dropped = true
+				break
+			}
+		}
+		if !dropped {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func sameReport(a, b string) bool {
+	if a == b {
+		return true
+	}
+	sa, errA := os.Stat(a)
+	sb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(sa, sb)
+}
+
+func (rb *Rebuilt) note(s string) { rb.Notes = append(rb.Notes, s) }
+
+// readTimeline reads one run's timeline; a missing, empty or damaged one
+// gives no seconds and a span that says why.
+func (rb *Rebuilt) readTimeline(report, path string) ([]digest.Second, digest.RunSpan) {
+	span := digest.RunSpan{Report: report, Timeline: path}
+	missing := func(why string) ([]digest.Second, digest.RunSpan) {
+		span.Missing = "timeline " + why
+		rb.note(fmt.Sprintf("%s: the timeline %s: the chart of its run is missing", report, why))
+		return nil, span
+	}
+	f, err := openRegularFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return missing(path + " is not there")
+	}
+	if err != nil {
+		return missing(path + ": " + err.Error())
+	}
+	defer f.Close()
+	secs, err := digest.ReadTimeline(f)
+	switch {
+	case err != nil:
+		return missing(path + " is damaged (" + err.Error() + ")")
+	case len(secs) == 0:
+		return missing(path + " has no second (its run was killed before its first)")
+	}
+	return secs, span
+}
+
+// lineState is what a rebuild keeps of an input line: its status so far
+// and its error code, in 8 bytes (10 M lines take a few hundred MB).
+type lineState struct {
+	status  uint8 // index in reports.Statuses
+	hasCode bool
+	code    int32
+}
+
+// rebuildCounts gathers a rebuild's counts over every report read.
+type rebuildCounts struct {
+	sum      digest.Summary
+	lat      *latency.Histogram
+	attempts int // the reports' rows' calls
+	// first and last are the earliest and latest finished_at of the
+	// reports' rows: the rows' span, when no timeline has it.
+	first, last time.Time
+	classes     map[string]string
+}
+
+func newRebuildCounts() *rebuildCounts {
+	sum := digest.NewSummary()
+	sum.AttemptCodes = map[string]int{}
+	return &rebuildCounts{sum: sum, lat: latency.New(), classes: map[string]string{}}
+}
+
+// readReport reads one report of a chain into lines: a row sets its
+// line's status, except a skipped row, which stands for an ok in an
+// earlier report (skipped stays only when no earlier report has the
+// line). Every row that made calls adds them and its last call's latency.
+func (acc *rebuildCounts) readReport(ctx context.Context, path string, lines map[int]lineState, oldest bool) error {
+	f, err := openRegularFile(path)
+	if err != nil {
+		if !oldest {
+			err = fmt.Errorf("%s, a report of the chain: %w", path, err)
+		}
+		return err
+	}
+	defer f.Close()
+	rd, err := reports.NewReader(f)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	for n := 0; ; n++ {
+		if n%4096 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		r, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		if err := acc.row(r, lines); err != nil {
+			return fmt.Errorf("%s: input line %d: %w", path, r.Line, err)
+		}
+	}
+}
+
+// row counts one report row.
+func (acc *rebuildCounts) row(r reports.Record, lines map[int]lineState) error {
+	if r.Status == reports.StatusSkipped {
+		if _, ok := lines[r.Line]; !ok {
+			lines[r.Line] = lineState{status: uint8(statusIndex(r.Status))}
+		}
+		return nil
+	}
+	if r.ErrorCode < math.MinInt32 || r.ErrorCode > math.MaxInt32 {
+		return fmt.Errorf("error_code %d is out of range", r.ErrorCode)
+	}
+	lines[r.Line] = lineState{status: uint8(statusIndex(r.Status)), hasCode: r.HasCode, code: int32(r.ErrorCode)}
+	if r.Attempts <= 0 {
+		return nil
+	}
+	acc.attempts += r.Attempts
+	acc.lat.Record(r.Latency)
+	key, class := answerOf(r)
+	acc.sum.AttemptCodes[key]++
+	acc.classes[key] = class
+	if !r.FinishedAt.IsZero() {
+		if acc.first.IsZero() || r.FinishedAt.Before(acc.first) {
+			acc.first = r.FinishedAt
+		}
+		if r.FinishedAt.After(acc.last) {
+			acc.last = r.FinishedAt
+		}
+	}
+	return nil
+}
+
+// answerOf names a row's last answer as the summary counts answers: its
+// error code, "http NNN" or "network", with its class.
+func answerOf(r reports.Record) (key, class string) {
+	switch {
+	case r.HasCode:
+		return strconv.Itoa(r.ErrorCode), chatapi.Lookup(r.ErrorCode).Class.String()
+	case r.HTTPStatus != 0 && r.HTTPStatus != 200:
+		return "http " + strconv.Itoa(r.HTTPStatus), "retry"
+	case r.HTTPStatus == 200:
+		return "malformed", "retry"
+	}
+	return "network", "retry"
+}
+
+// count adds a chain's lines, each once with its last status.
+func (acc *rebuildCounts) count(lines map[int]lineState) {
+	for _, l := range lines {
+		st := reports.Statuses[l.status]
+		acc.sum.Rows++
+		acc.sum.ByStatus[st]++
+		if l.hasCode {
+			acc.sum.ByCode[strconv.Itoa(int(l.code))]++
+		}
+	}
+}
+
+// finish merges the runs' seconds and fills the summary, the page and the
+// summary JSON's info.
+func (rb *Rebuilt) finish(acc *rebuildCounts, seconds [][]digest.Second) {
+	tl := digest.MergeTimelines(seconds, rb.Runs)
+	sum := acc.sum
+	sum.InputRows, sum.Reported = sum.Rows, sum.Rows
+	sum.AttemptClasses = acc.classes
+	sum.Attempts = acc.attempts
+	ran, intended, timelineCalls := timelineTotals(tl, &sum)
+	if rb.everyRunCharted() {
+		sum.Attempts = max(sum.Attempts, timelineCalls) // the timelines count the calls of rows a kill lost
+	}
+	sent, _ := sum.Sent()
+	sum.Retries = max(sum.Attempts-sent, 0)
+	sum.Wall = time.Duration(ran) * time.Second
+	if ran == 0 && acc.last.After(acc.first) {
+		sum.Wall = acc.last.Sub(acc.first) // no timeline: the rows' span
+	}
+	if sum.Wall > 0 {
+		sum.Rate = float64(sum.Attempts) / sum.Wall.Seconds()
+	}
+	if ran > 0 {
+		sum.TargetRate = intended / float64(ran)
+	}
+	if sum.TargetRate > 0 {
+		sum.RateRatio = sum.Rate / sum.TargetRate
+	}
+	p := acc.lat.Percentiles()
+	sum.Latency = digest.Latency{P50: p.P50, P90: p.P90, P99: p.P99, Max: p.Max}
+	ps := digest.DistributionPercentiles()
+	for i, v := range acc.lat.At(ps) {
+		sum.Distribution = append(sum.Distribution, digest.Quantile{Percentile: ps[i], Actual: v})
+	}
+	sum.Profile = fmt.Sprintf("as each of the %d runs had it", len(rb.Runs))
+	started, finished := acc.first, acc.last
+	if len(tl) > 0 {
+		started, finished = time.Unix(tl[0].Unix, 0), time.Unix(tl[len(tl)-1].Unix+1, 0)
+	}
+	sum.Started = started
+	rb.Summary = sum
+	rb.Info = digest.RunInfo{Command: "report", StartedAt: started, FinishedAt: finished, TotalRows: -1, Runs: rb.Runs}
+	rb.Page = digest.Page{Title: "msgread report", Scenario: "rebuilt from the reports", Summary: sum, Timeline: tl,
+		Runs: rb.Runs, Generated: time.Now(), Explain: explainCode}
+}
+
+// timelineTotals counts the merged timeline's seconds that a run ran, the
+// rates they intended and the calls they sent, and fills the summary's
+// peak, lowest rate and late calls from them.
+func timelineTotals(tl []digest.Second, sum *digest.Summary) (ran int, intended float64, calls int) {
+	for _, s := range tl {
+		if s.Gap {
+			continue
+		}
+		ran++
+		intended += s.Intended
+		calls += s.Sent
+		sum.Late += s.Late
+		sum.PeakWindow = max(sum.PeakWindow, s.Sent)
+		if s.Sent > 0 && (sum.LowestRate == 0 || s.Rate < sum.LowestRate) {
+			sum.LowestRate = s.Rate
+		}
+	}
+	return ran, intended, calls
+}
+
+// everyRunCharted says whether every run's timeline was read.
+func (rb *Rebuilt) everyRunCharted() bool {
+	for _, r := range rb.Runs {
+		if r.Missing != "" {
+			return false
+		}
+	}
+	return len(rb.Runs) > 0
+}

@@ -1,0 +1,355 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/msgread/msgread/batch/chatapi"
+	"github.com/msgread/msgread/internal/crashpoint"
+	"github.com/msgread/msgread/mockserver"
+	"github.com/msgread/msgread/reports"
+	"github.com/msgread/msgread/reports/digest"
+)
+
+// rebuiltDoc is what the tests read of msgread report's summary JSON.
+type rebuiltDoc struct {
+	Command     string                 `json:"command"`
+	InputRows   int                    `json:"input_rows"`
+	Rows        map[reports.Status]int `json:"rows"`
+	WallSeconds float64                `json:"wall_seconds"`
+	ExitCode    int                    `json:"exit_code"`
+	Runs        []struct {
+		Report    string    `json:"report"`
+		Timeline  string    `json:"timeline"`
+		Missing   string    `json:"timeline_missing"`
+		StartedAt time.Time `json:"started_at"`
+		EndedAt   time.Time `json:"ended_at"`
+		Seconds   int       `json:"seconds"`
+	} `json:"runs"`
+}
+
+func readRebuilt(t *testing.T, path string) rebuiltDoc {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d rebuiltDoc
+	if err := json.Unmarshal(data, &d); err != nil {
+		t.Fatalf("%s: %v\n%s", path, err, data)
+	}
+	return d
+}
+
+// timelineSeconds reads a timeline file's seconds.
+func timelineSeconds(t *testing.T, path string) []digest.Second {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	secs, err := digest.ReadTimeline(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return secs
+}
+
+// chartPoints counts the points of the rate chart's "calls sent per
+// second" line, over all its pieces (a chain's gaps break it).
+func chartPoints(html string) int {
+	n := 0
+	re := regexp.MustCompile(`<polyline [^>]*points="([^"]*)"><title>calls sent per second</title>`)
+	for _, m := range re.FindAllStringSubmatch(html, -1) {
+		n += len(strings.Fields(m[1]))
+	}
+	return n
+}
+
+// TestReportRebuildsAChainKilledAt70Percent: a run killed with SIGKILL at
+// 70 % of its answers leaves its report and its timeline up to about the
+// kill (the HTML and summary JSON of its end are never written); a resume
+// into a new report finishes the rows (and the lines that were invalid,
+// fixed in the input since). msgread report on the newest report rebuilds
+// the chain: every input line once, with its final status, every second of
+// both runs on the charts and in the JSON, the gap between them shaded;
+// the resumed run's own HTML charts the whole chain too.
+func TestReportRebuildsAChainKilledAt70Percent(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and kills it")
+	}
+	bin := buildBinary(t)
+	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Scenario: mockserver.Scenario{Ceiling: -1}})
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.csv")
+	const rows, broken = 400, 20 // lines i%20 == 3 lack their peer until the fix
+	input := func(fixed bool) {
+		var b strings.Builder
+		b.WriteString("report_account,peer_account,msg_read_time\n")
+		for i := range rows {
+			peer := fmt.Sprintf("p%d", i%17)
+			if i%20 == 3 && !fixed {
+				peer = ""
+			}
+			fmt.Fprintf(&b, "u%d,%s,%d\n", i, peer, 1600000000+i)
+		}
+		if err := os.WriteFile(in, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	msgread := func(crash string, args ...string) (int, string) {
+		cmd := exec.Command(bin, args...)
+		cmd.Env = append(os.Environ(), "MSGREAD_SECRET_KEY="+testKey, crashpoint.Env+"="+crash)
+		out, _ := cmd.CombinedOutput()
+		return cmd.ProcessState.ExitCode(), string(out)
+	}
+	at := func(name string) string { return filepath.Join(dir, name) }
+	target := []string{"run", "--endpoint", srv.URL(), "--sdkappid", "1400000000", "--admin", "administrator", "--rate", "100", "--progress", "none"}
+
+	input(false)
+	kill := fmt.Sprintf("answered:%d", (rows-broken)*7/10)
+	if code, out := msgread(kill, append(target, "--report", at("r1.csv"), in)...); code != -1 {
+		t.Fatalf("the first run was to be killed at %s; exit %d:\n%s", kill, code, out)
+	}
+	killed := timelineSeconds(t, at("r1.timeline.csv"))
+	if len(killed) < 2 {
+		t.Fatalf("the killed run's timeline has %d seconds: it is written as the run goes, synced each second", len(killed))
+	}
+	input(true)
+	if code, out := msgread("", append(target, "--resume", at("r1.csv"), "--report", at("r2.csv"), in)...); code != exitOK {
+		t.Fatalf("the resume: exit %d\n%s", code, out)
+	}
+	resumed := timelineSeconds(t, at("r2.timeline.csv"))
+
+	code, out := msgread("", "report", "--html", at("chain.html"), "--summary-json", at("chain.json"), at("r2.csv"))
+	if code != exitOK {
+		t.Fatalf("msgread report: exit %d\n%s", code, out)
+	}
+	doc := readRebuilt(t, at("chain.json"))
+	if doc.Command != "report" || doc.InputRows != rows || doc.Rows[reports.StatusOK] != rows || reports.NotOK(doc.Rows) != 0 || doc.Rows[reports.StatusSkipped] != 0 {
+		t.Errorf("rebuilt: %d input rows, rows %v; want each of the %d lines once, ok (the invalid ones fixed and sent by the resume)", doc.InputRows, doc.Rows, rows)
+	}
+	if len(doc.Runs) != 2 || doc.Runs[0].Report != at("r1.csv") || doc.Runs[1].Report != at("r2.csv") {
+		t.Fatalf("runs %+v, want r1.csv's then r2.csv's", doc.Runs)
+	}
+	for i, tl := range [][]digest.Second{killed, resumed} {
+		r := doc.Runs[i]
+		first, last := time.Unix(tl[0].Unix, 0), time.Unix(tl[len(tl)-1].Unix+1, 0)
+		if r.Seconds != len(tl) || !r.StartedAt.Equal(first) || !r.EndedAt.Equal(last) || r.Missing != "" {
+			t.Errorf("run %d: %d s from %v to %v (%q); its timeline has %d s from %v to %v", i+1, r.Seconds, r.StartedAt, r.EndedAt, r.Missing, len(tl), first, last)
+		}
+	}
+	if want := float64(len(killed) + len(resumed)); doc.WallSeconds != want {
+		t.Errorf("wall_seconds %v, want the runs' %v seconds", doc.WallSeconds, want)
+	}
+	html, _ := os.ReadFile(at("chain.html"))
+	gap := int(resumed[0].Unix - killed[len(killed)-1].Unix - 1)
+	// Every second of both runs and of the gap, less the last (cut short
+	// by the run's end, never drawn).
+	if got, want := chartPoints(string(html)), len(killed)+len(resumed)-1; got != want {
+		t.Errorf("the rate chart draws %d seconds of the runs, want %d (%d + %d, the last left out)", got, want, len(killed), len(resumed))
+	}
+	if hasGap := strings.Contains(string(html), `class="gap"`); hasGap != (gap > 0) {
+		t.Errorf("a %d s gap between the runs; shaded: %v", gap, hasGap)
+	}
+	own, _ := os.ReadFile(at("r2.html"))
+	if !strings.Contains(string(own), "r1.csv") || chartPoints(string(own)) != len(killed)+len(resumed)-1 {
+		t.Errorf("the resumed run's HTML does not chart the whole chain: %d points", chartPoints(string(own)))
+	}
+}
+
+// TestReportMergesShardsAndCountsAReportOnce: the reports of two shards,
+// given together, add up; a report given twice, or given with a newer
+// report of its chain, is read once.
+func TestReportMergesShardsAndCountsAReportOnce(t *testing.T) {
+	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Scenario: mockserver.Scenario{Ceiling: -1}})
+	dir := t.TempDir()
+	shard := func(name string, rows int) string {
+		in := writeInput(t, rows)
+		report := filepath.Join(dir, name)
+		e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
+		if err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none", "--report", report, in}, e); err != nil {
+			t.Fatalf("%s: %v\n%s", name, err, errOut)
+		}
+		return report
+	}
+	a, b := shard("a.csv", 30), shard("b.csv", 50)
+	for _, tc := range []struct {
+		name    string
+		reports []string
+		want    int
+		runs    int
+	}{
+		{"two shards", []string{a, b}, 80, 2},
+		{"a shard given twice", []string{a, b, a}, 80, 2},
+		{"one shard", []string{b}, 50, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sum := filepath.Join(t.TempDir(), "s.json")
+			e, out, errOut := testEnv(nil)
+			if err := run(context.Background(), append([]string{"report", "--summary-json", sum}, tc.reports...), e); err != nil {
+				t.Fatalf("%v\n%s", err, errOut)
+			}
+			doc := readRebuilt(t, sum)
+			if doc.Rows[reports.StatusOK] != tc.want || doc.InputRows != tc.want || len(doc.Runs) != tc.runs {
+				t.Errorf("rows %v, input rows %d, %d runs; want %d ok, %d runs", doc.Rows, doc.InputRows, len(doc.Runs), tc.want, tc.runs)
+			}
+			if !strings.Contains(out.String(), fmt.Sprintf("summary: %d rows: ok %d", tc.want, tc.want)) {
+				t.Errorf("text summary:\n%s", out)
+			}
+		})
+	}
+}
+
+// TestReportWithoutItsTimeline: a report whose timeline is gone rebuilds
+// its rows, says the chart is missing (on stderr, in the JSON and the
+// HTML) and exits as the rows say.
+func TestReportWithoutItsTimeline(t *testing.T) {
+	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Scenario: mockserver.Scenario{Ceiling: -1}})
+	dir := t.TempDir()
+	in := writeInput(t, 40, "u99,,1600000000") // one invalid line
+	report := filepath.Join(dir, "r.csv")
+	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
+	if err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none", "--report", report, in}, e); exitCode(err) != exitRowsFailed {
+		t.Fatalf("run: %v\n%s", err, errOut)
+	}
+	if err := os.Remove(filepath.Join(dir, "r.timeline.csv")); err != nil {
+		t.Fatal(err)
+	}
+	sum, page := filepath.Join(dir, "s.json"), filepath.Join(dir, "p.html")
+	e, out, errOut := testEnv(nil)
+	err := run(context.Background(), []string{"report", "--summary-json", sum, "--html", page, report}, e)
+	if exitCode(err) != exitRowsFailed {
+		t.Fatalf("exit %d (%v), want 1: a line is invalid\n%s", exitCode(err), err, errOut)
+	}
+	doc := readRebuilt(t, sum)
+	if doc.Rows[reports.StatusOK] != 40 || doc.Rows[reports.StatusInvalid] != 1 || len(doc.Runs) != 1 || doc.Runs[0].Missing == "" || doc.ExitCode != exitRowsFailed {
+		t.Errorf("rebuilt without a timeline: rows %v, runs %+v, exit %d", doc.Rows, doc.Runs, doc.ExitCode)
+	}
+	if !strings.Contains(errOut.String(), "r.timeline.csv is not there: the chart of its run is missing") {
+		t.Errorf("stderr does not say the chart is missing:\n%s", errOut)
+	}
+	if !strings.Contains(out.String(), "its seconds are not on the charts") {
+		t.Errorf("stdout does not say the run's seconds are missing:\n%s", out)
+	}
+	html, _ := os.ReadFile(page)
+	if !strings.Contains(string(html), "its seconds are not on the charts") {
+		t.Errorf("the HTML does not say the chart is missing")
+	}
+}
+
+// TestReportRefusals: a file that is not a msgread report is named in a
+// usage error; --html aimed at a file that exists is refused before
+// anything is read, the file untouched; a file given as --html and as a
+// report is refused.
+func TestReportRefusals(t *testing.T) {
+	dir := t.TempDir()
+	in := writeInput(t, 5)
+	existing := filepath.Join(dir, "old.html")
+	os.WriteFile(existing, []byte("keep me"), 0o644)
+	report := filepath.Join(dir, "r.csv")
+	os.WriteFile(report, []byte(strings.Join(reports.Header, ",")+"\n2,u0,p0,1600000000,ok,0,,200,1,3,2026-11-25T10:00:00.000Z\n"), 0o644)
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"an input, not a report", []string{in}, exitUsage, in + ": not a msgread report"},
+		{"a missing file", []string{filepath.Join(dir, "nope.csv")}, exitUsage, "nope.csv"},
+		{"a directory", []string{dir}, exitUsage, "is not a regular file"},
+		{"a report and an input", []string{report, in}, exitUsage, in + ": not a msgread report"},
+		{"--html that exists", []string{"--html", existing, report}, exitUsage, "already exists"},
+		{"--html naming the report", []string{"--html", report, report}, exitUsage, "is named twice"},
+		{"no report", nil, exitUsage, "report takes one or more REPORT.csv"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, _, errOut := testEnv(nil)
+			err := run(context.Background(), append([]string{"report"}, tc.args...), e)
+			if exitCode(err) != tc.code || err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("exit %d (%v), want %d naming %q\n%s", exitCode(err), err, tc.code, tc.want, errOut)
+			}
+		})
+	}
+	if data, _ := os.ReadFile(existing); string(data) != "keep me" {
+		t.Errorf("the existing --html file was changed: %q", data)
+	}
+	if data, _ := os.ReadFile(report); !strings.HasPrefix(string(data), "line,") {
+		t.Errorf("the report was changed: %q", data)
+	}
+}
+
+// TestAppendedRunsFilesAreNumbered: a run appending to its report names
+// its failed rows, timeline and HTML REPORT.N.*, the first N none of
+// whose files exist: a file left there is never overwritten.
+func TestAppendedRunsFilesAreNumbered(t *testing.T) {
+	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Scenario: mockserver.Scenario{Ceiling: -1}})
+	dir := t.TempDir()
+	in := writeInput(t, 20, "u99,,1600000000")
+	report := filepath.Join(dir, "a1.csv")
+	runTo := func(extra ...string) {
+		t.Helper()
+		e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
+		err := run(context.Background(), append([]string{"run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none", "--report", report}, append(extra, in)...), e)
+		if exitCode(err) != exitRowsFailed {
+			t.Fatalf("exit %d: %v\n%s", exitCode(err), err, errOut)
+		}
+	}
+	runTo()
+	runTo("--resume", report)
+	os.WriteFile(filepath.Join(dir, "a1.3.html"), []byte("someone's"), 0o644)
+	runTo("--resume", report)
+	for _, name := range []string{"a1.failed.csv", "a1.timeline.csv", "a1.html",
+		"a1.2.failed.csv", "a1.2.timeline.csv", "a1.2.html", "a1.4.failed.csv", "a1.4.timeline.csv", "a1.4.html"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if data, _ := os.ReadFile(filepath.Join(dir, "a1.3.html")); string(data) != "someone's" {
+		t.Errorf("a1.3.html was overwritten")
+	}
+	if matches, _ := filepath.Glob(filepath.Join(dir, "*failed-*")); len(matches) > 0 {
+		t.Errorf("files named the old way: %v", matches)
+	}
+}
+
+// TestReportOfAChainWhoseOldestReportIsGone: the newest report holds the
+// done lines of the reports before it, as skipped: with the oldest report
+// deleted, the chain is still counted whole (its lines skipped, as done),
+// and a note says what is missing.
+func TestReportOfAChainWhoseOldestReportIsGone(t *testing.T) {
+	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Scenario: mockserver.Scenario{Ceiling: -1}})
+	dir := t.TempDir()
+	in := writeInput(t, 30)
+	r1, r2 := filepath.Join(dir, "r1.csv"), filepath.Join(dir, "r2.csv")
+	for _, args := range [][]string{{"--report", r1}, {"--resume", r1, "--report", r2}} {
+		e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
+		if err := run(context.Background(), append(append([]string{"run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none"}, args...), in), e); err != nil {
+			t.Fatalf("%v\n%s", err, errOut)
+		}
+	}
+	if err := os.Remove(r1); err != nil {
+		t.Fatal(err)
+	}
+	sum := filepath.Join(dir, "s.json")
+	e, _, errOut := testEnv(nil)
+	if err := run(context.Background(), []string{"report", "--summary-json", sum, r2}, e); err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	doc := readRebuilt(t, sum)
+	if doc.InputRows != 30 || doc.Rows[reports.StatusSkipped] != 30 {
+		t.Errorf("rows %v of %d; want the 30 lines, skipped as done", doc.Rows, doc.InputRows)
+	}
+	if !strings.Contains(errOut.String(), "r1.csv, the oldest report of the chain, is not there") {
+		t.Errorf("no note of the missing report:\n%s", errOut)
+	}
+}
