@@ -40,8 +40,9 @@ func printResume(e *env, path string, files *reports.Files) {
 // says the job wrote failed rows (run's), and may be resumed.
 func printEnding(e *env, end *batch.Ending, failed bool) {
 	sum := end.Summary
+	digest.WriteHeadline(e.stderr, end.Headline)
 	sum.WriteText(e.stderr)
-	if end.Projection != nil {
+	if end.Projection != nil { // a load test's (in the headline too)
 		fmt.Fprintf(e.stderr, "  latency from the intended send: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms; %d calls sent late\n",
 			sum.LatencyIntended.P50, sum.LatencyIntended.P90, sum.LatencyIntended.P99, sum.LatencyIntended.Max, sum.Late)
 		fmt.Fprintf(e.stderr, "  projection: %d rows would take %.1f hours under this scenario\n", end.Projection.Rows, end.Projection.Hours)
@@ -52,6 +53,11 @@ func printEnding(e *env, end *batch.Ending, failed bool) {
 		var mismatch *reports.MismatchError
 		if sum.NotFinished > 0 && !errors.As(end.Err, &mismatch) { // a resume would stop on the same line
 			fmt.Fprintf(e.stderr, "  %d rows not finished: --resume %s sends them\n", sum.NotFinished, safetext.Quote(end.Report))
+		}
+	}
+	for _, v := range sum.Thresholds {
+		if v.Baseline != nil && v.OK {
+			fmt.Fprintf(e.stderr, "  against the baseline: %s\n", v.Text)
 		}
 	}
 	for _, b := range describeBreaches(digest.Breaches(sum.Thresholds)) {
