@@ -141,4 +141,12 @@ func TestBaselineRefusals(t *testing.T) {
 			}
 		})
 	}
+	// The summary to write named as the baseline to read: refused, and
+	// the baseline is left as it was.
+	before := mustRead(t, good)
+	e, _, _ = testEnv(nil)
+	err := run(context.Background(), append(load, "--baseline", good, "--summary-json", good, "--report", filepath.Join(t.TempDir(), "r.csv")), e)
+	if exitCode(err) != exitUsage || !strings.Contains(err.Error(), "as the summary and as --baseline") || mustRead(t, good) != before {
+		t.Errorf("the baseline named as the summary: exit %d (%v)", exitCode(err), err)
+	}
 }

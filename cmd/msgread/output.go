@@ -42,10 +42,9 @@ func printEnding(e *env, end *batch.Ending, failed bool) {
 	sum := end.Summary
 	digest.WriteHeadline(e.stderr, end.Headline)
 	sum.WriteText(e.stderr)
-	if end.Projection != nil { // a load test's (in the headline too)
+	if end.Projection != nil { // a load test's (its projection is in the headline)
 		fmt.Fprintf(e.stderr, "  latency from the intended send: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms; %d calls sent late\n",
 			sum.LatencyIntended.P50, sum.LatencyIntended.P90, sum.LatencyIntended.P99, sum.LatencyIntended.Max, sum.Late)
-		fmt.Fprintf(e.stderr, "  projection: %d rows would take %.1f hours under this scenario\n", end.Projection.Rows, end.Projection.Hours)
 	}
 	fmt.Fprintf(e.stderr, "  report: %s\n", safetext.Quote(end.Report))
 	if failed {
