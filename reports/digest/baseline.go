@@ -153,7 +153,7 @@ func (b Baseline) Compare(command string, mock *MockInfo, targetRate float64) (w
 		warnings = append(warnings, fmt.Sprintf("the baseline's mock had seed %d, this one seed %d: other draws of the same scenario, compared all the same", b.Mock.Seed, mock.Seed))
 	}
 	if targetRate > 0 && math.Abs(b.TargetRate-targetRate) > 0.01*max(b.TargetRate, targetRate) {
-		warnings = append(warnings, fmt.Sprintf("the baseline's target rate was %.1f calls/s, this run's %.1f: its achieved rate is compared all the same", b.TargetRate, targetRate))
+		warnings = append(warnings, fmt.Sprintf("the baseline's target rate was %.1f calls/s, this run's %.1f: the rates are compared all the same", b.TargetRate, targetRate))
 	}
 	if b.RateIsAchieved {
 		warnings = append(warnings, "an older msgread's summary, without send_rate: this run's achieved rate is compared with its achieved rate, which the tail of retries blurs on a short run")
@@ -258,7 +258,7 @@ func (v Verdict) BaselineText() string {
 	case "baseline_p99":
 		return fmt.Sprintf("%.1f ms", *v.Baseline)
 	case "baseline_rate":
-		return fmt.Sprintf("%.1f rows/s", *v.Baseline)
+		return fmt.Sprintf("%.1f/s", *v.Baseline) // rows (send rate) or calls (an older summary's achieved rate)
 	}
 	return fmt.Sprintf("%.4f", *v.Baseline)
 }
