@@ -38,8 +38,10 @@ regress:
 	  --rate 200 --share greedy --duration 20s --progress log --report out/regress-$(STAMP).csv \
 	  --max-p99 2s --min-rate 0.97 --max-failed 0.001 --max-gave-up 0 --verify 500
 
-# htmlcheck renders a load test's HTML report in headless Chromium (Debian's
-# chromium package): no console errors, three charts drawn, a screenshot.
+# htmlcheck renders three HTML reports (a load test, a stepped one, a run
+# against a standalone mock of seed 7) in headless Chromium (Debian's chromium
+# package): the headline first, naming the scenario and seed; no console
+# errors; the charts drawn; a screenshot of each.
 htmlcheck:
 	scripts/htmlcheck.sh
 

@@ -63,7 +63,9 @@ type JobVerify struct {
 
 // Target is what a job calls, as its outputs name it.
 type Target struct {
-	// Name is the mock's scenario, or the real region or endpoint.
+	// Name names the target for the reports' headline: "the bundled
+	// mock", "the mock at URL", "external endpoint URL", "region NAME".
+	// Mock, when set, adds its scenario and seed.
 	Name string
 	Seed uint64
 	// Mock is set when the target is the bundled mock.
@@ -259,6 +261,8 @@ type Ending struct {
 	Info digest.RunInfo
 	// Projection is set when JobConfig.ProjectRows asked for one.
 	Projection *digest.Projection
+	// Headline is what the text summary and the HTML report open with.
+	Headline []digest.HeadlineItem
 	// Verified is what JobConfig.Verify found (Info.Verify words it);
 	// nil when it was not asked for or the run stopped early.
 	Verified *VerifySummary
@@ -295,7 +299,7 @@ func (j *Job) Run(ctx context.Context) *Ending {
 	seconds := j.runner.Timeline()
 	ceilings := j.quota(&sum, seconds)
 	end := &Ending{Report: j.files.ReportPath, Failed: j.files.FailedPath, Timeline: j.charts.timelinePath, HTML: j.charts.htmlPath}
-	page := digest.Page{Title: "msgread " + j.cfg.Command + " report", Scenario: j.cfg.Target.Name, Seed: j.cfg.Target.Seed,
+	page := digest.Page{Title: "msgread " + j.cfg.Command + " report", Command: j.cfg.Command, Scenario: j.cfg.Target.Name, Seed: j.cfg.Target.Seed, Mock: j.cfg.Target.Mock,
 		Ceiling: j.cfg.Target.Ceiling, Ceilings: ceilings, Timeline: seconds, Bounds: j.runner.cfg.Profile.Bounds(), Explain: explainCode}
 	if j.cfg.ProjectRows > 0 {
 		p := digest.Project(sum, j.cfg.ProjectRows)
@@ -311,6 +315,7 @@ func (j *Job) Run(ctx context.Context) *Ending {
 		sum.Callbacks = cb(ctx)
 	}
 	page.Summary, page.Generated = sum, j.cfg.Runner.Clock.Now()
+	end.Headline = digest.NewHeadline(page)
 	tlErr := j.charts.finishTimeline(page.Timeline)
 	if j.files.Resume != nil && !j.cfg.OwnHTML {
 		page = j.chainPage(ctx, page)

@@ -341,7 +341,7 @@ func (rb *Rebuilt) finish(acc *rebuildCounts, seconds [][]digest.Second) {
 	sum.Started = started
 	rb.Summary = sum
 	rb.Info = digest.RunInfo{Command: "report", StartedAt: started, FinishedAt: finished, TotalRows: -1, Runs: rb.Runs}
-	rb.Page = digest.Page{Title: "msgread report", Scenario: "rebuilt from the reports", Summary: sum, Timeline: tl,
+	rb.Page = digest.Page{Title: "msgread report", Command: "report", Scenario: fmt.Sprintf("the targets of %d run(s), rebuilt from their reports", len(rb.Runs)), Summary: sum, Timeline: tl,
 		Runs: rb.Runs, Generated: time.Now(), Explain: explainCode}
 }
 

@@ -375,6 +375,7 @@ func (s *Server) stopCallbacks(ctx context.Context, deliver bool) {
 func (s *Server) Stats() Stats {
 	st := s.stats.snapshot(s.cfg.Clock.Now())
 	st.Marks = s.state.len()
+	st.Scenario, st.Seed = s.cfg.Scenario.Name, s.cfg.Seed
 	st.Unread = s.unread.snapshot()
 	if s.production != nil {
 		p := s.productionCounts()

@@ -20,6 +20,10 @@ type Stats struct {
 	// last reset; Resets counts the resets.
 	CountingSince time.Time `json:"counting_since"`
 	Resets        uint64    `json:"resets"`
+	// Scenario is the name of the mock's scenario and Seed its seed, so
+	// that a run aimed at a standalone mock names them in its reports.
+	Scenario string `json:"scenario"`
+	Seed     uint64 `json:"seed"`
 	// Requests counts the calls to the API path (and unknown paths).
 	Requests uint64 `json:"requests"`
 	// ByCode counts the answers with an envelope by ErrorCode, keyed by the

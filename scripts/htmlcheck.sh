@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Renders three HTML reports in headless Chromium (Debian's chromium
-# package): a load test, a stepped load test and a run of the sample. Fails
-# on any console error, checks that the charts were drawn, and leaves
-# screenshots in out/htmlcheck-*.png to look at.
+# package): a load test, a stepped load test and a run of the sample
+# against a standalone mock of seed 7. Fails on any console error, checks
+# that the headline comes first (naming the mock's scenario and seed, a
+# projection for load tests only) and that the charts were drawn, and
+# leaves screenshots in out/htmlcheck-*.png to look at.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CHROMIUM=${CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}
@@ -14,8 +16,17 @@ go build -o "$dir/msgread" ./cmd/msgread
   --report "$dir/load.csv" --html "$dir/load.html" 2>"$dir/load.log" || { cat "$dir/load.log"; exit 1; }
 "$dir/msgread" load --scenario flaky --seed 3 --rate 100,200 --step 2s --progress none \
   --report "$dir/steps.csv" --html "$dir/steps.html" 2>"$dir/steps.log" || { cat "$dir/steps.log"; exit 1; }
-# run exits 1 on the sample's six invalid rows, as make demo explains.
-"$dir/msgread" run --mock --rate 1000 --progress none --report "$dir/run.csv" testdata/sample.csv 2>"$dir/run.log" || [ $? -eq 1 ] || { cat "$dir/run.log"; exit 1; }
+# The run calls a standalone mock of seed 7 (its page must say so, not the
+# run's own --seed default); it exits 1 on the sample's six invalid rows,
+# as make demo explains.
+"$dir/msgread" mock --addr 127.0.0.1:0 --scenario flaky --seed 7 >"$dir/mock.log" 2>&1 &
+mock=$!
+trap 'kill $mock 2>/dev/null; rm -rf "$dir"' EXIT
+for _ in $(seq 50); do grep -q ' at http://' "$dir/mock.log" && break; sleep 0.1; done
+endpoint=$(grep -o 'at http://[0-9.:]*' "$dir/mock.log" | head -1 | cut -c4-)
+[ -n "$endpoint" ] || { echo "htmlcheck: the mock did not start:"; cat "$dir/mock.log"; exit 1; }
+MSGREAD_SECRET_KEY=msgread-development-key-not-a-secret "$dir/msgread" run --endpoint "$endpoint" --sdkappid 1400000000 --admin administrator \
+  --rate 1000 --progress none --report "$dir/run.csv" testdata/sample.csv 2>"$dir/run.log" || [ $? -eq 1 ] || { cat "$dir/run.log"; exit 1; }
 flags=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking
   --disable-component-update --disable-sync --user-data-dir="$dir/profile" --hide-scrollbars)
 mkdir -p out
@@ -26,6 +37,24 @@ for page in load steps run; do
   "$CHROMIUM" "${flags[@]}" --enable-logging=stderr --v=0 --dump-dom "file://$dir/$page.html" >"$dir/dom.html" 2>"$dir/console.log"
   if grep -q ':CONSOLE' "$dir/console.log"; then
     echo "htmlcheck $page: console messages:"; grep ':CONSOLE' "$dir/console.log"; exit 1
+  fi
+  # The headline is the first thing under the title, names the target
+  # with its scenario and seed, and has a projection for a load test only.
+  flat=$(tr -d '\n' <"$dir/dom.html")
+  if ! grep -q '<body><h1>[^<]*</h1><table id="headline">' <<<"$flat"; then
+    echo "htmlcheck $page: the headline is not the first thing under the title"; exit 1
+  fi
+  headline=$(grep -o '<table id="headline">.*</table>' <<<"$flat" | sed 's|</table>.*||')
+  for label in against rows rate latency time throttled; do
+    grep -q "<th>$label</th>" <<<"$headline" || { echo "htmlcheck $page: no \"$label\" in the headline"; exit 1; }
+  done
+  want_seed=3; [ "$page" = run ] && want_seed=7
+  grep -q "scenario flaky, seed $want_seed<" <<<"$headline" || { echo "htmlcheck $page: the headline does not name scenario flaky, seed $want_seed"; exit 1; }
+  if [ "$page" = run ] && grep -q 'projection' <<<"$flat"; then
+    echo "htmlcheck run: a run has no projection, but the page shows one"; exit 1
+  fi
+  if [ "$page" != run ] && ! grep -q '<th>projection</th><td>10000000 rows would take' <<<"$headline"; then
+    echo "htmlcheck $page: no projection in the headline"; exit 1
   fi
   charts=$(grep -o '<svg class="chart"' "$dir/dom.html" | wc -l)
   lines=$(grep -o '<polyline' "$dir/dom.html" | wc -l)
@@ -44,5 +73,5 @@ for page in load steps run; do
   fi
   "$CHROMIUM" "${flags[@]}" --window-size=1000,2900 --screenshot="$PWD/out/htmlcheck-$page.png" "file://$dir/$page.html" 2>/dev/null
   [ -s "out/htmlcheck-$page.png" ] || { echo "htmlcheck $page: no screenshot"; exit 1; }
-  echo "htmlcheck $page: ok: $charts charts, $lines lines, $hovers with hover values, no console errors; screenshot out/htmlcheck-$page.png"
+  echo "htmlcheck $page: ok: headline first ($(grep -o '<th>' <<<"$headline" | wc -l) lines), $charts charts, $lines lines, $hovers with hover values, no console errors; screenshot out/htmlcheck-$page.png"
 done

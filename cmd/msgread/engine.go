@@ -207,6 +207,9 @@ func (f *engineFlags) open(ctx context.Context, e *env, cfg batch.JobConfig, tgt
 	cfg.Runner = f.config(tgt.client)
 	cfg.Runner.StopAfter = f.stopAfter
 	cfg.Target = tgt.describe(t)
+	if cfg.Thresholds.Baseline, err = f.thresholds.baseline.load(ctx, e, cfg.Command, cfg.Target.Mock, f.profile); err != nil {
+		return nil, nil, err
+	}
 	cfg.Target.Callbacks = tgt.callbacks(e, cfg.Command)
 	if tgt.mock == nil {
 		tuneGC(e)

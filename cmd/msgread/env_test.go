@@ -25,6 +25,7 @@ func envValues(t *testing.T) map[string]string {
 		"show": "5", "addr": "127.0.0.1:0", "readout-token": "t0ken", "from": "2024-01-01T00:00:00Z", "to": "2026-06-01T00:00:00Z",
 		"out": filepath.Join(dir, "gen.csv"), "stages": "100:10s,0:5s", "log-format": "json", "metrics-addr": "127.0.0.1:0",
 		"sample": "5%", "msg-read-time-json": "string", "verify": "5%",
+		"baseline": filepath.Join(dir, "baseline.json"), "max-regression": "5%",
 		"callback-url": "http://127.0.0.1:9/im", "callback-queue": "100", "callback-conns": "4", "callback-timeout": "1s",
 	}
 }

@@ -47,6 +47,10 @@ var thresholdFlag = map[string]string{
 	"min_rate":    "--min-rate",
 	"max_failed":  "--max-failed",
 	"max_gave_up": "--max-gave-up",
+	// A comparison with --baseline: its limit is the regression allowed.
+	"baseline_p99":    "--max-regression",
+	"baseline_rate":   "--max-regression",
+	"baseline_failed": "--max-regression",
 }
 
 // describeBreaches words the breached thresholds by their flags.

@@ -95,6 +95,9 @@ the whole chain, every run's seconds (--html-run-only: this run's alone), and
 
 Thresholds for CI (--max-p99, --min-rate, --max-failed, --max-gave-up) are
 checked at the end: the run finishes, names each breached one and exits 4.
+--baseline OLD.json compares the run with an earlier green run's summary JSON:
+a p99, send rate or failed share worse by more than --max-regression (10%) is a
+threshold not met too.
 
 A closed terminal sends SIGHUP: run a long migration under nohup, systemd-run
 or tmux (see docs/operating.md).
@@ -137,14 +140,19 @@ end, with the endpoint's latency. Not with --endpoint: a real service fires its
 own.
 
 Thresholds (--max-p99, --min-rate, --max-failed, --max-gave-up): on any breach
-the run finishes, names it and exits 4. Exits 3 if a fatal answer or the
-failure-rate limit (--max-failure-rate, as in run) stops it.
+the run finishes, names it and exits 4. --baseline OLD.json compares the test
+with an earlier green one's summary JSON: its p99 (from the intended send), send
+rate and failed share may be at most --max-regression (10%) worse, or it exits 4.
+Exits 3 if a fatal answer or the failure-rate limit (--max-failure-rate, as in
+run) stops it.
 
 Examples:
   msgread load --scenario flaky --rate 200 --duration 60s
   msgread load --rate 200 --duration 14h --callback-url http://127.0.0.1:9000/im
   msgread load --scenario testdata/scenarios/regress.json --seed 7 --duration 20s \
-    --max-p99 1s --min-rate 0.98 --max-failed 0.001 --max-gave-up 0`
+    --max-p99 1s --min-rate 0.98 --max-failed 0.001 --max-gave-up 0
+  msgread load --scenario testdata/scenarios/regress.json --seed 7 --duration 20s \
+    --baseline out/last-green.json --max-regression 10% --summary-json out/this.json`
 
 // mockAbout is the help of "msgread mock".
 const mockAbout = `

@@ -49,7 +49,7 @@ func (o *loadOptions) validate(args []string) error {
 
 func (o *loadOptions) openSummary(e *env) (out *summaryOutput, err error) {
 	o.engine.summary, err = openSummary(e, "load", o.engine.summaryJSON, map[string]string{
-		"--input": o.rows.input, "--report": o.engine.report, "--timeline": o.timeline, "--html": o.html})
+		"--input": o.rows.input, "--report": o.engine.report, "--timeline": o.timeline, "--html": o.html, "--baseline": o.engine.thresholds.baseline.path})
 	return o.engine.summary, err
 }
 

@@ -12,7 +12,7 @@ func TestSuggestNamesTheLikelyTypo(t *testing.T) {
 	for _, tc := range []struct{ typed, want string }{
 		{"rnu", "run"}, {"RUN", "run"}, {"chek", "check"}, {"verison", "version"}, {"verfiy", "verify"},
 		{"moc", "mock"}, {"lod", "load"}, {"hlep", "help"},
-		{"x", ""}, {"bogus", ""}, {"ver", ""}, {"report", ""},
+		{"x", ""}, {"bogus", ""}, {"ver", ""}, {"reprot", "report"}, {"xyzzy", ""},
 	} {
 		if got := suggest(tc.typed, names); got != tc.want {
 			t.Errorf("suggest(%q) = %q, want %q", tc.typed, got, tc.want)

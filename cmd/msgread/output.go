@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/msgread/msgread/batch"
@@ -40,11 +41,11 @@ func printResume(e *env, path string, files *reports.Files) {
 // says the job wrote failed rows (run's), and may be resumed.
 func printEnding(e *env, end *batch.Ending, failed bool) {
 	sum := end.Summary
+	digest.WriteHeadline(e.stderr, end.Headline)
 	sum.WriteText(e.stderr)
-	if end.Projection != nil {
+	if end.Projection != nil { // a load test's (its projection is in the headline)
 		fmt.Fprintf(e.stderr, "  latency from the intended send: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms; %d calls sent late\n",
 			sum.LatencyIntended.P50, sum.LatencyIntended.P90, sum.LatencyIntended.P99, sum.LatencyIntended.Max, sum.Late)
-		fmt.Fprintf(e.stderr, "  projection: %d rows would take %.1f hours under this scenario\n", end.Projection.Rows, end.Projection.Hours)
 	}
 	fmt.Fprintf(e.stderr, "  report: %s\n", safetext.Quote(end.Report))
 	if failed {
@@ -54,15 +55,26 @@ func printEnding(e *env, end *batch.Ending, failed bool) {
 			fmt.Fprintf(e.stderr, "  %d rows not finished: --resume %s sends them\n", sum.NotFinished, safetext.Quote(end.Report))
 		}
 	}
-	for _, b := range describeBreaches(digest.Breaches(sum.Thresholds)) {
-		fmt.Fprintf(e.stderr, "threshold not met: %s\n", b)
-	}
+	writeVerdicts(e.stderr, sum.Thresholds)
 	if end.ChartsErr != nil {
 		for _, line := range strings.Split(end.ChartsErr.Error(), "\n") { // errors.Join's, one a line
 			fmt.Fprintf(e.stderr, "msgread: %s\n", safetext.Clean(line))
 		}
 	}
 	fmt.Fprintf(e.stderr, "  timeline: %s\n  HTML report: %s\n", safetext.Quote(end.Timeline), safetext.Quote(end.HTML))
+}
+
+// writeVerdicts lists the comparisons with a baseline that held, then each
+// threshold not met.
+func writeVerdicts(w io.Writer, vs []digest.Verdict) {
+	for _, v := range vs {
+		if v.Baseline != nil && v.OK {
+			fmt.Fprintf(w, "  against the baseline: %s\n", v.Text)
+		}
+	}
+	for _, b := range describeBreaches(digest.Breaches(vs)) {
+		fmt.Fprintf(w, "threshold not met: %s\n", b)
+	}
 }
 
 // rowsText words a run's length in rows; total is negative for a stream.

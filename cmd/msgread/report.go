@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/msgread/msgread/batch"
 	"github.com/msgread/msgread/internal/safetext"
@@ -20,11 +21,13 @@ type reportOptions struct {
 	html        string
 	reports     []string
 	summary     *summaryOutput
+	baseline    baselineFlags
 }
 
 func (o *reportOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.summaryJSON, "summary-json", "", "also write the rebuilt summary as JSON to this `path` (- for standard output; never overwritten)")
 	fs.StringVar(&o.html, "html", "", "write the rebuilt HTML report, charts of every run, to this `path` (never overwritten)")
+	o.baseline.register(fs)
 }
 
 func (o *reportOptions) validate(args []string) error {
@@ -32,6 +35,9 @@ func (o *reportOptions) validate(args []string) error {
 		return usageError("report takes one or more REPORT.csv: the newest report of a resume chain, or the reports of a migration's shards")
 	}
 	o.reports = args
+	if err := o.baseline.validate(); err != nil {
+		return err
+	}
 	if o.html == "-" {
 		return usageError("--html names a file, not standard output (--summary-json - writes the summary there)")
 	}
@@ -44,7 +50,7 @@ func (o *reportOptions) validate(args []string) error {
 }
 
 func (o *reportOptions) openSummary(e *env) (out *summaryOutput, err error) {
-	others := map[string]string{"--html": o.html}
+	others := map[string]string{"--html": o.html, "--baseline": o.baseline.path}
 	for _, r := range o.reports {
 		others["the report "+r] = r
 	}
@@ -53,6 +59,12 @@ func (o *reportOptions) openSummary(e *env) (out *summaryOutput, err error) {
 }
 
 func (o *reportOptions) run(ctx context.Context, e *env) error {
+	// The baseline is read first: a comparison asked for and impossible
+	// is refused before the reports are read.
+	check, err := o.baseline.load(ctx, e, "report", nil, nil)
+	if err != nil {
+		return err
+	}
 	html, err := o.createHTML()
 	if err != nil {
 		return err
@@ -68,12 +80,18 @@ func (o *reportOptions) run(ctx context.Context, e *env) error {
 	for _, n := range rb.Notes {
 		fmt.Fprintf(e.stderr, "msgread report: note: %s\n", safetext.Clean(n))
 	}
+	if check != nil {
+		rb.Summary.Thresholds = digest.Thresholds{Baseline: check}.Check(rb.Summary)
+		rb.Page.Summary = rb.Summary
+	}
 	text := e.stdout
 	if o.summaryJSON == "-" {
 		text = e.stderr // standard output is the JSON's
 	}
 	writeRuns(text, rb)
+	digest.WriteHeadline(text, digest.NewHeadline(rb.Page))
 	rb.Summary.WriteText(text)
+	writeVerdicts(text, rb.Summary.Thresholds)
 	var werr error
 	if html != nil {
 		if werr = fill(html, func(w io.Writer) error { return digest.WriteHTML(w, rb.Page) }); werr != nil {
@@ -82,7 +100,7 @@ func (o *reportOptions) run(ctx context.Context, e *env) error {
 			fmt.Fprintf(e.stderr, "  HTML report: %s\n", safetext.Quote(o.html))
 		}
 	}
-	err = errors.Join(werr, rowsNotOK(rb.Summary))
+	err = errors.Join(werr, regressed(rb.Summary), rowsNotOK(rb.Summary))
 	info := rb.Info
 	info.Version, info.ExitCode = versionString(), exitCode(err)
 	if werr != nil {
@@ -123,6 +141,15 @@ func rebuildError(ctx context.Context, err error) error {
 		err = fmt.Errorf("%w (msgread report reads the reports msgread run and load write)", err)
 	}
 	return stopped(exitUsage, stopInput, err)
+}
+
+// regressed is exit 4 when the comparison with --baseline found the
+// migration worse than the baseline's.
+func regressed(s digest.Summary) error {
+	if breaches := describeBreaches(digest.Breaches(s.Thresholds)); len(breaches) > 0 {
+		return &exitError{code: exitThreshold, err: fmt.Errorf("%d threshold(s) not met: %s", len(breaches), strings.Join(breaches, "; "))}
+	}
+	return nil
 }
 
 // rowsNotOK is exit 1 when some lines failed, gave up or were invalid, as
@@ -181,10 +208,14 @@ What a rebuild cannot know: the input's own size (lines never reported), the
 latency from each call's intended send, and calls before each row's last (its
 latency is its last call's); the thresholds of the runs.
 
+--baseline OLD.json compares the rebuilt migration with the summary JSON of an
+earlier msgread report (--summary-json): its p99 (each row's last call), send
+rate and failed share, as --max-regression says (exit 4 when worse).
+
 Exit codes: 0 every line ok (or skipped as done); 1 some lines failed, gave up or
-were invalid; 2 a flag, a file that is not a msgread report, or an output that
-exists (never overwritten); 3 an output that could not be written; 130
-interrupted.
+were invalid; 2 a flag, a file that is not a msgread report, an unusable
+--baseline, or an output that exists (never overwritten); 3 an output that could
+not be written; 4 worse than --baseline; 130 interrupted.
 
 Examples:
   msgread report out/migration.csv

@@ -177,7 +177,7 @@ func TestReportMergesShardsAndCountsAReportOnce(t *testing.T) {
 		in := writeInput(t, rows)
 		report := filepath.Join(dir, name)
 		e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-		if err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none", "--report", report, in}, e); err != nil {
+		if err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "5000", "--progress", "none", "--report", report, in}, e); err != nil {
 			t.Fatalf("%s: %v\n%s", name, err, errOut)
 		}
 		return report
@@ -219,7 +219,7 @@ func TestReportWithoutItsTimeline(t *testing.T) {
 	in := writeInput(t, 40, "u99,,1600000000") // one invalid line
 	report := filepath.Join(dir, "r.csv")
 	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-	if err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none", "--report", report, in}, e); exitCode(err) != exitRowsFailed {
+	if err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "5000", "--progress", "none", "--report", report, in}, e); exitCode(err) != exitRowsFailed {
 		t.Fatalf("run: %v\n%s", err, errOut)
 	}
 	if err := os.Remove(filepath.Join(dir, "r.timeline.csv")); err != nil {
@@ -299,7 +299,7 @@ func TestAppendedRunsFilesAreNumbered(t *testing.T) {
 	runTo := func(extra ...string) {
 		t.Helper()
 		e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-		err := run(context.Background(), append([]string{"run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none", "--report", report}, append(extra, in)...), e)
+		err := run(context.Background(), append([]string{"run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "5000", "--progress", "none", "--report", report}, append(extra, in)...), e)
 		if exitCode(err) != exitRowsFailed {
 			t.Fatalf("exit %d: %v\n%s", exitCode(err), err, errOut)
 		}
@@ -333,7 +333,7 @@ func TestReportOfAChainWhoseOldestReportIsGone(t *testing.T) {
 	r1, r2 := filepath.Join(dir, "r1.csv"), filepath.Join(dir, "r2.csv")
 	for _, args := range [][]string{{"--report", r1}, {"--resume", r1, "--report", r2}} {
 		e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-		if err := run(context.Background(), append(append([]string{"run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none"}, args...), in), e); err != nil {
+		if err := run(context.Background(), append(append([]string{"run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "5000", "--progress", "none"}, args...), in), e); err != nil {
 			t.Fatalf("%v\n%s", err, errOut)
 		}
 	}
@@ -351,5 +351,69 @@ func TestReportOfAChainWhoseOldestReportIsGone(t *testing.T) {
 	}
 	if !strings.Contains(errOut.String(), "r1.csv, the oldest report of the chain, is not there") {
 		t.Errorf("no note of the missing report:\n%s", errOut)
+	}
+}
+
+// TestReportComparesWithABaseline: a migration's rebuilt summary compared
+// with an earlier one's (--baseline): the same migration holds (exit as
+// its rows say); against a baseline whose p99 was half and that failed
+// nothing, the rebuilt one has regressed (exit 4, in the text and the
+// JSON's thresholds with the baseline's values).
+func TestReportComparesWithABaseline(t *testing.T) {
+	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Scenario: mockserver.Scenario{Ceiling: -1, Latency: mockserver.Latency{Kind: "fixed", Fixed: mockserver.Duration(5 * time.Millisecond)}}})
+	dir := t.TempDir()
+	report := filepath.Join(dir, "r.csv")
+	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
+	if err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin,
+		"--rate", "5000", "--progress", "none", "--report", report, writeInput(t, 60)}, e); err != nil {
+		t.Fatalf("run: %v\n%s", err, errOut)
+	}
+	base := filepath.Join(dir, "base.json")
+	e, _, errOut = testEnv(nil)
+	if err := run(context.Background(), []string{"report", "--summary-json", base, report}, e); err != nil {
+		t.Fatalf("report: %v\n%s", err, errOut)
+	}
+	e, _, errOut = testEnv(nil)
+	if err := run(context.Background(), []string{"report", "--baseline", base, report}, e); err != nil {
+		t.Fatalf("against itself: %v\n%s", err, errOut)
+	}
+	var doc map[string]any
+	data, _ := os.ReadFile(base)
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	lat := doc["latency"].(map[string]any)
+	lat["p99_ms"] = lat["p99_ms"].(float64) / 2
+	better := filepath.Join(dir, "better.json")
+	data, _ = json.Marshal(doc)
+	if err := os.WriteFile(better, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sum := filepath.Join(dir, "cmp.json")
+	e, out, errOut := testEnv(nil)
+	err := run(context.Background(), []string{"report", "--baseline", better, "--summary-json", sum, report}, e)
+	if exitCode(err) != exitThreshold {
+		t.Fatalf("against a baseline twice as fast: exit %d (%v), want 4\n%s", exitCode(err), err, errOut)
+	}
+	if !strings.Contains(out.String(), "threshold not met: ") || !strings.Contains(out.String(), "p99") {
+		t.Errorf("the text does not name the regression:\n%s", out)
+	}
+	var cmp struct {
+		Thresholds []struct {
+			Name     string   `json:"name"`
+			OK       bool     `json:"ok"`
+			Baseline *float64 `json:"baseline"`
+		} `json:"thresholds"`
+	}
+	data, _ = os.ReadFile(sum)
+	if err := json.Unmarshal(data, &cmp); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, v := range cmp.Thresholds {
+		found = found || v.Name == "baseline_p99" && !v.OK && v.Baseline != nil
+	}
+	if !found {
+		t.Errorf("thresholds %+v: want baseline_p99 not met, with the baseline's value", cmp.Thresholds)
 	}
 }

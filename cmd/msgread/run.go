@@ -50,7 +50,7 @@ func (o *runOptions) validate(args []string) error {
 
 func (o *runOptions) openSummary(e *env) (out *summaryOutput, err error) {
 	o.engine.summary, err = openSummary(e, "run", o.engine.summaryJSON, map[string]string{
-		"the input": o.input, "--report": o.engine.report, "--failed": o.failed, "--resume": o.resume, "--timeline": o.timeline, "--html": o.html})
+		"the input": o.input, "--report": o.engine.report, "--failed": o.failed, "--resume": o.resume, "--timeline": o.timeline, "--html": o.html, "--baseline": o.engine.thresholds.baseline.path})
 	return o.engine.summary, err
 }
 

@@ -4,8 +4,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -87,7 +92,10 @@ type target struct {
 	client *batch.Client
 	banner string
 	mock   *mockserver.Server // nil for a real target; the caller closes it
-	info   *digest.MockInfo   // the mock's scenario and seed; nil for a real target
+	// info is the mock's scenario and seed: the bundled mock's, or those
+	// a standalone mock at a loopback --endpoint gave; nil for a real
+	// target.
+	info *digest.MockInfo
 }
 
 // ceiling is the target's own limit in calls per second when known (the
@@ -102,10 +110,12 @@ func (t *target) ceiling() float64 {
 // describe names the target for a job's outputs: the mock's scenario, seed
 // and ceiling, or the real region or endpoint.
 func (t *target) describe(f targetFlags) batch.Target {
-	d := batch.Target{Name: "endpoint " + chatapi.RedactEndpoint(f.endpoint), Ceiling: t.ceiling(), Mock: t.info}
+	d := batch.Target{Name: "external endpoint " + chatapi.RedactEndpoint(f.endpoint), Ceiling: t.ceiling(), Mock: t.info}
 	switch {
+	case t.mock == nil && t.info != nil:
+		d.Name, d.Seed = "the mock at "+chatapi.RedactEndpoint(f.endpoint), t.info.Seed
 	case t.mock != nil:
-		d.Name, d.Seed = f.mock.scenario, f.mock.seed
+		d.Name, d.Seed = "the bundled mock", f.mock.seed
 		if t.mock.Config().Ceiling >= 0 {
 			d.CeilingAt = t.mock.LeftAt // the ceiling, less the mock's production traffic
 		}
@@ -193,11 +203,60 @@ func (t *targetFlags) realTarget(ctx context.Context, e *env, name string, maxRa
 			fmt.Fprintf(e.stderr, "msgread %s: warning: --rate %g is above the API's documented ceiling of 200 calls/s; expect 60007 answers\n", name, maxRate)
 		}
 	}
-	banner := fmt.Sprintf("against %s as %s of app %d", chatapi.RedactEndpoint(endpoint), t.app.admins.values[0], t.app.sdkappid)
-	if t.region != "" {
-		banner += fmt.Sprintf("\nmsgread %s: note: the webhook C2C.CallbackAfterMsgReport, if enabled, fires for every call: warn the owner of the app's callback endpoint", name)
+	tgt = &target{}
+	mockText := ""
+	if t.region == "" {
+		if tgt.info = standaloneMock(ctx, endpoint); tgt.info != nil {
+			mockText = fmt.Sprintf(" (a msgread mock: scenario %s, seed %d)", tgt.info.Scenario, tgt.info.Seed)
+		}
 	}
-	return &target{banner: banner}, endpoint, key, nil
+	tgt.banner = fmt.Sprintf("against %s%s as %s of app %d", chatapi.RedactEndpoint(endpoint), mockText, t.app.admins.values[0], t.app.sdkappid)
+	if t.region != "" {
+		tgt.banner += fmt.Sprintf("\nmsgread %s: note: the webhook C2C.CallbackAfterMsgReport, if enabled, fires for every call: warn the owner of the app's callback endpoint", name)
+	}
+	return tgt, endpoint, key, nil
+}
+
+// standaloneMockTimeout bounds the question to a loopback endpoint.
+const standaloneMockTimeout = 2 * time.Second
+
+// standaloneMock asks a loopback endpoint's GET /mock/stats for the
+// scenario and seed of the msgread mock serving there, so that the run's
+// reports name them; nil when the endpoint is not on loopback (a real
+// service is sent nothing but the run's calls), does not answer, or is no
+// msgread mock (or one too old to say).
+func standaloneMock(ctx context.Context, endpoint string) *digest.MockInfo {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return nil
+	}
+	host := u.Hostname()
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, standaloneMockTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(endpoint, "/")+"/mock/stats", nil)
+	if err != nil {
+		return nil
+	}
+	resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+	if err != nil {
+		return nil
+	}
+	defer resp.Body.Close()
+	var stats struct {
+		Scenario *string `json:"scenario"`
+		Seed     *uint64 `json:"seed"`
+	}
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&stats) != nil || stats.Scenario == nil || stats.Seed == nil {
+		return nil
+	}
+	name := *stats.Scenario
+	if name == "" {
+		name = "(unnamed)"
+	}
+	return &digest.MockInfo{Scenario: name, Seed: *stats.Seed}
 }
 
 // clientHeapLimit is the memory the Go runtime may grow to before the

@@ -14,6 +14,7 @@ type thresholdFlags struct {
 	minRate    float64
 	maxFailure float64
 	maxGaveUp  int
+	baseline   baselineFlags
 }
 
 // register adds the flags, the same in "run" and "load".
@@ -22,6 +23,7 @@ func (t *thresholdFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&t.minRate, "min-rate", 0, "threshold: the achieved rate at least this `fraction` of the target rate; 0 or off: not checked")
 	fs.IntVar(&t.maxGaveUp, "max-gave-up", -1, "threshold: at most this many `rows` gave up; -1 or off: not checked")
 	fs.Float64Var(&t.maxFailure, "max-failed", -1, "threshold: at most this `fraction` of the rows sent failed or gave up, checked at the end\n(--max-failure-rate stops the run early instead); -1 or off: not checked")
+	t.baseline.register(fs)
 }
 
 func (t *thresholdFlags) validate() error {
@@ -35,7 +37,7 @@ func (t *thresholdFlags) validate() error {
 	case t.maxGaveUp < -1:
 		return usageError("--max-gave-up must be -1 (off) or more")
 	}
-	return nil
+	return t.baseline.validate()
 }
 
 func (t *thresholdFlags) get(fromIntended bool) digest.Thresholds {

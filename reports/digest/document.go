@@ -45,8 +45,12 @@ type Document struct {
 	// AchievedRate the calls per second over the span of the calls, and
 	// RateRatio their ratio. ServerCeiling is the service's own limit when
 	// known (the bundled mock's), else null.
-	TargetRate    float64  `json:"target_rate"`
-	AchievedRate  float64  `json:"achieved_rate"`
+	TargetRate   float64 `json:"target_rate"`
+	AchievedRate float64 `json:"achieved_rate"`
+	// SendRate is the rows sent a second from the start to the last
+	// first try: the pace that the tail of retries after it does not blur
+	// (a short run's AchievedRate moves with it); --baseline compares it.
+	SendRate      float64  `json:"send_rate"`
 	RateRatio     float64  `json:"rate_ratio"`
 	Profile       string   `json:"profile"`
 	ServerCeiling *float64 `json:"server_ceiling"`
@@ -201,7 +205,7 @@ func NewDocument(s Summary, r RunInfo) Document {
 		InputRows: s.InputRows, BlankLines: s.BlankLines, Rows: map[reports.Status]int{},
 		Reported: s.Reported, CarriedOver: s.CarriedOver, NotFinished: s.NotFinished,
 		RowsByErrorCode: nonNil(s.ByCode),
-		TargetRate:      s.TargetRate, AchievedRate: s.Rate, RateRatio: s.RateRatio, Profile: s.Profile,
+		TargetRate:      s.TargetRate, AchievedRate: s.Rate, SendRate: s.SendRate(), RateRatio: s.RateRatio, Profile: s.Profile,
 		PeakInOneSecond: s.PeakWindow, Throttles: s.Throttles, LowestRate: s.LowestRate, Share: s.Share, Quota: s.Quota, Callbacks: s.Callbacks,
 		Latency: s.Latency, LatencyFromIntended: s.LatencyIntended, LateCalls: s.Late,
 		Outages: s.Outages, OutageSeconds: s.OutageSeconds, Resent: s.Resent,

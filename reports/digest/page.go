@@ -12,9 +12,17 @@ import (
 
 // Page is what the HTML report shows.
 type Page struct {
-	Title    string
+	Title string
+	// Command is the run's: "run" or "load" (the headline's p99 is from
+	// the intended send for a load test, as its thresholds).
+	Command string
+	// Scenario names the target (see TargetText): the mock's scenario, or
+	// "external endpoint URL", "region NAME"; Mock is the mock's scenario
+	// and seed when the target is one (the bundled mock, or a standalone
+	// one that said them), else nil. Seed is Mock's seed, for older callers.
 	Scenario string
 	Seed     uint64
+	Mock     *MockInfo
 	// Ceiling is the target's own limit (the mock's), drawn on the rate
 	// chart; zero for none. Ceilings, when set, is its limit in each second
 	// of the timeline, for a limit that changes.
@@ -44,13 +52,14 @@ type Page struct {
 // against the ceiling, latency percentiles over time, errors by code) and the
 // summary. It needs no server, no script and no network to open.
 func WriteHTML(w io.Writer, p Page) error {
+	headline := NewHeadline(p) // over every second: the throttled share counts the last
 	// The last second is cut short by the run's end: its counts would
 	// draw a drop that never happened.
 	if n := len(p.Timeline); n > 1 {
 		p.Timeline = p.Timeline[:n-1]
 	}
 	codes := codeRows(p.Summary.AttemptCodes, p.Summary.AttemptClasses, p.Explain)
-	return pageTemplate.Execute(w, view{Page: p, Steps: stepRows(p.Timeline, p.Bounds),
+	return pageTemplate.Execute(w, view{Page: p, Headline: headline, Steps: stepRows(p.Timeline, p.Bounds),
 		RateChart:    rateChart(p),
 		LatencyChart: latencyChart(p.Timeline, p.Bounds, p.Runs),
 		ErrorChart:   errorChart(codes),
@@ -105,6 +114,7 @@ func stepRows(tl []Second, bounds []time.Duration) []StepRow {
 type view struct {
 	Steps []StepRow
 	Page
+	Headline                                                      []HeadlineItem
 	Codes                                                         []CodeRow
 	RateChart, LatencyChart, ErrorChart, ShareChart, Distribution template.HTML
 	Statuses                                                      []reports.Status
@@ -158,6 +168,14 @@ var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
 	"f1":   func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) },
 	"wall": func(d time.Duration) string { return d.Round(time.Millisecond).String() },
 	"inc":  func(i int) int { return i + 1 },
+	"hasBaseline": func(vs []Verdict) bool {
+		for _, v := range vs {
+			if v.Baseline != nil {
+				return true
+			}
+		}
+		return false
+	},
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <title>{{.Title}}</title>
@@ -167,12 +185,16 @@ h1{font-size:22px}h2{font-size:17px;margin-top:28px}
 table{border-collapse:collapse}td,th{padding:3px 12px;border-bottom:1px solid #eee;text-align:left}
 .chart{width:100%;height:auto;border:1px solid #eee}
 .breach{color:#b00;font-weight:bold}.ok{color:#080;font-weight:bold}
+#headline{border:2px solid #888;margin:12px 0 20px}#headline th{width:7em}#headline td{font-size:17px}#headline .bad{color:#b00}
 </style></head><body>
 <h1>{{.Title}}</h1>
-<p>Scenario <b>{{.Scenario}}</b>, seed {{.Seed}}; rate {{.Summary.Profile}}; generated {{.Generated.Format "2006-01-02 15:04:05 MST"}}.</p>
+<table id="headline">
+{{range .Headline}}<tr><th>{{.Label}}</th><td{{if .Bad}} class="bad"{{end}}>{{.Text}}</td></tr>
+{{end}}</table>
+<p>Rate {{.Summary.Profile}}; generated {{.Generated.Format "2006-01-02 15:04:05 MST"}}.</p>
 <h2>Thresholds</h2>
-{{if .Summary.Thresholds}}<table><tr><th>threshold</th><th>limit</th><th>this run</th><th>verdict</th></tr>
-{{range .Summary.Thresholds}}<tr><td>{{.Name}}</td><td>{{.LimitText}}</td><td>{{.Text}}</td><td class="{{if .OK}}ok{{else}}breach{{end}}">{{if .OK}}held{{else}}not met{{end}}</td></tr>
+{{if .Summary.Thresholds}}{{$base := hasBaseline .Summary.Thresholds}}<table><tr><th>threshold</th><th>limit</th>{{if $base}}<th>baseline</th>{{end}}<th>this run</th><th>verdict</th></tr>
+{{range .Summary.Thresholds}}<tr><td>{{.Name}}</td><td>{{.LimitText}}</td>{{if $base}}<td>{{.BaselineText}}</td>{{end}}<td>{{.Text}}</td><td class="{{if .OK}}ok{{else}}breach{{end}}">{{if .OK}}held{{else}}not met{{end}}</td></tr>
 {{end}}</table>{{else}}<p>No thresholds set.</p>{{end}}
 {{with .Verify}}<h2>Verified</h2>
 <p>A sample of {{.Sampled}} ok rows ({{.Sample}}) read back with get_c2c_unread_msg_num: <span class="{{if or .Unread .Errors}}breach{{else}}ok{{end}}">{{.Read}} read</span>, {{.Unread}} unread ({{.UnreadAfterPastReadTime}} of them marked with a past read time, whose later messages stay unread by design), {{.Errors}} in error{{if .Stopped}}; {{.Stopped}}{{end}}. Rows in <code>{{.Report}}</code>.</p>
@@ -211,7 +233,7 @@ table{border-collapse:collapse}td,th{padding:3px 12px;border-bottom:1px solid #e
 <tr><th>slowed down</th><td>{{.Summary.Throttles}} times{{if .Summary.Throttles}}, lowest {{f1 .Summary.LowestRate}} calls/s{{end}}</td></tr>
 {{with .Summary.Callbacks}}<tr><th>callbacks</th><td>to {{.URL}}: {{.Sent}} C2C.CallbackAfterMsgReport sent · {{.Answered}} answered 2xx · {{.Failed}} failed · {{.Dropped}} dropped (queue full) · {{.Pending}} not delivered by the end; the endpoint answered in p50 {{f1 .Latency.P50}} ms · p99 {{f1 .Latency.P99}} ms; {{.Alerts.Sent}} Alert.RequestOverLimit sent, {{.Alerts.Answered}} answered</td></tr>{{end}}
 {{with .Summary.Quota}}{{if .Seconds}}<tr><th>quota</th><td>took {{pct .Share}} of the calls the service had left (from 5 s after each change, {{.Seconds}} s measured); {{pct .Throttled}} of calls answered "slow down"</td></tr>{{end}}{{if .ProductionCalls}}<tr><th>production traffic</th><td>{{.ProductionCalls}} calls, {{.ProductionRefused}} refused by the ceiling ({{pct2 .ProductionShare}})</td></tr>{{end}}{{end}}
-<tr><th>projection</th><td>{{.Projection.Rows}} rows would take {{f1 .Projection.Hours}} hours under this scenario</td></tr>
+{{if .Projection.Rows}}<tr><th>projection</th><td>{{.Projection.Rows}} rows would take {{f1 .Projection.Hours}} hours under this scenario</td></tr>{{end}}
 </table>
 </body></html>
 `))

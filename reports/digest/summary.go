@@ -184,6 +184,20 @@ func (s *Summary) Account(written, carried int, unwritten []reports.Record) erro
 		ErrUnbalanced, s.InputRows, written, carried, s.NotFinished, written+carried+s.NotFinished)
 }
 
+// SendRate is the rows sent a second while first tries were being sent:
+// from the run's start to its last first try (Offering). Unlike Rate, the
+// retries that go out after the last first try do not blur it, so it is
+// what a comparison with a baseline holds a run to. Zero when no row was
+// sent.
+func (s Summary) SendRate() float64 {
+	sent, _ := s.Sent()
+	sent += s.SentNotFinished
+	if sent == 0 || s.Offering <= 0 {
+		return 0
+	}
+	return float64(sent) / s.Offering.Seconds()
+}
+
 // Sent returns the rows that were sent (ok, failed or gave up) and, of them,
 // the rows that failed or gave up.
 func (s Summary) Sent() (sent, failed int) {

@@ -19,18 +19,26 @@ type Thresholds struct {
 	MaxFailed *float64
 	// MaxGaveUp bounds the rows that gave up.
 	MaxGaveUp *int
+	// Baseline compares the run with an earlier one's summary (the p99
+	// from the intended send when P99FromIntended is set, as MaxP99).
+	Baseline *BaselineCheck
 }
 
 // Verdict is one threshold set for a run, and how the run measured against
 // it: Limit and Actual are in the threshold's unit (milliseconds for
 // max_p99, a fraction for min_rate and max_failed, rows for max_gave_up).
 type Verdict struct {
-	// Name is the threshold's field: "max_p99", "min_rate", "max_failed"
-	// or "max_gave_up".
+	// Name is the threshold's field: "max_p99", "min_rate", "max_failed",
+	// "max_gave_up", or a comparison with a baseline: "baseline_p99" (ms),
+	// "baseline_rate" (achieved calls/s) or "baseline_failed" (a fraction).
 	Name   string  `json:"name"`
 	Limit  float64 `json:"limit"`
 	Actual float64 `json:"actual"`
 	OK     bool    `json:"ok"`
+	// Baseline is the baseline run's value, in Actual's unit, for the
+	// comparisons with one (baseline_p99, baseline_rate, baseline_failed);
+	// absent for the others.
+	Baseline *float64 `json:"baseline,omitempty"`
 	// LimitText is the limit as it was given ("2s", "0.97"); Text says in
 	// words what the run did.
 	LimitText string `json:"-"`
@@ -66,6 +74,9 @@ func (t Thresholds) Check(s Summary) []Verdict {
 		n := s.ByStatus[reports.StatusGaveUp]
 		out = append(out, Verdict{Name: "max_gave_up", Limit: float64(*t.MaxGaveUp), Actual: float64(n), OK: n <= *t.MaxGaveUp, LimitText: fmt.Sprint(*t.MaxGaveUp),
 			Text: fmt.Sprintf("%d rows gave up", n)})
+	}
+	if t.Baseline != nil {
+		out = append(out, t.Baseline.verdicts(s, t.P99FromIntended)...)
 	}
 	return out
 }
