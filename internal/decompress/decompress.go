@@ -123,6 +123,18 @@ func FromName(name string) Format {
 	return Plain
 }
 
+// TrimExt returns name without the extension of a compressed file (.gz,
+// .gzip, .zst, .zstd), if it has one: rows.csv.gz gives rows.csv.
+func TrimExt(name string) string {
+	lower := strings.ToLower(name)
+	for _, ext := range []string{".gz", ".gzip", ".zst", ".zstd"} {
+		if strings.HasSuffix(lower, ext) {
+			return name[:len(name)-len(ext)]
+		}
+	}
+	return name
+}
+
 // Mismatch words a name that claims another format than the content's, or
 // "" when they agree.
 func Mismatch(name string, content Format) string {
@@ -190,7 +202,7 @@ func NewReader(r io.Reader, format Format) (*Reader, error) {
 	case Plain:
 		d.r = src
 	case Gzip:
-		d.r = &lazyGzip{src: src}
+		d.r = &gzipStream{br: bufio.NewReaderSize(src, 32<<10)}
 	case Zstd:
 		z, err := zstd.NewReader(src, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
 			zstd.WithDecoderMaxWindow(MaxWindow), zstd.WithDecoderMaxMemory(MaxWindow))
@@ -202,22 +214,50 @@ func NewReader(r io.Reader, format Format) (*Reader, error) {
 	return d, nil
 }
 
-// lazyGzip reads a gzip stream whose header is read at the first Read,
-// so that its error comes as the stream's others do.
-type lazyGzip struct {
-	src io.Reader
-	z   *gzip.Reader
+// gzipStream reads a gzip stream member after member (gzip -c a >> f;
+// gzip -c b >> f makes two), its first header read at the first Read so
+// that its error comes as the stream's others do. What follows a member
+// must be another member, told by its magic, or nothing: anything else is
+// errTrailing, not a member cut short.
+type gzipStream struct {
+	br *bufio.Reader
+	z  *gzip.Reader
 }
 
-func (g *lazyGzip) Read(p []byte) (int, error) {
+// errTrailing is bytes after the end of a stream that are not another.
+var errTrailing = errors.New("bytes after the end of the stream are not another stream")
+
+func (g *gzipStream) Read(p []byte) (int, error) {
 	if g.z == nil {
-		z, err := gzip.NewReader(g.src)
+		z, err := gzip.NewReader(g.br)
 		if err != nil {
 			return 0, err
 		}
+		z.Multistream(false)
 		g.z = z
 	}
-	return g.z.Read(p)
+	for {
+		n, err := g.z.Read(p)
+		if !errors.Is(err, io.EOF) {
+			return n, err
+		}
+		head, perr := g.br.Peek(len(magicGzip))
+		switch {
+		case len(head) == 0 && errors.Is(perr, io.EOF):
+			return n, io.EOF
+		case !bytes.Equal(head, magicGzip) && (perr == nil || errors.Is(perr, io.EOF)):
+			return n, errTrailing
+		case perr != nil:
+			return n, perr
+		}
+		if err := g.z.Reset(g.br); err != nil {
+			return n, err
+		}
+		g.z.Multistream(false)
+		if n > 0 {
+			return n, nil
+		}
+	}
 }
 
 // Read reads decompressed bytes.
@@ -267,7 +307,7 @@ func (e *StreamError) Error() string {
 	case errors.Is(e.Err, zstd.ErrWindowSizeExceeded), errors.Is(e.Err, zstd.ErrDecoderSizeExceeded):
 		return fmt.Sprintf("%v: a frame asks for more than %d MiB of history (made with zstd --long or --ultra?); msgread decodes windows up to %d MiB to keep its memory bounded: "+
 			"recompress it with zstd -19 or a lower level, without --long", ErrWindowTooLarge, MaxWindow>>20, MaxWindow>>20)
-	case errors.Is(e.Err, gzip.ErrHeader) && e.After > 0, errors.Is(e.Err, zstd.ErrMagicMismatch) && e.After > 0:
+	case errors.Is(e.Err, errTrailing), errors.Is(e.Err, zstd.ErrMagicMismatch) && e.After > 0:
 		return fmt.Sprintf("the %s stream is followed by bytes that are no %s stream (garbage after its end, or a damaged file)", f, f)
 	case errors.Is(e.Err, gzip.ErrChecksum), errors.Is(e.Err, zstd.ErrCRCMismatch):
 		return fmt.Sprintf("the %s stream is damaged: its checksum does not match its data", f)
