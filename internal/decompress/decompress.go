@@ -260,7 +260,9 @@ func (g *gzipStream) Read(p []byte) (int, error) {
 	}
 }
 
-// Read reads decompressed bytes.
+// Read reads decompressed bytes. Once the stream ends (or fails), its
+// decoder is released: a reader kept after its end (a first pass of
+// check, while the second runs) holds no window.
 func (d *Reader) Read(p []byte) (int, error) {
 	if d.err != nil {
 		return 0, d.err
@@ -268,8 +270,10 @@ func (d *Reader) Read(p []byte) (int, error) {
 	n, err := d.r.Read(p)
 	d.out += int64(n)
 	switch {
-	case err == nil, errors.Is(err, io.EOF) && d.src.err == nil:
-		return n, err
+	case err == nil:
+		return n, nil
+	case errors.Is(err, io.EOF) && d.src.err == nil:
+		d.err = err
 	case d.src.err != nil:
 		d.err = d.src.err
 	case d.Format == Plain:
@@ -277,12 +281,18 @@ func (d *Reader) Read(p []byte) (int, error) {
 	default:
 		d.err = &StreamError{Format: d.Format, Err: err, After: d.out}
 	}
+	d.Close()
 	return n, d.err
 }
 
-// Close releases the decoder (not the reader beneath).
+// Close releases the decoder (not the reader beneath); Read then returns
+// its error, or io.EOF.
 func (d *Reader) Close() error {
 	d.close()
+	d.close, d.r = func() {}, nil
+	if d.err == nil {
+		d.err = io.EOF
+	}
 	return nil
 }
 
