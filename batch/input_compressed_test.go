@@ -220,7 +220,7 @@ func TestCompressedInputCutShortNamesTheLine(t *testing.T) {
 				continue
 			}
 			if errors.Is(err, io.EOF) || !errors.Is(err, batch.ErrBadInput) || !strings.Contains(err.Error(), c.want) ||
-				!strings.Contains(err.Error(), fmt.Sprintf("after line %d", last)) {
+				!strings.Contains(err.Error(), fmt.Sprintf("standard input: after line %d", last)) {
 				t.Errorf("%s on standard input: %v after line %d; want an input error naming that line", c.name, err, last)
 			}
 			break

@@ -112,6 +112,10 @@ func openStream(ctx context.Context, path string, r io.Reader, closeFile func() 
 		d.Close()
 		return nil, fail(withNote(err, path, d.Format))
 	}
+	in.name = "standard input"
+	if path != "-" {
+		in.name = "input " + safetext.Quote(path)
+	}
 	closeAll := func() error { d.Close(); return closeFile() }
 	return &InputFile{Input: in, Path: path, close: closeAll, Lines: -1, Format: d.Format, Note: mismatch(path, d.Format)}, nil
 }
@@ -163,6 +167,7 @@ func (in *InputFile) read(ctx context.Context, f *os.File) (*Input, func(), erro
 		closeReader()
 		return nil, nil, err
 	}
+	rd.name = "input " + safetext.Quote(in.Path)
 	return rd, closeReader, nil
 }
 
