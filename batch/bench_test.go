@@ -4,15 +4,20 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/klauspost/compress/zstd"
 	"github.com/msgread/msgread/batch"
+
 	"github.com/msgread/msgread/batch/chatapi"
+	"github.com/msgread/msgread/internal/decompress"
 	"github.com/msgread/msgread/internal/memtest"
 	"github.com/msgread/msgread/mockserver"
 	"github.com/msgread/msgread/reports"
@@ -207,21 +212,8 @@ var benchMemoryRows = []int{100_000, 1_000_000, 3_000_000}
 // and the time. Targets (issue 13): at most 128 MB and 15 s.
 // MSGREAD_BENCH_LINES changes the row count.
 func BenchmarkCheckMemory(b *testing.B) {
-	rows := 10_000_000
-	if s := os.Getenv("MSGREAD_BENCH_LINES"); s != "" {
-		fmt.Sscan(s, &rows)
-	}
-	path := filepath.Join(b.TempDir(), "in.csv")
-	f, err := os.Create(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	if err := batch.Generate(context.Background(), w, batch.GenConfig{Rows: int64(rows), Seed: 1}); err != nil {
-		b.Fatal(err)
-	}
-	w.Flush()
-	f.Close()
+	rows := benchCheckRows()
+	path := writeGenInput(b, rows, "in.csv", nil)
 	open := func() (*batch.Input, error) {
 		f, err := os.Open(path)
 		if err != nil {
@@ -245,4 +237,87 @@ func BenchmarkCheckMemory(b *testing.B) {
 		b.ReportMetric(elapsed.Seconds(), "s")
 		b.ReportMetric(float64(res.Duplicates), "duplicates")
 	}
+}
+
+// BenchmarkCheckMemoryZstd is BenchmarkCheckMemory for the same rows in a
+// .csv.zst made with the largest window msgread decodes (8 MiB, zstd -19's),
+// opened as msgread check opens it (OpenInput: the header, the lines
+// counted, two passes, each decompressing the file). Target (issue 23):
+// at most 128 MB, as for the plain file.
+func BenchmarkCheckMemoryZstd(b *testing.B) {
+	rows := benchCheckRows()
+	path := writeGenInput(b, rows, "in.csv.zst", func(w io.Writer) (io.WriteCloser, error) {
+		return zstd.NewWriter(w, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithWindowSize(decompress.MaxWindow))
+	})
+	debug.FreeOSMemory() // the encoder's memory is not check's
+	b.ResetTimer()
+	for range b.N {
+		runtime.GC()
+		peak := memtest.Sample()
+		start := time.Now()
+		in, err := batch.OpenInput(context.Background(), path, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		reopen := func() (*batch.Input, error) {
+			again, closeAgain, _, err := in.Reopen(context.Background())
+			if err == nil {
+				b.Cleanup(func() { closeAgain() })
+			}
+			return again, err
+		}
+		res, err := batch.CheckOpened(context.Background(), in.Input, reopen, int(in.Rows()), func(batch.Finding) {})
+		elapsed := time.Since(start)
+		in.Close()
+		_, _, rss := peak()
+		if err != nil || res.Rows != rows || res.Duplicates == 0 || in.Format != decompress.Zstd {
+			b.Fatalf("%v: %+v", err, res)
+		}
+		b.ReportMetric(float64(rss)/(1<<20), "peak-RSS-MB")
+		b.ReportMetric(elapsed.Seconds(), "s")
+		b.ReportMetric(float64(res.Duplicates), "duplicates")
+	}
+}
+
+// benchCheckRows is the check benchmarks' row count: 10 M, or
+// MSGREAD_BENCH_LINES.
+func benchCheckRows() int {
+	rows := 10_000_000
+	if s := os.Getenv("MSGREAD_BENCH_LINES"); s != "" {
+		fmt.Sscan(s, &rows)
+	}
+	return rows
+}
+
+// writeGenInput writes rows as msgread gen does (seed 1) to name in a
+// temporary directory, through compress when it is not nil, and returns
+// its path.
+func writeGenInput(b *testing.B, rows int, name string, compress func(io.Writer) (io.WriteCloser, error)) string {
+	path := filepath.Join(b.TempDir(), name)
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	var w io.Writer = f
+	var c io.WriteCloser
+	if compress != nil {
+		if c, err = compress(f); err != nil {
+			b.Fatal(err)
+		}
+		w = c
+	}
+	bw := bufio.NewWriterSize(w, 1<<20)
+	if err := batch.Generate(context.Background(), bw, batch.GenConfig{Rows: int64(rows), Seed: 1}); err != nil {
+		b.Fatal(err)
+	}
+	if err := bw.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	if c != nil {
+		if err := c.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return path
 }

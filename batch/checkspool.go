@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/msgread/msgread/internal/decompress"
 )
 
 // CheckOpened is Check for an input open already for its first pass,
@@ -18,7 +20,8 @@ func CheckOpened(ctx context.Context, first *Input, reopen func() (*Input, error
 // CheckReader is Check for an input that can be read only once (standard
 // input, a pipe): the first pass copies what it reads from r to a
 // temporary file (in os.TempDir), which the second pass reads; the copy is
-// removed before CheckReader returns. name names the input in the error
+// removed before CheckReader returns. An input compressed with gzip or
+// zstd is read decompressed, and copied as it comes, compressed. name names the input in the error
 // of a copy that cannot be made.
 //
 // An input whose header cannot be read or is unusable is refused before
@@ -32,10 +35,20 @@ func CheckReader(ctx context.Context, r io.Reader, name string, found func(Findi
 		return CheckResult{}, err
 	}
 	defer s.remove()
-	first, err := NewInputContext(ctx, io.TeeReader(r, s))
+	var src io.Reader = r
+	if f, ok := r.(*os.File); !ok || !isRegular(f) {
+		src = &ctxReader{ctx: ctx, r: r} // a pipe or a terminal may block for ever
+	}
+	d, err := decompress.Open(io.TeeReader(src, s))
+	if err != nil {
+		return CheckResult{}, &HeaderError{Err: streamOpenError(ctx, err)}
+	}
+	defer d.Close()
+	first, err := newInput(ctx, d)
 	if err != nil {
 		return CheckResult{}, &HeaderError{Err: err}
 	}
+	s.format = d.Format
 	return CheckOpened(ctx, first, s.open, 0, found)
 }
 
@@ -83,6 +96,10 @@ type spool struct {
 	name string // the input's
 	file *os.File
 	w    *bufio.Writer
+	// format is the input's: the copy is decompressed as it is.
+	format decompress.Format
+	// reader is the decompressor of the second pass.
+	reader *decompress.Reader
 }
 
 func newSpool(name string) (*spool, error) {
@@ -110,7 +127,12 @@ func (s *spool) open() (*Input, error) {
 	if _, err := s.file.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}
-	return NewInput(s.file)
+	d, err := decompress.NewReader(s.file, s.format)
+	if err != nil {
+		return nil, err
+	}
+	s.reader = d
+	return NewInput(d)
 }
 
 func (s *spool) error(err error) error {
@@ -119,6 +141,9 @@ func (s *spool) error(err error) error {
 
 // remove closes and removes the copy.
 func (s *spool) remove() error {
+	if s.reader != nil {
+		s.reader.Close()
+	}
 	s.file.Close()
 	return os.Remove(s.file.Name())
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/msgread/msgread/batch/chatapi"
 	"github.com/msgread/msgread/internal/csvline"
+	"github.com/msgread/msgread/internal/decompress"
 	"github.com/msgread/msgread/internal/safetext"
 	"github.com/msgread/msgread/reports"
 )
@@ -104,6 +105,9 @@ type Input struct {
 	// repeated header; headerLine is the header's line as the file has it.
 	names      []string
 	headerLine []byte
+	// name names the input in the error of a compressed stream found
+	// damaged under the run ("" when the caller names it).
+	name string
 }
 
 // NewInput reads the header of the CSV in r and checks that the required
@@ -283,6 +287,10 @@ func (in *Input) readError(l csvline.Line, err error) error {
 	if changedUnder(err) {
 		return fmt.Errorf("%w; line %d was the last read whole, and what follows is not read (the line the new end cuts short is not sent)",
 			err, in.lines.Lines())
+	}
+	var damaged *decompress.StreamError
+	if errors.As(err, &damaged) && in.name != "" {
+		return fmt.Errorf("%w: %s: after line %d: %v", ErrBadInput, in.name, in.lines.Lines(), err)
 	}
 	return fmt.Errorf("%w: after line %d: %v", ErrBadInput, in.lines.Lines(), err)
 }

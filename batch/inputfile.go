@@ -3,11 +3,14 @@ package batch
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 
+	"github.com/msgread/msgread/internal/decompress"
 	"github.com/msgread/msgread/internal/fsopen"
+	"github.com/msgread/msgread/internal/safetext"
 )
 
 // InputFile is an opened INPUT: its rows, and its line count when it is a
@@ -40,6 +43,14 @@ type InputFile struct {
 	at os.FileInfo
 	// unended says the file's last line had no line end then.
 	unended bool
+	// Format is how the input is stored: plain, or compressed with gzip
+	// or zstd (told by its first bytes). A compressed input is read
+	// decompressed; Lines counts the lines of what it holds.
+	Format decompress.Format
+	// Note says that the input's name claims another format than its
+	// content's (a .csv that is gzip, a .csv.gz that is plain): it is read
+	// as its content says. "" when they agree.
+	Note string
 }
 
 // InputError is an input that could not be opened: Phase says in which
@@ -56,15 +67,14 @@ func (e *InputError) Unwrap() error { return e.Err }
 // OpenInput opens INPUT ("-" for stdin) and reads its header. A regular
 // file's lines are counted first, up to its size now, and it is read up
 // to that size (see InputFile); anything else (a pipe, a device,
-// /dev/stdin) is streamed once. Every error is an *InputError.
+// /dev/stdin) is streamed once. An input compressed with gzip or zstd,
+// as its first bytes say whatever its name, is read decompressed: its
+// lines, line numbers and rows are those of the CSV it holds. Every error
+// is an *InputError.
 func OpenInput(ctx context.Context, path string, stdin io.Reader) (*InputFile, error) {
 	fail := func(phase string, err error) error { return &InputError{Path: path, Phase: phase, Err: err} }
 	if path == "-" {
-		in, err := NewInputContext(ctx, stdin)
-		if err != nil {
-			return nil, fail("reading the header", err)
-		}
-		return &InputFile{Input: in, Path: path, close: func() error { return nil }, Lines: -1}, nil
+		return openStream(ctx, path, stdin, func() error { return nil })
 	}
 	f, err := fsopen.OpenRead(ctx, path)
 	if err != nil {
@@ -72,30 +82,170 @@ func OpenInput(ctx context.Context, path string, stdin io.Reader) (*InputFile, e
 	}
 	st, err := f.Stat()
 	if err != nil || !st.Mode().IsRegular() {
-		in, err := NewInputContext(ctx, f)
-		if err != nil {
-			f.Close()
-			return nil, fail("reading the header", err)
-		}
-		return &InputFile{Input: in, Path: path, close: f.Close, Lines: -1}, nil
+		return openStream(ctx, path, f, f.Close)
 	}
-	// The header first: a file that is no CSV (gigabytes of NULs, say) is
-	// refused at once, not after its lines are counted.
-	if _, err := NewFileInput(ctx, f, st.Size()); err != nil {
-		f.Close()
-		return nil, fail("reading the header", err)
-	}
-	lines, unended, err := countLines(ctx, io.NewSectionReader(f, 0, st.Size()))
+	in, err := openFile(ctx, path, f, st)
 	if err != nil {
 		f.Close()
+		return nil, err
+	}
+	return in, nil
+}
+
+// openStream opens an input read once (standard input, a pipe, a device),
+// decompressed when its first bytes say so; closeFile closes what r reads.
+func openStream(ctx context.Context, path string, r io.Reader, closeFile func() error) (*InputFile, error) {
+	fail := func(err error) error {
+		closeFile()
+		return &InputError{Path: path, Phase: "reading the header", Err: err}
+	}
+	src := r
+	if f, ok := r.(*os.File); !ok || !isRegular(f) {
+		src = &ctxReader{ctx: ctx, r: r} // a pipe or a terminal may block for ever
+	}
+	d, err := decompress.Open(src)
+	if err != nil {
+		return nil, fail(streamOpenError(ctx, err))
+	}
+	in, err := newInput(ctx, d)
+	if err != nil {
+		d.Close()
+		return nil, fail(withNote(err, path, d.Format))
+	}
+	in.name = "standard input"
+	if path != "-" {
+		in.name = "input " + safetext.Quote(path)
+	}
+	closeAll := func() error { d.Close(); return closeFile() }
+	return &InputFile{Input: in, Path: path, close: closeAll, Lines: -1, Format: d.Format, Note: mismatch(path, d.Format)}, nil
+}
+
+// openFile opens a regular file input f (whose Stat is st): its header
+// first (a file that is no CSV, gigabytes of NULs say, is refused at once,
+// not after its lines are counted), then its lines counted, then the
+// reader of the run.
+func openFile(ctx context.Context, path string, f *os.File, st os.FileInfo) (*InputFile, error) {
+	fail := func(phase string, err error) error { return &InputError{Path: path, Phase: phase, Err: err} }
+	format, err := sniffFile(f)
+	if err != nil {
+		return nil, fail("reading the header", err)
+	}
+	file := &InputFile{Path: path, Format: format, Note: mismatch(path, format), at: st}
+	if err := file.checkHeader(ctx, f); err != nil {
+		return nil, fail("reading the header", withNote(err, path, format))
+	}
+	if file.Lines, file.unended, err = file.countLines(ctx, f); err != nil {
 		return nil, fail("counting the lines", err)
 	}
-	in, err := NewFileInput(ctx, f, st.Size())
+	in, closeReader, err := file.read(ctx, f)
 	if err != nil {
-		f.Close()
 		return nil, fail("reading the header", err)
 	}
-	return &InputFile{Input: in, Path: path, close: f.Close, Lines: lines, at: st, unended: unended}, nil
+	file.Input, file.close = in, func() error { closeReader(); return f.Close() }
+	return file, nil
+}
+
+// checkHeader reads the header of f, and nothing more.
+func (in *InputFile) checkHeader(ctx context.Context, f *os.File) error {
+	_, closeReader, err := in.read(ctx, f)
+	if err == nil {
+		closeReader()
+	}
+	return err
+}
+
+// read returns a reader of f from its start, up to its size when it was
+// opened, decompressed as its format says, and the function that releases
+// its decoder.
+func (in *InputFile) read(ctx context.Context, f *os.File) (*Input, func(), error) {
+	r, closeReader, err := in.bytes(f)
+	if err != nil {
+		return nil, nil, err
+	}
+	rd, err := newInput(ctx, r)
+	if err != nil {
+		closeReader()
+		return nil, nil, err
+	}
+	rd.name = "input " + safetext.Quote(in.Path)
+	return rd, closeReader, nil
+}
+
+// bytes returns f's bytes up to its size when it was opened (as
+// NewFileInput reads them), decompressed as its format says.
+func (in *InputFile) bytes(f *os.File) (io.Reader, func(), error) {
+	sized := &sizedReader{f: f, size: in.at.Size()}
+	if in.Format == decompress.Plain {
+		return sized, func() {}, nil
+	}
+	d, err := decompress.NewReader(sized, in.Format)
+	if err != nil {
+		return nil, nil, err
+	}
+	return d, func() { d.Close() }, nil
+}
+
+// countLines counts the lines of f, decompressed, up to its size when it
+// was opened. An error names the lines counted before it.
+func (in *InputFile) countLines(ctx context.Context, f *os.File) (n int64, unended bool, err error) {
+	if in.Format == decompress.Plain {
+		return countLines(ctx, io.NewSectionReader(f, 0, in.at.Size()))
+	}
+	r, closeReader, err := in.bytes(f)
+	if err != nil {
+		return 0, false, err
+	}
+	defer closeReader()
+	return countLines(ctx, r)
+}
+
+// sniffFile returns the format of f's content, from its first bytes.
+func sniffFile(f *os.File) (decompress.Format, error) {
+	head := make([]byte, decompress.HeadLen)
+	n, err := f.ReadAt(head, 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return decompress.Plain, err
+	}
+	format, err := decompress.Sniff(head[:n])
+	if err != nil {
+		return format, fmt.Errorf("%w: %w", ErrBadInput, err)
+	}
+	return format, nil
+}
+
+// streamOpenError is the error of a stream's first bytes: ctx's when it
+// ended the read, an unsupported format as ErrBadInput.
+func streamOpenError(ctx context.Context, err error) error {
+	var unsupported *decompress.UnsupportedError
+	switch {
+	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
+		return fmt.Errorf("batch: input: reading stopped in the header: %w", context.Canceled)
+	case errors.As(err, &unsupported):
+		return fmt.Errorf("%w: %w", ErrBadInput, err)
+	}
+	return fmt.Errorf("%w: header: %w", ErrBadInput, err)
+}
+
+// withNote adds to the error of an input's header what its name claims,
+// when its content is not that: a .csv.gz that is no gzip, say, refused
+// as a CSV.
+func withNote(err error, path string, format decompress.Format) error {
+	if path == "-" || decompress.Mismatch(path, format) == "" || errors.Is(err, context.Canceled) {
+		return err
+	}
+	return fmt.Errorf("%w (%s)", err, decompress.Mismatch(path, format))
+}
+
+// mismatch is the note of an input whose name claims another format than
+// its content's ("" for standard input, which has no name).
+func mismatch(path string, format decompress.Format) string {
+	if path == "-" {
+		return ""
+	}
+	if note := decompress.Mismatch(path, format); note != "" {
+		return fmt.Sprintf("input %s: %s", safetext.Quote(path), note)
+	}
+	return ""
 }
 
 // Close closes the file (nothing for standard input).
@@ -121,12 +271,12 @@ func (in *InputFile) Reopen(ctx context.Context) (again *Input, closeAgain func(
 	if err != nil {
 		return nil, nil, true, err
 	}
-	again, err = NewFileInput(ctx, f, in.at.Size())
+	again, closeReader, err := in.read(ctx, f)
 	if err != nil {
 		f.Close()
 		return nil, nil, true, err
 	}
-	return again, f.Close, true, nil
+	return again, func() error { closeReader(); return f.Close() }, true, nil
 }
 
 // Changed says how a regular file input changed since its lines were
@@ -176,7 +326,8 @@ func (in *InputFile) change(read int) (note string, grew bool) {
 // countLines counts the physical lines of r: newline bytes, plus one for a
 // last line without a newline (unended then says so). One line is one row,
 // so this is exact. It stops with ctx's error when ctx is done (a megabyte
-// at a time).
+// at a time). A read error names the lines counted before it (a
+// compressed stream found cut short or damaged, say).
 func countLines(ctx context.Context, r io.Reader) (n int64, unended bool, err error) {
 	buf := make([]byte, 1<<20)
 	var last byte = '\n'
@@ -196,7 +347,7 @@ func countLines(ctx context.Context, r io.Reader) (n int64, unended bool, err er
 			return n, last != '\n', nil
 		}
 		if err != nil {
-			return 0, false, err
+			return 0, false, fmt.Errorf("after line %d: %w", n, err)
 		}
 	}
 }

@@ -25,7 +25,12 @@ Duplicates are found exactly, in two passes over the input: the first keeps a
 95 MB and 9 s), the second decodes again only the invalid rows and those whose
 fingerprint came twice, and compares their pairs whole.
 Standard input or a pipe is copied to a temporary file ($TMPDIR) for the
-second pass.`
+second pass.
+
+INPUT may be compressed with gzip or zstd (.csv.gz, .csv.zst; told by its first
+bytes): it is checked decompressed, with the plain file's line numbers, and its
+copy from standard input stays compressed. A compressed file cut short or damaged
+is unusable (exit 2): the error names the last line read whole.`
 
 // checkOptions are the settings of "msgread check".
 type checkOptions struct {

@@ -69,6 +69,12 @@ content is sent. Do not start a run on a file still being written (a last line
 without a line end is read as it is then), and do not change the input during a
 run.
 
+INPUT may be compressed with gzip or zstd (rows.csv.gz, rows.csv.zst; told by its
+first bytes, not its name): it is read decompressed, its lines and line numbers
+those of the CSV inside, and a report of the plain file resumes from it. A
+compressed file cut short or damaged is refused before the first call, naming the
+last line read whole; zstd windows over 8 MiB (zstd --long, --ultra) are refused.
+
 Target: --mock runs the bundled mock in-process (no account needed); otherwise
 --region or --endpoint, with --sdkappid, --admin and the secret key from
 MSGREAD_SECRET_KEY or --secret-key-file. --sdkappid and --admin must be given
@@ -212,7 +218,8 @@ with get_c2c_unread_msg_num, ten peers of one account a call, and says row by
 row whether the conversation is read: the proof a run cannot give, for an OK
 answer that changed nothing (a mis-parsed field, the wrong app, a service bug)
 looks like any other. With a resume chain, verify the newest report: it holds
-every line done before it.
+every line done before it. A report kept compressed (REPORT.csv.gz, .csv.zst)
+is read decompressed; its verify report is then REPORT.verify.csv.
 
 The calls go through the same engine as run: --rate (default 200, the API's own
 ceiling), retries, the breaker and the outage budget, the one-call probe (a

@@ -12,10 +12,14 @@ import (
 
 // openInput opens INPUT ("-" for standard input) with batch.OpenInput and
 // words its refusals for a person: exit 2, or 130 when an interrupt ended
-// the open.
+// the open. A name that claims another format than the content's (a .csv
+// that is gzip) is said in a note: the content decides.
 func openInput(ctx context.Context, e *env, path string) (*batch.InputFile, error) {
 	in, err := batch.OpenInput(ctx, path, e.stdin)
 	if err == nil {
+		if in.Note != "" {
+			fmt.Fprintf(e.stderr, "msgread: note: %s\n", in.Note)
+		}
 		return in, nil
 	}
 	var ie *batch.InputError

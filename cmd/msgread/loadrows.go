@@ -21,7 +21,7 @@ type loadRows struct {
 }
 
 func (l *loadRows) register(fs *flag.FlagSet) {
-	fs.StringVar(&l.input, "input", "", "send the rows of this CSV `file` instead of synthetic ones")
+	fs.StringVar(&l.input, "input", "", "send the rows of this CSV `file` (plain, .csv.gz or .csv.zst) instead of synthetic ones")
 	fs.DurationVar(&l.duration, "duration", 0, "how long to send (default: the end of the --rate steps or --stages, else 60s unless --rows\nor --input is given)")
 	fs.Int64Var(&l.rows, "rows", 0, "how many synthetic `rows` to send (instead of --duration)")
 	fs.IntVar(&l.population, "population", batch.DefaultGenUsers, "synthetic rows: size of the user `population` (as in gen)")

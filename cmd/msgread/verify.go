@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/msgread/msgread/batch"
+	"github.com/msgread/msgread/internal/decompress"
 	"github.com/msgread/msgread/internal/safetext"
 	"github.com/msgread/msgread/reports"
 	"github.com/msgread/msgread/reports/digest"
@@ -73,7 +74,7 @@ func (o *verifyOptions) validate(args []string) (err error) {
 		return usageError("--out names a file (--summary-json - writes the summary to standard output)")
 	}
 	if o.out == "" {
-		o.out = strings.TrimSuffix(o.report, ".csv") + ".verify.csv"
+		o.out = strings.TrimSuffix(decompress.TrimExt(o.report), ".csv") + ".verify.csv"
 	}
 	if err := o.rate.parse(0); err != nil {
 		return err
@@ -111,6 +112,10 @@ func (o *verifyOptions) run(ctx context.Context, e *env) error {
 	fmt.Fprintf(e.stderr, "msgread verify: %s; --sample %s of %s at %s; verify report %s\n", tgt.banner, o.sample, safetext.Quote(o.report), o.rate.profile, safetext.Quote(o.out))
 	next := func() (batch.VerifyRow, error) {
 		row, err := stream.Next()
+		var damaged *decompress.StreamError
+		if errors.As(err, &damaged) {
+			err = fmt.Errorf("after its %d complete rows: %w", stream.Stats().Rows, err)
+		}
 		if err != nil && !errors.Is(err, io.EOF) {
 			err = fmt.Errorf("%w: report %s: %w", batch.ErrBadInput, safetext.Quote(o.report), err)
 		}
@@ -147,7 +152,15 @@ func (o *verifyOptions) openSample(ctx context.Context, e *env) (io.Closer, *bat
 	if err != nil {
 		return nil, nil, stopped(exitUsage, stopInput, fmt.Errorf("report: %w", err))
 	}
-	stream, err := batch.NewSampleStream(f, o.sample, o.seed)
+	d, err := decompress.Open(f)
+	if err != nil {
+		f.Close()
+		return nil, nil, stopped(exitUsage, stopInput, fmt.Errorf("%s: %w", safetext.Quote(o.report), err))
+	}
+	if note := decompress.Mismatch(o.report, d.Format); note != "" {
+		fmt.Fprintf(e.stderr, "msgread verify: note: %s: %s\n", safetext.Quote(o.report), note)
+	}
+	stream, err := batch.NewSampleStream(d, o.sample, o.seed)
 	if err != nil {
 		f.Close()
 		return nil, nil, stopped(exitUsage, stopInput, fmt.Errorf("%s: %w", safetext.Quote(o.report), err))
@@ -158,7 +171,15 @@ func (o *verifyOptions) openSample(ctx context.Context, e *env) (io.Closer, *bat
 	if who, writing := reports.Writing(o.report); writing {
 		fmt.Fprintf(e.stderr, "msgread verify: note: a run is still writing this report (%s): its rows complete now are read, and the rest are not verified\n", safetext.Clean(who))
 	}
-	return f, stream, nil
+	return both{d, f}, stream, nil
+}
+
+// both closes a report's decoder, then its file.
+type both struct{ d, f io.Closer }
+
+func (b both) Close() error {
+	b.d.Close()
+	return b.f.Close()
 }
 
 // printSampled says what was read of the report and sampled.

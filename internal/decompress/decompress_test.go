@@ -1,0 +1,233 @@
+package decompress_test
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/msgread/msgread/internal/decompress"
+)
+
+const text = "report_account,peer_account,msg_read_time\nu1,p1,1700000000\nu2,p2,\n"
+
+func gz(t testing.TB, s string) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	w.Write([]byte(s))
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func zst(t testing.TB, s string, opts ...zstd.EOption) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	w, err := zstd.NewWriter(&b, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte(s))
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// readAll opens data (Open: the format from its first bytes) and reads it
+// whole.
+func readAll(t *testing.T, data []byte) (decompress.Format, string, error) {
+	t.Helper()
+	d, err := decompress.Open(bytes.NewReader(data))
+	if err != nil {
+		return decompress.Plain, "", err
+	}
+	defer d.Close()
+	out, err := io.ReadAll(d)
+	return d.Format, string(out), err
+}
+
+func TestOpenTellsTheFormatByItsFirstBytes(t *testing.T) {
+	two := append(gz(t, "a,b\n"), gz(t, "c,d\n")...) // gzip -c a >> f; gzip -c b >> f
+	frames := append(zst(t, "a,b\n"), zst(t, "c,d\n")...)
+	skippable := append([]byte{0x50, 0x2a, 0x4d, 0x18, 2, 0, 0, 0, 'h', 'i'}, zst(t, "a,b\n")...)
+	for _, c := range []struct {
+		name   string
+		data   []byte
+		format decompress.Format
+		want   string
+	}{
+		{"plain", []byte(text), decompress.Plain, text},
+		{"gzip", gz(t, text), decompress.Gzip, text},
+		{"zstd", zst(t, text), decompress.Zstd, text},
+		{"gzip members one after another", two, decompress.Gzip, "a,b\nc,d\n"},
+		{"zstd frames one after another", frames, decompress.Zstd, "a,b\nc,d\n"},
+		{"zstd after a skippable frame", skippable, decompress.Zstd, "a,b\n"},
+		{"empty", nil, decompress.Plain, ""},
+		{"one byte", []byte("a"), decompress.Plain, "a"},
+		{"gzip of nothing", gz(t, ""), decompress.Gzip, ""},
+	} {
+		format, got, err := readAll(t, c.data)
+		if err != nil || format != c.format || got != c.want {
+			t.Errorf("%s: %v %q, %v; want %v %q", c.name, format, got, err, c.format, c.want)
+		}
+	}
+}
+
+func TestOpenRefusesArchivesByName(t *testing.T) {
+	for _, c := range []struct {
+		head []byte
+		what string
+	}{
+		{[]byte("PK\x03\x04rest"), "zip"},
+		{[]byte{0xfd, '7', 'z', 'X', 'Z', 0, 0}, "xz"},
+		{[]byte("BZh91AY&SY"), "bzip2"},
+		{[]byte{0x04, 0x22, 0x4d, 0x18, 0}, "lz4"},
+	} {
+		_, _, err := readAll(t, c.head)
+		var u *decompress.UnsupportedError
+		if !errors.As(err, &u) || !strings.Contains(err.Error(), c.what) || !strings.Contains(err.Error(), ".csv.gz") {
+			t.Errorf("%s: %v; want an UnsupportedError naming it and what is read", c.what, err)
+		}
+	}
+}
+
+// streamError reads data whole and returns its *StreamError, failing the
+// test when there is none.
+func streamError(t *testing.T, name string, data []byte) *decompress.StreamError {
+	t.Helper()
+	_, _, err := readAll(t, data)
+	var se *decompress.StreamError
+	if !errors.As(err, &se) {
+		t.Fatalf("%s: %v; want a StreamError", name, err)
+	}
+	return se
+}
+
+func TestDamagedStreamsAreErrorsThatSayWhat(t *testing.T) {
+	long := strings.Repeat(text, 2000)
+	g, z := gz(t, long), zst(t, long)
+	flipped := func(b []byte) []byte {
+		c := bytes.Clone(b)
+		for i := len(c) / 2; i < len(c)/2+16; i++ {
+			c[i] ^= 0x5a
+		}
+		return c
+	}
+	for _, c := range []struct {
+		name, want string
+		data       []byte
+	}{
+		{"gzip cut in half", "truncated", g[:len(g)/2]},
+		{"zstd cut in half", "truncated", z[:len(z)/2]},
+		{"gzip cut before its checksum", "truncated", g[:len(g)-4]},
+		{"gzip header alone", "truncated", g[:10]},
+		{"zstd magic alone", "truncated", z[:4]},
+		{"gzip with garbage after it", "followed by bytes that are no gzip stream", append(bytes.Clone(g), "garbage, not gzip"...)},
+		{"zstd with garbage after it", "followed by bytes that are no zstd stream", append(bytes.Clone(z), "garbage, not zstd"...)},
+		{"gzip damaged in the middle", "the gzip stream is damaged", flipped(g)},
+		{"zstd damaged in the middle", "the zstd stream is damaged", flipped(z)},
+		{"gzip magic, then garbage", "the gzip stream", []byte("\x1f\x8bnot gzip at all, but text\n")},
+		{"zstd magic, then garbage", "the zstd stream", []byte("\x28\xb5\x2f\xfdnot zstd at all, but text\n")},
+	} {
+		if se := streamError(t, c.name, c.data); !strings.Contains(se.Error(), c.want) {
+			t.Errorf("%s: %q; want it to say %q", c.name, se, c.want)
+		}
+	}
+}
+
+// TestHugeZstdWindowsAreRefused: a frame that asks for more history than
+// MaxWindow (zstd --long, --ultra, or a hostile header asking for 2 GiB)
+// is refused at its header, before anything is allocated for it; one of
+// MaxWindow (zstd -19's) is read.
+func TestHugeZstdWindowsAreRefused(t *testing.T) {
+	long := strings.Repeat(text, 50_000) // 3.3 MB: more than a block
+	ok := zst(t, long, zstd.WithWindowSize(decompress.MaxWindow), zstd.WithSingleSegment(false))
+	if _, got, err := readAll(t, ok); err != nil || got != long {
+		t.Fatalf("a %d MiB window: %v (%d bytes read)", decompress.MaxWindow>>20, err, len(got))
+	}
+	big := zst(t, long, zstd.WithWindowSize(2*decompress.MaxWindow), zstd.WithSingleSegment(false))
+	if se := streamError(t, "a window of twice MaxWindow", big); !errors.Is(se, decompress.ErrWindowTooLarge) || !strings.Contains(se.Error(), "--long") {
+		t.Errorf("a window of twice MaxWindow: %v", se)
+	}
+	// A hand-made frame header: no content size, not single segment, a
+	// window descriptor of exponent 21 (2 GiB), then a raw block.
+	hostile := []byte{0x28, 0xb5, 0x2f, 0xfd, 0x00, 21 << 3, 0x21, 0x00, 0x00, 'a', 'b', 'c', 'd'}
+	if se := streamError(t, "a 2 GiB window", hostile); !errors.Is(se, decompress.ErrWindowTooLarge) {
+		t.Errorf("a 2 GiB window: %v", se)
+	}
+	// A single-segment frame's window is its content size.
+	enc, err := zstd.NewWriter(nil, zstd.WithSingleSegment(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	single := enc.EncodeAll([]byte(long+strings.Repeat("x", 2*decompress.MaxWindow)), nil)
+	if se := streamError(t, "a 19 MB single segment", single); !errors.Is(se, decompress.ErrWindowTooLarge) {
+		t.Errorf("a single segment larger than MaxWindow: %v", se)
+	}
+}
+
+// failing returns its bytes, then err.
+type failing struct {
+	r   io.Reader
+	err error
+}
+
+func (f *failing) Read(p []byte) (int, error) {
+	n, err := f.r.Read(p)
+	if err == io.EOF {
+		return n, f.err
+	}
+	return n, err
+}
+
+// TestErrorsBeneathPassAsTheyAre: an error of the reader beneath (an
+// interrupt, a file cut under the reader) is that error, not a damaged
+// stream, though the decoder met it mid-stream.
+func TestErrorsBeneathPassAsTheyAre(t *testing.T) {
+	beneath := errors.New("the file was cut")
+	long := strings.Repeat(text, 5000)
+	for name, data := range map[string][]byte{"gzip": gz(t, long), "zstd": zst(t, long), "plain": []byte(long)} {
+		d, err := decompress.Open(&failing{r: bytes.NewReader(data[:len(data)/2]), err: beneath})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = io.ReadAll(d)
+		var se *decompress.StreamError
+		if !errors.Is(err, beneath) || errors.As(err, &se) {
+			t.Errorf("%s: %v; want the error beneath as it is", name, err)
+		}
+		d.Close()
+	}
+}
+
+func TestNamesAndContentThatDisagreeAreSaid(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		content decompress.Format
+		want    string
+	}{
+		{"rows.csv", decompress.Plain, ""},
+		{"rows.csv.gz", decompress.Gzip, ""},
+		{"ROWS.CSV.ZST", decompress.Zstd, ""},
+		{"rows.csv.zstd", decompress.Zstd, ""},
+		{"rows.csv", decompress.Gzip, "it is gzip-compressed"},
+		{"rows.csv.gz", decompress.Plain, "its name says gzip, but it holds no gzip stream"},
+		{"rows.csv.gz", decompress.Zstd, "its name says gzip, but it is zstd-compressed"},
+	} {
+		if got := decompress.Mismatch(c.name, c.content); (c.want == "") != (got == "") || !strings.Contains(got, c.want) {
+			t.Errorf("Mismatch(%q, %v) = %q, want %q", c.name, c.content, got, c.want)
+		}
+	}
+	for in, want := range map[string]string{"r.csv.gz": "r.csv", "r.csv.ZST": "r.csv", "r.csv": "r.csv", "r.gzip": "r"} {
+		if got := decompress.TrimExt(in); got != want {
+			t.Errorf("TrimExt(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
