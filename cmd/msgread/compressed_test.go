@@ -100,7 +100,19 @@ func runFiles(t *testing.T, report string, args ...string) (int, []string) {
 	}
 	failed, _ := os.ReadFile(strings.TrimSuffix(report, ".csv") + ".failed.csv")
 	sent, _ := os.ReadFile(report + ".sent")
-	return exitCode(err), []string{wallClockOut(t, report), string(failed), string(sent)}
+	return exitCode(err), []string{wallClockOut(t, report), string(failed), sentLines(string(sent))}
+}
+
+// sentLines is a send log less its notes of the files beside it (its
+// timeline's name, the report it was resumed from), which name the report.
+func sentLines(log string) string {
+	var keep []string
+	for _, l := range strings.SplitAfter(log, "\n") {
+		if !strings.HasPrefix(l, "# timeline ") && !strings.HasPrefix(l, "# resumed from ") {
+			keep = append(keep, l)
+		}
+	}
+	return strings.Join(keep, "")
 }
 
 // TestCompressedInputsGiveTheSameReports: a .csv.gz and a .csv.zst give
@@ -211,7 +223,7 @@ func TestVerifyReadsACompressedReport(t *testing.T) {
 	dir := t.TempDir()
 	report := filepath.Join(dir, "r.csv")
 	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-	if err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--rate", "5000", "--progress", "none", "--report", report, verifyInput(t, 300)}, e); err != nil {
+	if err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "5000", "--progress", "none", "--report", report, verifyInput(t, 300)}, e); err != nil {
 		t.Fatalf("run: %v\n%s", err, errOut)
 	}
 	data, err := os.ReadFile(report)
@@ -223,7 +235,7 @@ func TestVerifyReadsACompressedReport(t *testing.T) {
 		_, gz, zst := compressedCopies(t, sub, "r.csv", string(data))
 		path := map[string]string{".gz": gz, ".zst": zst}[ext]
 		e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-		err := run(context.Background(), []string{"verify", "--endpoint", srv.URL(), "--rate", "5000", "--sample", "all", path}, e)
+		err := run(context.Background(), []string{"verify", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "5000", "--sample", "all", path}, e)
 		out, rerr := os.ReadFile(filepath.Join(sub, "r.verify.csv"))
 		if exitCode(err) != exitOK || rerr != nil || strings.Count(string(out), ",read,") != 300 {
 			t.Errorf("verify %s: exit %d (%v), verify report %v with %d rows read\n%s", ext, exitCode(err), err, rerr, strings.Count(string(out), ",read,"), errOut)
@@ -232,7 +244,7 @@ func TestVerifyReadsACompressedReport(t *testing.T) {
 		cut := filepath.Join(sub, fmt.Sprintf("cut%d.csv%s", i, ext))
 		os.WriteFile(cut, compressed[:len(compressed)/2], 0o600)
 		e, _, _ = testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-		err = run(context.Background(), []string{"verify", "--endpoint", srv.URL(), "--sample", "all", cut}, e)
+		err = run(context.Background(), []string{"verify", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--sample", "all", cut}, e)
 		if exitCode(err) == exitOK || !strings.Contains(err.Error(), "truncated") || !strings.Contains(err.Error(), cut) {
 			t.Errorf("verify of %s cut short: exit %d: %v", ext, exitCode(err), err)
 		}
@@ -245,7 +257,7 @@ func TestLoadInputCompressed(t *testing.T) {
 	srv := startMock(t, mockserver.Config{Key: chatapi.NewSecret(testKey), Scenario: mockserver.Scenario{Ceiling: -1}})
 	_, _, zst := compressedCopies(t, t.TempDir(), "rows.csv", compressedRows(0, 120))
 	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-	err := run(context.Background(), []string{"load", "--endpoint", srv.URL(), "--rate", "1000", "--progress", "none",
+	err := run(context.Background(), []string{"load", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "1000", "--progress", "none",
 		"--input", zst, "--report", filepath.Join(t.TempDir(), "r.csv")}, e)
 	if exitCode(err) != exitRowsFailed {
 		t.Fatalf("exit %d (%v), want 1 (invalid rows)\n%s", exitCode(err), err, errOut)
