@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"strconv"
 	"time"
@@ -72,7 +71,7 @@ func Rebuild(ctx context.Context, paths []string) (*Rebuilt, error) {
 		if last := chain[len(chain)-1]; last.ResumedInto != "" {
 			rb.note(fmt.Sprintf("%s was resumed into %s: give the newest report of the chain to cover all its runs", last.Report, last.ResumedInto))
 		}
-		lines := map[int]lineState{}
+		lines := newLineTable()
 		for i, link := range chain {
 			if err := acc.readReport(ctx, link.Report, lines, i == 0); err != nil {
 				if i > 0 || !errors.Is(err, os.ErrNotExist) {
@@ -184,14 +183,6 @@ func (rb *Rebuilt) readTimeline(report, path string) ([]digest.Second, digest.Ru
 	return secs, span
 }
 
-// lineState is what a rebuild keeps of an input line: its status so far
-// and its error code, in 8 bytes (10 M lines take a few hundred MB).
-type lineState struct {
-	status  uint8 // index in reports.Statuses
-	hasCode bool
-	code    int32
-}
-
 // rebuildCounts gathers a rebuild's counts over every report read.
 type rebuildCounts struct {
 	sum      digest.Summary
@@ -213,7 +204,7 @@ func newRebuildCounts() *rebuildCounts {
 // line's status, except a skipped row, which stands for an ok in an
 // earlier report (skipped stays only when no earlier report has the
 // line). Every row that made calls adds them and its last call's latency.
-func (acc *rebuildCounts) readReport(ctx context.Context, path string, lines map[int]lineState, oldest bool) error {
+func (acc *rebuildCounts) readReport(ctx context.Context, path string, lines *lineTable, oldest bool) error {
 	f, err := openRegularFile(path)
 	if err != nil {
 		if !oldest {
@@ -244,17 +235,19 @@ func (acc *rebuildCounts) readReport(ctx context.Context, path string, lines map
 }
 
 // row counts one report row.
-func (acc *rebuildCounts) row(r reports.Record, lines map[int]lineState) error {
+func (acc *rebuildCounts) row(r reports.Record, lines *lineTable) error {
 	if r.Status == reports.StatusSkipped {
-		if _, ok := lines[r.Line]; !ok {
-			lines[r.Line] = lineState{status: uint8(statusIndex(r.Status))}
+		if !lines.has(r.Line) {
+			return lines.set(r.Line, lineState{status: uint8(statusIndex(r.Status))})
 		}
 		return nil
 	}
-	if r.ErrorCode < math.MinInt32 || r.ErrorCode > math.MaxInt32 {
+	if !fitsInt32(r.ErrorCode) {
 		return fmt.Errorf("error_code %d is out of range", r.ErrorCode)
 	}
-	lines[r.Line] = lineState{status: uint8(statusIndex(r.Status)), hasCode: r.HasCode, code: int32(r.ErrorCode)}
+	if err := lines.set(r.Line, lineState{status: uint8(statusIndex(r.Status)), hasCode: r.HasCode, code: int32(r.ErrorCode)}); err != nil {
+		return err
+	}
 	if r.Attempts <= 0 {
 		return nil
 	}
@@ -289,13 +282,15 @@ func answerOf(r reports.Record) (key, class string) {
 }
 
 // count adds a chain's lines, each once with its last status.
-func (acc *rebuildCounts) count(lines map[int]lineState) {
-	for _, l := range lines {
+func (acc *rebuildCounts) count(lines *lineTable) {
+	tally := map[lineState]int{} // a few states for millions of lines
+	lines.each(func(l lineState) { tally[l]++ })
+	for l, n := range tally {
 		st := reports.Statuses[l.status]
-		acc.sum.Rows++
-		acc.sum.ByStatus[st]++
+		acc.sum.Rows += n
+		acc.sum.ByStatus[st] += n
 		if l.hasCode {
-			acc.sum.ByCode[strconv.Itoa(int(l.code))]++
+			acc.sum.ByCode[strconv.Itoa(int(l.code))] += n
 		}
 	}
 }
