@@ -123,3 +123,31 @@ func TestSummaryTextSlowTarget(t *testing.T) {
 		}
 	}
 }
+
+// TestSummaryTextUnknownTarget: a summary rebuilt from reports without a
+// timeline (every run killed in its first second, or its timelines gone)
+// knows its calls but not the target, the peak or the throttled share: it
+// says so, in the text, the headline and the HTML, not "a target of 0/s
+// (0.0%), peak 0" and "throttled: no calls".
+func TestSummaryTextUnknownTarget(t *testing.T) {
+	s := digest.NewSummary()
+	s.Rows, s.ByStatus[reports.StatusOK] = 49, 49
+	s.Attempts, s.Rate, s.Wall = 49, 103.6, 473*time.Millisecond
+	page := digest.Page{Command: "report", Scenario: "the targets of 1 run(s)", Summary: s}
+	var text, html bytes.Buffer
+	s.WriteText(&text)
+	digest.WriteHeadline(&text, digest.NewHeadline(page))
+	if err := digest.WriteHTML(&html, page); err != nil {
+		t.Fatal(err)
+	}
+	for name, out := range map[string]string{"text": text.String(), "HTML": html.String()} {
+		for _, bad := range []string{"target of 0/s", "of 0.0;", "peak 0 in one second", "no calls"} {
+			if strings.Contains(out, bad) {
+				t.Errorf("%s says %q:\n%s", name, bad, out)
+			}
+		}
+		if !strings.Contains(out, "target rate is not known") || !strings.Contains(out, "not known (no second of a timeline") {
+			t.Errorf("%s does not say the target and the throttled share are not known:\n%.3000s", name, out)
+		}
+	}
+}

@@ -28,7 +28,7 @@ func NewHeadline(p Page) []HeadlineItem {
 	s := p.Summary
 	items := []HeadlineItem{{Label: "against", Text: p.TargetText()}, rowsItem(s, p.Verify)}
 	items = append(items,
-		HeadlineItem{Label: "rate", Text: fmt.Sprintf("%.1f calls/s against a target of %s/s (%.1f%%)", s.Rate, targetText(s.TargetRate), 100*s.RateRatio)},
+		HeadlineItem{Label: "rate", Text: s.RateText()},
 		latencyItem(s, p.Command == "load"),
 		HeadlineItem{Label: "time", Text: s.Wall.Round(time.Millisecond).String()},
 		throttledItem(s, p.Timeline))
@@ -102,7 +102,10 @@ func throttledItem(s Summary, tl []Second) HeadlineItem {
 	} else if sent, throttled := throttledOf(tl); sent > 0 {
 		share = float64(throttled) / float64(sent)
 	}
-	if share < 0 {
+	switch {
+	case share < 0 && s.Attempts > 0:
+		return HeadlineItem{Label: "throttled", Text: "not known (no second of a timeline was read)"}
+	case share < 0:
 		return HeadlineItem{Label: "throttled", Text: "no calls"}
 	}
 	return HeadlineItem{Label: "throttled", Text: fmt.Sprintf("%.2f%% of calls answered \"slow down\"", 100*share)}

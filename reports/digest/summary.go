@@ -210,8 +210,11 @@ func (s Summary) WriteText(w io.Writer) error {
 	var b strings.Builder
 	s.writeRows(&b)
 	s.writeCodes(&b)
-	fmt.Fprintf(&b, "  %d calls (%d retries) in %s; %.1f calls/s against a target of %s/s (%.1f%%), peak %d in one second\n",
-		s.Attempts, s.Retries, s.Wall.Round(time.Millisecond), s.Rate, targetText(s.TargetRate), 100*s.RateRatio, s.PeakWindow)
+	fmt.Fprintf(&b, "  %d calls (%d retries) in %s; %s", s.Attempts, s.Retries, s.Wall.Round(time.Millisecond), s.RateText())
+	if s.TargetRate > 0 || s.PeakWindow > 0 {
+		fmt.Fprintf(&b, ", peak %d in one second", s.PeakWindow)
+	}
+	b.WriteString("\n")
 	s.writeUnknownCodes(&b)
 	s.writeSlowdowns(&b)
 	s.writeCallbacks(&b)
@@ -308,6 +311,15 @@ func (s Summary) writeSlowdowns(b *strings.Builder) {
 
 // targetText words a target rate: whole calls a second from 10 up, else
 // to two significant figures (--rate 0.5 is not "0/s").
+// RateText is the achieved rate against the target; a summary rebuilt
+// without a timeline knows no target (nor peak), and says so.
+func (s Summary) RateText() string {
+	if s.TargetRate <= 0 {
+		return fmt.Sprintf("%.1f calls/s (the target rate is not known: no run's timeline was read)", s.Rate)
+	}
+	return fmt.Sprintf("%.1f calls/s against a target of %s/s (%.1f%%)", s.Rate, targetText(s.TargetRate), 100*s.RateRatio)
+}
+
 func targetText(r float64) string {
 	if r >= 10 {
 		return strconv.FormatFloat(r, 'f', 0, 64)
