@@ -73,21 +73,41 @@ func Rebuild(ctx context.Context, paths []string) (*Rebuilt, error) {
 		}
 		lines := newLineTable()
 		for i, link := range chain {
-			if err := acc.readReport(ctx, link.Report, lines, i == 0); err != nil {
-				if i > 0 || !errors.Is(err, os.ErrNotExist) {
-					return nil, err
-				}
-				rb.note(fmt.Sprintf("%s, the oldest report of the chain, is not there: its lines are counted from the newer reports", link.Report))
+			secs, err := rb.readLink(ctx, acc, link, lines, i == 0)
+			if err != nil {
+				return nil, err
 			}
-			for _, tl := range link.Timelines {
-				secs, span := rb.readTimeline(link.Report, tl)
-				seconds, rb.Runs = append(seconds, secs), append(rb.Runs, span)
-			}
+			seconds = append(seconds, secs...)
 		}
 		acc.count(lines)
 	}
 	rb.finish(acc, seconds)
 	return rb, nil
+}
+
+// readLink reads one report of a chain into lines, and the timelines of
+// its runs: their seconds, one slice a run (rb.Runs gets their spans).
+// A report none of whose runs has its timeline adds its rows' span to
+// the uncharted time.
+func (rb *Rebuilt) readLink(ctx context.Context, acc *rebuildCounts, link reports.Link, lines *lineTable, oldest bool) ([][]digest.Second, error) {
+	acc.repFirst, acc.repLast = time.Time{}, time.Time{}
+	if err := acc.readReport(ctx, link.Report, lines, oldest); err != nil {
+		if !oldest || !errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
+		rb.note(fmt.Sprintf("%s, the oldest report of the chain, is not there: its lines are counted from the newer reports", link.Report))
+	}
+	var seconds [][]digest.Second
+	charted := false
+	for _, tl := range link.Timelines {
+		secs, span := rb.readTimeline(link.Report, tl)
+		seconds, rb.Runs = append(seconds, secs), append(rb.Runs, span)
+		charted = charted || span.Missing == ""
+	}
+	if !charted && acc.repLast.After(acc.repFirst) {
+		acc.uncharted += acc.repLast.Sub(acc.repFirst) // its runs' time, from its rows
+	}
+	return seconds, nil
 }
 
 // checkReport refuses a path that is not a msgread report, naming it.
@@ -191,7 +211,12 @@ type rebuildCounts struct {
 	// first and last are the earliest and latest finished_at of the
 	// reports' rows: the rows' span, when no timeline has it.
 	first, last time.Time
-	classes     map[string]string
+	// repFirst and repLast are the same of the report being read;
+	// uncharted adds up the spans of the reports none of whose runs has
+	// its timeline: their runs' time, which no timeline counts.
+	repFirst, repLast time.Time
+	uncharted         time.Duration
+	classes           map[string]string
 }
 
 func newRebuildCounts() *rebuildCounts {
@@ -263,6 +288,12 @@ func (acc *rebuildCounts) row(r reports.Record, lines *lineTable) error {
 		if r.FinishedAt.After(acc.last) {
 			acc.last = r.FinishedAt
 		}
+		if acc.repFirst.IsZero() || r.FinishedAt.Before(acc.repFirst) {
+			acc.repFirst = r.FinishedAt
+		}
+		if r.FinishedAt.After(acc.repLast) {
+			acc.repLast = r.FinishedAt
+		}
 	}
 	return nil
 }
@@ -309,8 +340,11 @@ func (rb *Rebuilt) finish(acc *rebuildCounts, seconds [][]digest.Second) {
 	}
 	sent, _ := sum.Sent()
 	sum.Retries = max(sum.Attempts-sent, 0)
-	sum.Wall = time.Duration(ran) * time.Second
-	if ran == 0 && acc.last.After(acc.first) {
+	// The charted runs' seconds, and the rows' span of the reports whose
+	// runs have no timeline: the calls of every run over the time of
+	// every run, not of the charted ones alone.
+	sum.Wall = time.Duration(ran)*time.Second + acc.uncharted
+	if sum.Wall == 0 && acc.last.After(acc.first) {
 		sum.Wall = acc.last.Sub(acc.first) // no timeline: the rows' span
 	}
 	if sum.Wall > 0 {

@@ -417,3 +417,50 @@ func TestReportComparesWithABaseline(t *testing.T) {
 		t.Errorf("thresholds %+v: want baseline_p99 not met, with the baseline's value", cmp.Thresholds)
 	}
 }
+
+// TestReportRateOverEveryRunsTime: a chain whose first run was killed
+// before its first second (no timeline second) and whose second run has
+// one second: the calls of both runs are over the time of both (the
+// second's second and the first's rows' span, 10 s), not over the second
+// run's second alone (120 calls/s at a target of 100: 120 %).
+func TestReportRateOverEveryRunsTime(t *testing.T) {
+	dir := t.TempDir()
+	header := strings.Join(reports.Header, ",") + "\n"
+	write := func(name, text string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows := func(from int, at time.Time, step time.Duration) string {
+		var b strings.Builder
+		for i := range 60 {
+			fmt.Fprintf(&b, "%d,u%d,p%d,1600000000,ok,0,,200,1,3,%s\n", from+i, from+i, from+i, at.Add(time.Duration(i)*step).UTC().Format("2006-01-02T15:04:05.000Z"))
+		}
+		return b.String()
+	}
+	t0 := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	write("c1.csv", header+rows(2, t0, 10*time.Second/59))
+	write("c1.csv.sent", "# msgread send log: the input lines sent, each before its first call\n# timeline c1.timeline.csv\n")
+	write("c1.timeline.csv", strings.Join(digest.TimelineHeader, ",")+"\n") // killed before its first second
+	t1 := t0.Add(time.Hour)
+	write("c2.csv", header+rows(62, t1, 10*time.Millisecond))
+	write("c2.csv.sent", "# msgread send log: the input lines sent, each before its first call\n# resumed from c1.csv\n# timeline c2.timeline.csv\n")
+	write("c2.timeline.csv", strings.Join(digest.TimelineHeader, ",")+"\n"+fmt.Sprintf("0,%d,100.0,100.0,60,60,0,0,0,0,0,3.0,3.0,3.0,3.0\n", t1.Unix()))
+	sum := filepath.Join(dir, "s.json")
+	e, out, errOut := testEnv(nil)
+	if err := run(context.Background(), []string{"report", "--summary-json", sum, filepath.Join(dir, "c2.csv")}, e); err != nil {
+		t.Fatalf("report: %v\n%s", err, errOut)
+	}
+	var doc struct {
+		Wall float64 `json:"wall_seconds"`
+		Rate float64 `json:"achieved_rate"`
+	}
+	data, _ := os.ReadFile(sum)
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Wall < 10.9 || doc.Wall > 11.1 || doc.Rate < 10.8 || doc.Rate > 11 {
+		t.Errorf("wall %v s, rate %v calls/s; want 11 s (1 s charted, 10 s of the uncharted run's rows) and 120/11 calls/s\n%s", doc.Wall, doc.Rate, out)
+	}
+}
