@@ -39,6 +39,8 @@ type Rebuilt struct {
 	// Notes say what a reader should know: a timeline missing, a report
 	// given that was resumed into a newer one, a predecessor not found.
 	Notes []string
+	// timelines are the timeline files read, each read once.
+	timelines []os.FileInfo
 }
 
 // Rebuild reads the reports given (the newest report of a resume chain,
@@ -65,6 +67,9 @@ func Rebuild(ctx context.Context, paths []string) (*Rebuilt, error) {
 		rb.Chains = append(rb.Chains, chain)
 	}
 	rb.Chains = dropHeldChains(rb.Chains)
+	if err := sharedReport(rb.Chains); err != nil {
+		return nil, err
+	}
 	acc := newRebuildCounts()
 	var seconds [][]digest.Second
 	for _, chain := range rb.Chains {
@@ -165,6 +170,40 @@ func dropHeldChains(chains [][]reports.Link) [][]reports.Link {
 	return out
 }
 
+// sharedReport refuses chains that share a report (after dropHeldChains,
+// none holds another's newest): shards share none, and a report read in
+// two chains would count its lines and its seconds twice. It is a copy of
+// a report with its send log, or two resumes of one report (refused when
+// the second starts), or hand-edited notes.
+func sharedReport(chains [][]reports.Link) error {
+	type seen struct {
+		st   os.FileInfo
+		head string
+	}
+	var all []seen
+	for _, c := range chains {
+		head := c[len(c)-1].Report
+		for _, l := range c {
+			st, err := os.Stat(l.Report)
+			if err != nil {
+				continue // gone: nothing of it is read
+			}
+			for _, o := range all {
+				if o.head != head && os.SameFile(o.st, st) {
+					return fmt.Errorf("%s and %s both go back to %s: shards share no report (a copy of a report and its send log, or two resumes of one report?); "+
+						"give the newest report of one resume chain, or the newest of each shard: %w", o.head, head, l.Report, ErrSharedReport)
+				}
+			}
+			all = append(all, seen{st, head})
+		}
+	}
+	return nil
+}
+
+// ErrSharedReport is wrapped when the reports given have a report in
+// common, and are no shards.
+var ErrSharedReport = errors.New("the reports given are not shards of one migration")
+
 func sameReport(a, b string) bool {
 	if a == b {
 		return true
@@ -193,6 +232,14 @@ func (rb *Rebuilt) readTimeline(report, path string) ([]digest.Second, digest.Ru
 		return missing(path + ": " + err.Error())
 	}
 	defer f.Close()
+	if st, err := f.Stat(); err == nil {
+		for _, seen := range rb.timelines {
+			if os.SameFile(seen, st) {
+				return missing(path + " is an earlier run's as well (a send log's notes copied or edited), charted with that run")
+			}
+		}
+		rb.timelines = append(rb.timelines, st)
+	}
 	secs, err := digest.ReadTimeline(f)
 	switch {
 	case err != nil:
