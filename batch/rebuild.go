@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/msgread/msgread/batch/chatapi"
@@ -39,8 +40,10 @@ type Rebuilt struct {
 	// Notes say what a reader should know: a timeline missing, a report
 	// given that was resumed into a newer one, a predecessor not found.
 	Notes []string
-	// timelines are the timeline files read, each read once.
+	// timelines are the timeline files read, each read once; unended
+	// says of each chain whose last run did not end why (checkEnded).
 	timelines []os.FileInfo
+	unended   []string
 }
 
 // Rebuild reads the reports given (the newest report of a resume chain,
@@ -76,6 +79,7 @@ func Rebuild(ctx context.Context, paths []string) (*Rebuilt, error) {
 		if last := chain[len(chain)-1]; last.ResumedInto != "" {
 			rb.note(fmt.Sprintf("%s was resumed into %s: give the newest report of the chain to cover all its runs", last.Report, last.ResumedInto))
 		}
+		rb.checkEnded(chain[len(chain)-1].Report)
 		lines := newLineTable()
 		for i, link := range chain {
 			secs, err := rb.readLink(ctx, acc, link, lines, i == 0)
@@ -214,6 +218,22 @@ func sameReport(a, b string) bool {
 }
 
 func (rb *Rebuilt) note(s string) { rb.Notes = append(rb.Notes, s) }
+
+// checkEnded keeps why a chain's newest report's last run did not end:
+// one writing it now, or one killed (its lock file left, held by none).
+// The summary says it (Stopped) and its headline: lines of its input may
+// be missing from every report, and a reader of "all ok" must know.
+func (rb *Rebuilt) checkEnded(report string) {
+	var why string
+	if who, writing := reports.Writing(report); writing {
+		why = fmt.Sprintf("%s is being written by a run now (%s): its lines so far", report, who)
+	} else if who, left := reports.Left(report); left {
+		why = fmt.Sprintf("the last run of %s did not end (killed? its lock file is left: %s): its input's lines after those reported are not counted; resume it to send them", report, who)
+	} else {
+		return
+	}
+	rb.unended = append(rb.unended, why) // said in the summary and its headline
+}
 
 // readTimeline reads one run's timeline; a missing, empty or damaged one
 // gives no seconds and a span that says why.
@@ -378,7 +398,8 @@ func (acc *rebuildCounts) count(lines *lineTable) {
 func (rb *Rebuilt) finish(acc *rebuildCounts, seconds [][]digest.Second) {
 	tl := digest.MergeTimelines(seconds, rb.Runs)
 	sum := acc.sum
-	sum.InputRows, sum.Reported = sum.Rows, sum.Rows
+	sum.InputRows, sum.Reported, sum.Rebuilt = sum.Rows, sum.Rows, true
+	sum.Stopped = strings.Join(rb.unended, "; ")
 	sum.AttemptClasses = acc.classes
 	sum.Attempts = acc.attempts
 	ran, intended, timelineCalls := timelineTotals(tl, &sum)

@@ -126,3 +126,22 @@ func Writing(path string) (holder string, writing bool) {
 	who, _ := io.ReadAll(io.LimitReader(f, 512))
 	return strings.TrimSpace(string(bytes.ToValidUTF8(who, nil))), true
 }
+
+// Left reports whether the report at path has a lock file that no run
+// holds: the run that took it died without releasing it (killed, or its
+// machine went down), so its input may hold lines it never reported. It
+// returns what the lock file says of that run. It takes no lock that
+// stays: a shared probe, dropped at once.
+func Left(path string) (holder string, left bool) {
+	f, err := os.OpenFile(path+lockSuffix, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		return "", false
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); err != nil {
+		return "", false // held: a run is writing it (Writing)
+	}
+	syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	who, _ := io.ReadAll(io.LimitReader(f, 512))
+	return strings.TrimSpace(string(bytes.ToValidUTF8(who, nil))), true
+}

@@ -32,3 +32,6 @@ func (l *Lock) Release() {}
 
 // Writing cannot tell without flock: it says no run writes the report.
 func Writing(path string) (holder string, writing bool) { return "", false }
+
+// Left reports nothing where there is no flock.
+func Left(path string) (holder string, left bool) { return "", false }

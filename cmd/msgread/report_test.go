@@ -529,3 +529,45 @@ func TestReportChartsATimelineOnce(t *testing.T) {
 		t.Errorf("%d calls, peak %d in one second; want 120 and 60 (the timeline's second once)", calls.Calls.Attempts, calls.Peak)
 	}
 }
+
+// TestReportOfARunThatDidNotEnd: the newest report of a chain whose last
+// run was killed (its lock file left, held by none) or is running (its
+// lock held) is all ok as far as it goes, but the input's later lines are
+// in no report: the headline and the summary say the run did not end, the
+// JSON's stop is not_ended (no baseline, then), and the accounting line
+// does not claim the input's lines are the reported ones.
+func TestReportOfARunThatDidNotEnd(t *testing.T) {
+	dir := t.TempDir()
+	handChain(t, dir)
+	c2 := filepath.Join(dir, "c2.csv")
+	report := func() (string, string) {
+		t.Helper()
+		sum := filepath.Join(t.TempDir(), "s.json")
+		e, out, errOut := testEnv(nil)
+		if err := run(context.Background(), []string{"report", "--summary-json", sum, c2}, e); err != nil {
+			t.Fatalf("report: %v\n%s", err, errOut)
+		}
+		data, _ := os.ReadFile(sum)
+		return out.String(), string(data)
+	}
+	out, _ := report()
+	if strings.Contains(out, "not ended") || strings.Contains(out, "every row accounted for: 120 input rows") || !strings.Contains(out, "120 input lines in the reports, each once") {
+		t.Errorf("an ended chain:\n%s", out)
+	}
+	if err := os.WriteFile(c2+".lock", []byte("held by msgread run, pid 4242, since 2026-11-25T11:00:00Z\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, doc := report()
+	if !strings.Contains(out, "not ended:  the last run of "+c2+" did not end (killed? its lock file is left: held by msgread run, pid 4242") ||
+		!strings.Contains(doc, `"code": "not_ended"`) {
+		t.Errorf("a killed run's chain: stdout\n%s\nJSON %s", out, doc)
+	}
+	lock, err := reports.LockFile(c2, "msgread run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Release()
+	if out, _ := report(); !strings.Contains(out, c2+" is being written by a run now (held by msgread run, pid") {
+		t.Errorf("a running run's chain:\n%s", out)
+	}
+}

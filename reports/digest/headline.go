@@ -32,6 +32,9 @@ func NewHeadline(p Page) []HeadlineItem {
 		latencyItem(s, p.Command == "load"),
 		HeadlineItem{Label: "time", Text: s.Wall.Round(time.Millisecond).String()},
 		throttledItem(s, p.Timeline))
+	if s.Rebuilt && s.Stopped != "" { // a chain whose last run did not end
+		items = append(items, HeadlineItem{Label: "not ended", Text: s.Stopped, Bad: true})
+	}
 	if v := thresholdsItem(s.Thresholds); v != nil {
 		items = append(items, *v)
 	}

@@ -69,6 +69,10 @@ type Summary struct {
 	// a stream not read to its end (its rest is unknown), 0 when the
 	// input was read to its end or is synthetic.
 	NotRead int `json:"-"`
+	// Rebuilt marks a summary rebuilt from reports (msgread report): the
+	// input was not read, so its lines no report has are not counted, and
+	// the accounting line says so rather than equal them to the reported.
+	Rebuilt bool `json:"-"`
 	// Attempts counts every call, retries included.
 	Attempts int `json:"attempts"`
 	Retries  int `json:"retries"`
@@ -237,6 +241,10 @@ func (s Summary) writeRows(b *strings.Builder) {
 		fmt.Fprintf(b, " %s %d", st, s.ByStatus[st])
 	}
 	b.WriteString("\n")
+	if s.Rebuilt {
+		fmt.Fprintf(b, "  %d input lines in the reports, each once (the input is not read: lines no report has are not counted)\n", s.Reported)
+		return
+	}
 	fmt.Fprintf(b, "  every row accounted for: %d input rows = %d reported + %d not finished", s.InputRows+max(s.NotRead, 0), s.Reported, s.NotFinished)
 	if s.CarriedOver > 0 {
 		fmt.Fprintf(b, " + %d done earlier, already in the report", s.CarriedOver)
