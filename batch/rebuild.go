@@ -133,14 +133,14 @@ func checkReport(path string) error {
 }
 
 // openRegularFile opens a file that must be a regular file (a FIFO named
-// by mistake would block).
+// by mistake would block): a report, or a timeline.
 func openRegularFile(path string) (*os.File, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, err
 	}
 	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file (it names a report msgread wrote)", path)
+		return nil, fmt.Errorf("%s is not a regular file (msgread wrote it as one)", path)
 	}
 	return os.Open(path)
 }

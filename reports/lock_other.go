@@ -27,6 +27,8 @@ func links(st os.FileInfo) uint64 { return 1 }
 
 const noFollow = 0
 
+const nonBlock = 0
+
 // Release does nothing.
 func (l *Lock) Release() {}
 
