@@ -3,6 +3,7 @@ package batch
 import (
 	"math/rand/v2"
 	"runtime"
+	"runtime/debug"
 	"testing"
 )
 
@@ -108,5 +109,23 @@ func TestLineTableAgreesWithAMap(t *testing.T) {
 	}
 	if len(got) != len(wantTally) {
 		t.Errorf("%d states, want %d", len(got), len(wantTally))
+	}
+}
+
+// A run's rebuild of its chain has room for its line table: the client's
+// tight heap limit is lifted to rebuildHeapLimit while it runs, and put
+// back after; a higher limit is left as it is.
+func TestRebuildHasHeapRoom(t *testing.T) {
+	prev := debug.SetMemoryLimit(24 << 20)
+	defer debug.SetMemoryLimit(prev)
+	var during int64
+	withHeapRoom(func() { during = debug.SetMemoryLimit(-1) })
+	if during != rebuildHeapLimit || debug.SetMemoryLimit(-1) != 24<<20 {
+		t.Errorf("limit %d during the rebuild (want %d), %d after (want %d)", during, rebuildHeapLimit, debug.SetMemoryLimit(-1), 24<<20)
+	}
+	debug.SetMemoryLimit(1 << 30)
+	withHeapRoom(func() { during = debug.SetMemoryLimit(-1) })
+	if during != 1<<30 {
+		t.Errorf("a higher limit became %d", during)
 	}
 }
