@@ -149,11 +149,18 @@ func fitsInt32(code int) bool { return code >= math.MinInt32 && code <= math.Max
 const rebuildHeapLimit = 128 << 20
 
 // withHeapRoom runs f with the process's Go memory limit raised to
-// rebuildHeapLimit when it is lower, and puts it back after.
+// rebuildHeapLimit when it is lower, and the collector's GOGC at most 100
+// (the client's 400 would grow the heap to five times the table, to the
+// limit), and puts both back after.
 func withHeapRoom(f func()) {
 	if prev := debug.SetMemoryLimit(-1); prev < rebuildHeapLimit {
 		debug.SetMemoryLimit(rebuildHeapLimit)
 		defer debug.SetMemoryLimit(prev)
+	}
+	if prev := debug.SetGCPercent(100); prev < 0 || prev < 100 {
+		debug.SetGCPercent(prev) // off, or already lower: as it was
+	} else {
+		defer debug.SetGCPercent(prev)
 	}
 	f()
 }

@@ -116,12 +116,19 @@ func TestLineTableAgreesWithAMap(t *testing.T) {
 // tight heap limit is lifted to rebuildHeapLimit while it runs, and put
 // back after; a higher limit is left as it is.
 func TestRebuildHasHeapRoom(t *testing.T) {
-	prev := debug.SetMemoryLimit(24 << 20)
-	defer debug.SetMemoryLimit(prev)
+	prev, prevGC := debug.SetMemoryLimit(24<<20), debug.SetGCPercent(400)
+	defer func() { debug.SetMemoryLimit(prev); debug.SetGCPercent(prevGC) }()
 	var during int64
-	withHeapRoom(func() { during = debug.SetMemoryLimit(-1) })
+	var gcDuring int
+	withHeapRoom(func() {
+		during, gcDuring = debug.SetMemoryLimit(-1), debug.SetGCPercent(-1)
+		debug.SetGCPercent(gcDuring)
+	})
 	if during != rebuildHeapLimit || debug.SetMemoryLimit(-1) != 24<<20 {
 		t.Errorf("limit %d during the rebuild (want %d), %d after (want %d)", during, rebuildHeapLimit, debug.SetMemoryLimit(-1), 24<<20)
+	}
+	if after := debug.SetGCPercent(400); gcDuring != 100 || after != 400 {
+		t.Errorf("GOGC %d during the rebuild (want 100), %d after (want 400)", gcDuring, after)
 	}
 	debug.SetMemoryLimit(1 << 30)
 	withHeapRoom(func() { during = debug.SetMemoryLimit(-1) })
