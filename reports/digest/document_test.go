@@ -151,3 +151,31 @@ func TestSummaryTextUnknownTarget(t *testing.T) {
 		}
 	}
 }
+
+// TestHeadlineSaysWhyTheRunStopped: a run stopped early (a fatal answer
+// at its first call) has most of its rows not finished; its headline, in
+// the text and the HTML, says why, once, marked.
+func TestHeadlineSaysWhyTheRunStopped(t *testing.T) {
+	s := digest.NewSummary()
+	s.Rows, s.ByStatus[reports.StatusFailed], s.NotFinished = 1, 1, 255
+	s.Attempts, s.TargetRate, s.Wall = 1, 200, 50*time.Millisecond
+	s.Stopped = "stopped: the API answered 70009 (UserSig verification failed) on line 2"
+	page := digest.Page{Command: "run", Scenario: "broken-auth", Summary: s}
+	items := digest.NewHeadline(page)
+	var stopped *digest.HeadlineItem
+	for i := range items {
+		if items[i].Label == "stopped" {
+			stopped = &items[i]
+		}
+	}
+	if stopped == nil || !stopped.Bad || stopped.Text != "the API answered 70009 (UserSig verification failed) on line 2" {
+		t.Fatalf("headline %+v: want a marked stopped line saying why", items)
+	}
+	var html bytes.Buffer
+	if err := digest.WriteHTML(&html, page); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(html.String(), "the API answered 70009") {
+		t.Errorf("the HTML does not say why the run stopped")
+	}
+}

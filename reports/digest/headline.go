@@ -22,8 +22,8 @@ type HeadlineItem struct {
 // order: what it called, the rows by status (and what --verify found), the
 // achieved rate against the target, p50 and p99 (from the intended send
 // for a load test, as its thresholds), the wall time, the share of calls
-// throttled, the thresholds' verdict when any were set, and a load test's
-// projection. The HTML report and the text summary both open with it.
+// throttled, why the run stopped early when it did, the thresholds'
+// verdict when any were set, and a load test's projection. The HTML report and the text summary both open with it.
 func NewHeadline(p Page) []HeadlineItem {
 	s := p.Summary
 	items := []HeadlineItem{{Label: "against", Text: p.TargetText()}, rowsItem(s, p.Verify)}
@@ -32,8 +32,11 @@ func NewHeadline(p Page) []HeadlineItem {
 		latencyItem(s, p.Command == "load"),
 		HeadlineItem{Label: "time", Text: s.Wall.Round(time.Millisecond).String()},
 		throttledItem(s, p.Timeline))
-	if s.Rebuilt && s.Stopped != "" { // a chain whose last run did not end
+	switch {
+	case s.Rebuilt && s.Stopped != "": // a chain whose last run did not end
 		items = append(items, HeadlineItem{Label: "not ended", Text: s.Stopped, Bad: true})
+	case s.Stopped != "": // why the rows are not finished, first
+		items = append(items, HeadlineItem{Label: "stopped", Text: strings.TrimPrefix(s.Stopped, "stopped: "), Bad: true})
 	}
 	if v := thresholdsItem(s.Thresholds); v != nil {
 		items = append(items, *v)
