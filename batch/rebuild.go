@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -180,25 +181,22 @@ func dropHeldChains(chains [][]reports.Link) [][]reports.Link {
 // a report with its send log, or two resumes of one report (refused when
 // the second starts), or hand-edited notes.
 func sharedReport(chains [][]reports.Link) error {
-	type seen struct {
-		st   os.FileInfo
-		head string
-	}
-	var all []seen
+	heads := map[string]string{} // a report's real path: the head of the chain that holds it
 	for _, c := range chains {
 		head := c[len(c)-1].Report
 		for _, l := range c {
-			st, err := os.Stat(l.Report)
+			key, err := filepath.EvalSymlinks(l.Report)
 			if err != nil {
 				continue // gone: nothing of it is read
 			}
-			for _, o := range all {
-				if o.head != head && os.SameFile(o.st, st) {
-					return fmt.Errorf("%s and %s both go back to %s: shards share no report (a copy of a report and its send log, or two resumes of one report?); "+
-						"give the newest report of one resume chain, or the newest of each shard: %w", o.head, head, l.Report, ErrSharedReport)
-				}
+			if abs, err := filepath.Abs(key); err == nil {
+				key = abs
 			}
-			all = append(all, seen{st, head})
+			if other, ok := heads[key]; ok && other != head {
+				return fmt.Errorf("%s and %s both go back to %s: shards share no report (a copy of a report and its send log, or two resumes of one report?); "+
+					"give the newest report of one resume chain, or the newest of each shard: %w", other, head, l.Report, ErrSharedReport)
+			}
+			heads[key] = head
 		}
 	}
 	return nil
