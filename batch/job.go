@@ -333,7 +333,9 @@ func (j *Job) Run(ctx context.Context) *Ending {
 // rate steps. A chain that cannot be read leaves the run's own page, and
 // a note says why.
 func (j *Job) chainPage(ctx context.Context, own digest.Page) digest.Page {
-	rb, err := Rebuild(context.WithoutCancel(ctx), []string{j.files.ReportPath})
+	var rb *Rebuilt
+	var err error
+	withHeapRoom(func() { rb, err = Rebuild(context.WithoutCancel(ctx), []string{j.files.ReportPath}) })
 	if err != nil {
 		j.note("note: the HTML report charts this run only: its chain could not be read: " + err.Error())
 		return own

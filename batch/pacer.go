@@ -112,7 +112,6 @@ type Pacer struct {
 	estimate float64 // calls a second the app has left; 0: never refused
 	evidence booking // the refused booking the estimate comes from
 	sliding  bool    // the limiter is not per clock second (learnKind)
-	fixed    bool    // a kind probe was refused: the limiter is per clock second
 	// The service's clock less ours lies in [offLo, offHi] (offKnown);
 	// see ServiceClock.
 	offLo, offHi time.Duration

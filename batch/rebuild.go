@@ -5,9 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/msgread/msgread/batch/chatapi"
@@ -40,6 +41,10 @@ type Rebuilt struct {
 	// Notes say what a reader should know: a timeline missing, a report
 	// given that was resumed into a newer one, a predecessor not found.
 	Notes []string
+	// timelines are the timeline files read, each read once; unended
+	// says of each chain whose last run did not end why (checkEnded).
+	timelines []os.FileInfo
+	unended   []string
 }
 
 // Rebuild reads the reports given (the newest report of a resume chain,
@@ -66,29 +71,53 @@ func Rebuild(ctx context.Context, paths []string) (*Rebuilt, error) {
 		rb.Chains = append(rb.Chains, chain)
 	}
 	rb.Chains = dropHeldChains(rb.Chains)
+	if err := sharedReport(rb.Chains); err != nil {
+		return nil, err
+	}
 	acc := newRebuildCounts()
 	var seconds [][]digest.Second
 	for _, chain := range rb.Chains {
 		if last := chain[len(chain)-1]; last.ResumedInto != "" {
 			rb.note(fmt.Sprintf("%s was resumed into %s: give the newest report of the chain to cover all its runs", last.Report, last.ResumedInto))
 		}
-		lines := map[int]lineState{}
+		rb.checkEnded(chain[len(chain)-1].Report)
+		lines := newLineTable()
 		for i, link := range chain {
-			if err := acc.readReport(ctx, link.Report, lines, i == 0); err != nil {
-				if i > 0 || !errors.Is(err, os.ErrNotExist) {
-					return nil, err
-				}
-				rb.note(fmt.Sprintf("%s, the oldest report of the chain, is not there: its lines are counted from the newer reports", link.Report))
+			secs, err := rb.readLink(ctx, acc, link, lines, i == 0)
+			if err != nil {
+				return nil, err
 			}
-			for _, tl := range link.Timelines {
-				secs, span := rb.readTimeline(link.Report, tl)
-				seconds, rb.Runs = append(seconds, secs), append(rb.Runs, span)
-			}
+			seconds = append(seconds, secs...)
 		}
 		acc.count(lines)
 	}
 	rb.finish(acc, seconds)
 	return rb, nil
+}
+
+// readLink reads one report of a chain into lines, and the timelines of
+// its runs: their seconds, one slice a run (rb.Runs gets their spans).
+// A report none of whose runs has its timeline adds its rows' span to
+// the uncharted time.
+func (rb *Rebuilt) readLink(ctx context.Context, acc *rebuildCounts, link reports.Link, lines *lineTable, oldest bool) ([][]digest.Second, error) {
+	acc.repFirst, acc.repLast = time.Time{}, time.Time{}
+	if err := acc.readReport(ctx, link.Report, lines, oldest); err != nil {
+		if !oldest || !errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
+		rb.note(fmt.Sprintf("%s, the oldest report of the chain, is not there: its lines are counted from the newer reports", link.Report))
+	}
+	var seconds [][]digest.Second
+	charted := false
+	for _, tl := range link.Timelines {
+		secs, span := rb.readTimeline(link.Report, tl)
+		seconds, rb.Runs = append(seconds, secs), append(rb.Runs, span)
+		charted = charted || span.Missing == ""
+	}
+	if !charted && acc.repLast.After(acc.repFirst) {
+		acc.uncharted += acc.repLast.Sub(acc.repFirst) // its runs' time, from its rows
+	}
+	return seconds, nil
 }
 
 // checkReport refuses a path that is not a msgread report, naming it.
@@ -105,14 +134,14 @@ func checkReport(path string) error {
 }
 
 // openRegularFile opens a file that must be a regular file (a FIFO named
-// by mistake would block).
+// by mistake would block): a report, or a timeline.
 func openRegularFile(path string) (*os.File, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, err
 	}
 	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file (it names a report msgread wrote)", path)
+		return nil, fmt.Errorf("%s is not a regular file (msgread wrote it as one)", path)
 	}
 	return os.Open(path)
 }
@@ -146,6 +175,37 @@ func dropHeldChains(chains [][]reports.Link) [][]reports.Link {
 	return out
 }
 
+// sharedReport refuses chains that share a report (after dropHeldChains,
+// none holds another's newest): shards share none, and a report read in
+// two chains would count its lines and its seconds twice. It is a copy of
+// a report with its send log, or two resumes of one report (refused when
+// the second starts), or hand-edited notes.
+func sharedReport(chains [][]reports.Link) error {
+	heads := map[string]string{} // a report's real path: the head of the chain that holds it
+	for _, c := range chains {
+		head := c[len(c)-1].Report
+		for _, l := range c {
+			key, err := filepath.EvalSymlinks(l.Report)
+			if err != nil {
+				continue // gone: nothing of it is read
+			}
+			if abs, err := filepath.Abs(key); err == nil {
+				key = abs
+			}
+			if other, ok := heads[key]; ok && other != head {
+				return fmt.Errorf("%s and %s both go back to %s: shards share no report (a copy of a report and its send log, or two resumes of one report?); "+
+					"give the newest report of one resume chain, or the newest of each shard: %w", other, head, l.Report, ErrSharedReport)
+			}
+			heads[key] = head
+		}
+	}
+	return nil
+}
+
+// ErrSharedReport is wrapped when the reports given have a report in
+// common, and are no shards.
+var ErrSharedReport = errors.New("the reports given are not shards of one migration")
+
 func sameReport(a, b string) bool {
 	if a == b {
 		return true
@@ -156,6 +216,22 @@ func sameReport(a, b string) bool {
 }
 
 func (rb *Rebuilt) note(s string) { rb.Notes = append(rb.Notes, s) }
+
+// checkEnded keeps why a chain's newest report's last run did not end:
+// one writing it now, or one killed (its lock file left, held by none).
+// The summary says it (Stopped) and its headline: lines of its input may
+// be missing from every report, and a reader of "all ok" must know.
+func (rb *Rebuilt) checkEnded(report string) {
+	var why string
+	if who, writing := reports.Writing(report); writing {
+		why = fmt.Sprintf("%s is being written by a run now (%s): its lines so far", report, who)
+	} else if who, left := reports.Left(report); left {
+		why = fmt.Sprintf("the last run of %s did not end (killed? its lock file is left: %s): its input's lines after those reported are not counted; resume it to send them", report, who)
+	} else {
+		return
+	}
+	rb.unended = append(rb.unended, why) // said in the summary and its headline
+}
 
 // readTimeline reads one run's timeline; a missing, empty or damaged one
 // gives no seconds and a span that says why.
@@ -174,6 +250,14 @@ func (rb *Rebuilt) readTimeline(report, path string) ([]digest.Second, digest.Ru
 		return missing(path + ": " + err.Error())
 	}
 	defer f.Close()
+	if st, err := f.Stat(); err == nil {
+		for _, seen := range rb.timelines {
+			if os.SameFile(seen, st) {
+				return missing(path + " is an earlier run's as well (a send log's notes copied or edited), charted with that run")
+			}
+		}
+		rb.timelines = append(rb.timelines, st)
+	}
 	secs, err := digest.ReadTimeline(f)
 	switch {
 	case err != nil:
@@ -184,14 +268,6 @@ func (rb *Rebuilt) readTimeline(report, path string) ([]digest.Second, digest.Ru
 	return secs, span
 }
 
-// lineState is what a rebuild keeps of an input line: its status so far
-// and its error code, in 8 bytes (10 M lines take a few hundred MB).
-type lineState struct {
-	status  uint8 // index in reports.Statuses
-	hasCode bool
-	code    int32
-}
-
 // rebuildCounts gathers a rebuild's counts over every report read.
 type rebuildCounts struct {
 	sum      digest.Summary
@@ -200,7 +276,12 @@ type rebuildCounts struct {
 	// first and last are the earliest and latest finished_at of the
 	// reports' rows: the rows' span, when no timeline has it.
 	first, last time.Time
-	classes     map[string]string
+	// repFirst and repLast are the same of the report being read;
+	// uncharted adds up the spans of the reports none of whose runs has
+	// its timeline: their runs' time, which no timeline counts.
+	repFirst, repLast time.Time
+	uncharted         time.Duration
+	classes           map[string]string
 }
 
 func newRebuildCounts() *rebuildCounts {
@@ -213,7 +294,7 @@ func newRebuildCounts() *rebuildCounts {
 // line's status, except a skipped row, which stands for an ok in an
 // earlier report (skipped stays only when no earlier report has the
 // line). Every row that made calls adds them and its last call's latency.
-func (acc *rebuildCounts) readReport(ctx context.Context, path string, lines map[int]lineState, oldest bool) error {
+func (acc *rebuildCounts) readReport(ctx context.Context, path string, lines *lineTable, oldest bool) error {
 	f, err := openRegularFile(path)
 	if err != nil {
 		if !oldest {
@@ -244,17 +325,19 @@ func (acc *rebuildCounts) readReport(ctx context.Context, path string, lines map
 }
 
 // row counts one report row.
-func (acc *rebuildCounts) row(r reports.Record, lines map[int]lineState) error {
+func (acc *rebuildCounts) row(r reports.Record, lines *lineTable) error {
 	if r.Status == reports.StatusSkipped {
-		if _, ok := lines[r.Line]; !ok {
-			lines[r.Line] = lineState{status: uint8(statusIndex(r.Status))}
+		if !lines.has(r.Line) {
+			return lines.set(r.Line, lineState{status: uint8(statusIndex(r.Status))})
 		}
 		return nil
 	}
-	if r.ErrorCode < math.MinInt32 || r.ErrorCode > math.MaxInt32 {
+	if !fitsInt32(r.ErrorCode) {
 		return fmt.Errorf("error_code %d is out of range", r.ErrorCode)
 	}
-	lines[r.Line] = lineState{status: uint8(statusIndex(r.Status)), hasCode: r.HasCode, code: int32(r.ErrorCode)}
+	if err := lines.set(r.Line, lineState{status: uint8(statusIndex(r.Status)), hasCode: r.HasCode, code: int32(r.ErrorCode)}); err != nil {
+		return err
+	}
 	if r.Attempts <= 0 {
 		return nil
 	}
@@ -269,6 +352,12 @@ func (acc *rebuildCounts) row(r reports.Record, lines map[int]lineState) error {
 		}
 		if r.FinishedAt.After(acc.last) {
 			acc.last = r.FinishedAt
+		}
+		if acc.repFirst.IsZero() || r.FinishedAt.Before(acc.repFirst) {
+			acc.repFirst = r.FinishedAt
+		}
+		if r.FinishedAt.After(acc.repLast) {
+			acc.repLast = r.FinishedAt
 		}
 	}
 	return nil
@@ -289,13 +378,15 @@ func answerOf(r reports.Record) (key, class string) {
 }
 
 // count adds a chain's lines, each once with its last status.
-func (acc *rebuildCounts) count(lines map[int]lineState) {
-	for _, l := range lines {
+func (acc *rebuildCounts) count(lines *lineTable) {
+	tally := map[lineState]int{} // a few states for millions of lines
+	lines.each(func(l lineState) { tally[l]++ })
+	for l, n := range tally {
 		st := reports.Statuses[l.status]
-		acc.sum.Rows++
-		acc.sum.ByStatus[st]++
+		acc.sum.Rows += n
+		acc.sum.ByStatus[st] += n
 		if l.hasCode {
-			acc.sum.ByCode[strconv.Itoa(int(l.code))]++
+			acc.sum.ByCode[strconv.Itoa(int(l.code))] += n
 		}
 	}
 }
@@ -305,7 +396,8 @@ func (acc *rebuildCounts) count(lines map[int]lineState) {
 func (rb *Rebuilt) finish(acc *rebuildCounts, seconds [][]digest.Second) {
 	tl := digest.MergeTimelines(seconds, rb.Runs)
 	sum := acc.sum
-	sum.InputRows, sum.Reported = sum.Rows, sum.Rows
+	sum.InputRows, sum.Reported, sum.Rebuilt = sum.Rows, sum.Rows, true
+	sum.Stopped = strings.Join(rb.unended, "; ")
 	sum.AttemptClasses = acc.classes
 	sum.Attempts = acc.attempts
 	ran, intended, timelineCalls := timelineTotals(tl, &sum)
@@ -314,8 +406,11 @@ func (rb *Rebuilt) finish(acc *rebuildCounts, seconds [][]digest.Second) {
 	}
 	sent, _ := sum.Sent()
 	sum.Retries = max(sum.Attempts-sent, 0)
-	sum.Wall = time.Duration(ran) * time.Second
-	if ran == 0 && acc.last.After(acc.first) {
+	// The charted runs' seconds, and the rows' span of the reports whose
+	// runs have no timeline: the calls of every run over the time of
+	// every run, not of the charted ones alone.
+	sum.Wall = time.Duration(ran)*time.Second + acc.uncharted
+	if sum.Wall == 0 && acc.last.After(acc.first) {
 		sum.Wall = acc.last.Sub(acc.first) // no timeline: the rows' span
 	}
 	if sum.Wall > 0 {

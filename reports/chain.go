@@ -87,7 +87,7 @@ type logNotes struct {
 func readNotes(report string) (logNotes, error) {
 	var n logNotes
 	path := SendLogPath(report)
-	f, err := os.Open(path)
+	f, err := os.OpenFile(path, os.O_RDONLY|nonBlock, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return n, nil
 	}

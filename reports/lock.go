@@ -91,6 +91,11 @@ func LockOpen(f *os.File) error {
 // noFollow makes an open refuse a symlink.
 const noFollow = syscall.O_NOFOLLOW
 
+// nonBlock makes an open of a named pipe (a FIFO where a send log or a
+// lock file was) return at once instead of waiting for a writer, deaf to
+// every interrupt; on a regular file it changes nothing.
+const nonBlock = syscall.O_NONBLOCK
+
 // links returns how many names (hard links) the file has.
 func links(st os.FileInfo) uint64 {
 	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
@@ -114,15 +119,40 @@ func (l *Lock) Release() {
 // reader (verify) then knows the report is still growing. It takes no
 // lock that stays: a shared probe, dropped at once.
 func Writing(path string) (holder string, writing bool) {
-	f, err := os.OpenFile(path+lockSuffix, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	f, err := os.OpenFile(path+lockSuffix, os.O_RDONLY|syscall.O_NOFOLLOW|nonBlock, 0)
 	if err != nil {
 		return "", false
 	}
 	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return "", false // no lock file of msgread's
+	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); err == nil {
 		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 		return "", false
 	}
+	who, _ := io.ReadAll(io.LimitReader(f, 512))
+	return strings.TrimSpace(string(bytes.ToValidUTF8(who, nil))), true
+}
+
+// Left reports whether the report at path has a lock file that no run
+// holds: the run that took it died without releasing it (killed, or its
+// machine went down), so its input may hold lines it never reported. It
+// returns what the lock file says of that run. It takes no lock that
+// stays: a shared probe, dropped at once.
+func Left(path string) (holder string, left bool) {
+	f, err := os.OpenFile(path+lockSuffix, os.O_RDONLY|syscall.O_NOFOLLOW|nonBlock, 0)
+	if err != nil {
+		return "", false
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return "", false // no lock file of msgread's
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); err != nil {
+		return "", false // held: a run is writing it (Writing)
+	}
+	syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 	who, _ := io.ReadAll(io.LimitReader(f, 512))
 	return strings.TrimSpace(string(bytes.ToValidUTF8(who, nil))), true
 }

@@ -27,8 +27,13 @@ func links(st os.FileInfo) uint64 { return 1 }
 
 const noFollow = 0
 
+const nonBlock = 0
+
 // Release does nothing.
 func (l *Lock) Release() {}
 
 // Writing cannot tell without flock: it says no run writes the report.
 func Writing(path string) (holder string, writing bool) { return "", false }
+
+// Left reports nothing where there is no flock.
+func Left(path string) (holder string, left bool) { return "", false }

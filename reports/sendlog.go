@@ -306,7 +306,7 @@ func (b bitset) each(fn func(int) error) error {
 // made a newer report from it (the newer one holds its done lines and
 // more), and where: verifying this one would leave the newer rows out.
 func ResumedInto(report string) (newer string, ok bool) {
-	f, err := os.Open(SendLogPath(report))
+	f, err := os.OpenFile(SendLogPath(report), os.O_RDONLY|nonBlock, 0)
 	if err != nil {
 		return "", false
 	}

@@ -28,8 +28,9 @@ Commands:
 	fmt.Fprint(w, `
 Every flag goes after its command. A flag whose 0 (or -1) turns something off
 also takes the word off (--ceiling off, --max-p99 off).
-Every flag has an environment twin: --sdkappid is MSGREAD_SDKAPPID. The secret
-key comes from MSGREAD_SECRET_KEY or --secret-key-file, never from a flag value.
+Every flag has an environment twin: --sdkappid is MSGREAD_SDKAPPID; a MSGREAD_
+variable that no command reads (a typo) is noted on stderr. The secret key comes
+from MSGREAD_SECRET_KEY or --secret-key-file, never from a flag value.
 Run "msgread help COMMAND" (or "msgread COMMAND -h") for a command's flags, and
 "msgread --version" for the version.
 

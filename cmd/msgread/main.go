@@ -91,6 +91,9 @@ type env struct {
 	stderr io.Writer
 	// lookupEnv is os.LookupEnv, replaceable in tests.
 	lookupEnv func(string) (string, bool)
+	// environ is os.Environ, for the note on a MSGREAD_ variable no
+	// command reads; nil (no note) in tests.
+	environ func() []string
 	// signals delivers a second interrupt after ctx is cancelled; nil in tests.
 	signals <-chan os.Signal
 }
@@ -98,7 +101,7 @@ type env struct {
 func main() {
 	ctx, second := interrupts()
 	survivePipes()
-	e := &env{stdin: os.Stdin, stdout: newConsole(os.Stdout), stderr: newConsole(os.Stderr), lookupEnv: os.LookupEnv, signals: second}
+	e := &env{stdin: os.Stdin, stdout: newConsole(os.Stdout), stderr: newConsole(os.Stderr), lookupEnv: os.LookupEnv, environ: os.Environ, signals: second}
 	stopProfile := cpuProfile(os.Getenv("MSGREAD_CPUPROFILE"))
 	err := run(ctx, os.Args[1:], e)
 	stopProfile()
@@ -202,6 +205,7 @@ func run(ctx context.Context, args []string, e *env) (err error) {
 	if !ok {
 		return usageError(fmt.Sprintf("unknown command %q%s (msgread help lists the commands)", name, didYouMean("", name, commandNames())))
 	}
+	noteUnknownEnv(e, c.name)
 	o, err := c.parse(e, args[1:])
 	if s, ok := o.(summarizer); ok {
 		out, serr := s.openSummary(e)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -61,6 +62,31 @@ func TestFlagBeforeTheCommand(t *testing.T) {
 		err := run(context.Background(), tc.args, e)
 		if exitCode(err) != exitUsage || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "unknown command") {
 			t.Errorf("%v: exit %d, %v; want 2 saying %q", tc.args, exitCode(err), err, tc.want)
+		}
+	}
+}
+
+// TestSecretFlagValueIsNeverEchoed: a flag given as --secret-key=KEY (no
+// such flag: the key is never a flag value) is named without its value,
+// before a command or after one, and told where the key goes; an unknown
+// flag's value before a command is not echoed either.
+func TestSecretFlagValueIsNeverEchoed(t *testing.T) {
+	for _, tc := range []struct {
+		args   []string
+		secret bool // a secret key's flag: told where the key goes
+	}{
+		{[]string{"--secret-key=" + testKey, "run", "in.csv"}, true}, {[]string{"-key=" + testKey}, true},
+		{[]string{"run", "--secret-key=" + testKey, "in.csv"}, true}, {[]string{"load", "--secret_key", testKey}, true},
+		{[]string{"--bogus=" + testKey}, false},
+	} {
+		e, out, errOut := testEnv(nil)
+		err := run(context.Background(), tc.args, e)
+		all := fmt.Sprint(err) + out.String() + errOut.String()
+		if exitCode(err) != exitUsage || strings.Contains(all, testKey) {
+			t.Errorf("%q: exit %d, said %q; want 2, the key never said", tc.args, exitCode(err), all)
+		}
+		if tc.secret && !strings.Contains(all, "never a flag value; set MSGREAD_SECRET_KEY or --secret-key-file") {
+			t.Errorf("%q: %q does not say where the key goes", tc.args, all)
 		}
 	}
 }

@@ -36,12 +36,30 @@ func misplacedFlag(arg string) string {
 		}
 	}
 	switch len(takers) {
-	case 0:
-		return fmt.Sprintf("unknown flag %s: msgread takes a command first, then its flags (msgread COMMAND [flags]; msgread help lists the commands)", safetext.Quote(arg))
+	case 0: // its name only: a value (--secret-key=...) is never echoed
+		flagName := safetext.Quote(strings.Repeat("-", min(len(arg)-len(strings.TrimLeft(arg, "-")), 2)) + name)
+		if hint := secretHint(name); hint != "" {
+			return "unknown flag " + flagName + hint
+		}
+		return fmt.Sprintf("unknown flag %s: msgread takes a command first, then its flags (msgread COMMAND [flags]; msgread help lists the commands)", flagName)
 	case 1:
 		return fmt.Sprintf("--%s is a flag of %s: it goes after the command (msgread %s --%s ...)", name, takers[0], takers[0], name)
 	}
 	return fmt.Sprintf("--%s is a flag of %s: it goes after the command (msgread COMMAND --%s ...)", name, joinAnd(takers), name)
+}
+
+// secretHint is what an unknown flag that looks like the secret key's
+// (--secret-key, --key, --secretkey) is told: the key is never a flag
+// value, for argv is seen by every user of the machine and kept in shell
+// histories and CI logs. "" for another name.
+func secretHint(name string) string {
+	n := strings.ToLower(strings.NewReplacer("-", "", "_", "").Replace(name))
+	switch n {
+	case "key", "secret", "secretkey", "sdksecretkey", "appkey", "sdkkey":
+		return ": the secret key is never a flag value; set " + secretKeyEnv + " or --secret-key-file" +
+			" (a command line is seen by every user of the machine, and kept in logs)"
+	}
+	return ""
 }
 
 // joinAnd joins words as a sentence lists them: "a, b and c".
@@ -93,6 +111,9 @@ func flagError(fs *flag.FlagSet, err error) string {
 	if m := reUnknownFlag.FindStringSubmatch(msg); m != nil {
 		var names []string
 		fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+		if hint := secretHint(m[1]); hint != "" {
+			return fmt.Sprintf("unknown flag --%s%s", safetext.Clean(m[1]), hint)
+		}
 		return fmt.Sprintf("unknown flag --%s%s", safetext.Clean(m[1]), didYouMean("--", m[1], names))
 	}
 	if m := reNoValue.FindStringSubmatch(msg); m != nil {

@@ -103,8 +103,11 @@ func (o *reportOptions) run(ctx context.Context, e *env) error {
 	err = errors.Join(werr, regressed(rb.Summary), rowsNotOK(rb.Summary))
 	info := rb.Info
 	info.Version, info.ExitCode = versionString(), exitCode(err)
-	if werr != nil {
+	switch {
+	case werr != nil:
 		info.Stop = earlyStop(werr)
+	case rb.Summary.Stopped != "":
+		info.Stop = &digest.Stop{Code: digest.StopNotEnded, Message: rb.Summary.Stopped}
 	}
 	if serr := o.summary.write(e, digest.NewDocument(rb.Summary, info)); serr != nil && err == nil {
 		return &exitError{code: exitAborted, stop: stopOutput, err: fmt.Errorf("writing --summary-json: %w", serr)}

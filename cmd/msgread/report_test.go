@@ -417,3 +417,157 @@ func TestReportComparesWithABaseline(t *testing.T) {
 		t.Errorf("thresholds %+v: want baseline_p99 not met, with the baseline's value", cmp.Thresholds)
 	}
 }
+
+// TestReportRateOverEveryRunsTime: a chain whose first run was killed
+// before its first second (no timeline second) and whose second run has
+// one second: the calls of both runs are over the time of both (the
+// second's second and the first's rows' span, 10 s), not over the second
+// run's second alone (120 calls/s at a target of 100: 120 %).
+func TestReportRateOverEveryRunsTime(t *testing.T) {
+	dir := t.TempDir()
+	handChain(t, dir)
+	sum := filepath.Join(dir, "s.json")
+	e, out, errOut := testEnv(nil)
+	if err := run(context.Background(), []string{"report", "--summary-json", sum, filepath.Join(dir, "c2.csv")}, e); err != nil {
+		t.Fatalf("report: %v\n%s", err, errOut)
+	}
+	var doc struct {
+		Wall float64 `json:"wall_seconds"`
+		Rate float64 `json:"achieved_rate"`
+	}
+	data, _ := os.ReadFile(sum)
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Wall < 10.9 || doc.Wall > 11.1 || doc.Rate < 10.8 || doc.Rate > 11 {
+		t.Errorf("wall %v s, rate %v calls/s; want 11 s (1 s charted, 10 s of the uncharted run's rows) and 120/11 calls/s\n%s", doc.Wall, doc.Rate, out)
+	}
+}
+
+// handChain writes, in dir, a chain of two reports of 60 ok lines each:
+// c1.csv, whose run was killed before its first second (its rows over
+// 10 s, its timeline a header), and c2.csv resumed from it, whose run's
+// timeline has one second of 60 calls, an hour later.
+func handChain(t *testing.T, dir string) {
+	t.Helper()
+	header := strings.Join(reports.Header, ",") + "\n"
+	rows := func(from int, at time.Time, step time.Duration) string {
+		var b strings.Builder
+		for i := range 60 {
+			fmt.Fprintf(&b, "%d,u%d,p%d,1600000000,ok,0,,200,1,3,%s\n", from+i, from+i, from+i, at.Add(time.Duration(i)*step).UTC().Format("2006-01-02T15:04:05.000Z"))
+		}
+		return b.String()
+	}
+	t0 := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	t1 := t0.Add(time.Hour)
+	tlHeader := strings.Join(digest.TimelineHeader, ",") + "\n"
+	for name, text := range map[string]string{
+		"c1.csv":          header + rows(2, t0, 10*time.Second/59),
+		"c1.csv.sent":     "# msgread send log: the input lines sent, each before its first call\n# timeline c1.timeline.csv\n",
+		"c1.timeline.csv": tlHeader, // killed before its first second
+		"c2.csv":          header + rows(62, t1, 10*time.Millisecond),
+		"c2.csv.sent":     "# msgread send log: the input lines sent, each before its first call\n# resumed from c1.csv\n# timeline c2.timeline.csv\n",
+		"c2.timeline.csv": tlHeader + fmt.Sprintf("0,%d,100.0,100.0,60,60,0,0,0,0,0,3.0,3.0,3.0,3.0\n", t1.Unix()),
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestReportRefusesShardsThatShareAReport: a copy of a chain's newest
+// report with its send log, given with the original, goes back to the
+// same older report: no shards (the older report's lines and seconds
+// would count twice), refused with exit 2 naming the report they share.
+func TestReportRefusesShardsThatShareAReport(t *testing.T) {
+	dir := t.TempDir()
+	handChain(t, dir)
+	for _, ext := range []string{"", ".sent"} {
+		data, err := os.ReadFile(filepath.Join(dir, "c2.csv"+ext))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, "copy.csv"+ext), data, 0o600)
+	}
+	e, out, errOut := testEnv(nil)
+	err := run(context.Background(), []string{"report", filepath.Join(dir, "c2.csv"), filepath.Join(dir, "copy.csv")}, e)
+	if exitCode(err) != exitUsage || !strings.Contains(err.Error(), "both go back to "+filepath.Join(dir, "c1.csv")) {
+		t.Errorf("exit %d (%v), want 2 naming c1.csv\n%s%s", exitCode(err), err, out, errOut)
+	}
+}
+
+// TestReportChartsATimelineOnce: a timeline noted by two runs (a send
+// log's notes copied or edited) is charted once, its calls counted once,
+// and the second run says why its chart is missing.
+func TestReportChartsATimelineOnce(t *testing.T) {
+	dir := t.TempDir()
+	handChain(t, dir)
+	f, err := os.OpenFile(filepath.Join(dir, "c2.csv.sent"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("# timeline c2.timeline.csv\n")
+	f.Close()
+	sum := filepath.Join(dir, "s.json")
+	e, out, errOut := testEnv(nil)
+	if err := run(context.Background(), []string{"report", "--summary-json", sum, filepath.Join(dir, "c2.csv")}, e); err != nil {
+		t.Fatalf("report: %v\n%s", err, errOut)
+	}
+	doc := readRebuilt(t, sum)
+	if len(doc.Runs) != 3 || doc.Runs[1].Seconds != 1 || doc.Runs[2].Seconds != 0 || !strings.Contains(doc.Runs[2].Missing, "an earlier run's as well") {
+		t.Errorf("runs %+v: want the timeline charted with the second run only\n%s", doc.Runs, out)
+	}
+	var calls struct {
+		Calls struct {
+			Attempts int `json:"attempts"`
+		} `json:"calls"`
+		Peak int `json:"peak_calls_in_one_second"`
+	}
+	data, _ := os.ReadFile(sum)
+	json.Unmarshal(data, &calls)
+	if calls.Calls.Attempts != 120 || calls.Peak != 60 {
+		t.Errorf("%d calls, peak %d in one second; want 120 and 60 (the timeline's second once)", calls.Calls.Attempts, calls.Peak)
+	}
+}
+
+// TestReportOfARunThatDidNotEnd: the newest report of a chain whose last
+// run was killed (its lock file left, held by none) or is running (its
+// lock held) is all ok as far as it goes, but the input's later lines are
+// in no report: the headline and the summary say the run did not end, the
+// JSON's stop is not_ended (no baseline, then), and the accounting line
+// does not claim the input's lines are the reported ones.
+func TestReportOfARunThatDidNotEnd(t *testing.T) {
+	dir := t.TempDir()
+	handChain(t, dir)
+	c2 := filepath.Join(dir, "c2.csv")
+	report := func() (string, string) {
+		t.Helper()
+		sum := filepath.Join(t.TempDir(), "s.json")
+		e, out, errOut := testEnv(nil)
+		if err := run(context.Background(), []string{"report", "--summary-json", sum, c2}, e); err != nil {
+			t.Fatalf("report: %v\n%s", err, errOut)
+		}
+		data, _ := os.ReadFile(sum)
+		return out.String(), string(data)
+	}
+	out, _ := report()
+	if strings.Contains(out, "not ended") || strings.Contains(out, "every row accounted for: 120 input rows") || !strings.Contains(out, "120 input lines in the reports, each once") {
+		t.Errorf("an ended chain:\n%s", out)
+	}
+	if err := os.WriteFile(c2+".lock", []byte("held by msgread run, pid 4242, since 2026-11-25T11:00:00Z\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, doc := report()
+	if !strings.Contains(out, "not ended:  the last run of "+c2+" did not end (killed? its lock file is left: held by msgread run, pid 4242") ||
+		!strings.Contains(doc, `"code": "not_ended"`) {
+		t.Errorf("a killed run's chain: stdout\n%s\nJSON %s", out, doc)
+	}
+	lock, err := reports.LockFile(c2, "msgread run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Release()
+	if out, _ := report(); !strings.Contains(out, c2+" is being written by a run now (held by msgread run, pid") {
+		t.Errorf("a running run's chain:\n%s", out)
+	}
+}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/msgread/msgread/batch"
 	"github.com/msgread/msgread/batch/chatapi"
+	"github.com/msgread/msgread/internal/safetext"
 	"github.com/msgread/msgread/mockserver"
 	"github.com/msgread/msgread/reports/digest"
 )
@@ -236,7 +237,9 @@ func standaloneMock(ctx context.Context, endpoint string) *digest.MockInfo {
 	}
 	ctx, cancel := context.WithTimeout(ctx, standaloneMockTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(endpoint, "/")+"/mock/stats", nil)
+	stats := *u
+	stats.RawQuery, stats.Fragment, stats.RawFragment, stats.User = "", "", "", nil // the stats' path only: no UserSig or password
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(stats.String(), "/")+"/mock/stats", nil)
 	if err != nil {
 		return nil
 	}
@@ -245,18 +248,29 @@ func standaloneMock(ctx context.Context, endpoint string) *digest.MockInfo {
 		return nil
 	}
 	defer resp.Body.Close()
-	var stats struct {
+	var said struct {
 		Scenario *string `json:"scenario"`
 		Seed     *uint64 `json:"seed"`
 	}
-	if resp.StatusCode != http.StatusOK || json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&stats) != nil || stats.Scenario == nil || stats.Seed == nil {
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&said) != nil || said.Scenario == nil || said.Seed == nil {
 		return nil
 	}
-	name := *stats.Scenario
-	if name == "" {
-		name = "(unnamed)"
+	return &digest.MockInfo{Scenario: scenarioName(*said.Scenario), Seed: *said.Seed}
+}
+
+// maxScenarioName bounds the scenario name a standalone mock says, in
+// bytes: a scenario's name is a word or two.
+const maxScenarioName = 100
+
+// scenarioName is the name a standalone mock said, fit for the banner,
+// the headline, the JSON and the HTML: control characters escaped (an
+// answer's escape sequences would reach the terminal) and cut to
+// maxScenarioName bytes.
+func scenarioName(said string) string {
+	if said == "" {
+		return "(unnamed)"
 	}
-	return &digest.MockInfo{Scenario: name, Seed: *stats.Seed}
+	return safetext.QuoteCut(said, maxScenarioName)
 }
 
 // clientHeapLimit is the memory the Go runtime may grow to before the

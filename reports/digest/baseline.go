@@ -95,6 +95,15 @@ func ReadBaseline(r io.Reader) (Baseline, error) {
 // could overflow to infinity (which JSON cannot carry).
 const maxBaselineValue = 1e9
 
+// maxBaselineRows bounds a baseline's row counts: far past any migration,
+// and far from the sum that would overflow (which made a negative share
+// failed, and every run a regression).
+const maxBaselineRows = 1e15
+
+// minBaselineLatency is the least latency msgread measures, in
+// milliseconds (1 µs): a p99 between it and 0 grows by an infinite share.
+const minBaselineLatency = 1e-3
+
 // check says what makes d no baseline; nil when it is one.
 func (d baselineDoc) check() error {
 	switch {
@@ -114,6 +123,9 @@ func (d baselineDoc) check() error {
 		if n < 0 {
 			return errors.New("a negative row count")
 		}
+		if n > maxBaselineRows {
+			return fmt.Errorf("a row count of %d is not a count of rows (their sum would overflow)", n)
+		}
 	}
 	if d.Rows["ok"]+d.Rows["failed"]+d.Rows["gave_up"] == 0 {
 		return errors.New("its run sent no row (0 ok, failed or gave up): it measured nothing to compare with")
@@ -122,6 +134,9 @@ func (d baselineDoc) check() error {
 		"achieved_rate": *d.AchievedRate, "target_rate": d.TargetRate, "send_rate": value(d.SendRate)} {
 		if !(v >= 0 && v <= maxBaselineValue) {
 			return fmt.Errorf("%s %v is not a measurement", name, v)
+		}
+		if strings.HasSuffix(name, "_ms") && v > 0 && v < minBaselineLatency {
+			return fmt.Errorf("%s %v is below the microsecond latencies are measured to: not a measurement", name, v)
 		}
 	}
 	return nil

@@ -50,6 +50,8 @@ func TestReadBaselineRefusesWhatIsNoBaseline(t *testing.T) {
 		{"negative rows", baselineDoc(t, func(d *digest.Document) { d.Rows["failed"] = -991 }), "negative"},
 		{"a p99 beyond measure", strings.Replace(baselineDoc(t, nil), `"p99_ms": 400`, `"p99_ms": 1e300`, 1), "not a measurement"},
 		{"a negative rate", strings.Replace(baselineDoc(t, nil), `"achieved_rate": 190`, `"achieved_rate": -1`, 1), "not a measurement"},
+		{"rows whose sum overflows", strings.Replace(baselineDoc(t, nil), `"ok": 990`, `"ok": 9223372036854775807`, 1), "not a count of rows"},
+		{"a p99 below the microsecond", strings.Replace(baselineDoc(t, nil), `"p99_ms": 400`, `"p99_ms": 1e-320`, 1), "below the microsecond"},
 		{"too large", `{"pad": "` + strings.Repeat("x", digest.MaxBaselineSize) + `"}`, "larger than"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -133,9 +135,9 @@ func TestBaselineVerdicts(t *testing.T) {
 }
 
 // TestBaselineOfNothingIsNoDivision: a baseline p99 or send rate of 0 is
-// no mark (left out: a rebuilt report's send rate is unknown), a baseline
-// without failures makes any failure a regression, and
-// the JSON of either has no NaN or infinity.
+// no mark (left out: a rebuilt report's send rate is not known), a
+// baseline without failures makes any failure a regression, and the JSON
+// of either has no NaN or infinity.
 func TestBaselineOfNothingIsNoDivision(t *testing.T) {
 	doc := baselineDoc(t, func(d *digest.Document) {
 		d.Rows["failed"] = 0

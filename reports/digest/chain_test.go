@@ -110,6 +110,9 @@ func TestTimelineReadsBackWhatWasWritten(t *testing.T) {
 		"not finite":     header + "0,1700000000,NaN,1,1,1,0,0,0,0,0,1,1,1,1\n",
 		"negative count": header + "0,1700000000,1,1,-1,1,0,0,0,0,0,1,1,1,1\n",
 		"a huge line":    header + strings.Repeat("9", 10000) + "\n",
+		"seconds back in time": header + "0,1700000000,1,1,1,1,0,0,0,0,0,1,1,1,1\n1,1700000001,1,1,1,1,0,0,0,0,0,1,1,1,1\n" +
+			"2,-100,1,1,1,1,0,0,0,0,0,1,1,1,1\n",
+		"a second twice": header + "0,1700000000,1,1,1,1,0,0,0,0,0,1,1,1,1\n0,1700000000,1,1,1,1,0,0,0,0,0,1,1,1,1\n",
 	} {
 		if _, err := digest.ReadTimeline(strings.NewReader(text)); !errors.Is(err, digest.ErrNotTimeline) {
 			t.Errorf("%s: %v, want ErrNotTimeline", name, err)

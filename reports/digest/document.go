@@ -151,6 +151,7 @@ const (
 	StopUsageError     = "usage_error"     // a flag, argument or setting (2)
 	StopResumeError    = "resume_error"    // the report to resume cannot be used (2)
 	StopError          = "error"           // anything else (3)
+	StopNotEnded       = "not_ended"       // msgread report: a chain's last run was killed, or is running (exit as its rows)
 )
 
 // Calls counts the calls made. Attempts = RowsSent + Retries, and RowsSent =

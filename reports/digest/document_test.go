@@ -123,3 +123,59 @@ func TestSummaryTextSlowTarget(t *testing.T) {
 		}
 	}
 }
+
+// TestSummaryTextUnknownTarget: a summary rebuilt from reports without a
+// timeline (every run killed in its first second, or its timelines gone)
+// knows its calls but not the target, the peak or the throttled share: it
+// says so, in the text, the headline and the HTML, not "a target of 0/s
+// (0.0%), peak 0" and "throttled: no calls".
+func TestSummaryTextUnknownTarget(t *testing.T) {
+	s := digest.NewSummary()
+	s.Rows, s.ByStatus[reports.StatusOK] = 49, 49
+	s.Attempts, s.Rate, s.Wall = 49, 103.6, 473*time.Millisecond
+	page := digest.Page{Command: "report", Scenario: "the targets of 1 run(s)", Summary: s}
+	var text, html bytes.Buffer
+	s.WriteText(&text)
+	digest.WriteHeadline(&text, digest.NewHeadline(page))
+	if err := digest.WriteHTML(&html, page); err != nil {
+		t.Fatal(err)
+	}
+	for name, out := range map[string]string{"text": text.String(), "HTML": html.String()} {
+		for _, bad := range []string{"target of 0/s", "of 0.0;", "peak 0 in one second", "no calls"} {
+			if strings.Contains(out, bad) {
+				t.Errorf("%s says %q:\n%s", name, bad, out)
+			}
+		}
+		if !strings.Contains(out, "target rate is not known") || !strings.Contains(out, "not known (no second of a timeline") {
+			t.Errorf("%s does not say the target and the throttled share are not known:\n%.3000s", name, out)
+		}
+	}
+}
+
+// TestHeadlineSaysWhyTheRunStopped: a run stopped early (a fatal answer
+// at its first call) has most of its rows not finished; its headline, in
+// the text and the HTML, says why, once, marked.
+func TestHeadlineSaysWhyTheRunStopped(t *testing.T) {
+	s := digest.NewSummary()
+	s.Rows, s.ByStatus[reports.StatusFailed], s.NotFinished = 1, 1, 255
+	s.Attempts, s.TargetRate, s.Wall = 1, 200, 50*time.Millisecond
+	s.Stopped = "stopped: the API answered 70009 (UserSig verification failed) on line 2"
+	page := digest.Page{Command: "run", Scenario: "broken-auth", Summary: s}
+	items := digest.NewHeadline(page)
+	var stopped *digest.HeadlineItem
+	for i := range items {
+		if items[i].Label == "stopped" {
+			stopped = &items[i]
+		}
+	}
+	if stopped == nil || !stopped.Bad || stopped.Text != "the API answered 70009 (UserSig verification failed) on line 2" {
+		t.Fatalf("headline %+v: want a marked stopped line saying why", items)
+	}
+	var html bytes.Buffer
+	if err := digest.WriteHTML(&html, page); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(html.String(), "the API answered 70009") {
+		t.Errorf("the HTML does not say why the run stopped")
+	}
+}

@@ -22,16 +22,22 @@ type HeadlineItem struct {
 // order: what it called, the rows by status (and what --verify found), the
 // achieved rate against the target, p50 and p99 (from the intended send
 // for a load test, as its thresholds), the wall time, the share of calls
-// throttled, the thresholds' verdict when any were set, and a load test's
-// projection. The HTML report and the text summary both open with it.
+// throttled, why the run stopped early when it did, the thresholds'
+// verdict when any were set, and a load test's projection. The HTML report and the text summary both open with it.
 func NewHeadline(p Page) []HeadlineItem {
 	s := p.Summary
 	items := []HeadlineItem{{Label: "against", Text: p.TargetText()}, rowsItem(s, p.Verify)}
 	items = append(items,
-		HeadlineItem{Label: "rate", Text: fmt.Sprintf("%.1f calls/s against a target of %s/s (%.1f%%)", s.Rate, targetText(s.TargetRate), 100*s.RateRatio)},
+		HeadlineItem{Label: "rate", Text: s.RateText()},
 		latencyItem(s, p.Command == "load"),
 		HeadlineItem{Label: "time", Text: s.Wall.Round(time.Millisecond).String()},
 		throttledItem(s, p.Timeline))
+	switch {
+	case s.Rebuilt && s.Stopped != "": // a chain whose last run did not end
+		items = append(items, HeadlineItem{Label: "not ended", Text: s.Stopped, Bad: true})
+	case s.Stopped != "": // why the rows are not finished, first
+		items = append(items, HeadlineItem{Label: "stopped", Text: strings.TrimPrefix(s.Stopped, "stopped: "), Bad: true})
+	}
 	if v := thresholdsItem(s.Thresholds); v != nil {
 		items = append(items, *v)
 	}
@@ -102,7 +108,10 @@ func throttledItem(s Summary, tl []Second) HeadlineItem {
 	} else if sent, throttled := throttledOf(tl); sent > 0 {
 		share = float64(throttled) / float64(sent)
 	}
-	if share < 0 {
+	switch {
+	case share < 0 && s.Attempts > 0:
+		return HeadlineItem{Label: "throttled", Text: "not known (no second of a timeline was read)"}
+	case share < 0:
 		return HeadlineItem{Label: "throttled", Text: "no calls"}
 	}
 	return HeadlineItem{Label: "throttled", Text: fmt.Sprintf("%.2f%% of calls answered \"slow down\"", 100*share)}

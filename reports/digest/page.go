@@ -227,7 +227,7 @@ table{border-collapse:collapse}td,th{padding:3px 12px;border-bottom:1px solid #e
 <table>
 <tr><th>rows</th><td>{{.Summary.Rows}}{{range .Statuses}} · {{.}} {{index $.Summary.ByStatus .}}{{end}}</td></tr>
 <tr><th>calls</th><td>{{.Summary.Attempts}} ({{.Summary.Retries}} retries) in {{wall .Summary.Wall}}</td></tr>
-<tr><th>achieved rate</th><td>{{f1 .Summary.Rate}} calls/s, {{pct .Summary.RateRatio}} of {{f1 .Summary.TargetRate}}; peak {{.Summary.PeakWindow}} in one second</td></tr>
+<tr><th>achieved rate</th><td>{{if gt .Summary.TargetRate 0.0}}{{f1 .Summary.Rate}} calls/s, {{pct .Summary.RateRatio}} of {{f1 .Summary.TargetRate}}; peak {{.Summary.PeakWindow}} in one second{{else}}{{.Summary.RateText}}{{end}}</td></tr>
 <tr><th>latency from the actual send</th><td>p50 {{f1 .Summary.Latency.P50}} ms · p90 {{f1 .Summary.Latency.P90}} ms · p99 {{f1 .Summary.Latency.P99}} ms · max {{f1 .Summary.Latency.Max}} ms</td></tr>
 {{if .Summary.LatencyIntended.Max}}<tr><th>latency from the intended send</th><td>p50 {{f1 .Summary.LatencyIntended.P50}} ms · p90 {{f1 .Summary.LatencyIntended.P90}} ms · p99 {{f1 .Summary.LatencyIntended.P99}} ms · max {{f1 .Summary.LatencyIntended.Max}} ms; {{.Summary.Late}} calls sent late</td></tr>{{end}}
 <tr><th>slowed down</th><td>{{.Summary.Throttles}} times{{if .Summary.Throttles}}, lowest {{f1 .Summary.LowestRate}} calls/s{{end}}</td></tr>

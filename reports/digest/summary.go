@@ -69,6 +69,10 @@ type Summary struct {
 	// a stream not read to its end (its rest is unknown), 0 when the
 	// input was read to its end or is synthetic.
 	NotRead int `json:"-"`
+	// Rebuilt marks a summary rebuilt from reports (msgread report): the
+	// input was not read, so its lines no report has are not counted, and
+	// the accounting line says so rather than equal them to the reported.
+	Rebuilt bool `json:"-"`
 	// Attempts counts every call, retries included.
 	Attempts int `json:"attempts"`
 	Retries  int `json:"retries"`
@@ -210,8 +214,11 @@ func (s Summary) WriteText(w io.Writer) error {
 	var b strings.Builder
 	s.writeRows(&b)
 	s.writeCodes(&b)
-	fmt.Fprintf(&b, "  %d calls (%d retries) in %s; %.1f calls/s against a target of %s/s (%.1f%%), peak %d in one second\n",
-		s.Attempts, s.Retries, s.Wall.Round(time.Millisecond), s.Rate, targetText(s.TargetRate), 100*s.RateRatio, s.PeakWindow)
+	fmt.Fprintf(&b, "  %d calls (%d retries) in %s; %s", s.Attempts, s.Retries, s.Wall.Round(time.Millisecond), s.RateText())
+	if s.TargetRate > 0 || s.PeakWindow > 0 {
+		fmt.Fprintf(&b, ", peak %d in one second", s.PeakWindow)
+	}
+	b.WriteString("\n")
 	s.writeUnknownCodes(&b)
 	s.writeSlowdowns(&b)
 	s.writeCallbacks(&b)
@@ -234,6 +241,10 @@ func (s Summary) writeRows(b *strings.Builder) {
 		fmt.Fprintf(b, " %s %d", st, s.ByStatus[st])
 	}
 	b.WriteString("\n")
+	if s.Rebuilt {
+		fmt.Fprintf(b, "  %d input lines in the reports, each once (the input is not read: lines no report has are not counted)\n", s.Reported)
+		return
+	}
 	fmt.Fprintf(b, "  every row accounted for: %d input rows = %d reported + %d not finished", s.InputRows+max(s.NotRead, 0), s.Reported, s.NotFinished)
 	if s.CarriedOver > 0 {
 		fmt.Fprintf(b, " + %d done earlier, already in the report", s.CarriedOver)
@@ -308,6 +319,15 @@ func (s Summary) writeSlowdowns(b *strings.Builder) {
 
 // targetText words a target rate: whole calls a second from 10 up, else
 // to two significant figures (--rate 0.5 is not "0/s").
+// RateText is the achieved rate against the target; a summary rebuilt
+// without a timeline knows no target (nor peak), and says so.
+func (s Summary) RateText() string {
+	if s.TargetRate <= 0 {
+		return fmt.Sprintf("%.1f calls/s (the target rate is not known: no run's timeline was read)", s.Rate)
+	}
+	return fmt.Sprintf("%.1f calls/s against a target of %s/s (%.1f%%)", s.Rate, targetText(s.TargetRate), 100*s.RateRatio)
+}
+
 func targetText(r float64) string {
 	if r >= 10 {
 		return strconv.FormatFloat(r, 'f', 0, 64)

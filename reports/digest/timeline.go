@@ -115,6 +115,12 @@ func ReadTimeline(r io.Reader) ([]Second, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: line %d: %w", ErrNotTimeline, num, err)
 		}
+		// A run's seconds follow each other (Unix is its start plus t): one
+		// out of order is a hand-edited or spliced file, charted nowhere
+		// (a run from 2026 to 1969).
+		if n := len(out); n > 0 && (s.Unix <= out[n-1].Unix || s.At <= out[n-1].At) {
+			return nil, fmt.Errorf("%w: line %d: second t=%d (unix %d) does not follow t=%d (unix %d)", ErrNotTimeline, num, s.At, s.Unix, out[n-1].At, out[n-1].Unix)
+		}
 		out = append(out, s)
 	}
 }
