@@ -333,6 +333,11 @@ func (j *Job) Run(ctx context.Context) *Ending {
 // rate steps. A chain that cannot be read leaves the run's own page, and
 // a note says why.
 func (j *Job) chainPage(ctx context.Context, own digest.Page) digest.Page {
+	if size := chainBytes(j.files.ReportPath); size > maxChainHTMLBytes {
+		j.note(fmt.Sprintf("note: the HTML report charts this run only: its chain's reports hold %d MB, more than a run's memory "+
+			"allows to read again at its end; msgread report %s --html FILE charts the whole chain", size>>20, j.files.ReportPath))
+		return own
+	}
 	var rb *Rebuilt
 	var err error
 	withHeapRoom(func() { rb, err = Rebuild(context.WithoutCancel(ctx), []string{j.files.ReportPath}) })
@@ -355,6 +360,28 @@ func (j *Job) chainPage(ctx context.Context, own digest.Page) digest.Page {
 		}
 	}
 	return page
+}
+
+// maxChainHTMLBytes bounds the reports a run reads again at its end for
+// the whole chain's HTML: about 2.5 M lines, so that a resumed run keeps
+// to its memory (a 10 M-line chain's rebuild peaks at 134 MB; the run
+// itself at 54). msgread report rebuilds any chain after the fact.
+const maxChainHTMLBytes = 128 << 20
+
+// chainBytes is the size of the reports of report's resume chain; 0 when
+// the chain cannot be read (the rebuild then says why).
+func chainBytes(report string) int64 {
+	chain, err := reports.Chain(report)
+	if err != nil {
+		return 0
+	}
+	var n int64
+	for _, l := range chain {
+		if st, err := os.Stat(l.Report); err == nil {
+			n += st.Size()
+		}
+	}
+	return n
 }
 
 // chartedFiles are the job's report files with its timeline beside them:

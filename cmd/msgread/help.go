@@ -97,7 +97,8 @@ done so far, and the next resume names it. REPORT.sent, beside each report, logs
 every line before its first call, so that a resume counts exactly the rows it
 sends again. The timeline is written second by second and synced with the
 report, so a killed run keeps its seconds; after a resume the HTML report charts
-the whole chain, every run's seconds (--html-run-only: this run's alone), and
+the whole chain, every run's seconds, while its reports hold at most 128 MB
+(--html-run-only: this run's alone), and
 "msgread report NEWEST.csv" rebuilds the chain's summary, JSON and HTML.
 
 Thresholds for CI (--max-p99, --min-rate, --max-failed, --max-gave-up) are
