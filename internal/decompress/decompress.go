@@ -193,6 +193,9 @@ func Open(r io.Reader) (*Reader, error) {
 	return NewReader(br, format)
 }
 
+// srcBuffer is how much of a compressed stream is read at a time.
+const srcBuffer = 32 << 10
+
 // NewReader returns a Reader of r as format. For gzip and zstd, the
 // stream's header is read when Read first is.
 func NewReader(r io.Reader, format Format) (*Reader, error) {
@@ -202,9 +205,13 @@ func NewReader(r io.Reader, format Format) (*Reader, error) {
 	case Plain:
 		d.r = src
 	case Gzip:
-		d.r = &gzipStream{br: bufio.NewReaderSize(src, 32<<10)}
+		d.r = &gzipStream{br: bufio.NewReaderSize(src, srcBuffer)}
 	case Zstd:
-		z, err := zstd.NewReader(src, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
+		// The decoder reads its source a header or block at a time,
+		// a few bytes for a small frame: buffered, so that a file of
+		// many small frames is not read in as many reads (each a few
+		// system calls under a file's size checks).
+		z, err := zstd.NewReader(bufio.NewReaderSize(src, srcBuffer), zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
 			zstd.WithDecoderMaxWindow(MaxWindow), zstd.WithDecoderMaxMemory(MaxWindow))
 		if err != nil {
 			return nil, err
