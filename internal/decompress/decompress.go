@@ -17,6 +17,7 @@ package decompress
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -164,13 +165,23 @@ type Reader struct {
 
 // source is the reader beneath a decoder, keeping its first error that is
 // not io.EOF: an error the decoder meets there is the source's, not the
-// stream's, whatever the decoder makes of it.
+// stream's, whatever the decoder makes of it. Once ctx is done, it reads
+// no more and returns ctx's error: a decoder may read on for a long time
+// within one Read of its own, through thousands of frames or members that
+// hold nothing, and an interrupt must not wait for it.
 type source struct {
+	ctx context.Context
 	r   io.Reader
 	err error
 }
 
 func (s *source) Read(p []byte) (int, error) {
+	if err := s.ctx.Err(); err != nil {
+		if s.err == nil {
+			s.err = err
+		}
+		return 0, err
+	}
 	n, err := s.r.Read(p)
 	if err != nil && !errors.Is(err, io.EOF) && s.err == nil {
 		s.err = err
@@ -180,7 +191,9 @@ func (s *source) Read(p []byte) (int, error) {
 
 // Open reads r's first bytes to tell its format (Sniff) and returns a
 // Reader of it. r is read through a small buffer: nothing it held is lost.
-func Open(r io.Reader) (*Reader, error) {
+// Once ctx is done, the Reader reads no more of r and returns ctx's error
+// (a read of r already blocked is not cut short: that is r's to do).
+func Open(ctx context.Context, r io.Reader) (*Reader, error) {
 	br := bufio.NewReaderSize(r, 4096)
 	head, err := br.Peek(HeadLen)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
@@ -190,16 +203,16 @@ func Open(r io.Reader) (*Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	return NewReader(br, format)
+	return NewReader(ctx, br, format)
 }
 
 // srcBuffer is how much of a compressed stream is read at a time.
 const srcBuffer = 32 << 10
 
 // NewReader returns a Reader of r as format. For gzip and zstd, the
-// stream's header is read when Read first is.
-func NewReader(r io.Reader, format Format) (*Reader, error) {
-	src := &source{r: r}
+// stream's header is read when Read first is. ctx is as for Open.
+func NewReader(ctx context.Context, r io.Reader, format Format) (*Reader, error) {
+	src := &source{ctx: ctx, r: r}
 	d := &Reader{Format: format, src: src, close: func() {}}
 	switch format {
 	case Plain:
