@@ -106,6 +106,22 @@ func Sniff(head []byte) (Format, error) {
 	return Plain, nil
 }
 
+// Inside words what a decompressed stream that starts with head holds when
+// it is no text: a compressed stream or an archive again (a .csv.gz.gz
+// named .csv.gz, a .zip compressed), "" otherwise. Only what was
+// decompressed can start so: a file that does was read as its format.
+func Inside(head []byte) string {
+	format, err := Sniff(head)
+	var unsupported *UnsupportedError
+	switch {
+	case errors.As(err, &unsupported):
+		return fmt.Sprintf("what it decompresses to is %s, not a CSV: give msgread the CSV itself, compressed once", unsupported.What)
+	case format != Plain:
+		return fmt.Sprintf("what it decompresses to is %s-compressed again (it was compressed twice): decompress it once and give msgread the result", format)
+	}
+	return ""
+}
+
 // skippable says whether head starts with a zstd skippable frame's magic.
 func skippable(head []byte) bool {
 	return len(head) >= 4 && head[0]&0xf0 == 0x50 && head[1] == 0x2a && head[2] == 0x4d && head[3] == 0x18
@@ -339,6 +355,8 @@ func (e *StreamError) Error() string {
 			"recompress it with zstd -19 or a lower level, without --long", ErrWindowTooLarge, MaxWindow>>20, MaxWindow>>20)
 	case errors.Is(e.Err, errTrailing), errors.Is(e.Err, zstd.ErrMagicMismatch) && e.After > 0:
 		return fmt.Sprintf("the %s stream is followed by bytes that are no %s stream (garbage after its end, or a damaged file)", f, f)
+	case errors.Is(e.Err, zstd.ErrUnknownDictionary):
+		return "the zstd stream needs a dictionary (it was compressed with zstd -D), which msgread does not have: recompress it without -D"
 	case errors.Is(e.Err, gzip.ErrChecksum), errors.Is(e.Err, zstd.ErrCRCMismatch):
 		return fmt.Sprintf("the %s stream is damaged: its checksum does not match its data", f)
 	}
