@@ -309,3 +309,20 @@ func TestCompressedReportRefusedByResumeAndReport(t *testing.T) {
 		t.Errorf("the refused resume left a report behind")
 	}
 }
+
+// TestCheckNamesStandardInput: a compressed stream on standard input cut
+// short after its header is named "standard input" by check, as by run,
+// not "input -".
+func TestCheckNamesStandardInput(t *testing.T) {
+	_, gz, _ := compressedCopies(t, t.TempDir(), "rows.csv", compressedRows(0, 3000))
+	data, err := os.ReadFile(gz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, _, errOut := testEnv(nil)
+	e.stdin = bytes.NewReader(data[:len(data)/2])
+	err = run(context.Background(), []string{"check", "-"}, e)
+	if exitCode(err) != exitUsage || !strings.Contains(err.Error(), "input standard input is not usable: after line") || !strings.Contains(err.Error(), "truncated") {
+		t.Errorf("exit %d: %v; want exit 2 naming standard input and the line\n%s", exitCode(err), err, errOut)
+	}
+}
