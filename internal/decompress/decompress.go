@@ -265,7 +265,11 @@ var errTrailing = errors.New("bytes after the end of the stream are not another 
 
 func (g *gzipStream) Read(p []byte) (int, error) {
 	if g.z == nil {
-		z, err := gzip.NewReader(g.br)
+		src, err := memberReader(g.br)
+		if err != nil {
+			return 0, err
+		}
+		z, err := gzip.NewReader(src)
 		if err != nil {
 			return 0, err
 		}
@@ -286,7 +290,11 @@ func (g *gzipStream) Read(p []byte) (int, error) {
 		case perr != nil:
 			return n, perr
 		}
-		if err := g.z.Reset(g.br); err != nil {
+		src, err := memberReader(g.br)
+		if err != nil {
+			return n, err
+		}
+		if err := g.z.Reset(src); err != nil {
 			return n, err
 		}
 		g.z.Multistream(false)

@@ -3,12 +3,15 @@ package decompress_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"strings"
 	"testing"
 
+	"github.com/klauspost/compress/flate"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 
@@ -322,4 +325,94 @@ func TestCancelStopsReadingThroughEmptyFrames(t *testing.T) {
 		}
 		d.Close()
 	}
+}
+
+// gzipMember is a gzip member of s made by hand, its header with flags flg
+// and the extra field, file name and comment given (a header CRC when flg
+// asks for one; a wrong one when badCRC).
+func gzipMember(t *testing.T, s string, flg byte, extra []byte, name, comment string, badCRC bool) []byte {
+	t.Helper()
+	h := []byte{0x1f, 0x8b, 8, flg, 0, 0, 0, 0, 0, 0xff}
+	if flg&4 != 0 {
+		h = binary.LittleEndian.AppendUint16(h, uint16(len(extra)))
+		h = append(h, extra...)
+	}
+	if flg&8 != 0 {
+		h = append(append(h, name...), 0)
+	}
+	if flg&16 != 0 {
+		h = append(append(h, comment...), 0)
+	}
+	if flg&2 != 0 {
+		sum := uint16(crc32.ChecksumIEEE(h))
+		if badCRC {
+			sum++
+		}
+		h = binary.LittleEndian.AppendUint16(h, sum)
+	}
+	var body bytes.Buffer
+	fw, err := flate.NewWriter(&body, flate.DefaultCompression)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw.Write([]byte(s))
+	fw.Close()
+	h = append(h, body.Bytes()...)
+	h = binary.LittleEndian.AppendUint32(h, crc32.ChecksumIEEE([]byte(s)))
+	return binary.LittleEndian.AppendUint32(h, uint32(len(s)))
+}
+
+// TestGzipHeadersOfAnyLengthAreRead: a gzip member whose header holds a
+// file name or comment of 512 bytes or more (gzip(1) reads any; the
+// decoder refused them as "damaged: invalid header") is read, its header
+// CRC checked; the members after it are read as ever.
+func TestGzipHeadersOfAnyLengthAreRead(t *testing.T) {
+	longName, longComment := strings.Repeat("n", 1000), strings.Repeat("c", 64<<10)
+	extra := []byte("AB\x02\x00xy")
+	both := gzipMember(t, text, 2|4|8|16, extra, longName, longComment, false)
+	for _, c := range []struct {
+		name, want string
+		data       []byte
+	}{
+		{"a 64 KB comment", text, gzipMember(t, text, 16, nil, "", longComment, false)},
+		{"a 1000-byte name", text, gzipMember(t, text, 8, nil, longName, "", false)},
+		{"a 10 MB comment", text, gzipMember(t, text, 16, nil, "", strings.Repeat("c", 10<<20), false)},
+		{"extra, name, comment and header CRC", text, both},
+		{"then a plain member", text + "a,b\n", append(bytes.Clone(both), gz(t, "a,b\n")...)},
+		{"after a plain member", "a,b\n" + text, append(gz(t, "a,b\n"), both...)},
+		{"a short name and comment", text, gzipMember(t, text, 2|8|16, nil, "rows.csv", "hi", false)},
+	} {
+		format, got, err := readAll(t, c.data)
+		if err != nil || format != decompress.Gzip || got != c.want {
+			t.Errorf("%s: %v %d bytes, %v; want %d bytes", c.name, format, len(got), err, len(c.want))
+		}
+	}
+	if se := streamError(t, "a wrong header CRC", gzipMember(t, text, 2|16, nil, "", longComment, true)); !strings.Contains(se.Error(), "damaged") {
+		t.Errorf("a wrong header CRC: %v", se)
+	}
+	if se := streamError(t, "cut in its comment", both[:40_000]); !strings.Contains(se.Error(), "truncated") {
+		t.Errorf("cut in its comment: %v", se)
+	}
+}
+
+// FuzzOpen: any bytes are read, or refused with an error, without a panic
+// and without reading past a bounded output (a header of any length, a
+// member cut anywhere).
+func FuzzOpen(f *testing.F) {
+	f.Add([]byte(text))
+	f.Add(gz(f, text))
+	f.Add(zst(f, text))
+	f.Add(append(gz(f, "a,b\n"), gz(f, "c,d\n")...))
+	for _, flg := range []byte{2 | 16, 4 | 8, 2 | 4 | 8 | 16} {
+		h := []byte{0x1f, 0x8b, 8, flg, 0, 0, 0, 0, 0, 0xff, 2, 0, 'x', 'y'}
+		f.Add(append(h, strings.Repeat("c", 600)+"\x00name\x00\x01\x02"...))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d, err := decompress.Open(context.Background(), bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		defer d.Close()
+		io.Copy(io.Discard, io.LimitReader(d, 64<<20))
+	})
 }
