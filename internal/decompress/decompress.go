@@ -69,7 +69,6 @@ var others = []struct {
 	{[]byte("PK\x03\x04"), "a zip archive"},
 	{[]byte("PK\x05\x06"), "an empty zip archive"},
 	{[]byte{0xfd, '7', 'z', 'X', 'Z', 0}, "xz-compressed"},
-	{[]byte("BZh"), "bzip2-compressed"},
 	{[]byte{0x04, 0x22, 0x4d, 0x18}, "lz4-compressed"},
 	{[]byte{'7', 'z', 0xbc, 0xaf, 0x27, 0x1c}, "a 7-Zip archive"},
 	{[]byte{0x1f, 0x9d}, "compressed with Unix compress (.Z)"},
@@ -77,7 +76,7 @@ var others = []struct {
 
 // HeadLen is how many of a stream's first bytes Sniff wants (fewer when
 // the stream is shorter).
-const HeadLen = 6
+const HeadLen = 10
 
 // UnsupportedError is a stream in a compressed or archive format that is
 // not read (zip, xz, bzip2...).
@@ -103,7 +102,21 @@ func Sniff(head []byte) (Format, error) {
 			return Plain, &UnsupportedError{What: o.what}
 		}
 	}
+	if bzip2(head) {
+		return Plain, &UnsupportedError{What: "bzip2-compressed"}
+	}
 	return Plain, nil
+}
+
+// bzip2 says whether head starts a bzip2 stream: "BZh", a block size from
+// 1 to 9, then the magic of a block (pi's digits, 1AY&SY) or of the end of
+// an empty stream. "BZh" alone is text, the start of a CSV's first column
+// name as well.
+func bzip2(head []byte) bool {
+	if len(head) < 10 || !bytes.HasPrefix(head, []byte("BZh")) || head[3] < '1' || head[3] > '9' {
+		return false
+	}
+	return bytes.Equal(head[4:10], []byte("1AY&SY")) || bytes.Equal(head[4:10], []byte{0x17, 0x72, 0x45, 0x38, 0x50, 0x90})
 }
 
 // Inside words what a decompressed stream that starts with head holds when

@@ -85,6 +85,18 @@ func TestOpenTellsTheFormatByItsFirstBytes(t *testing.T) {
 	}
 }
 
+// TestTextIsNeverTakenForAnArchive: bzip2's magic starts with the text
+// "BZh": a CSV whose first column name starts so is a CSV (it was refused as
+// bzip2-compressed).
+func TestTextIsNeverTakenForAnArchive(t *testing.T) {
+	for _, csv := range []string{"BZh_id,report_account,peer_account\n1,a,b\n", "BZh9,report_account,peer_account\n", "BZh"} {
+		format, got, err := readAll(t, []byte(csv))
+		if err != nil || format != decompress.Plain || got != csv {
+			t.Errorf("%q: %v %q, %v; want it read as plain text", csv, format, got, err)
+		}
+	}
+}
+
 func TestOpenRefusesArchivesByName(t *testing.T) {
 	for _, c := range []struct {
 		head []byte
@@ -93,6 +105,7 @@ func TestOpenRefusesArchivesByName(t *testing.T) {
 		{[]byte("PK\x03\x04rest"), "zip"},
 		{[]byte{0xfd, '7', 'z', 'X', 'Z', 0, 0}, "xz"},
 		{[]byte("BZh91AY&SY"), "bzip2"},
+		{[]byte("BZh1\x17\x72\x45\x38\x50\x90\x00\x00\x00\x00"), "bzip2"}, // bzip2 of nothing
 		{[]byte{0x04, 0x22, 0x4d, 0x18, 0}, "lz4"},
 	} {
 		_, _, err := readAll(t, c.head)
