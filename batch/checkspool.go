@@ -30,7 +30,7 @@ func CheckOpened(ctx context.Context, first *Input, reopen func() (*Input, error
 // disk) is a *SpoolError, not the input's fault. The other errors are
 // Check's.
 func CheckReader(ctx context.Context, r io.Reader, name string, found func(Finding)) (CheckResult, error) {
-	s, err := newSpool(name)
+	s, err := newSpool(ctx, name)
 	if err != nil {
 		return CheckResult{}, err
 	}
@@ -39,7 +39,7 @@ func CheckReader(ctx context.Context, r io.Reader, name string, found func(Findi
 	if f, ok := r.(*os.File); !ok || !isRegular(f) {
 		src = &ctxReader{ctx: ctx, r: r} // a pipe or a terminal may block for ever
 	}
-	d, err := decompress.Open(io.TeeReader(src, s))
+	d, err := decompress.Open(ctx, io.TeeReader(src, s))
 	if err != nil {
 		return CheckResult{}, &HeaderError{Err: streamOpenError(ctx, err)}
 	}
@@ -93,7 +93,8 @@ func twice(first *Input, again func() (*Input, error)) func() (*Input, error) {
 // spool is the temporary copy of CheckReader's input: the first pass
 // writes what it reads to it, the second reads it.
 type spool struct {
-	name string // the input's
+	ctx  context.Context // ends the second pass's decoder
+	name string          // the input's
 	file *os.File
 	w    *bufio.Writer
 	// format is the input's: the copy is decompressed as it is.
@@ -102,12 +103,12 @@ type spool struct {
 	reader *decompress.Reader
 }
 
-func newSpool(name string) (*spool, error) {
+func newSpool(ctx context.Context, name string) (*spool, error) {
 	f, err := os.CreateTemp("", "msgread-check-*.csv")
 	if err != nil {
 		return nil, &SpoolError{Input: name, Err: err}
 	}
-	return &spool{name: name, file: f, w: bufio.NewWriterSize(f, 1<<20)}, nil
+	return &spool{ctx: ctx, name: name, file: f, w: bufio.NewWriterSize(f, 1<<20)}, nil
 }
 
 // Write adds p to the copy; its error is a *SpoolError.
@@ -127,7 +128,7 @@ func (s *spool) open() (*Input, error) {
 	if _, err := s.file.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}
-	d, err := decompress.NewReader(s.file, s.format)
+	d, err := decompress.NewReader(s.ctx, s.file, s.format)
 	if err != nil {
 		return nil, err
 	}

@@ -386,6 +386,15 @@ func notText(text []byte) string {
 	return ""
 }
 
+// headerNotText is notText for the input's first line, which may also be a
+// compressed stream or an archive inside the one decompressed.
+func headerNotText(text []byte) string {
+	if why := decompress.Inside(text); why != "" {
+		return why
+	}
+	return notText(text)
+}
+
 // readHeader reads the first line that is not blank and folds its names
 // (foldName); a column msgread does not read is named "" (ignored). The
 // header must end within csvline.DefaultMaxLine bytes, and be text.
@@ -396,7 +405,7 @@ func (in *Input) readHeader() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	if why := notText(l.Text); why != "" {
+	if why := headerNotText(l.Text); why != "" {
 		return nil, fmt.Errorf("%w: %s", ErrBadInput, why)
 	}
 	if l.TooLong {
@@ -418,7 +427,7 @@ func (in *Input) firstLine() (csvline.Line, error) {
 			return l, fmt.Errorf("%w: it is empty: a header row naming %s and %s is required", ErrBadInput, ColReportAccount, ColPeerAccount)
 		}
 		if errors.Is(err, csvline.ErrNoLineEnd) {
-			if why := notText(l.Text); why != "" {
+			if why := headerNotText(l.Text); why != "" {
 				return l, fmt.Errorf("%w: %s", ErrBadInput, why)
 			}
 			return l, fmt.Errorf("%w: line %d has no line end within %d bytes: a header row naming %s and %s is required (is it a CSV file?)",

@@ -229,11 +229,17 @@ func TestCompressedInputCutShortNamesTheLine(t *testing.T) {
 }
 
 // TestCompressedInputsRefusedAtTheHeader: an archive msgread does not read,
-// a zstd window larger than it decodes, and a file named .csv.gz that is
-// no CSV and no gzip are refused before anything is counted, saying what
-// they are.
+// a zstd window larger than it decodes, a file named .csv.gz that is
+// no CSV and no gzip, a file compressed twice (gzip -c rows.csv.gz >
+// x.csv.gz: it decompressed to binary refused as "NUL bytes", and zstd in
+// zstd as "a lone CR"), an archive compressed, and a zstd frame made with a
+// dictionary (refused as "damaged") are refused before anything is
+// counted, saying what they are.
 func TestCompressedInputsRefusedAtTheHeader(t *testing.T) {
-	big := zstded(t, strings.Repeat("report_account,peer_account\na,b\n", 200_000), zstd.WithWindowSize(4*decompress.MaxWindow), zstd.WithSingleSegment(false))
+	csv := "report_account,peer_account\na,b\n"
+	big := zstded(t, strings.Repeat(csv, 200_000), zstd.WithWindowSize(4*decompress.MaxWindow), zstd.WithSingleSegment(false))
+	// A single-segment frame with dictionary ID 7, one raw block "a,b\n".
+	withDict := []byte{0x28, 0xb5, 0x2f, 0xfd, 0x21, 7, 4, 0x21, 0, 0, 'a', ',', 'b', '\n'}
 	for _, c := range []struct {
 		name, want string
 		data       []byte
@@ -242,6 +248,10 @@ func TestCompressedInputsRefusedAtTheHeader(t *testing.T) {
 		{"rows.csv.xz", "xz-compressed", []byte{0xfd, '7', 'z', 'X', 'Z', 0, 0, 0}},
 		{"rows.csv.zst", "the zstd window is too large", big},
 		{"rows.csv.gz", "its name says gzip, but it holds no gzip stream", []byte("\x00\x01\x02\x03binary\n")},
+		{"rows.csv.gz", "gzip-compressed again (it was compressed twice)", gzipped(t, string(gzipped(t, csv)))},
+		{"rows.csv.zst", "zstd-compressed again (it was compressed twice)", zstded(t, string(zstded(t, csv)))},
+		{"rows.csv.zst", "what it decompresses to is a zip archive", zstded(t, "PK\x03\x04\x14\x00\x00\x00rows.csv")},
+		{"rows.csv.zst", "it was compressed with zstd -D", withDict},
 	} {
 		path := writeFile(t, c.name, c.data)
 		_, err := batch.OpenInput(context.Background(), path, nil)

@@ -103,7 +103,7 @@ func openStream(ctx context.Context, path string, r io.Reader, closeFile func() 
 	if f, ok := r.(*os.File); !ok || !isRegular(f) {
 		src = &ctxReader{ctx: ctx, r: r} // a pipe or a terminal may block for ever
 	}
-	d, err := decompress.Open(src)
+	d, err := decompress.Open(ctx, src)
 	if err != nil {
 		return nil, fail(streamOpenError(ctx, err))
 	}
@@ -158,7 +158,7 @@ func (in *InputFile) checkHeader(ctx context.Context, f *os.File) error {
 // opened, decompressed as its format says, and the function that releases
 // its decoder.
 func (in *InputFile) read(ctx context.Context, f *os.File) (*Input, func(), error) {
-	r, closeReader, err := in.bytes(f)
+	r, closeReader, err := in.bytes(ctx, f)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -172,13 +172,14 @@ func (in *InputFile) read(ctx context.Context, f *os.File) (*Input, func(), erro
 }
 
 // bytes returns f's bytes up to its size when it was opened (as
-// NewFileInput reads them), decompressed as its format says.
-func (in *InputFile) bytes(f *os.File) (io.Reader, func(), error) {
+// NewFileInput reads them), decompressed as its format says; a decoder
+// stops reading once ctx is done.
+func (in *InputFile) bytes(ctx context.Context, f *os.File) (io.Reader, func(), error) {
 	sized := &sizedReader{f: f, size: in.at.Size()}
 	if in.Format == decompress.Plain {
 		return sized, func() {}, nil
 	}
-	d, err := decompress.NewReader(sized, in.Format)
+	d, err := decompress.NewReader(ctx, sized, in.Format)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -191,7 +192,7 @@ func (in *InputFile) countLines(ctx context.Context, f *os.File) (n int64, unend
 	if in.Format == decompress.Plain {
 		return countLines(ctx, io.NewSectionReader(f, 0, in.at.Size()))
 	}
-	r, closeReader, err := in.bytes(f)
+	r, closeReader, err := in.bytes(ctx, f)
 	if err != nil {
 		return 0, false, err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/gocarina/gocsv"
 	"github.com/msgread/msgread/internal/crashpoint"
 	"github.com/msgread/msgread/internal/csvline"
+	"github.com/msgread/msgread/internal/decompress"
 )
 
 // row is a report row as CSV cells; gocsv maps it to and from the header
@@ -279,6 +280,11 @@ type reportReader[T any] struct {
 func newReportReader[T any](r io.Reader) (*reportReader[T], error) {
 	lines := csvline.NewReader(r, 0)
 	head, err := lines.Next()
+	// Before the torn-header rule: a small compressed file may hold no
+	// newline byte at all.
+	if format, _ := decompress.Sniff(head.Text); format != decompress.Plain {
+		return nil, compressedReport(format)
+	}
 	if errors.Is(err, io.EOF) || (err == nil && !head.Newline) {
 		return &reportReader[T]{lines: lines}, nil // empty, or a torn header
 	}
@@ -294,6 +300,19 @@ func newReportReader[T any](r io.Reader) (*reportReader[T], error) {
 		return nil, err
 	}
 	return &reportReader[T]{lines: lines, dec: dec}, nil
+}
+
+// compressedReport is the error of a report given compressed: a resume
+// and msgread report read a report with the files beside it (its sent log,
+// timeline, the chain's), as run wrote them, so they take it decompressed
+// where it lies.
+func compressedReport(format decompress.Format) error {
+	tool := "gunzip -k"
+	if format == decompress.Zstd {
+		tool = "zstd -d"
+	}
+	return fmt.Errorf("%w: it is %s-compressed: decompress it where it lies (%s) and give the .csv, read with its sent log and timeline beside it (verify alone reads a compressed report)",
+		ErrNotReport, format, tool)
 }
 
 // next returns the cells of the next complete row with its line in the

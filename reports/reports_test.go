@@ -125,3 +125,23 @@ func TestWriterCellsFollowTheHeader(t *testing.T) {
 		t.Fatalf("header %q, cells %v; want %v", recs[0], got, want)
 	}
 }
+
+// TestCompressedReportIsSaidToBe: a compressed report is no report as
+// msgread reads one (a resume, msgread report): refused saying so, even a
+// small one that holds no newline byte, which the torn-header rule would
+// otherwise read as an empty report.
+func TestCompressedReportIsSaidToBe(t *testing.T) {
+	for name, c := range map[string]struct {
+		data []byte
+		want string
+	}{
+		// A zstd frame of one raw block "abc": no newline byte in it.
+		"zstd without a newline byte": {[]byte{0x28, 0xb5, 0x2f, 0xfd, 0x20, 3, 0x19, 0, 0, 'a', 'b', 'c'}, "zstd-compressed"},
+		"gzip":                        {[]byte("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff\n rest of it\n"), "gzip-compressed"},
+	} {
+		_, err := reports.ReadAll(bytes.NewReader(c.data))
+		if !errors.Is(err, reports.ErrNotReport) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v; want ErrNotReport saying %q", name, err, c.want)
+		}
+	}
+}

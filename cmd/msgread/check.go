@@ -151,6 +151,8 @@ func (o *checkOptions) checkError(ctx context.Context, err error) error {
 	switch {
 	case ctx.Err() != nil:
 		return &exitError{code: exitInterrupted, err: errors.New("interrupted")}
+	case err != nil && o.input == "-":
+		return inputError("standard input", err)
 	case err != nil:
 		return inputError(o.input, err)
 	}

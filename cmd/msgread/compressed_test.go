@@ -272,3 +272,57 @@ func TestLoadInputCompressed(t *testing.T) {
 		t.Errorf("the endpoint got %d marks, want %d: the .csv.zst's valid rows", n, want)
 	}
 }
+
+// TestCompressedReportRefusedByResumeAndReport: a resume and msgread report
+// read a report with its sent log and timeline beside it, as run wrote
+// them: a compressed report is refused (exit 2) saying it is compressed
+// and what to do, not as a report whose header is binary bytes.
+func TestCompressedReportRefusedByResumeAndReport(t *testing.T) {
+	srv := silentMock(t, 0)
+	dir := t.TempDir()
+	report, in := filepath.Join(dir, "r.csv"), verifyInput(t, 20)
+	target := []string{"--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "5000", "--progress", "none"}
+	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
+	if err := run(context.Background(), append(append([]string{"run"}, target...), "--report", report, in), e); err != nil {
+		t.Fatalf("run: %v\n%s", err, errOut)
+	}
+	data, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, gz, zst := compressedCopies(t, t.TempDir(), "r.csv", string(data))
+	for _, c := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"report of a .csv.gz", []string{"report", gz}, "it is gzip-compressed: decompress it where it lies (gunzip -k)"},
+		{"--resume of a .csv.zst", append(append([]string{"run"}, target...), "--resume", zst, "--report", filepath.Join(dir, "r2.csv"), in), "it is zstd-compressed: decompress it where it lies (zstd -d)"},
+	} {
+		e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
+		err := run(context.Background(), c.args, e)
+		if exitCode(err) != exitUsage || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), `\x1f`) {
+			t.Errorf("%s: exit %d: %v; want exit 2 saying %q\n%s", c.name, exitCode(err), err, c.want, errOut)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "r2.csv")); err == nil {
+		t.Errorf("the refused resume left a report behind")
+	}
+}
+
+// TestCheckNamesStandardInput: a compressed stream on standard input cut
+// short after its header is named "standard input" by check, as by run,
+// not "input -".
+func TestCheckNamesStandardInput(t *testing.T) {
+	_, gz, _ := compressedCopies(t, t.TempDir(), "rows.csv", compressedRows(0, 3000))
+	data, err := os.ReadFile(gz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, _, errOut := testEnv(nil)
+	e.stdin = bytes.NewReader(data[:len(data)/2])
+	err = run(context.Background(), []string{"check", "-"}, e)
+	if exitCode(err) != exitUsage || !strings.Contains(err.Error(), "input standard input is not usable: after line") || !strings.Contains(err.Error(), "truncated") {
+		t.Errorf("exit %d: %v; want exit 2 naming standard input and the line\n%s", exitCode(err), err, errOut)
+	}
+}

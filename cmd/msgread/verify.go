@@ -152,7 +152,7 @@ func (o *verifyOptions) openSample(ctx context.Context, e *env) (io.Closer, *bat
 	if err != nil {
 		return nil, nil, stopped(exitUsage, stopInput, fmt.Errorf("report: %w", err))
 	}
-	d, err := decompress.Open(f)
+	d, err := decompress.Open(ctx, f)
 	if err != nil {
 		f.Close()
 		return nil, nil, stopped(exitUsage, stopInput, fmt.Errorf("%s: %w", safetext.Quote(o.report), err))

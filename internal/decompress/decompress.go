@@ -17,6 +17,7 @@ package decompress
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -68,7 +69,6 @@ var others = []struct {
 	{[]byte("PK\x03\x04"), "a zip archive"},
 	{[]byte("PK\x05\x06"), "an empty zip archive"},
 	{[]byte{0xfd, '7', 'z', 'X', 'Z', 0}, "xz-compressed"},
-	{[]byte("BZh"), "bzip2-compressed"},
 	{[]byte{0x04, 0x22, 0x4d, 0x18}, "lz4-compressed"},
 	{[]byte{'7', 'z', 0xbc, 0xaf, 0x27, 0x1c}, "a 7-Zip archive"},
 	{[]byte{0x1f, 0x9d}, "compressed with Unix compress (.Z)"},
@@ -76,7 +76,7 @@ var others = []struct {
 
 // HeadLen is how many of a stream's first bytes Sniff wants (fewer when
 // the stream is shorter).
-const HeadLen = 6
+const HeadLen = 10
 
 // UnsupportedError is a stream in a compressed or archive format that is
 // not read (zip, xz, bzip2...).
@@ -102,7 +102,37 @@ func Sniff(head []byte) (Format, error) {
 			return Plain, &UnsupportedError{What: o.what}
 		}
 	}
+	if bzip2(head) {
+		return Plain, &UnsupportedError{What: "bzip2-compressed"}
+	}
 	return Plain, nil
+}
+
+// bzip2 says whether head starts a bzip2 stream: "BZh", a block size from
+// 1 to 9, then the magic of a block (pi's digits, 1AY&SY) or of the end of
+// an empty stream. "BZh" alone is text, the start of a CSV's first column
+// name as well.
+func bzip2(head []byte) bool {
+	if len(head) < 10 || !bytes.HasPrefix(head, []byte("BZh")) || head[3] < '1' || head[3] > '9' {
+		return false
+	}
+	return bytes.Equal(head[4:10], []byte("1AY&SY")) || bytes.Equal(head[4:10], []byte{0x17, 0x72, 0x45, 0x38, 0x50, 0x90})
+}
+
+// Inside words what a decompressed stream that starts with head holds when
+// it is no text: a compressed stream or an archive again (a .csv.gz.gz
+// named .csv.gz, a .zip compressed), "" otherwise. Only what was
+// decompressed can start so: a file that does was read as its format.
+func Inside(head []byte) string {
+	format, err := Sniff(head)
+	var unsupported *UnsupportedError
+	switch {
+	case errors.As(err, &unsupported):
+		return fmt.Sprintf("what it decompresses to is %s, not a CSV: give msgread the CSV itself, compressed once", unsupported.What)
+	case format != Plain:
+		return fmt.Sprintf("what it decompresses to is %s-compressed again (it was compressed twice): decompress it once and give msgread the result", format)
+	}
+	return ""
 }
 
 // skippable says whether head starts with a zstd skippable frame's magic.
@@ -164,13 +194,23 @@ type Reader struct {
 
 // source is the reader beneath a decoder, keeping its first error that is
 // not io.EOF: an error the decoder meets there is the source's, not the
-// stream's, whatever the decoder makes of it.
+// stream's, whatever the decoder makes of it. Once ctx is done, it reads
+// no more and returns ctx's error: a decoder may read on for a long time
+// within one Read of its own, through thousands of frames or members that
+// hold nothing, and an interrupt must not wait for it.
 type source struct {
+	ctx context.Context
 	r   io.Reader
 	err error
 }
 
 func (s *source) Read(p []byte) (int, error) {
+	if err := s.ctx.Err(); err != nil {
+		if s.err == nil {
+			s.err = err
+		}
+		return 0, err
+	}
 	n, err := s.r.Read(p)
 	if err != nil && !errors.Is(err, io.EOF) && s.err == nil {
 		s.err = err
@@ -180,7 +220,9 @@ func (s *source) Read(p []byte) (int, error) {
 
 // Open reads r's first bytes to tell its format (Sniff) and returns a
 // Reader of it. r is read through a small buffer: nothing it held is lost.
-func Open(r io.Reader) (*Reader, error) {
+// Once ctx is done, the Reader reads no more of r and returns ctx's error
+// (a read of r already blocked is not cut short: that is r's to do).
+func Open(ctx context.Context, r io.Reader) (*Reader, error) {
 	br := bufio.NewReaderSize(r, 4096)
 	head, err := br.Peek(HeadLen)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
@@ -190,21 +232,28 @@ func Open(r io.Reader) (*Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	return NewReader(br, format)
+	return NewReader(ctx, br, format)
 }
 
+// srcBuffer is how much of a compressed stream is read at a time.
+const srcBuffer = 32 << 10
+
 // NewReader returns a Reader of r as format. For gzip and zstd, the
-// stream's header is read when Read first is.
-func NewReader(r io.Reader, format Format) (*Reader, error) {
-	src := &source{r: r}
+// stream's header is read when Read first is. ctx is as for Open.
+func NewReader(ctx context.Context, r io.Reader, format Format) (*Reader, error) {
+	src := &source{ctx: ctx, r: r}
 	d := &Reader{Format: format, src: src, close: func() {}}
 	switch format {
 	case Plain:
 		d.r = src
 	case Gzip:
-		d.r = &gzipStream{br: bufio.NewReaderSize(src, 32<<10)}
+		d.r = &gzipStream{br: bufio.NewReaderSize(src, srcBuffer)}
 	case Zstd:
-		z, err := zstd.NewReader(src, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
+		// The decoder reads its source a header or block at a time,
+		// a few bytes for a small frame: buffered, so that a file of
+		// many small frames is not read in as many reads (each a few
+		// system calls under a file's size checks).
+		z, err := zstd.NewReader(bufio.NewReaderSize(src, srcBuffer), zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
 			zstd.WithDecoderMaxWindow(MaxWindow), zstd.WithDecoderMaxMemory(MaxWindow))
 		if err != nil {
 			return nil, err
@@ -229,7 +278,11 @@ var errTrailing = errors.New("bytes after the end of the stream are not another 
 
 func (g *gzipStream) Read(p []byte) (int, error) {
 	if g.z == nil {
-		z, err := gzip.NewReader(g.br)
+		src, err := memberReader(g.br)
+		if err != nil {
+			return 0, err
+		}
+		z, err := gzip.NewReader(src)
 		if err != nil {
 			return 0, err
 		}
@@ -250,7 +303,11 @@ func (g *gzipStream) Read(p []byte) (int, error) {
 		case perr != nil:
 			return n, perr
 		}
-		if err := g.z.Reset(g.br); err != nil {
+		src, err := memberReader(g.br)
+		if err != nil {
+			return n, err
+		}
+		if err := g.z.Reset(src); err != nil {
 			return n, err
 		}
 		g.z.Multistream(false)
@@ -319,6 +376,8 @@ func (e *StreamError) Error() string {
 			"recompress it with zstd -19 or a lower level, without --long", ErrWindowTooLarge, MaxWindow>>20, MaxWindow>>20)
 	case errors.Is(e.Err, errTrailing), errors.Is(e.Err, zstd.ErrMagicMismatch) && e.After > 0:
 		return fmt.Sprintf("the %s stream is followed by bytes that are no %s stream (garbage after its end, or a damaged file)", f, f)
+	case errors.Is(e.Err, zstd.ErrUnknownDictionary):
+		return "the zstd stream needs a dictionary (it was compressed with zstd -D), which msgread does not have: recompress it without -D"
 	case errors.Is(e.Err, gzip.ErrChecksum), errors.Is(e.Err, zstd.ErrCRCMismatch):
 		return fmt.Sprintf("the %s stream is damaged: its checksum does not match its data", f)
 	}
