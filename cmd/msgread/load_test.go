@@ -121,7 +121,7 @@ func TestSummaryCallsAddUp(t *testing.T) {
 	sc := filepath.Join(dir, "sc.json")
 	os.WriteFile(sc, []byte(`{"name":"retrying","ceiling":0,"faults":[{"kind":"code","code":90995,"probability":0.5}]}`), 0o644)
 	e, out, errOut := testEnv(nil)
-	err := run(context.Background(), []string{"load", "--scenario", sc, "--rate", "400", "--duration", "1500ms", "--progress", "none",
+	err := run(context.Background(), []string{"load", "--scenario", sc, "--rate", "400", "--share", "greedy", "--duration", "1500ms", "--progress", "none",
 		"--report", filepath.Join(dir, "r.csv"), "--summary-json", "-"}, e)
 	var doc digest.Document
 	if jerr := json.Unmarshal([]byte(out.String()), &doc); jerr != nil {
