@@ -399,7 +399,6 @@ func (p *Pacer) learnKind() bool {
 const (
 	lateSpeedup   = 2.0
 	lateTail      = 5 * time.Millisecond
-	lateTolerance = 5 * time.Millisecond
 	lateMargin    = 0.05
 	lateMaxSpread = 50 * time.Millisecond
 	lateMaxAhead  = 200 * time.Millisecond
@@ -432,10 +431,9 @@ func (p *Pacer) backloading() bool {
 		p.current < p.ceiling-max(1, lateMargin*p.ceiling)
 }
 
-// lateSlot books the next place late in a clock second at or after now
-// (lateTolerance before now at the most: the dispatcher wakes a little
-// late), skipping the rest of a second a refusal showed full; the caller
-// holds mu.
+// lateSlot books the next place late in a clock second at or after now,
+// skipping the rest of a second a refusal showed full; the caller holds
+// mu.
 func (p *Pacer) lateSlot(now time.Time) time.Time {
 	for {
 		if sec := now.Unix(); sec > p.lateSecond {
@@ -458,11 +456,14 @@ func (p *Pacer) lateSlot(now time.Time) time.Time {
 			// sent before the turn, would never narrow it).
 			t = time.Unix(p.lateSecond+1, 0).Add(-(p.offLo + p.offHi) / 2)
 		}
-		if !t.Before(now.Add(-lateTolerance)) {
-			if t.Before(now) {
-				t = now
-			}
+		if !t.Before(now) {
 			return t
+		}
+		// A place the dispatcher woke too late for goes now, while the
+		// second's calls may still go (a run that starts mid-burst, or a
+		// busy machine, loses none); after, it is passed by.
+		if now.Before(time.Unix(p.lateSecond, 0).Add(end)) {
+			return now
 		}
 	}
 }
