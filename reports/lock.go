@@ -119,20 +119,8 @@ func (l *Lock) Release() {
 // reader (verify) then knows the report is still growing. It takes no
 // lock that stays: a shared probe, dropped at once.
 func Writing(path string) (holder string, writing bool) {
-	f, err := os.OpenFile(path+lockSuffix, os.O_RDONLY|syscall.O_NOFOLLOW|nonBlock, 0)
-	if err != nil {
-		return "", false
-	}
-	defer f.Close()
-	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
-		return "", false // no lock file of msgread's
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); err == nil {
-		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		return "", false
-	}
-	who, _ := io.ReadAll(io.LimitReader(f, 512))
-	return strings.TrimSpace(string(bytes.ToValidUTF8(who, nil))), true
+	who, held, ok := probeLock(path)
+	return who, ok && held
 }
 
 // Left reports whether the report at path has a lock file that no run
@@ -141,18 +129,27 @@ func Writing(path string) (holder string, writing bool) {
 // returns what the lock file says of that run. It takes no lock that
 // stays: a shared probe, dropped at once.
 func Left(path string) (holder string, left bool) {
+	who, held, ok := probeLock(path)
+	return who, ok && !held
+}
+
+// probeLock tries a shared lock of the report's lock file, dropped at
+// once: held says a run holds it; who is what the file says of its run;
+// ok is false when there is no regular lock file of msgread's.
+func probeLock(path string) (who string, held, ok bool) {
 	f, err := os.OpenFile(path+lockSuffix, os.O_RDONLY|syscall.O_NOFOLLOW|nonBlock, 0)
 	if err != nil {
-		return "", false
+		return "", false, false
 	}
 	defer f.Close()
 	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
-		return "", false // no lock file of msgread's
+		return "", false, false // no lock file of msgread's
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); err != nil {
-		return "", false // held: a run is writing it (Writing)
+		held = true
+	} else {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 	}
-	syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-	who, _ := io.ReadAll(io.LimitReader(f, 512))
-	return strings.TrimSpace(string(bytes.ToValidUTF8(who, nil))), true
+	text, _ := io.ReadAll(io.LimitReader(f, 512))
+	return strings.TrimSpace(string(bytes.ToValidUTF8(text, nil))), held, true
 }
