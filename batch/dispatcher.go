@@ -2,7 +2,6 @@ package batch
 
 import (
 	"context"
-	"net/http"
 	"sync/atomic"
 	"time"
 
@@ -217,9 +216,7 @@ func (d *dispatcher) answered(t ticket, res Result, at time.Time, aborted bool) 
 		d.observe(res, at)
 	}
 	if res.Date != "" && d.cfg.Share == ShareSafe {
-		if date, err := http.ParseTime(res.Date); err == nil {
-			d.pacer.ServiceClock(t.booking, at, date)
-		}
+		d.pacer.ServiceDate(t.booking, at, res.Date)
 	}
 	if res.Throttle {
 		d.pacer.Throttle(d.clock.Now(), t.booking)

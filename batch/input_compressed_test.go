@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/msgread/msgread/internal/compresstest"
 	"io"
 	"os"
 	"path/filepath"
@@ -15,38 +16,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/msgread/msgread/batch"
 	"github.com/msgread/msgread/internal/decompress"
 	"github.com/msgread/msgread/internal/memtest"
 )
-
-func gzipped(t testing.TB, s string) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	w := gzip.NewWriter(&b)
-	w.Write([]byte(s))
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
-
-func zstded(t testing.TB, s string, opts ...zstd.EOption) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	w, err := zstd.NewWriter(&b, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.Write([]byte(s))
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
 
 // awkward is an input with what makes line numbers hard: a BOM, CRLF line
 // ends, blank lines, invalid rows, a stray quote, a repeated header, an
@@ -116,7 +91,7 @@ func TestCompressedInputsReadAsThePlainFile(t *testing.T) {
 	if lines < 3000 || in.Format != decompress.Plain || in.Note != "" {
 		t.Fatalf("plain: %d lines, %v, note %q", lines, in.Format, in.Note)
 	}
-	gz, zst := gzipped(t, csv), zstded(t, csv)
+	gz, zst := compresstest.Gzip(t, csv), compresstest.Zstd(t, csv)
 	for _, c := range []struct {
 		name   string
 		data   []byte
@@ -177,7 +152,7 @@ func TestCompressedInputCutShortNamesTheLine(t *testing.T) {
 		fmt.Fprintf(&b, "user%d,peer%d\n", i, i*7919%60_000)
 	}
 	csv := b.String()
-	gz, zst := gzipped(t, csv), zstded(t, csv)
+	gz, zst := compresstest.Gzip(t, csv), compresstest.Zstd(t, csv)
 	damaged := bytes.Clone(gz)
 	for i := len(gz) / 2; i < len(gz)/2+64; i++ {
 		damaged[i] ^= 0xa5
@@ -237,7 +212,7 @@ func TestCompressedInputCutShortNamesTheLine(t *testing.T) {
 // counted, saying what they are.
 func TestCompressedInputsRefusedAtTheHeader(t *testing.T) {
 	csv := "report_account,peer_account\na,b\n"
-	big := zstded(t, strings.Repeat(csv, 200_000), zstd.WithWindowSize(4*decompress.MaxWindow), zstd.WithSingleSegment(false))
+	big := compresstest.Zstd(t, strings.Repeat(csv, 200_000), zstd.WithWindowSize(4*decompress.MaxWindow), zstd.WithSingleSegment(false))
 	// A single-segment frame with dictionary ID 7, one raw block "a,b\n".
 	withDict := []byte{0x28, 0xb5, 0x2f, 0xfd, 0x21, 7, 4, 0x21, 0, 0, 'a', ',', 'b', '\n'}
 	for _, c := range []struct {
@@ -248,9 +223,9 @@ func TestCompressedInputsRefusedAtTheHeader(t *testing.T) {
 		{"rows.csv.xz", "xz-compressed", []byte{0xfd, '7', 'z', 'X', 'Z', 0, 0, 0}},
 		{"rows.csv.zst", "the zstd window is too large", big},
 		{"rows.csv.gz", "its name says gzip, but it holds no gzip stream", []byte("\x00\x01\x02\x03binary\n")},
-		{"rows.csv.gz", "gzip-compressed again (it was compressed twice)", gzipped(t, string(gzipped(t, csv)))},
-		{"rows.csv.zst", "zstd-compressed again (it was compressed twice)", zstded(t, string(zstded(t, csv)))},
-		{"rows.csv.zst", "what it decompresses to is a zip archive", zstded(t, "PK\x03\x04\x14\x00\x00\x00rows.csv")},
+		{"rows.csv.gz", "gzip-compressed again (it was compressed twice)", compresstest.Gzip(t, string(compresstest.Gzip(t, csv)))},
+		{"rows.csv.zst", "zstd-compressed again (it was compressed twice)", compresstest.Zstd(t, string(compresstest.Zstd(t, csv)))},
+		{"rows.csv.zst", "what it decompresses to is a zip archive", compresstest.Zstd(t, "PK\x03\x04\x14\x00\x00\x00rows.csv")},
 		{"rows.csv.zst", "it was compressed with zstd -D", withDict},
 	} {
 		path := writeFile(t, c.name, c.data)
@@ -266,7 +241,7 @@ func TestCompressedInputsRefusedAtTheHeader(t *testing.T) {
 // input that stops in the middle of its first block (a writer that went
 // idle) gives way to an interrupt, as a plain one does.
 func TestCompressedStdinGivesWayToCancel(t *testing.T) {
-	for name, data := range map[string][]byte{"gzip": gzipped(t, "report_account,peer_account\na,b\n"), "zstd": zstded(t, "report_account,peer_account\na,b\n")} {
+	for name, data := range map[string][]byte{"gzip": compresstest.Gzip(t, "report_account,peer_account\na,b\n"), "zstd": compresstest.Zstd(t, "report_account,peer_account\na,b\n")} {
 		r, w := io.Pipe()
 		go w.Write(data[:len(data)/2])
 		t.Cleanup(func() { w.Close() })

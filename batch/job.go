@@ -271,6 +271,10 @@ type Ending struct {
 	VerifyErr error
 	// Report, Failed, Timeline and HTML are the paths written.
 	Report, Failed, Timeline, HTML string
+	// ChainNotCharted is set when the HTML of a run that resumed others
+	// charts this run only because its chain's reports are too large to
+	// read again at the run's end (Rebuild charts the chain afterwards).
+	ChainNotCharted bool
 	// ChartsErr says which of the timeline and the HTML could not be
 	// written, nil when both were (the caller prints it beside their
 	// paths; it is also the Stop when nothing else stopped the run).
@@ -318,7 +322,7 @@ func (j *Job) Run(ctx context.Context) *Ending {
 	end.Headline = digest.NewHeadline(page)
 	tlErr := j.charts.finishTimeline(page.Timeline)
 	if j.files.Resume != nil && !j.cfg.OwnHTML {
-		page = j.chainPage(ctx, page)
+		page, end.ChainNotCharted = j.chainPage(ctx, page)
 	}
 	x.outputErr = errors.Join(tlErr, j.charts.writeHTML(page))
 	end.Summary, end.Stop, end.Err, end.ChartsErr = sum, x.stop(), x.err(), x.outputErr
@@ -331,19 +335,19 @@ func (j *Job) Run(ctx context.Context) *Ending {
 // the charts of its whole chain (Rebuild of its report, whose timeline is
 // written), with this run's verdicts, quota, callbacks, verification and
 // rate steps. A chain that cannot be read leaves the run's own page, and
-// a note says why.
-func (j *Job) chainPage(ctx context.Context, own digest.Page) digest.Page {
+// a note says why; tooLarge reports a chain too large to read again.
+func (j *Job) chainPage(ctx context.Context, own digest.Page) (_ digest.Page, tooLarge bool) {
 	if size := chainBytes(j.files.ReportPath); size > maxChainHTMLBytes {
 		j.note(fmt.Sprintf("note: the HTML report charts this run only: its chain's reports hold %d MB, more than a run's memory "+
-			"allows to read again at its end; msgread report %s --html FILE charts the whole chain", size>>20, j.files.ReportPath))
-		return own
+			"allows to read again at its end", size>>20))
+		return own, true
 	}
 	var rb *Rebuilt
 	var err error
 	withHeapRoom(func() { rb, err = Rebuild(context.WithoutCancel(ctx), []string{j.files.ReportPath}) })
 	if err != nil {
 		j.note("note: the HTML report charts this run only: its chain could not be read: " + err.Error())
-		return own
+		return own, false
 	}
 	for _, n := range rb.Notes {
 		j.note("note: the HTML report of the chain: " + n)
@@ -359,7 +363,7 @@ func (j *Job) chainPage(ctx context.Context, own digest.Page) digest.Page {
 			page.Bounds = append(page.Bounds, b+time.Duration(rb.Runs[n-1].From)*time.Second)
 		}
 	}
-	return page
+	return page, false
 }
 
 // maxChainHTMLBytes bounds the reports a run reads again at its end for

@@ -3,6 +3,7 @@ package batch
 import (
 	"fmt"
 	"math"
+	"net/http"
 	"sync"
 	"time"
 
@@ -116,6 +117,8 @@ type Pacer struct {
 	// see ServiceClock.
 	offLo, offHi time.Duration
 	offKnown     bool
+	dateText     string    // the last Date header read (ServiceDate)
+	date         time.Time // and what it says
 	altLeft      float64   // what the evidence read had the limiter not been per clock second
 	lowered      int64     // the calls booked when a refusal last lowered the rate
 	kindProbe    time.Time // when a kind probe may go (zero: none planned)
@@ -415,6 +418,28 @@ const (
 func (p *Pacer) ServiceClock(b booking, at, date time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.serviceClock(b, at, date)
+}
+
+// ServiceDate is ServiceClock of an answer's Date header as sent
+// (http.TimeFormat): parsed once for the answers of a second that all
+// carry the same text; an unreadable one says nothing. Safe from any
+// goroutine.
+func (p *Pacer) ServiceDate(b booking, at time.Time, header string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if header != p.dateText {
+		date, err := http.ParseTime(header)
+		if err != nil {
+			return
+		}
+		p.dateText, p.date = header, date
+	}
+	p.serviceClock(b, at, p.date)
+}
+
+// serviceClock is ServiceClock's; the caller holds mu.
+func (p *Pacer) serviceClock(b booking, at, date time.Time) {
 	lo, hi := date.Sub(at), date.Add(time.Second).Sub(p.sentAt(b))
 	if !p.offKnown || max(lo, p.offLo) > min(hi, p.offHi) {
 		p.offLo, p.offHi, p.offKnown = lo, hi, true

@@ -2,6 +2,7 @@ package batch
 
 import (
 	"math"
+	"net/http"
 	"testing"
 	"time"
 )
@@ -516,5 +517,26 @@ func TestPacerReadsTheServiceClock(t *testing.T) {
 		if c.late && (last > time.Second-lateTail/2 || last < time.Second-lateTail-2*rtt) {
 			t.Errorf("skew %v: the last calls reached the service %v into its seconds, want just before %v", c.skew, last, time.Second-lateTail)
 		}
+	}
+}
+
+// TestPacerReadsTheDateHeader: a Date header as the service sends it
+// bounds the service's clock as its time does; an unreadable one says
+// nothing.
+func TestPacerReadsTheDateHeader(t *testing.T) {
+	start := time.Unix(1000, 0)
+	b := booking{at: start.Add(200 * time.Millisecond), slot: -1}
+	want := NewPacer(Constant(200), start, DefaultWindowSlack)
+	want.ServiceClock(b, b.at.Add(time.Millisecond), time.Unix(1000, 0))
+	p := NewPacer(Constant(200), start, DefaultWindowSlack)
+	p.ServiceDate(b, b.at.Add(time.Millisecond), "not a date")
+	if p.offKnown {
+		t.Fatalf("an unreadable Date header was read: [%v, %v]", p.offLo, p.offHi)
+	}
+	header := time.Unix(1000, 0).UTC().Format(http.TimeFormat)
+	p.ServiceDate(b, b.at.Add(time.Millisecond), header)
+	p.ServiceDate(b, b.at.Add(time.Millisecond), header)
+	if !p.offKnown || p.offLo != want.offLo || p.offHi != want.offHi {
+		t.Errorf("Date %q: bounds [%v, %v], want [%v, %v]", header, p.offLo, p.offHi, want.offLo, want.offHi)
 	}
 }

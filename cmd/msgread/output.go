@@ -56,6 +56,9 @@ func printEnding(e *env, end *batch.Ending, failed bool) {
 		}
 	}
 	writeVerdicts(e.stderr, sum.Thresholds)
+	if end.ChainNotCharted {
+		fmt.Fprintf(e.stderr, "  msgread report %s --html FILE charts the whole chain\n", safetext.Quote(end.Report))
+	}
 	if end.ChartsErr != nil {
 		for _, line := range strings.Split(end.ChartsErr.Error(), "\n") { // errors.Join's, one a line
 			fmt.Fprintf(e.stderr, "msgread: %s\n", safetext.Clean(line))

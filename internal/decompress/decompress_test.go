@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/msgread/msgread/internal/compresstest"
 	"hash/crc32"
 	"io"
 	"strings"
@@ -19,31 +20,6 @@ import (
 )
 
 const text = "report_account,peer_account,msg_read_time\nu1,p1,1700000000\nu2,p2,\n"
-
-func gz(t testing.TB, s string) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	w := gzip.NewWriter(&b)
-	w.Write([]byte(s))
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
-
-func zst(t testing.TB, s string, opts ...zstd.EOption) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	w, err := zstd.NewWriter(&b, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.Write([]byte(s))
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
 
 // readAll opens data (Open: the format from its first bytes) and reads it
 // whole.
@@ -59,9 +35,9 @@ func readAll(t *testing.T, data []byte) (decompress.Format, string, error) {
 }
 
 func TestOpenTellsTheFormatByItsFirstBytes(t *testing.T) {
-	two := append(gz(t, "a,b\n"), gz(t, "c,d\n")...) // gzip -c a >> f; gzip -c b >> f
-	frames := append(zst(t, "a,b\n"), zst(t, "c,d\n")...)
-	skippable := append([]byte{0x50, 0x2a, 0x4d, 0x18, 2, 0, 0, 0, 'h', 'i'}, zst(t, "a,b\n")...)
+	two := append(compresstest.Gzip(t, "a,b\n"), compresstest.Gzip(t, "c,d\n")...) // gzip -c a >> f; gzip -c b >> f
+	frames := append(compresstest.Zstd(t, "a,b\n"), compresstest.Zstd(t, "c,d\n")...)
+	skippable := append([]byte{0x50, 0x2a, 0x4d, 0x18, 2, 0, 0, 0, 'h', 'i'}, compresstest.Zstd(t, "a,b\n")...)
 	for _, c := range []struct {
 		name   string
 		data   []byte
@@ -69,14 +45,14 @@ func TestOpenTellsTheFormatByItsFirstBytes(t *testing.T) {
 		want   string
 	}{
 		{"plain", []byte(text), decompress.Plain, text},
-		{"gzip", gz(t, text), decompress.Gzip, text},
-		{"zstd", zst(t, text), decompress.Zstd, text},
+		{"gzip", compresstest.Gzip(t, text), decompress.Gzip, text},
+		{"zstd", compresstest.Zstd(t, text), decompress.Zstd, text},
 		{"gzip members one after another", two, decompress.Gzip, "a,b\nc,d\n"},
 		{"zstd frames one after another", frames, decompress.Zstd, "a,b\nc,d\n"},
 		{"zstd after a skippable frame", skippable, decompress.Zstd, "a,b\n"},
 		{"empty", nil, decompress.Plain, ""},
 		{"one byte", []byte("a"), decompress.Plain, "a"},
-		{"gzip of nothing", gz(t, ""), decompress.Gzip, ""},
+		{"gzip of nothing", compresstest.Gzip(t, ""), decompress.Gzip, ""},
 	} {
 		format, got, err := readAll(t, c.data)
 		if err != nil || format != c.format || got != c.want {
@@ -130,7 +106,7 @@ func streamError(t *testing.T, name string, data []byte) *decompress.StreamError
 
 func TestDamagedStreamsAreErrorsThatSayWhat(t *testing.T) {
 	long := strings.Repeat(text, 2000)
-	g, z := gz(t, long), zst(t, long)
+	g, z := compresstest.Gzip(t, long), compresstest.Zstd(t, long)
 	flipped := func(b []byte) []byte {
 		c := bytes.Clone(b)
 		for i := len(c) / 2; i < len(c)/2+16; i++ {
@@ -166,11 +142,11 @@ func TestDamagedStreamsAreErrorsThatSayWhat(t *testing.T) {
 // MaxWindow (zstd -19's) is read.
 func TestHugeZstdWindowsAreRefused(t *testing.T) {
 	long := strings.Repeat(text, 50_000) // 3.3 MB: more than a block
-	ok := zst(t, long, zstd.WithWindowSize(decompress.MaxWindow), zstd.WithSingleSegment(false))
+	ok := compresstest.Zstd(t, long, zstd.WithWindowSize(decompress.MaxWindow), zstd.WithSingleSegment(false))
 	if _, got, err := readAll(t, ok); err != nil || got != long {
 		t.Fatalf("a %d MiB window: %v (%d bytes read)", decompress.MaxWindow>>20, err, len(got))
 	}
-	big := zst(t, long, zstd.WithWindowSize(2*decompress.MaxWindow), zstd.WithSingleSegment(false))
+	big := compresstest.Zstd(t, long, zstd.WithWindowSize(2*decompress.MaxWindow), zstd.WithSingleSegment(false))
 	if se := streamError(t, "a window of twice MaxWindow", big); !errors.Is(se, decompress.ErrWindowTooLarge) || !strings.Contains(se.Error(), "--long") {
 		t.Errorf("a window of twice MaxWindow: %v", se)
 	}
@@ -211,7 +187,7 @@ func (f *failing) Read(p []byte) (int, error) {
 func TestErrorsBeneathPassAsTheyAre(t *testing.T) {
 	beneath := errors.New("the file was cut")
 	long := strings.Repeat(text, 5000)
-	for name, data := range map[string][]byte{"gzip": gz(t, long), "zstd": zst(t, long), "plain": []byte(long)} {
+	for name, data := range map[string][]byte{"gzip": compresstest.Gzip(t, long), "zstd": compresstest.Zstd(t, long), "plain": []byte(long)} {
 		d, err := decompress.Open(context.Background(), &failing{r: bytes.NewReader(data[:len(data)/2]), err: beneath})
 		if err != nil {
 			t.Fatal(err)
@@ -313,12 +289,12 @@ func TestCancelStopsReadingThroughEmptyFrames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	emptyGzip, emptyZstd := gz(t, ""), enc.EncodeAll(nil, nil)
-	gs, zs := gz(t, "a,b\n"), zst(t, "a,b\n")
+	emptyGzip, emptyZstd := compresstest.Gzip(t, ""), enc.EncodeAll(nil, nil)
+	gs, zs := compresstest.Gzip(t, "a,b\n"), compresstest.Zstd(t, "a,b\n")
 	for range 20_000 {
 		gs, zs = append(gs, emptyGzip...), append(zs, emptyZstd...)
 	}
-	gs, zs = append(gs, gz(t, "c,d\n")...), append(zs, zst(t, "c,d\n")...)
+	gs, zs = append(gs, compresstest.Gzip(t, "c,d\n")...), append(zs, compresstest.Zstd(t, "c,d\n")...)
 	for name, data := range map[string][]byte{"gzip": gs, "zstd": zs} {
 		ctx, cancel := context.WithCancel(context.Background())
 		src := &counting{r: bytes.NewReader(data)}
@@ -391,8 +367,8 @@ func TestGzipHeadersOfAnyLengthAreRead(t *testing.T) {
 		{"a 1000-byte name", text, gzipMember(t, text, 8, nil, longName, "", false)},
 		{"a 10 MB comment", text, gzipMember(t, text, 16, nil, "", strings.Repeat("c", 10<<20), false)},
 		{"extra, name, comment and header CRC", text, both},
-		{"then a plain member", text + "a,b\n", append(bytes.Clone(both), gz(t, "a,b\n")...)},
-		{"after a plain member", "a,b\n" + text, append(gz(t, "a,b\n"), both...)},
+		{"then a plain member", text + "a,b\n", append(bytes.Clone(both), compresstest.Gzip(t, "a,b\n")...)},
+		{"after a plain member", "a,b\n" + text, append(compresstest.Gzip(t, "a,b\n"), both...)},
 		{"a short name and comment", text, gzipMember(t, text, 2|8|16, nil, "rows.csv", "hi", false)},
 	} {
 		format, got, err := readAll(t, c.data)
@@ -413,9 +389,9 @@ func TestGzipHeadersOfAnyLengthAreRead(t *testing.T) {
 // member cut anywhere).
 func FuzzOpen(f *testing.F) {
 	f.Add([]byte(text))
-	f.Add(gz(f, text))
-	f.Add(zst(f, text))
-	f.Add(append(gz(f, "a,b\n"), gz(f, "c,d\n")...))
+	f.Add(compresstest.Gzip(f, text))
+	f.Add(compresstest.Zstd(f, text))
+	f.Add(append(compresstest.Gzip(f, "a,b\n"), compresstest.Gzip(f, "c,d\n")...))
 	for _, flg := range []byte{2 | 16, 4 | 8, 2 | 4 | 8 | 16} {
 		h := []byte{0x1f, 0x8b, 8, flg, 0, 0, 0, 0, 0, 0xff, 2, 0, 'x', 'y'}
 		f.Add(append(h, strings.Repeat("c", 600)+"\x00name\x00\x01\x02"...))
