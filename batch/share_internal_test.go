@@ -43,12 +43,14 @@ func productionSim(kind string, share Share, rate string, d time.Duration) appSi
 
 // TestPacerHoldsEachLimiterKind: alone on the app, the pacer takes the
 // ceiling of each kind of limiter and is never refused, safe or greedy
-// (safe reaches it in its first 10 s).
+// (safe reaches it in its first 15 s: its ramp from 0.3 of the ceiling
+// doubles its step every 5 s, and its calls, late in each second below
+// the ceiling, take a second to spread out once there).
 func TestPacerHoldsEachLimiterKind(t *testing.T) {
 	for _, kind := range limiterKinds {
 		for _, share := range []Share{ShareGreedy, ShareSafe} {
 			res := appSim{Kind: kind, Limit: 200, Seed: 1, Starts: []time.Duration{0}, Share: share, RTT: 2 * time.Millisecond,
-				Jitter: 3 * time.Millisecond, For: 40 * time.Second, From: 10 * time.Second}.run()
+				Jitter: 3 * time.Millisecond, For: 45 * time.Second, From: 15 * time.Second}.run()
 			if got := float64(res.Total()) / (200 * 30); got < 0.99 || res.Refused[0] > 0 {
 				t.Errorf("%s, %v: took %.4f of the ceiling (want >= 0.99), %d refused (want 0)", kind, share, got, res.Refused[0])
 			}
@@ -58,26 +60,22 @@ func TestPacerHoldsEachLimiterKind(t *testing.T) {
 
 // TestPacerSafeProtectsProduction: production at 100 calls/s (Poisson)
 // under a ceiling of 200, 90 s, medians of 21 seeds. Safe: production loses
-// at most 0.1 % of its calls under a sliding window and a token bucket;
-// under a fixed window 0.121 % (the goal of 0.1 % is not met: most of it is
-// the first seconds, refusals at 90-110 calls/s, sent evenly, before the
-// first tells what is left), and the run takes at least 0.73 of what
-// production leaves. Greedy takes at least 0.95 of it under a fixed window,
-// and production pays: its refused share is what greedy costs.
+// at most 0.1 % of its calls under each kind of limiter (0.044 % under a
+// fixed window, where its calls go late in each second, production's first;
+// 0.121 % when they went evenly until a first refusal), and under a fixed
+// window the run takes at least 0.80 of what production leaves (0.830).
+// Greedy takes at least 0.97 of it under a fixed window, and production
+// pays: its refused share is what greedy costs.
 func TestPacerSafeProtectsProduction(t *testing.T) {
 	for _, kind := range limiterKinds {
 		took, refused := overSeeds(productionSim(kind, ShareSafe, "100", 90*time.Second))
 		gTook, gRefused := overSeeds(productionSim(kind, ShareGreedy, "100", 90*time.Second))
 		t.Logf("%s: safe took %.3f of what production left, production refused %.3f %%; greedy %.3f, %.2f %%", kind, took, 100*refused, gTook, 100*gRefused)
-		limit := 0.001
-		if kind == mockserver.CeilingFixedWindow {
-			limit = 0.002
+		if refused > 0.001 {
+			t.Errorf("%s, safe: production lost %.3f %% of its calls, want <= 0.1 %%", kind, 100*refused)
 		}
-		if refused > limit {
-			t.Errorf("%s, safe: production lost %.3f %% of its calls, want <= %.1f %%", kind, 100*refused, 100*limit)
-		}
-		if kind == mockserver.CeilingFixedWindow && (took < 0.73 || gTook < 0.95) {
-			t.Errorf("%s: safe took %.3f (want >= 0.73), greedy %.3f (want >= 0.95) of what production left", kind, took, gTook)
+		if kind == mockserver.CeilingFixedWindow && (took < 0.80 || gTook < 0.97) {
+			t.Errorf("%s: safe took %.3f (want >= 0.80), greedy %.3f (want >= 0.97) of what production left", kind, took, gTook)
 		}
 		if gRefused <= 5*refused {
 			t.Errorf("%s: greedy cost production %.3f %%, not five times safe's %.3f %%", kind, 100*gRefused, 100*refused)
@@ -85,61 +83,64 @@ func TestPacerSafeProtectsProduction(t *testing.T) {
 	}
 }
 
-// TestPacersShareFairly: runs of msgread on one app, each started 10.37 s
-// after the one before (a run starts anywhere in a clock second), greedy,
-// under a fixed window of 200: from 20 s after the last started, two take
-// 40-60 % each, three 25-42 % each, together at least 0.97 of the ceiling,
-// learning only from refusals. Each refusal costs each run the calls it
-// had in flight, so the last run's calls refused over that time stay
-// under 1 % (the goal was 0.5 %: see docs/benchmarks.md).
+// TestPacersShareFairly: runs of msgread on one app, each started about 10 s
+// after the one before (anywhere in a clock second), greedy, under a fixed
+// window of 200, answers 1 or 2 ms away: from 20 s after the last started,
+// over 55 s, two take 40-60 % each, three 25-42 % each, together at least
+// 0.97 of the ceiling, and each has at most 0.5 % of its calls refused,
+// learning only from refusals. They probe together, at the service's
+// clock's probe slots; each probing at its own moment, the older run took
+// 62 % of two runs' calls.
 func TestPacersShareFairly(t *testing.T) {
 	for _, n := range []int{2, 3} {
-		starts := make([]time.Duration, n)
-		for i := range starts {
-			starts[i] = time.Duration(i) * 10370 * time.Millisecond
-		}
-		from := starts[n-1] + 20*time.Second
-		res := appSim{Kind: mockserver.CeilingFixedWindow, Limit: 200, Seed: 1, Starts: starts, Share: ShareGreedy,
-			RTT: 2 * time.Millisecond, Jitter: 3 * time.Millisecond, For: from + 60*time.Second, From: from}.run()
-		total := float64(res.Total())
-		lo, hi := 0.40, 0.60
-		if n == 3 {
-			lo, hi = 0.25, 0.42
-		}
-		for i, a := range res.Accepted {
-			if share := float64(a) / total; share < lo || share > hi {
-				t.Errorf("%d runs: run %d took %.2f of the calls, want %.2f-%.2f", n, i, share, lo, hi)
+		for seed := uint64(1); seed <= 4; seed++ {
+			starts := make([]time.Duration, n)
+			for i := range starts {
+				starts[i] = time.Duration(i) * (10*time.Second + time.Duration(seed*237)*time.Millisecond)
 			}
-		}
-		if together := total / (200 * 60); together < 0.97 {
-			t.Errorf("%d runs took %.3f of the ceiling together, want >= 0.97", n, together)
-		}
-		if thr := float64(res.Refused[n-1]) / float64(res.Sent[n-1]); thr > 0.01 {
-			t.Errorf("%d runs: the last had %.2f %% of its calls refused, want <= 1 %%", n, 100*thr)
+			from := starts[n-1] + 20*time.Second
+			res := appSim{Kind: mockserver.CeilingFixedWindow, Limit: 200, Seed: seed, Starts: starts, Share: ShareGreedy,
+				RTT: time.Duration(1+seed%2) * time.Millisecond, Jitter: time.Millisecond, For: from + 55*time.Second, From: from}.run()
+			total := float64(res.Total())
+			lo, hi := 0.40, 0.60
+			if n == 3 {
+				lo, hi = 0.25, 0.42
+			}
+			for i, a := range res.Accepted {
+				if share := float64(a) / total; share < lo || share > hi {
+					t.Errorf("%d runs, seed %d: run %d took %.3f of the calls, want %.2f-%.2f", n, seed, i, share, lo, hi)
+				}
+				if thr := float64(res.Refused[i]) / float64(res.Sent[i]); thr > 0.005 {
+					t.Errorf("%d runs, seed %d: run %d had %.2f %% of its calls refused, want <= 0.5 %%", n, seed, i, 100*thr)
+				}
+			}
+			if together := total / (200 * 55); together < 0.97 {
+				t.Errorf("%d runs, seed %d: took %.3f of the ceiling together, want >= 0.97", n, seed, together)
+			}
 		}
 	}
 }
 
 // TestPacerSafeRemembersPeaks: production at 60/s for 30 s and 140/s for
-// 30 s, repeating, 20 minutes, safe, under a fixed window. The first rise
-// costs production what the run took above 60/s for the seconds it took to
-// find it; then the peak is kept (refused again within seconds, with less
-// left: a jump, not a random peak), the run's calls go late in each second
-// (production's go first), and production loses under 0.1 % of its calls
-// in all (0.048 %), under 0.05 % from the second minute (0.028 %; sent
-// evenly, 0.125 % and 0.078 %).
+// 30 s, repeating, safe, under a fixed window, medians of 5 seeds. The
+// run's calls go late in each second (production's go first), from its
+// first call, in bursts at 12 times the ceiling's pace; the first rise is
+// a jump (refused far under the rate), whose peak is kept. Production
+// loses at most 0.1 % of its calls over the benchmark's 180 s (0.051 %;
+// 0.171 % when the calls went late only after a refusal, and at twice the
+// ceiling's pace) and over 20 minutes (0.061 %).
 func TestPacerSafeRemembersPeaks(t *testing.T) {
-	var after, whole []float64
+	var short, whole []float64
 	for seed := uint64(1); seed <= 5; seed++ {
 		sim := productionSim(mockserver.CeilingFixedWindow, ShareSafe, "60:30s,140:30s", 20*time.Minute)
 		sim.Seed = seed
 		whole = append(whole, sim.run().ProductionRefused())
-		sim.From = time.Minute
-		after = append(after, sim.run().ProductionRefused())
+		sim.For = 180 * time.Second
+		short = append(short, sim.run().ProductionRefused())
 	}
-	t.Logf("production refused: %.3f %% over 20 minutes, %.3f %% from the second minute", 100*median(whole), 100*median(after))
-	if median(after) > 0.0005 || median(whole) > 0.001 {
-		t.Errorf("production lost %.3f %% of its calls from the second minute (want <= 0.05 %%), %.3f %% in all (want <= 0.1 %%)", 100*median(after), 100*median(whole))
+	t.Logf("production refused: %.3f %% over 180 s, %.3f %% over 20 minutes", 100*median(short), 100*median(whole))
+	if median(short) > 0.001 || median(whole) > 0.001 {
+		t.Errorf("production lost %.3f %% of its calls over 180 s, %.3f %% over 20 minutes (want <= 0.1 %%)", 100*median(short), 100*median(whole))
 	}
 }
 

@@ -25,6 +25,7 @@ type appSim struct {
 	For        time.Duration
 	From       time.Duration // measure from here to For
 	Skew       time.Duration // the service's clock less the runs'
+	Trace      func(run int, at time.Time, ok bool)
 }
 
 // simResult is what each run took and what production lost, over [From, For).
@@ -125,9 +126,19 @@ func (s appSim) run() simResult {
 			pending = pending[1:]
 			runs[a.run].p.Throttle(a.at, a.b)
 		}
+		if r.p.Withdraw(r.b) {
+			// As the dispatcher does: a "slow down" for its second came
+			// while the call waited.
+			r.b = r.p.book(now)
+			r.send = r.b.at.Add(jitter())
+			continue
+		}
 		r.p.Sent(r.b.slot, r.b.at, now)
 		service := now.Add(s.Skew)
 		ok := q.Allow(service)
+		if s.Trace != nil {
+			s.Trace(i, now, ok)
+		}
 		r.p.ServiceClock(r.b, now.Add(s.RTT), time.Unix(service.Unix(), 0))
 		in := !now.Before(from)
 		total[i]++
@@ -148,8 +159,18 @@ func (s appSim) run() simResult {
 			}
 			pending = append(pending, answer{now.Add(s.RTT), i, r.b})
 		}
-		r.b = r.p.book(now)
+		// The dispatcher books the next call once it handed this one out,
+		// at its booked time; the worker sending it is late on its own
+		// (a late call does not make the next one later), in order.
+		at := now.Add(-s.Jitter)
+		if r.b.at.After(at) {
+			at = r.b.at
+		}
+		r.b = r.p.book(at)
 		r.send = r.b.at.Add(jitter())
+		if r.send.Before(now) {
+			r.send = now
+		}
 	}
 	p := q.Production(end.Add(s.Skew))
 	res.Production = mockserver.ProductionStats{Calls: p.Calls - prodFrom.Calls, Refused: p.Refused - prodFrom.Refused}

@@ -110,8 +110,10 @@ func (f *engineFlags) register(fs *flag.FlagSet, reportDefault string) {
 
 // shareUsage is --share's help, for every command that calls the API.
 const shareUsage = "how to share the app's 200 calls/s with its production traffic: `safe|greedy`. safe starts at\n" +
-	"half the rate (full in 10 s when nothing else calls) and, once refused, holds a headroom for\n" +
-	"production's peaks; greedy takes all that is left, and production's calls are refused more"
+	"30 % of the rate (full in about 12 s when nothing else calls), sends each second's calls late in\n" +
+	"it so that production's are counted first, and holds just under what refusals show is left;\n" +
+	"greedy takes all that is left, and production's calls are refused more. Shards of one\n" +
+	"migration run at once: greedy (they split the quota fairly)"
 
 // parseShare reads --share.
 func parseShare(text string) (batch.Share, error) {

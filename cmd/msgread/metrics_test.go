@@ -31,7 +31,9 @@ func TestRunnerMetricsMidRun(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"run", "--mock", "--rate", "100", "--metrics-addr", "127.0.0.1:0", "--progress", "log",
+		// greedy: 100/s from the first call, so the ETA has a known pace
+		// (safe ramps up from 30/s over its first seconds).
+		done <- run(ctx, []string{"run", "--mock", "--rate", "100", "--share", "greedy", "--metrics-addr", "127.0.0.1:0", "--progress", "log",
 			"--log-every", "1s", "--log-format", "json", "--report", filepath.Join(dir, "r.csv"), input}, e)
 	}()
 	urlRE := regexp.MustCompile(`metrics at (http://127\.0\.0\.1:\d+/metrics)`)
