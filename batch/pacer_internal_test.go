@@ -502,13 +502,14 @@ func heldAt80(start time.Time, share Share) *Pacer {
 // TestPacerReadsTheServiceClock: the Date headers of answers, a second's
 // resolution each, bound the service's clock less ours to about a round
 // trip; a safe pacer sends late only with that known and the service's
-// seconds ending near ours, and then its calls reach the service just
-// before its seconds end.
+// clock within half a second of ours, and then its calls reach the service
+// just before its seconds end.
 func TestPacerReadsTheServiceClock(t *testing.T) {
 	for _, c := range []struct {
 		skew time.Duration
 		late bool
-	}{{0, true}, {30 * time.Millisecond, true}, {-5 * time.Millisecond, true}, {-100 * time.Millisecond, false}, {400 * time.Millisecond, false}} {
+	}{{0, true}, {30 * time.Millisecond, true}, {-5 * time.Millisecond, true}, {-100 * time.Millisecond, true}, {400 * time.Millisecond, true},
+		{-300 * time.Millisecond, true}, {-600 * time.Millisecond, false}, {600 * time.Millisecond, false}} {
 		start := time.Unix(1000, 0)
 		p := heldAt80(start, ShareSafe)
 		p.kindProbed, p.offKnown = kindProbes, false
@@ -599,5 +600,28 @@ func TestPacerProbesAtTheServiceSlots(t *testing.T) {
 	p.follow(p.probeSlot(next.Add(800*time.Millisecond + minHold)))
 	if got := p.Stats().Rate; got != rate+2*firstGain*200 {
 		t.Fatalf("after a slot missed: rate %v, want two steps above %v", got, rate)
+	}
+}
+
+// TestDispatcherGivesEveryPacerTheServiceClock: the answers' Date headers
+// reach the pacer whatever the share: a greedy run's probe slots and kind
+// probes are placed in the service's seconds, and its calls counted in
+// them. (Only a safe run's got them: a greedy run probed the kind at the
+// end of its own clock's second, which a call 40 ms on its way reached in
+// the service's next, and read a fixed window as a sliding one.)
+func TestDispatcherGivesEveryPacerTheServiceClock(t *testing.T) {
+	for _, share := range []Share{ShareGreedy, ShareSafe} {
+		start := time.Unix(1000, 0)
+		p := NewPacer(Constant(200), start, DefaultWindowSlack)
+		p.SetShare(share)
+		d := newDispatcher(RealClock{}, p, newMeter(start, Constant(200), p), Config{Share: share}, start, func(error) {})
+		b := p.book(start)
+		d.answered(ticket{booking: b}, Result{Date: "Thu, 15 Jan 2027 08:00:00 GMT"}, start.Add(2*time.Millisecond), false)
+		p.mu.Lock()
+		known := p.offKnown
+		p.mu.Unlock()
+		if !known {
+			t.Errorf("%v: an answer's Date header did not reach the pacer", share)
+		}
 	}
 }
