@@ -229,8 +229,10 @@ func (p *Pacer) book(now time.Time) booking {
 		// twice the ceiling's pace, closer than the window's slack (the
 		// window pushed each a little later, and the second's last ones
 		// past its end).
+		// (Nor a call's more than a window after this one: the wall clock
+		// stepped back since, and it would hold the run for the step.)
 		if prev := p.ring[(p.idx-n+len(p.ring))%len(p.ring)].at; !prev.IsZero() && !kindProbe && !late {
-			if earliest := prev.Add(p.window); earliest.After(at) {
+			if earliest := prev.Add(p.window); earliest.After(at) && !prev.After(at.Add(p.window)) {
 				if p.sliding && res != nil {
 					// Under a limiter that is not per clock second, the
 					// limiter's token goes with the call: else the next
@@ -732,6 +734,12 @@ func (p *Pacer) follow(now time.Time) {
 			p.nextProbe = now
 		}
 		p.ceiling = target
+	}
+	if p.share == ShareGreedy && (p.nextProbe.Sub(now) > maxHold+probeEvery || p.probedAt.Sub(now) > p.window) {
+		// The wall clock stepped back (an NTP step) past a probe slot,
+		// read off it (probeSlot): the probe waits no longer than it
+		// could have.
+		p.nextProbe, p.probedAt = p.probeSlot(now), now
 	}
 	if p.current >= p.ceiling || now.Before(p.nextProbe) {
 		return

@@ -625,3 +625,40 @@ func TestDispatcherGivesEveryPacerTheServiceClock(t *testing.T) {
 		}
 	}
 }
+
+// TestPacerSurvivesAClockSteppedBack: the run's wall clock steps back 10 s
+// mid-run (an NTP step, a VM restored): every call is still booked within
+// a second of now, safe (sending late) or greedy (waiting for a probe
+// slot), and a greedy run probes again within the longest hold and a
+// slot. (The window held the next call until a second after the calls
+// before the step, 11 s away on the stepped clock, and a greedy run waited
+// for the probe slot read off the clock before the step.)
+func TestPacerSurvivesAClockSteppedBack(t *testing.T) {
+	for _, share := range []Share{ShareSafe, ShareGreedy} {
+		start := time.Unix(1000, 0)
+		p := heldAt80(start, share)
+		p.nextProbe = start
+		now := start
+		for now.Before(start.Add(5 * time.Second)) {
+			b := p.book(now)
+			now = b.at
+		}
+		p.Throttle(now, booking{second: now.Unix(), nth: 80}) // the next probe a hold away
+		rate := p.Stats().Rate
+		now = now.Add(-10 * time.Second)
+		stepped := now
+		// The service's clock is now 10 s ahead of the run's (ServiceClock
+		// starts afresh, and the bounds narrow again).
+		p.offLo, p.offHi = p.offLo+10*time.Second, p.offHi+10*time.Second
+		for i := 0; now.Before(stepped.Add(maxHold + probeEvery)); i++ {
+			b := p.book(now)
+			if d := b.at.Sub(now); d > time.Second+DefaultWindowSlack {
+				t.Fatalf("%v: call %d after the step booked %v after now", share, i, d)
+			}
+			now = b.at
+		}
+		if share == ShareGreedy && p.Stats().Rate <= rate {
+			t.Errorf("greedy: never probed in the %v after the step", now.Sub(stepped))
+		}
+	}
+}
