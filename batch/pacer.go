@@ -796,9 +796,14 @@ func (p *Pacer) probeSlot(t time.Time) time.Time {
 	if p.offKnown {
 		off = (p.offLo + p.offHi) / 2
 	}
-	every := int64(probeEvery)
-	slot := (t.Add(off).UnixNano() + every - 1) / every * every
-	return time.Unix(0, slot).Add(-off)
+	// In whole seconds, not UnixNano: that overflows outside 1678-2262 (a
+	// fake clock at time zero put the first slot in 1754: never).
+	u := t.Add(off)
+	every, sec := int64(probeEvery/time.Second), u.Unix()
+	if u.Nanosecond() > 0 {
+		sec++
+	}
+	return time.Unix(sec+(every-sec%every)%every, 0).Add(-off)
 }
 
 // climb raises a safe pacer's rate by a step a window: before any refusal

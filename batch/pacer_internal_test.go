@@ -662,3 +662,17 @@ func TestPacerSurvivesAClockSteppedBack(t *testing.T) {
 		}
 	}
 }
+
+// TestPacerProbeSlotsAtAnyTime: the first probe slot at or after t is
+// within probeEvery of it, on a multiple of it, for a clock at time zero,
+// before 1970 or after 2262 (where UnixNano overflows) as for now.
+func TestPacerProbeSlotsAtAnyTime(t *testing.T) {
+	p := NewPacer(Constant(200), time.Unix(1000, 0), 0)
+	for _, at := range []time.Time{{}, time.Unix(-3, 0), time.Unix(-4, 0).Add(-time.Nanosecond), time.Unix(1000, 1),
+		time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 5, 8, 0, 1, 0, time.UTC)} {
+		slot := p.probeSlot(at)
+		if d := slot.Sub(at); d < 0 || d >= probeEvery || slot.Unix()%int64(probeEvery/time.Second) != 0 || slot.Nanosecond() != 0 {
+			t.Errorf("probe slot after %v: %v (%v later), want the next multiple of %v", at, slot, d, probeEvery)
+		}
+	}
+}
