@@ -215,7 +215,10 @@ func (d *dispatcher) answered(t ticket, res Result, at time.Time, aborted bool) 
 	if !aborted {
 		d.observe(res, at)
 	}
-	if res.Date != "" && d.cfg.Share == ShareSafe {
+	if res.Date != "" {
+		// Safe or greedy: the service's seconds place a safe run's late
+		// calls, every run's kind probes and greedy probe slots, and count
+		// each call's place in its second.
 		d.pacer.ServiceDate(t.booking, at, res.Date)
 	}
 	if res.Throttle {

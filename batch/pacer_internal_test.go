@@ -502,13 +502,14 @@ func heldAt80(start time.Time, share Share) *Pacer {
 // TestPacerReadsTheServiceClock: the Date headers of answers, a second's
 // resolution each, bound the service's clock less ours to about a round
 // trip; a safe pacer sends late only with that known and the service's
-// seconds ending near ours, and then its calls reach the service just
-// before its seconds end.
+// clock within half a second of ours, and then its calls reach the service
+// just before its seconds end.
 func TestPacerReadsTheServiceClock(t *testing.T) {
 	for _, c := range []struct {
 		skew time.Duration
 		late bool
-	}{{0, true}, {30 * time.Millisecond, true}, {-5 * time.Millisecond, true}, {-100 * time.Millisecond, false}, {400 * time.Millisecond, false}} {
+	}{{0, true}, {30 * time.Millisecond, true}, {-5 * time.Millisecond, true}, {-100 * time.Millisecond, true}, {400 * time.Millisecond, true},
+		{-300 * time.Millisecond, true}, {-600 * time.Millisecond, false}, {600 * time.Millisecond, false}} {
 		start := time.Unix(1000, 0)
 		p := heldAt80(start, ShareSafe)
 		p.kindProbed, p.offKnown = kindProbes, false
@@ -599,5 +600,79 @@ func TestPacerProbesAtTheServiceSlots(t *testing.T) {
 	p.follow(p.probeSlot(next.Add(800*time.Millisecond + minHold)))
 	if got := p.Stats().Rate; got != rate+2*firstGain*200 {
 		t.Fatalf("after a slot missed: rate %v, want two steps above %v", got, rate)
+	}
+}
+
+// TestDispatcherGivesEveryPacerTheServiceClock: the answers' Date headers
+// reach the pacer whatever the share: a greedy run's probe slots and kind
+// probes are placed in the service's seconds, and its calls counted in
+// them. (Only a safe run's got them: a greedy run probed the kind at the
+// end of its own clock's second, which a call 40 ms on its way reached in
+// the service's next, and read a fixed window as a sliding one.)
+func TestDispatcherGivesEveryPacerTheServiceClock(t *testing.T) {
+	for _, share := range []Share{ShareGreedy, ShareSafe} {
+		start := time.Unix(1000, 0)
+		p := NewPacer(Constant(200), start, DefaultWindowSlack)
+		p.SetShare(share)
+		d := newDispatcher(RealClock{}, p, newMeter(start, Constant(200), p), Config{Share: share}, start, func(error) {})
+		b := p.book(start)
+		d.answered(ticket{booking: b}, Result{Date: "Thu, 15 Jan 2027 08:00:00 GMT"}, start.Add(2*time.Millisecond), false)
+		p.mu.Lock()
+		known := p.offKnown
+		p.mu.Unlock()
+		if !known {
+			t.Errorf("%v: an answer's Date header did not reach the pacer", share)
+		}
+	}
+}
+
+// TestPacerSurvivesAClockSteppedBack: the run's wall clock steps back 10 s
+// mid-run (an NTP step, a VM restored): every call is still booked within
+// a second of now, safe (sending late) or greedy (waiting for a probe
+// slot), and a greedy run probes again within the longest hold and a
+// slot. (The window held the next call until a second after the calls
+// before the step, 11 s away on the stepped clock, and a greedy run waited
+// for the probe slot read off the clock before the step.)
+func TestPacerSurvivesAClockSteppedBack(t *testing.T) {
+	for _, share := range []Share{ShareSafe, ShareGreedy} {
+		start := time.Unix(1000, 0)
+		p := heldAt80(start, share)
+		p.nextProbe = start
+		now := start
+		for now.Before(start.Add(5 * time.Second)) {
+			b := p.book(now)
+			now = b.at
+		}
+		p.Throttle(now, booking{second: now.Unix(), nth: 80}) // the next probe a hold away
+		rate := p.Stats().Rate
+		now = now.Add(-10 * time.Second)
+		stepped := now
+		// The service's clock is now 10 s ahead of the run's (ServiceClock
+		// starts afresh, and the bounds narrow again).
+		p.offLo, p.offHi = p.offLo+10*time.Second, p.offHi+10*time.Second
+		for i := 0; now.Before(stepped.Add(maxHold + probeEvery)); i++ {
+			b := p.book(now)
+			if d := b.at.Sub(now); d > time.Second+DefaultWindowSlack {
+				t.Fatalf("%v: call %d after the step booked %v after now", share, i, d)
+			}
+			now = b.at
+		}
+		if share == ShareGreedy && p.Stats().Rate <= rate {
+			t.Errorf("greedy: never probed in the %v after the step", now.Sub(stepped))
+		}
+	}
+}
+
+// TestPacerProbeSlotsAtAnyTime: the first probe slot at or after t is
+// within probeEvery of it, on a multiple of it, for a clock at time zero,
+// before 1970 or after 2262 (where UnixNano overflows) as for now.
+func TestPacerProbeSlotsAtAnyTime(t *testing.T) {
+	p := NewPacer(Constant(200), time.Unix(1000, 0), 0)
+	for _, at := range []time.Time{{}, time.Unix(-3, 0), time.Unix(-4, 0).Add(-time.Nanosecond), time.Unix(1000, 1),
+		time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 5, 8, 0, 1, 0, time.UTC)} {
+		slot := p.probeSlot(at)
+		if d := slot.Sub(at); d < 0 || d >= probeEvery || slot.Unix()%int64(probeEvery/time.Second) != 0 || slot.Nanosecond() != 0 {
+			t.Errorf("probe slot after %v: %v (%v later), want the next multiple of %v", at, slot, d, probeEvery)
+		}
 	}
 }

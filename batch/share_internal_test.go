@@ -60,10 +60,10 @@ func TestPacerHoldsEachLimiterKind(t *testing.T) {
 
 // TestPacerSafeProtectsProduction: production at 100 calls/s (Poisson)
 // under a ceiling of 200, 90 s, medians of 21 seeds. Safe: production loses
-// at most 0.1 % of its calls under each kind of limiter (0.044 % under a
+// at most 0.1 % of its calls under each kind of limiter (0.055 % under a
 // fixed window, where its calls go late in each second, production's first;
 // 0.121 % when they went evenly until a first refusal), and under a fixed
-// window the run takes at least 0.80 of what production leaves (0.830).
+// window the run takes at least 0.80 of what production leaves (0.821).
 // Greedy takes at least 0.97 of it under a fixed window, and production
 // pays: its refused share is what greedy costs.
 func TestPacerSafeProtectsProduction(t *testing.T) {
@@ -224,15 +224,18 @@ func TestPacerHoldsAStrictTokenBucket(t *testing.T) {
 }
 
 // TestPacerSendsLateOnTheServiceClock: production in steps under a fixed
-// window whose service's clock is 30 ms ahead of the run's: the calls go
-// late in the service's seconds (read from the answers' Date headers), and
-// production loses under 0.1 % of its calls over 20 minutes; half a second
-// behind, the calls go evenly (a burst would land mid-second).
+// window whose service's clock is 30 ms ahead of the run's, or 300 ms
+// behind (as far as a call takes to reach it, a clock off): the calls go
+// late in the service's seconds (read from the answers' Date headers,
+// each call counted in the service's second), and production loses under
+// 0.1 % of its calls over 20 minutes; 700 ms behind, the calls go evenly.
+// (Counted in the run's seconds, a call late in a service's second 300 ms
+// behind fell in the run's next: the calls went evenly from 20 ms off.)
 func TestPacerSendsLateOnTheServiceClock(t *testing.T) {
 	for _, c := range []struct {
 		skew time.Duration
 		late bool
-	}{{30 * time.Millisecond, true}, {-500 * time.Millisecond, false}} {
+	}{{30 * time.Millisecond, true}, {-300 * time.Millisecond, true}, {-700 * time.Millisecond, false}} {
 		var refused []float64
 		late := 0
 		for seed := uint64(1); seed <= 5; seed++ {
@@ -248,6 +251,39 @@ func TestPacerSendsLateOnTheServiceClock(t *testing.T) {
 		}
 		if c.late && median(refused) > 0.001 {
 			t.Errorf("service clock %v: production lost %.3f %% of its calls, want <= 0.1 %%", c.skew, 100*median(refused))
+		}
+	}
+}
+
+// TestPacerCountsTheServiceSeconds: greedy, production at 100 calls/s
+// under a fixed window of 200, the service's clock 40 ms or 300 ms ahead
+// of the run's or 300 ms behind (a clock off, or as far as a call takes to
+// reach it), medians of 5 seeds: each call counted in the service's second
+// (the answers' Date headers), a refusal reads what that second had left,
+// and the run takes at least 0.97 of what production leaves, as with the
+// clocks together (0.99), with at most 0.7 % of its calls refused (0.54 %),
+// and never reads the window as not per clock second. (Counted in the
+// run's seconds: 0.962, 0.778 and 0.737 of it, and 300 ms behind, three
+// seeds of five read the window as a sliding one.)
+func TestPacerCountsTheServiceSeconds(t *testing.T) {
+	for _, skew := range []time.Duration{40 * time.Millisecond, 300 * time.Millisecond, -300 * time.Millisecond} {
+		var took, throttled []float64
+		for seed := uint64(1); seed <= 5; seed++ {
+			sim := productionSim(mockserver.CeilingFixedWindow, ShareGreedy, "100", 90*time.Second)
+			sim.Seed, sim.Skew = seed, skew
+			var p *Pacer
+			sim.Pacers = func(_ int, run *Pacer) { p = run }
+			res := sim.run()
+			took = append(took, float64(res.Total())/res.Left(sim.Limit))
+			throttled = append(throttled, res.Throttled[0])
+			if p.sliding {
+				t.Errorf("service clock %v, seed %d: read the fixed window as not per clock second", skew, seed)
+			}
+		}
+		t.Logf("service clock %v: took %.3f of what production left, %.2f %% refused", skew, median(took), 100*median(throttled))
+		if median(took) < 0.97 || median(throttled) > 0.007 {
+			t.Errorf("service clock %v: took %.3f of what production left (want >= 0.97), %.2f %% of its calls refused (want <= 0.7 %%)",
+				skew, median(took), 100*median(throttled))
 		}
 	}
 }

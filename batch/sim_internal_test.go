@@ -26,6 +26,7 @@ type appSim struct {
 	From       time.Duration // measure from here to For
 	Skew       time.Duration // the service's clock less the runs'
 	Trace      func(run int, at time.Time, ok bool)
+	Pacers     func(run int, p *Pacer) // sees each run's pacer before its first call
 }
 
 // simResult is what each run took and what production lost, over [From, For).
@@ -88,6 +89,9 @@ func (s appSim) run() simResult {
 		p := NewPacer(profile, t0.Add(st), DefaultWindowSlack)
 		p.SetShare(s.Share)
 		runs[i] = &run{p: p}
+		if s.Pacers != nil {
+			s.Pacers(i, p)
+		}
 		runs[i].b = p.book(t0.Add(st))
 	}
 	res := simResult{Accepted: make([]int, len(runs)), Sent: make([]int, len(runs)),
