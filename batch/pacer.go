@@ -316,22 +316,30 @@ func (p *Pacer) Throttle(now time.Time, b booking) {
 	p.planKindProbe(b)
 	target := left * (1 - QuotaMargin)
 	if p.share == ShareSafe {
-		if b.late && !p.sliding && p.kindProbed < kindProbes && left < p.current/2 {
+		switch {
+		case b.late && !p.sliding && p.kindProbed < kindProbes && left < p.current/2:
 			// A late call refused with less than half the rate left,
 			// the limiter's kind not known: a burst a token bucket or a
-			// sliding window refused? Calls go evenly until kind probes
-			// tell (there is no room for one after a late burst).
+			// sliding window refused? Calls go evenly, at half the rate,
+			// until kind probes tell (there is no room for one after a
+			// late burst), and the reading is no peak of production's:
+			// kept as one, it held a run alone on a token bucket of
+			// burst 5 at 0.16 of its rate for minutes (0.88 now). If
+			// production did jump, the next second's calls, sent evenly,
+			// are refused and read it.
 			p.lateDoubt = true
-		}
-		// Under what was left by the other traffic's peak, and a step
-		// under the rate refused: the steps and the climb between them
-		// hold the rate where refusals come about rarely. (Late calls
-		// refused again within seconds are Poisson traffic's peaks, not
-		// a jump: kept, they held the rate a step under for minutes.)
-		p.remember(now, left, sustained && !b.late)
-		target = max(min(p.headroom(left), p.current-safeDrop), p.current/2)
-		if b.late && left >= p.current-lateJump*math.Sqrt(max(p.ceiling-left, 1)) {
+			target = p.current / 2
+		case b.late && left >= p.current-lateJump*math.Sqrt(max(p.ceiling-left, 1)):
 			target = min(p.current-lateDrop, left)
+		default:
+			// Under what was left by the other traffic's peak, and a
+			// step under the rate refused: the steps and the climb
+			// between them hold the rate where refusals come about
+			// rarely. (Late calls refused again within seconds are
+			// Poisson traffic's peaks, not a jump: kept, they held the
+			// rate a step under for minutes.)
+			p.remember(now, left, sustained && !b.late)
+			target = max(min(p.headroom(left), p.current-safeDrop), p.current/2)
 		}
 	}
 	p.set(now, min(max(target, minPacedRate), p.ceiling, p.current))
@@ -564,13 +572,16 @@ func (p *Pacer) planKindProbe(b booking) {
 	if p.sliding || p.kindProbed >= kindProbes {
 		return
 	}
-	// As late in the second as it may go: the run sends nothing else in
-	// it, so a sliding window or a bucket full when the call was refused
-	// has room by then (20 ms after a refusal at 200 calls/s, with
-	// production's calls coming in, it often had not, and three probes
-	// refused read a sliding window as one per clock second).
+	// Well after the refused call (kindWait): the run sends nothing else
+	// in its second, so a sliding window or a bucket full when the call
+	// was refused has room by then (20 ms after a refusal at 200 calls/s,
+	// with production's calls coming in, it often had not, and three
+	// probes refused read a sliding window as one per clock second).
 	end := p.secondEnd(p.sentAt(b)).Add(-kindMargin)
 	t := end.Add(-kindLead)
+	if by := p.sentAt(b).Add(kindWait); by.Before(t) {
+		t = by
+	}
 	if soonest := p.sentAt(b).Add(kindMargin); t.Before(soonest) {
 		t = soonest
 	}
@@ -647,9 +658,20 @@ func (p *Pacer) serviceOffset() time.Duration {
 // per clock second.
 const kindMargin = 20 * time.Millisecond
 
-// kindLead is how far before the last moment a kind probe may count it
-// goes, for the dispatcher's lateness.
-const kindLead = 10 * time.Millisecond
+// A kind probe goes kindWait after the refused call, or kindLead before
+// the last moment it may count, whichever comes first (but kindMargin
+// after the refused call at the soonest): by then a sliding window full
+// at the refusal has room again (at 200 calls/s, one of the run's calls
+// leaves it every 5 ms and the run sends none), and a probe that the
+// machine sends late still reaches the service in the refused second (a
+// probe 30 ms before the second's end, sent late on a busy machine, was
+// taken in the next one, and a run read a window per clock second as a
+// sliding one: it then sent the rest of each refused second, and 5 % of
+// its calls were refused).
+const (
+	kindWait = 300 * time.Millisecond
+	kindLead = 30 * time.Millisecond
+)
 
 // Withdraw takes back b, the last call booked, if a refusal lowered the
 // rate after it was booked and it falls in the refused call's clock

@@ -411,9 +411,14 @@ func TestPacerProbesTheKindAtALowRate(t *testing.T) {
 }
 
 // kindProbeAt is where a kind probe goes after the refusal of b, the
-// service's clock unknown: as late in b's second as still tells.
+// service's clock unknown: kindWait after it, or as late in b's second as
+// still tells with kindLead to spare, whichever comes first.
 func kindProbeAt(b booking) time.Time {
-	return time.Unix(b.second+1, 0).Add(-kindMargin - kindLead)
+	t := time.Unix(b.second+1, 0).Add(-kindMargin - kindLead)
+	if by := b.at.Add(kindWait); by.Before(t) {
+		t = by
+	}
+	return t
 }
 
 // TestPacerSendsLateUnderAFixedWindow: with the service's clock known, a

@@ -223,6 +223,25 @@ func TestPacerHoldsAStrictTokenBucket(t *testing.T) {
 	}
 }
 
+// TestPacerSafeSendsEvenlyOnABurstsRefusal: alone on a token bucket of a
+// small burst (5 or 20 calls), a safe run's first late burst is refused
+// after a few calls; it sends evenly from then on and takes at least 0.8
+// of the ceiling from the first minute to the third (0.88). It took 0.16
+// when the refusal's reading was kept as production's peak for 5 minutes.
+func TestPacerSafeSendsEvenlyOnABurstsRefusal(t *testing.T) {
+	for _, burst := range []int{5, 20} {
+		var took []float64
+		for seed := uint64(1); seed <= 5; seed++ {
+			res := appSim{Kind: mockserver.CeilingTokenBucket, Burst: burst, Limit: 200, Seed: seed, Starts: []time.Duration{0}, Share: ShareSafe,
+				RTT: 2 * time.Millisecond, Jitter: 3 * time.Millisecond, For: 3 * time.Minute, From: time.Minute}.run()
+			took = append(took, float64(res.Accepted[0])/(200*120))
+		}
+		if median(took) < 0.8 {
+			t.Errorf("burst %d: took %.3f of the ceiling from the first minute to the third (seeds 1-5: %.3f), want >= 0.8", burst, median(took), took)
+		}
+	}
+}
+
 // TestPacerSendsLateOnTheServiceClock: production in steps under a fixed
 // window whose service's clock is 30 ms ahead of the run's, or 300 ms
 // behind (as far as a call takes to reach it, a clock off): the calls go
