@@ -317,6 +317,13 @@ func (j *Job) Run(ctx context.Context) *Ending {
 	}
 	if cb := j.cfg.Target.Callbacks; cb != nil {
 		sum.Callbacks = cb(ctx)
+		if c := sum.Callbacks; stopped == nil && c != nil && ctx.Err() != nil {
+			// Every row finished, but the interrupt cut the delivery of
+			// the callbacks still queued short: the rehearsal is not whole.
+			x.callbacksCut = fmt.Sprintf("interrupted while the callbacks still queued were delivered: every row finished and the report is whole, but %d callbacks were not delivered (%d still queued, %d cut off)",
+				c.Pending+c.FailedBy["stopped"], c.Pending, c.FailedBy["stopped"])
+			sum.Stopped = x.callbacksCut
+		}
 	}
 	page.Summary, page.Generated = sum, j.cfg.Runner.Clock.Now()
 	end.Headline = digest.NewHeadline(page)

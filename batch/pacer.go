@@ -59,8 +59,11 @@ const (
 	// Refused again within safeSustained with less left (by a standard
 	// deviation of the other traffic): a jump too, for calls sent evenly.
 	safeSustained = 3 * time.Second
-	safeClimb     = 0.6
-	safeDoubling  = 30 * time.Second
+	// doubtClear is how long a peak read from a late burst's refusal (see
+	// lateDoubt) is kept without another refusal.
+	doubtClear   = 20 * time.Second
+	safeClimb    = 0.6
+	safeDoubling = 30 * time.Second
 )
 
 // maxWindowCalls bounds the window's memory (24 bytes a call). Rates above it
@@ -131,6 +134,7 @@ type Pacer struct {
 	peakLeft     float64   // safe: what the other traffic's last peak left
 	peakUntil    time.Time // safe: until when that peak is kept
 	peakFrom     int64     // safe: the refused call (seq) the peak was read from
+	peakDoubt    bool      // safe: the peak is a late burst's refusal, unconfirmed
 	refusedAt    time.Time // when it was refused
 	probedAt     time.Time // when the rate last stepped up
 	gain         float64
@@ -320,25 +324,32 @@ func (p *Pacer) Throttle(now time.Time, b booking) {
 		case b.late && !p.sliding && p.kindProbed < kindProbes && left < p.current/2:
 			// A late call refused with less than half the rate left,
 			// the limiter's kind not known: a burst a token bucket or a
-			// sliding window refused? Calls go evenly, at half the rate,
-			// until kind probes tell (there is no room for one after a
-			// late burst), and the reading is no peak of production's:
-			// kept as one, it held a run alone on a token bucket of
-			// burst 5 at 0.16 of its rate for minutes (0.88 now). If
-			// production did jump, the next second's calls, sent evenly,
-			// are refused and read it.
+			// sliding window refused, or production jumping? Calls go
+			// evenly, at half the rate, until kind probes tell (there is
+			// no room for one after a late burst). The reading is kept as
+			// production's peak only while refusals confirm it: with
+			// none for doubtClear, sent evenly, it was the burst (kept
+			// 5 minutes, it held a run alone on a token bucket of burst 5
+			// at 0.16 of its rate).
 			p.lateDoubt = true
+			p.remember(now, left, sustained)
+			p.peakDoubt = now.Before(p.peakUntil)
 			target = p.current / 2
 		case b.late && left >= p.current-lateJump*math.Sqrt(max(p.ceiling-left, 1)):
+			// No jump (late calls refused again within seconds are
+			// Poisson traffic's peaks: kept, they held the rate a step
+			// under for minutes), but as little left as a peak kept
+			// shows keeps it.
+			p.remember(now, left, false)
+			p.peakDoubt = false
 			target = min(p.current-lateDrop, left)
 		default:
 			// Under what was left by the other traffic's peak, and a
 			// step under the rate refused: the steps and the climb
 			// between them hold the rate where refusals come about
-			// rarely. (Late calls refused again within seconds are
-			// Poisson traffic's peaks, not a jump: kept, they held the
-			// rate a step under for minutes.)
+			// rarely.
 			p.remember(now, left, sustained && !b.late)
+			p.peakDoubt = false
 			target = max(min(p.headroom(left), p.current-safeDrop), p.current/2)
 		}
 	}
@@ -843,6 +854,9 @@ func (p *Pacer) climb(now time.Time) {
 	} else {
 		clean := now.Sub(p.refusedAt)
 		step = min(step, safeClimb*math.Pow(2, float64(clean/safeDoubling)))
+	}
+	if p.peakDoubt && now.Sub(p.refusedAt) > doubtClear {
+		p.peakUntil, p.peakDoubt = time.Time{}, false
 	}
 	r := min(p.ceiling, p.current+step)
 	if now.Before(p.peakUntil) {

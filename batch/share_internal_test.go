@@ -226,7 +226,7 @@ func TestPacerHoldsAStrictTokenBucket(t *testing.T) {
 // TestPacerSafeSendsEvenlyOnABurstsRefusal: alone on a token bucket of a
 // small burst (5 or 20 calls), a safe run's first late burst is refused
 // after a few calls; it sends evenly from then on and takes at least 0.8
-// of the ceiling from the first minute to the third (0.88). It took 0.16
+// of the ceiling from the first minute to the third (0.86). It took 0.16
 // when the refusal's reading was kept as production's peak for 5 minutes.
 func TestPacerSafeSendsEvenlyOnABurstsRefusal(t *testing.T) {
 	for _, burst := range []int{5, 20} {

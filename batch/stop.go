@@ -13,6 +13,9 @@ import (
 type ending struct {
 	runErr, closeErr, accountErr, outputErr error
 	explain                                 func(error) error
+	// callbacksCut says how an interrupt cut short the delivery of the
+	// bundled mock's callbacks after every row finished; "" if it did not.
+	callbacksCut string
 }
 
 // err is the error the run ended with, nil when it ran to its end.
@@ -60,6 +63,8 @@ func (x ending) stop() *digest.Stop {
 		return &digest.Stop{Code: digest.StopOutputError, Message: "writing the report: " + x.closeErr.Error()}
 	case err == nil && x.outputErr != nil:
 		return &digest.Stop{Code: digest.StopOutputError, Message: x.outputErr.Error() + " (the report is whole)"}
+	case err == nil && x.callbacksCut != "":
+		return &digest.Stop{Code: digest.StopInterrupted, Message: x.callbacksCut}
 	case err == nil:
 		return nil
 	}

@@ -52,10 +52,11 @@ production() {
     json "$f" "d['quota']['production_refused_share'] if d['quota'].get('production_refused_share') else 0" >>"$dir/prod.$kind.$share.$rate"
     json "$f" "d['calls']['by_code'].get('60007',0) / d['calls']['attempts']" >>"$dir/thr.$kind.$share.$rate"
   done
-  printf '%-14s %-6s production %-15s took %.3f of what production left, production refused %.3f %%, own throttled %.2f %% (medians of %d: took %s)\n' \
+  printf '%-14s %-6s production %-15s took %.3f of what production left, production refused %.3f %%, own throttled %.2f %% (medians of %d: took %s; production refused %s)\n' \
     "$kind" "$share" "$rate/s" "$(median <"$dir/took.$kind.$share.$rate")" \
     "$(echo "$(median <"$dir/prod.$kind.$share.$rate")*100" | bc -l)" \
-    "$(echo "$(median <"$dir/thr.$kind.$share.$rate")*100" | bc -l)" "$RUNS" "$(tr '\n' ' ' <"$dir/took.$kind.$share.$rate")"
+    "$(echo "$(median <"$dir/thr.$kind.$share.$rate")*100" | bc -l)" "$RUNS" "$(tr '\n' ' ' <"$dir/took.$kind.$share.$rate")" \
+    "$(tr '\n' ' ' <"$dir/prod.$kind.$share.$rate")"
 }
 
 # neighbours N: N greedy runs 10 s apart on one standalone mock.

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/msgread/msgread/batch/chatapi"
 	"github.com/msgread/msgread/mockserver"
@@ -220,5 +221,57 @@ func TestCallbackTimeoutZeroRefused(t *testing.T) {
 		if exitCode(err) != exitUsage || !strings.Contains(err.Error(), "--callback-timeout") {
 			t.Errorf("%v %v: exit %d (%v), want 2 naming --callback-timeout\n%s", tc.args, tc.env, exitCode(err), err, errOut)
 		}
+	}
+}
+
+// TestInterruptWhileCallbacksDrain: every row finished, the callbacks
+// queued behind an endpoint that never answers; an interrupt while the run
+// waits for them ends it at once with exit 130 and the stop "interrupted"
+// (it ended with exit 0, as if the rehearsal were whole), and the summary
+// counts the callbacks not delivered.
+func TestInterruptWhileCallbacksDrain(t *testing.T) {
+	release := make(chan struct{})
+	stall := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer stall.Close()
+	defer close(release)
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	e, _, errOut := testEnv(nil)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"load", "--scenario", "clean", "--rate", "300", "--share", "greedy", "--rows", "50", "--progress", "none",
+			"--callback-url", stall.URL + "/im", "--callback-timeout", "20s", "--report", filepath.Join(dir, "r.csv"),
+			"--summary-json", filepath.Join(dir, "s.json")}, e)
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(errOut.String(), "callbacks still queued") {
+		if time.Now().After(deadline) {
+			t.Fatalf("never waited for the callbacks:\n%s", errOut)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the run did not end within 5 s of the interrupt")
+	}
+	var doc digest.Document
+	data, _ := os.ReadFile(filepath.Join(dir, "s.json"))
+	if jerr := json.Unmarshal(data, &doc); jerr != nil || doc.Callbacks == nil || doc.Stop == nil {
+		t.Fatalf("summary JSON %s: %v", data, jerr)
+	}
+	cb := doc.Callbacks
+	if exitCode(err) != exitInterrupted || doc.Stop.Code != digest.StopInterrupted || doc.Rows["ok"] != 50 ||
+		cb.Pending+cb.FailedBy["stopped"] == 0 || !strings.Contains(doc.Stop.Message, "callbacks were not delivered") {
+		t.Errorf("exit %d (%v), stop %+v, rows %v, callbacks %+v; want 130, interrupted, 50 ok, some not delivered\n%s",
+			exitCode(err), err, doc.Stop, doc.Rows, cb, errOut)
 	}
 }
