@@ -154,7 +154,8 @@ type Pacer struct {
 	lateSecond        int64
 	lateBooked, lateN int
 	lateCarry         float64
-	lateDoubt         bool // a late call's refusal read too little left, kind unknown
+	lateDoubt         bool      // a late call's refusal read too little left, kind unknown
+	lateAt            time.Time // when the last call booked late goes
 }
 
 // booking is a call's place in the pacer: when it may go, its slot in the
@@ -219,6 +220,7 @@ func (p *Pacer) book(now time.Time) booking {
 	kindProbe := p.takeKindProbe(now, &at)
 	if late && !kindProbe {
 		at, b.late = p.lateSlot(now), true
+		p.lateAt = at
 	}
 	if len(p.ring) > 0 {
 		if e := p.evidence; e.seq != 0 && p.ring[p.idx].seq == e.seq {
@@ -321,9 +323,10 @@ func (p *Pacer) Throttle(now time.Time, b booking) {
 	target := left * (1 - QuotaMargin)
 	if p.share == ShareSafe {
 		switch {
-		case b.late && !p.sliding && p.kindProbed < kindProbes && left < p.current/2:
-			// A late call refused with less than half the rate left,
-			// the limiter's kind not known: a burst a token bucket or a
+		case p.afterLate(b) && !p.sliding && p.kindProbed < kindProbes && left < p.current/2:
+			// A late call (or one a window after a late burst,
+			// afterLate) refused with less than half the rate left, the
+			// limiter's kind not known: a burst a token bucket or a
 			// sliding window refused, or production jumping? Calls go
 			// evenly, at half the rate, until kind probes tell (there is
 			// no room for one after a late burst). The reading is kept as
@@ -514,6 +517,15 @@ func (p *Pacer) backloading() bool {
 		(!p.lateDoubt || p.kindProbed >= kindProbes) &&
 		p.offKnown && p.offHi-p.offLo <= lateMaxSpread && p.offLo > -lateMaxBehind && p.offHi < lateMaxAhead &&
 		p.current < p.ceiling-max(1, lateMargin*p.ceiling)
+}
+
+// afterLate reports whether b was booked late, or sent within a window of
+// a call booked late: a call sent evenly the second after a late burst
+// (the rate rising past lateMargin), refused by a sliding window still
+// holding that burst, reads as little left as a late one. The caller
+// holds mu.
+func (p *Pacer) afterLate(b booking) bool {
+	return b.late || !p.lateAt.IsZero() && p.sentAt(b).Sub(p.lateAt) < p.window
 }
 
 // lateSlot books the next place late in a clock second at or after now,

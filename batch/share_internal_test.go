@@ -306,3 +306,27 @@ func TestPacerCountsTheServiceSeconds(t *testing.T) {
 		}
 	}
 }
+
+// TestPacerSafeReadsARefusalAfterItsLateBurst: alone on an app whose
+// sliding window (190 or 185 calls/s) is a little under the run's rate
+// (200), a safe run's ramp goes from late in each second to even (past
+// lateMargin) and is refused the second after its last late burst, as the
+// window still holds it: the refusal reads little left in its clock
+// second, and the kind probe 300 ms later meets the same burst. Read as
+// a late call's refusal (calls even at half the rate until kind probes
+// tell, the peak doubted), the run takes at least 0.75 of the ceiling from
+// the 30th second to the 150th (0.84); read as production jumping, it
+// was held at half the rate for the peak's 5 minutes (0.51).
+func TestPacerSafeReadsARefusalAfterItsLateBurst(t *testing.T) {
+	for _, limit := range []int{190, 185} {
+		var took []float64
+		for seed := uint64(1); seed <= 5; seed++ {
+			res := appSim{Kind: mockserver.CeilingSlidingWindow, Limit: limit, Profile: Constant(200), Seed: seed, Starts: []time.Duration{0},
+				Share: ShareSafe, RTT: 2 * time.Millisecond, Jitter: 3 * time.Millisecond, For: 150 * time.Second, From: 30 * time.Second}.run()
+			took = append(took, float64(res.Accepted[0])/(float64(limit)*120))
+		}
+		if median(took) < 0.75 {
+			t.Errorf("sliding window of %d: took %.3f of it from the 30th second to the 150th (seeds 1-5: %.3f), want >= 0.75", limit, median(took), took)
+		}
+	}
+}
