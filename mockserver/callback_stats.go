@@ -24,7 +24,8 @@ type CallbackCounts struct {
 	// Answered counts the 2xx answers.
 	Answered uint64 `json:"answered"`
 	// Failed counts the others, by reason in FailedBy: "http NNN" (the
-	// status), "timeout", "connection" (refused, reset, DNS, TLS) or
+	// status), "timeout", "tls" (a certificate not trusted, or https aimed at
+	// plain http), "connection" (refused, reset, DNS) or
 	// "stopped" (the mock stopped while it was in flight).
 	Failed   uint64            `json:"failed"`
 	FailedBy map[string]uint64 `json:"failed_by"`

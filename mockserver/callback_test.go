@@ -403,3 +403,27 @@ func TestNewRefusedStartsNoSenders(t *testing.T) {
 		t.Fatal("an empty admin was accepted")
 	}
 }
+
+// TestCallbackTLSFailureIsNamed: an https endpoint whose certificate the
+// machine does not trust (self-signed), or an https URL aimed at a plain
+// http endpoint, fails as "tls", not as "connection": it names what to fix.
+func TestCallbackTLSFailureIsNamed(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	selfSigned := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer selfSigned.Close()
+	plain := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer plain.Close()
+	for name, url := range map[string]string{
+		"self-signed":         selfSigned.URL + "/im",
+		"https at plain http": strings.Replace(plain.URL, "http://", "https://", 1) + "/im",
+	} {
+		srv := newMock(t, mockserver.Config{Scenario: mockserver.Scenario{Ceiling: -1,
+			Callback: &mockserver.Callback{URL: url, Timeout: mockserver.Duration(5 * time.Second)}}})
+		markRead(t, srv, devSig(t), `{"Report_Account":"a","Peer_Account":"b"}`)
+		drain(t, srv)
+		srv.Close()
+		if st := srv.Callbacks(); st.Failed != 1 || st.FailedBy["tls"] != 1 {
+			t.Errorf("%s: %+v, want the callback failed as tls", name, st)
+		}
+	}
+}

@@ -3,6 +3,8 @@ package mockserver
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"io"
@@ -10,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -181,6 +184,23 @@ func (c *callbacks) post(ev event) {
 	c.finish(k, failure(err, status, c.ctx), time.Since(start))
 }
 
+// tlsFailure reports whether err is the endpoint's TLS failing: a
+// certificate the machine does not trust (self-signed, another host's,
+// expired) or an https URL aimed at a plain http endpoint. Told apart from
+// "connection", it names what to fix.
+func tlsFailure(err error) bool {
+	var verify *tls.CertificateVerificationError
+	var header tls.RecordHeaderError
+	var authority x509.UnknownAuthorityError
+	var host x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	return errors.As(err, &verify) || errors.As(err, &header) || errors.As(err, &authority) ||
+		errors.As(err, &host) || errors.As(err, &invalid) ||
+		// net/http turns the plain endpoint's answer to the handshake
+		// into this error, untyped.
+		err != nil && strings.Contains(err.Error(), "server gave HTTP response to HTTPS client")
+}
+
 // failure names why a callback failed, "" when it was answered 2xx.
 func failure(err error, status int, stopping context.Context) string {
 	switch {
@@ -188,6 +208,8 @@ func failure(err error, status int, stopping context.Context) string {
 		return "stopped"
 	case errors.Is(err, context.DeadlineExceeded):
 		return "timeout"
+	case tlsFailure(err):
+		return "tls"
 	case err != nil:
 		return "connection"
 	case status < 200 || status > 299:

@@ -18,7 +18,7 @@ type Callbacks struct {
 	URL string `json:"url"`
 	// Sent counts the POSTs started; Answered those answered 2xx;
 	// Failed the others, by reason in FailedBy ("http NNN", "timeout",
-	// "connection", "stopped").
+	// "tls", "connection", "stopped").
 	Sent     uint64            `json:"sent"`
 	Answered uint64            `json:"answered"`
 	Failed   uint64            `json:"failed"`
