@@ -322,37 +322,34 @@ func (p *Pacer) Throttle(now time.Time, b booking) {
 	p.planKindProbe(b)
 	target := left * (1 - QuotaMargin)
 	if p.share == ShareSafe {
+		// A late call (or one a window after a late burst, afterLate)
+		// refused with less than half the rate left, the limiter's kind
+		// not known: a burst a token bucket or a sliding window refused,
+		// or production jumping? Calls go evenly, at half the rate, until
+		// kind probes tell (there is no room for one after a late burst).
+		// The reading is kept as production's peak only while refusals
+		// confirm it: with none for doubtClear, sent evenly, it was the
+		// burst (kept 5 minutes, it held a run alone on a token bucket of
+		// burst 5 at 0.16 of its rate).
+		doubt := p.afterLate(b) && !p.sliding && p.kindProbed < kindProbes && left < p.current/2
+		jump := left < p.current-lateJump*math.Sqrt(max(p.ceiling-left, 1))
+		// The other traffic's peaks are kept (remember), but late calls
+		// refused again within seconds are Poisson traffic's peaks, not
+		// a jump: kept, they held the rate a step under for minutes.
+		p.remember(now, left, sustained && (doubt || !b.late))
+		p.peakDoubt = doubt && now.Before(p.peakUntil)
 		switch {
-		case p.afterLate(b) && !p.sliding && p.kindProbed < kindProbes && left < p.current/2:
-			// A late call (or one a window after a late burst,
-			// afterLate) refused with less than half the rate left, the
-			// limiter's kind not known: a burst a token bucket or a
-			// sliding window refused, or production jumping? Calls go
-			// evenly, at half the rate, until kind probes tell (there is
-			// no room for one after a late burst). The reading is kept as
-			// production's peak only while refusals confirm it: with
-			// none for doubtClear, sent evenly, it was the burst (kept
-			// 5 minutes, it held a run alone on a token bucket of burst 5
-			// at 0.16 of its rate).
+		case doubt:
 			p.lateDoubt = true
-			p.remember(now, left, sustained)
-			p.peakDoubt = now.Before(p.peakUntil)
 			target = p.current / 2
-		case b.late && left >= p.current-lateJump*math.Sqrt(max(p.ceiling-left, 1)):
-			// No jump (late calls refused again within seconds are
-			// Poisson traffic's peaks: kept, they held the rate a step
-			// under for minutes), but as little left as a peak kept
-			// shows keeps it.
-			p.remember(now, left, false)
-			p.peakDoubt = false
+		case b.late && !jump:
+			// Just under what the late call's second had left.
 			target = min(p.current-lateDrop, left)
 		default:
 			// Under what was left by the other traffic's peak, and a
 			// step under the rate refused: the steps and the climb
 			// between them hold the rate where refusals come about
 			// rarely.
-			p.remember(now, left, sustained && !b.late)
-			p.peakDoubt = false
 			target = max(min(p.headroom(left), p.current-safeDrop), p.current/2)
 		}
 	}

@@ -222,10 +222,7 @@ func TestVerifyReadsACompressedReport(t *testing.T) {
 	srv := silentMock(t, 0)
 	dir := t.TempDir()
 	report := filepath.Join(dir, "r.csv")
-	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-	if err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "5000", "--progress", "none", "--report", report, verifyInput(t, 300)}, e); err != nil {
-		t.Fatalf("run: %v\n%s", err, errOut)
-	}
+	runReport(t, srv, report, 300)
 	data, err := os.ReadFile(report)
 	if err != nil {
 		t.Fatal(err)

@@ -29,6 +29,16 @@ func silentMock(t *testing.T, ignore float64) *mockserver.Server {
 	return startMock(t, cfg)
 }
 
+// runReport runs rows of verifyInput against srv, writing report, and
+// fails the test if the run does not end well.
+func runReport(t *testing.T, srv *mockserver.Server, report string, rows int) {
+	t.Helper()
+	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
+	if err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "5000", "--progress", "none", "--report", report, verifyInput(t, rows)}, e); err != nil {
+		t.Fatalf("run: %v\n%s", err, errOut)
+	}
+}
+
 // verifyInput writes rows over 30 accounts, read after the mock's history.
 func verifyInput(t *testing.T, rows int) string {
 	var lines []string
@@ -47,10 +57,7 @@ func TestVerifyAfterARun(t *testing.T) {
 		srv := silentMock(t, ignore)
 		dir := t.TempDir()
 		report := filepath.Join(dir, "r.csv")
-		e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-		if err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "5000", "--progress", "none", "--report", report, verifyInput(t, 600)}, e); err != nil {
-			t.Fatalf("run: %v\n%s", err, errOut)
-		}
+		runReport(t, srv, report, 600)
 		marked := map[string]bool{}
 		for _, m := range srv.Marks() {
 			marked[m.ReportAccount+","+m.PeerAccount] = true
@@ -101,10 +108,7 @@ func TestVerifyHostileInputs(t *testing.T) {
 	srv := silentMock(t, 0)
 	dir := t.TempDir()
 	report := filepath.Join(dir, "r.csv")
-	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-	if err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "5000", "--progress", "none", "--report", report, verifyInput(t, 40)}, e); err != nil {
-		t.Fatalf("run: %v\n%s", err, errOut)
-	}
+	runReport(t, srv, report, 40)
 	verify := func(key string, args ...string) (string, error) {
 		e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": key})
 		err := run(context.Background(), append([]string{"verify", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "5000"}, args...), e)
@@ -196,14 +200,11 @@ func TestVerifyInterrupted(t *testing.T) {
 	srv := silentMock(t, 0)
 	dir := t.TempDir()
 	report := filepath.Join(dir, "r.csv")
-	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-	if err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "5000", "--progress", "none", "--report", report, verifyInput(t, 300)}, e); err != nil {
-		t.Fatalf("run: %v\n%s", err, errOut)
-	}
+	runReport(t, srv, report, 300)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
-	e, _, errOut = testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
+	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
 	go func() {
 		// 30 calls (ten peers each) at 20 calls/s: 1.5 s, interrupted after 5.
 		done <- run(ctx, []string{"verify", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "20", "--sample", "all", report}, e)
@@ -236,10 +237,7 @@ func TestVerifyRefusalsLeaveNoReport(t *testing.T) {
 	srv := silentMock(t, 0)
 	dir := t.TempDir()
 	report := filepath.Join(dir, "r.csv")
-	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-	if err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "5000", "--progress", "none", "--report", report, verifyInput(t, 20)}, e); err != nil {
-		t.Fatalf("run: %v\n%s", err, errOut)
-	}
+	runReport(t, srv, report, 20)
 	verify := func(vars map[string]string, args ...string) (string, error) {
 		e, out, _ := testEnv(vars)
 		err := run(context.Background(), append([]string{"verify", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "5000", "--summary-json", "-"}, args...), e)
@@ -285,10 +283,7 @@ func TestVerifySecondInterrupt(t *testing.T) {
 	dir := t.TempDir()
 	report := filepath.Join(dir, "r.csv")
 	srv := silentMock(t, 0)
-	e, _, errOut := testEnv(map[string]string{"MSGREAD_SECRET_KEY": testKey})
-	if err := run(context.Background(), []string{"run", "--endpoint", srv.URL(), "--sdkappid", mockAppID, "--admin", mockAdmin, "--rate", "5000", "--progress", "none", "--report", report, verifyInput(t, 5)}, e); err != nil {
-		t.Fatalf("run: %v\n%s", err, errOut)
-	}
+	runReport(t, srv, report, 5)
 	sc, err := mockserver.DecodeScenario("hang.json", []byte(`{"name":"hang","faults":[{"kind":"hang","max":"30s","probability":1}]}`))
 	if err != nil {
 		t.Fatal(err)
